@@ -1,1 +1,3 @@
-export {};
+export * from './object-store.ts';
+export { FsObjectStore } from './fs.store.ts';
+export { S3ObjectStore, type S3StoreOptions } from './s3.store.ts';

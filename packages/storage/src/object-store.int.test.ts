@@ -1,0 +1,128 @@
+// One contract, two backends: the filesystem store in a temp dir and the S3 store against a
+// real S3-protocol server (s3rver) on loopback.
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FsObjectStore } from './fs.store.ts';
+import { getBuffer, ObjectNotFoundError, UnsafeKeyError, type ObjectStore } from './object-store.ts';
+import { S3ObjectStore } from './s3.store.ts';
+import { startLocalS3, type LocalS3 } from './testing/s3-server.ts';
+
+interface Backend {
+  name: string;
+  open(): Promise<{ store: ObjectStore; close(): Promise<void> }>;
+}
+
+const backends: Backend[] = [
+  {
+    name: 'FsObjectStore',
+    async open() {
+      const root = await mkdtemp(join(tmpdir(), 'medgrade-fs-'));
+      return { store: new FsObjectStore(root), close: () => rm(root, { recursive: true, force: true }) };
+    },
+  },
+  {
+    name: 'S3ObjectStore',
+    async open() {
+      const s3: LocalS3 = await startLocalS3();
+      // 5 MiB parts so the 11 MiB stream below really goes through multipart upload.
+      const store = new S3ObjectStore({ ...s3.options, partSizeBytes: 5 * 1024 * 1024 });
+      return { store, close: async () => { store.close(); await s3.close(); } };
+    },
+  },
+];
+
+async function keys(store: ObjectStore, prefix: string): Promise<string[]> {
+  const out: string[] = [];
+  for await (const info of store.list(prefix)) out.push(info.key);
+  return out.sort();
+}
+
+describe.each(backends)('ObjectStore contract: $name', (backend) => {
+  let store: ObjectStore;
+  let close: () => Promise<void>;
+  beforeAll(async () => ({ store, close } = await backend.open()));
+  afterAll(async () => close());
+
+  it('round-trips a buffer and reports its size', async () => {
+    const body = randomBytes(1234);
+    await store.put('a/b/one.dcm', body);
+    expect((await store.head('a/b/one.dcm')).size).toBe(1234);
+    expect((await getBuffer(store, 'a/b/one.dcm')).equals(body)).toBe(true);
+  });
+
+  it('round-trips a large stream (multipart on S3)', async () => {
+    const body = randomBytes(11 * 1024 * 1024);
+    const chunks = Array.from({ length: 11 }, (_, i) => body.subarray(i * 1024 * 1024, (i + 1) * 1024 * 1024));
+    const info = await store.put('big/stream.bin', Readable.from(chunks));
+    expect(info.size).toBe(body.length);
+    expect((await getBuffer(store, 'big/stream.bin')).equals(body)).toBe(true);
+  });
+
+  it('overwrites an existing key with the new body', async () => {
+    await store.put('over/x', Buffer.from('first'));
+    await store.put('over/x', Buffer.from('second!'));
+    expect((await getBuffer(store, 'over/x')).toString()).toBe('second!');
+  });
+
+  it('throws ObjectNotFoundError from get and head of a missing key', async () => {
+    await expect(store.get('missing/key')).rejects.toBeInstanceOf(ObjectNotFoundError);
+    await expect(store.head('missing/key')).rejects.toBeInstanceOf(ObjectNotFoundError);
+  });
+
+  it('deletes, and deleting again is not an error', async () => {
+    await store.put('del/me', Buffer.from('x'));
+    await store.delete('del/me');
+    await expect(store.head('del/me')).rejects.toBeInstanceOf(ObjectNotFoundError);
+    await expect(store.delete('del/me')).resolves.toBeUndefined();
+  });
+
+  it('lists by prefix, including partial segment prefixes', async () => {
+    for (const k of ['l/a/2', 'l/a/1', 'l/a-b', 'l/ab/3', 'm/other']) await store.put(k, Buffer.from(k));
+    expect(await keys(store, 'l/')).toEqual(['l/a-b', 'l/a/1', 'l/a/2', 'l/ab/3']);
+    expect(await keys(store, 'l/a/')).toEqual(['l/a/1', 'l/a/2']);
+    expect(await keys(store, 'l/a')).toEqual(['l/a-b', 'l/a/1', 'l/a/2', 'l/ab/3']);
+    expect(await keys(store, 'nothing/')).toEqual([]);
+  });
+
+  it('rejects unsafe keys before touching the backend', async () => {
+    for (const bad of ['../etc/passwd', '/abs', 'a/../b', 'a//b', 'a/.hidden', 'sp ace', 'a\\b', '']) {
+      await expect(store.put(bad, Buffer.from('x'))).rejects.toBeInstanceOf(UnsafeKeyError);
+    }
+    await expect(store.get('a/../../x')).rejects.toBeInstanceOf(UnsafeKeyError);
+  });
+
+  it('passes its readiness check', async () => {
+    await expect(store.check()).resolves.toBeUndefined();
+  });
+});
+
+describe('FsObjectStore specifics', () => {
+  it('leaves no temp file behind when a stream fails mid-write', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'medgrade-fs-'));
+    const store = new FsObjectStore(root);
+    const failing = new Readable({
+      read() {
+        this.push(Buffer.alloc(100));
+        this.destroy(new Error('client went away'));
+      },
+    });
+    await expect(store.put('x/y', failing)).rejects.toThrow('client went away');
+    await expect(store.head('x/y')).rejects.toBeInstanceOf(ObjectNotFoundError);
+    expect(await readdir(join(root, '.tmp'))).toEqual([]);
+    await rm(root, { recursive: true, force: true });
+  });
+});
+
+describe('S3ObjectStore specifics', () => {
+  it('fails its readiness check with a how-to-fix message for a missing bucket', async () => {
+    const s3 = await startLocalS3();
+    const store = new S3ObjectStore({ ...s3.options, bucket: 'no-such-bucket' });
+    await expect(store.check()).rejects.toThrow(/no-such-bucket.*create it/);
+    store.close();
+    await s3.close();
+  });
+});

@@ -1,0 +1,149 @@
+// The only module that imports the AWS SDK (STYLE.md 17): everything else sees ObjectStore.
+import {
+  DeleteObjectCommand,
+  GetObjectCommand,
+  HeadBucketCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  S3Client,
+  type ServerSideEncryption,
+} from '@aws-sdk/client-s3';
+import { Upload } from '@aws-sdk/lib-storage';
+import { Readable } from 'node:stream';
+import {
+  assertSafeKey,
+  assertSafePrefix,
+  ObjectNotFoundError,
+  type ObjectInfo,
+  type ObjectStore,
+  type PutOptions,
+} from './object-store.ts';
+
+/** Connection and behaviour of an S3 (or MinIO / S3-compatible) bucket. */
+export interface S3StoreOptions {
+  bucket: string;
+  region: string;
+  /** Custom endpoint for MinIO or a local S3-protocol server; omit for AWS. */
+  endpoint?: string;
+  /** Bucket in the path instead of the host name (MinIO, local servers). */
+  forcePathStyle?: boolean;
+  credentials?: { accessKeyId: string; secretAccessKey: string };
+  /** Server-side encryption requested on every write: 'AES256' or 'aws:kms'. */
+  serverSideEncryption?: 'AES256' | 'aws:kms';
+  kmsKeyId?: string;
+  /** Bodies from this size up are uploaded in parts of this size (min 5 MiB, S3's rule). */
+  partSizeBytes?: number;
+  /** Parallel part uploads per object. */
+  queueSize?: number;
+}
+
+const MIN_PART = 5 * 1024 * 1024;
+
+function isNotFound(error: unknown): boolean {
+  const e = error as { name?: string; $metadata?: { httpStatusCode?: number } } | undefined;
+  return e?.name === 'NoSuchKey' || e?.name === 'NotFound' || e?.$metadata?.httpStatusCode === 404;
+}
+
+/** ObjectStore on S3: single PUT for small buffers, lib-storage multipart for streams and large bodies. */
+export class S3ObjectStore implements ObjectStore {
+  private readonly client: S3Client;
+  private readonly options: S3StoreOptions;
+  private readonly partSize: number;
+
+  constructor(options: S3StoreOptions) {
+    this.options = options;
+    this.partSize = Math.max(MIN_PART, options.partSizeBytes ?? 8 * 1024 * 1024);
+    this.client = new S3Client({
+      region: options.region,
+      endpoint: options.endpoint,
+      forcePathStyle: options.forcePathStyle ?? false,
+      credentials: options.credentials,
+      // Checksums only when an operation requires them: S3-compatible servers (MinIO releases,
+      // s3rver) reject or mangle the flexible-checksum trailers newer SDKs send by default.
+      requestChecksumCalculation: 'WHEN_REQUIRED',
+      responseChecksumValidation: 'WHEN_REQUIRED',
+    });
+  }
+
+  private encryption(): { ServerSideEncryption?: ServerSideEncryption; SSEKMSKeyId?: string } {
+    const { serverSideEncryption, kmsKeyId } = this.options;
+    if (!serverSideEncryption) return {};
+    return { ServerSideEncryption: serverSideEncryption, ...(kmsKeyId ? { SSEKMSKeyId: kmsKeyId } : {}) };
+  }
+
+  async put(key: string, body: Buffer | Readable, options: PutOptions = {}): Promise<ObjectInfo> {
+    assertSafeKey(key);
+    const params = { Bucket: this.options.bucket, Key: key, ContentType: options.contentType, ...this.encryption() };
+    if (Buffer.isBuffer(body) && body.length < this.partSize) {
+      await this.client.send(new PutObjectCommand({ ...params, Body: body, ContentLength: body.length }));
+      return { key, size: body.length };
+    }
+    const upload = new Upload({
+      client: this.client,
+      params: { ...params, Body: body },
+      partSize: this.partSize,
+      queueSize: this.options.queueSize ?? 4,
+      leavePartsOnError: false,
+    });
+    await upload.done();
+    return this.head(key);
+  }
+
+  async get(key: string): Promise<Readable> {
+    assertSafeKey(key);
+    try {
+      const out = await this.client.send(new GetObjectCommand({ Bucket: this.options.bucket, Key: key }));
+      if (!(out.Body instanceof Readable)) throw new Error('S3 returned a non-stream body');
+      return out.Body;
+    } catch (error) {
+      if (isNotFound(error)) throw new ObjectNotFoundError(key);
+      throw error;
+    }
+  }
+
+  async head(key: string): Promise<ObjectInfo> {
+    assertSafeKey(key);
+    try {
+      const out = await this.client.send(new HeadObjectCommand({ Bucket: this.options.bucket, Key: key }));
+      return { key, size: out.ContentLength ?? 0, lastModified: out.LastModified };
+    } catch (error) {
+      if (isNotFound(error)) throw new ObjectNotFoundError(key);
+      throw error;
+    }
+  }
+
+  async delete(key: string): Promise<void> {
+    assertSafeKey(key);
+    await this.client.send(new DeleteObjectCommand({ Bucket: this.options.bucket, Key: key }));
+  }
+
+  async *list(prefix: string): AsyncIterable<ObjectInfo> {
+    assertSafePrefix(prefix);
+    let token: string | undefined;
+    do {
+      const page = await this.client.send(
+        new ListObjectsV2Command({ Bucket: this.options.bucket, Prefix: prefix, ContinuationToken: token }),
+      );
+      for (const item of page.Contents ?? []) {
+        if (item.Key) yield { key: item.Key, size: item.Size ?? 0, lastModified: item.LastModified };
+      }
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token);
+  }
+
+  async check(): Promise<void> {
+    try {
+      await this.client.send(new HeadBucketCommand({ Bucket: this.options.bucket }));
+    } catch (error) {
+      const where = this.options.endpoint ?? `region ${this.options.region}`;
+      const reason = (error as Error).name;
+      throw new Error(`S3 bucket "${this.options.bucket}" not reachable at ${where} (${reason}): create it or fix S3_* settings`, { cause: error });
+    }
+  }
+
+  /** Releases the HTTP connection pool. */
+  close(): void {
+    this.client.destroy();
+  }
+}
