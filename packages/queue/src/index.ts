@@ -1,1 +1,12 @@
-export {};
+export type { JobCatalog, JobSpec, PayloadOf, PayloadSchema } from './job-spec.ts';
+export { createProducer, openRedis, type JobProducer, type QueueConnection, type QueueDepth } from './queues.ts';
+export {
+  checkHandlers,
+  startWorker,
+  UnrecoverableError,
+  type JobContext,
+  type JobHandlers,
+  type JobObserver,
+  type RunningWorker,
+  type WorkerOptions,
+} from './workers.ts';
