@@ -176,14 +176,19 @@ export class DicomDataset {
   buildItem(specs: ElementSpec[] = []): DicomDataset {
     const item = new DicomDataset(this.context);
     item.parent = { dataset: this, element: { tag: 0, vr: 'SQ', offset: -1, valueOffset: -1, length: 0, end: -1, undefinedLength: false } };
-    for (const spec of specs) {
-      if (spec.vr === 'SQ' || (Array.isArray(spec.value) && Array.isArray(spec.value[0]))) {
-        item.setItems(spec.tag, spec.value as ElementSpec[][]);
-      } else {
-        item.set(spec.tag, spec.value as DicomValue, spec.vr);
-      }
-    }
+    for (const spec of specs) item.apply(spec);
     return item;
+  }
+
+  /** Sets one element from a spec: items for SQ (by VR or dictionary), a value otherwise. */
+  apply(spec: ElementSpec): DicomElement {
+    if ((spec.vr ?? vrOf(spec.tag)) === 'SQ') {
+      if (!Array.isArray(spec.value) || !spec.value.every((i) => Array.isArray(i))) {
+        throw new DicomError('BAD_VALUE', `sequence ${formatTag(spec.tag)} needs a list of items`, spec.tag);
+      }
+      return this.setItems(spec.tag, spec.value as ElementSpec[][]);
+    }
+    return this.set(spec.tag, spec.value as DicomValue, spec.vr);
   }
 
   /** Removes an element; returns whether it was present. */
