@@ -20,6 +20,8 @@ export default defineConfig({
           exclude: ['**/node_modules/**'],
           testTimeout: 120_000,
           hookTimeout: 120_000,
+          // Migrates the template database each test file clones (packages/db createTestDatabase).
+          globalSetup: ['packages/db/src/testing/global-setup.ts'],
         },
       },
     ],

@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from './config.load.ts';
+import { projectSecretKeyBytes } from './secret-key.ts';
+
+describe('loadConfig', () => {
+  it('works with an empty environment using local defaults', () => {
+    const config = loadConfig({});
+    expect(config.database.url).toBe('postgresql://postgres@127.0.0.1:5432/medgrade');
+    expect(config.redis.url).toBe('redis://127.0.0.1:6379');
+    expect(config.storage).toEqual({ driver: 'fs', fsRoot: './data/objects' });
+    expect(config.gateway.port).toBe(8080);
+    expect(config.inference.url).toBe('http://127.0.0.1:8081');
+    expect(projectSecretKeyBytes(config.secrets.projectSecretKey)).toHaveLength(32);
+  });
+
+  it('reads nested S3 settings when the driver is s3', () => {
+    const config = loadConfig({ STORAGE_DRIVER: 's3', S3_BUCKET: 'medgrade', S3_ENDPOINT: 'http://127.0.0.1:9000', S3_FORCE_PATH_STYLE: 'true' });
+    expect(config.storage).toEqual({
+      driver: 's3',
+      s3: { bucket: 'medgrade', region: 'us-east-1', endpoint: 'http://127.0.0.1:9000', forcePathStyle: true },
+    });
+  });
+
+  it('reports every bad variable at once with how to fix it', () => {
+    let error: unknown;
+    try {
+      loadConfig({ GATEWAY_PORT: 'eighty', DATABASE_URL: 'mysql://x', LOG_LEVEL: 'loud', STORAGE_DRIVER: 's3' });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const problems = (error as ConfigError).problems;
+    expect(problems).toHaveLength(4);
+    expect(problems.find((p) => p.startsWith('GATEWAY_PORT:'))).toContain('a TCP port 1-65535');
+    expect(problems.find((p) => p.startsWith('DATABASE_URL:'))).toContain('postgresql://');
+    expect(problems.find((p) => p.startsWith('LOG_LEVEL:'))).toContain('one of fatal');
+    expect(problems.find((p) => p.startsWith('S3_BUCKET:'))).toContain('required when STORAGE_DRIVER=s3');
+  });
+
+  it('refuses the insecure development secrets in production', () => {
+    expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/PROJECT_SECRET_KEY: the insecure development default is refused/);
+    const key = Buffer.alloc(32, 7).toString('base64');
+    const config = loadConfig({ NODE_ENV: 'production', PROJECT_SECRET_KEY: key, INFERENCE_SERVICE_TOKEN: 'a-long-random-service-token' });
+    expect(projectSecretKeyBytes(config.secrets.projectSecretKey)).toEqual(Buffer.alloc(32, 7));
+  });
+
+  it('rejects a project secret key that is not 32 bytes', () => {
+    expect(() => loadConfig({ PROJECT_SECRET_KEY: 'c2hvcnQ=' })).toThrow(/does not decode to 32 bytes/);
+  });
+});

@@ -1,0 +1,127 @@
+import { createHash } from 'node:crypto';
+import type { z } from 'zod';
+import { ConfigSchema, INSECURE_DEV_KEY_LABEL, type Config } from './config.schema.ts';
+import { projectSecretKeyBytes } from './secret-key.ts';
+
+type Env = Record<string, string | undefined>;
+
+/** Thrown when the environment is invalid; `problems` lists every bad variable with how to fix it. */
+export class ConfigError extends Error {
+  readonly problems: string[];
+  constructor(problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+    this.problems = problems;
+  }
+}
+
+// One row per setting: the environment variable, where it lands in Config, its default and a hint.
+interface Setting {
+  env: string;
+  path: string;
+  fallback?: string;
+  hint: string;
+}
+
+const SETTINGS: Setting[] = [
+  { env: 'NODE_ENV', path: 'env', fallback: 'development', hint: 'one of development, test, production' },
+  { env: 'LOG_LEVEL', path: 'logLevel', fallback: 'info', hint: 'one of fatal, error, warn, info, debug, trace, silent' },
+  { env: 'DATABASE_URL', path: 'database.url', fallback: 'postgresql://postgres@127.0.0.1:5432/medgrade', hint: 'a postgresql:// URL, e.g. postgresql://user:pass@host:5432/medgrade' },
+  { env: 'REDIS_URL', path: 'redis.url', fallback: 'redis://127.0.0.1:6379', hint: 'a redis:// URL, e.g. redis://127.0.0.1:6379' },
+  { env: 'REDIS_KEY_PREFIX', path: 'redis.keyPrefix', fallback: 'medgrade', hint: 'a non-empty prefix for every Redis key' },
+  { env: 'STORAGE_DRIVER', path: 'storage.driver', fallback: 'fs', hint: '"fs" (local folder) or "s3"' },
+  { env: 'STORAGE_FS_ROOT', path: 'storage.fsRoot', fallback: './data/objects', hint: 'a folder path' },
+  { env: 'S3_BUCKET', path: 'storage.s3.bucket', hint: 'the bucket name (required when STORAGE_DRIVER=s3)' },
+  { env: 'S3_REGION', path: 'storage.s3.region', fallback: 'us-east-1', hint: 'an AWS region name' },
+  { env: 'S3_ENDPOINT', path: 'storage.s3.endpoint', hint: 'an http(s) URL of an S3-compatible server, e.g. http://127.0.0.1:9000' },
+  { env: 'S3_FORCE_PATH_STYLE', path: 'storage.s3.forcePathStyle', fallback: 'false', hint: 'true or false (true for MinIO)' },
+  { env: 'S3_ACCESS_KEY_ID', path: 'storage.s3.accessKeyId', hint: 'an access key id' },
+  { env: 'S3_SECRET_ACCESS_KEY', path: 'storage.s3.secretAccessKey', hint: 'a secret access key' },
+  { env: 'GATEWAY_HOST', path: 'gateway.host', fallback: '0.0.0.0', hint: 'an interface address, e.g. 0.0.0.0' },
+  { env: 'GATEWAY_PORT', path: 'gateway.port', fallback: '8080', hint: 'a TCP port 1-65535' },
+  { env: 'GATEWAY_PUBLIC_URL', path: 'gateway.publicUrl', hint: 'the external URL, e.g. https://api.example.org' },
+  { env: 'RATE_LIMIT_MAX', path: 'gateway.rateLimit.max', fallback: '6000', hint: 'requests per key per window, a positive integer' },
+  { env: 'RATE_LIMIT_WINDOW_MS', path: 'gateway.rateLimit.windowMs', fallback: '60000', hint: 'window length in milliseconds' },
+  { env: 'API_KEY_CACHE_TTL_MS', path: 'gateway.keyCacheTtlMs', fallback: '5000', hint: 'milliseconds a verified key is cached, 0 disables' },
+  { env: 'INFERENCE_HOST', path: 'inference.host', fallback: '127.0.0.1', hint: 'an interface address' },
+  { env: 'INFERENCE_PORT', path: 'inference.port', fallback: '8081', hint: 'a TCP port 1-65535' },
+  { env: 'INFERENCE_URL', path: 'inference.url', hint: 'the URL the gateway calls, e.g. http://127.0.0.1:8081' },
+  { env: 'INFERENCE_SERVICE_TOKEN', path: 'inference.serviceToken', hint: 'a random string of at least 16 characters' },
+  { env: 'DEID_WORKER_CONCURRENCY', path: 'deidWorker.concurrency', fallback: '2', hint: 'a positive integer' },
+  { env: 'PROJECT_SECRET_KEY', path: 'secrets.projectSecretKey', hint: '32 random bytes as base64 or 64 hex characters (openssl rand -base64 32)' },
+];
+
+const ENV_BY_PATH = new Map(SETTINGS.map((s) => [s.path, s]));
+
+function setPath(target: Record<string, unknown>, path: string, value: string): void {
+  const parts = path.split('.');
+  let node = target;
+  for (const part of parts.slice(0, -1)) node = (node[part] ??= {}) as Record<string, unknown>;
+  node[parts.at(-1)!] = value;
+}
+
+// Values derived from other values: URLs built from host/port and the insecure dev-only keys.
+function derivedDefaults(env: Env): Env {
+  // A bad port is reported once, under its own variable, not again through the derived URL.
+  const numeric = (v: string | undefined, d: string) => (v && /^\d+$/.test(v) ? v : d);
+  const port = numeric(env.GATEWAY_PORT, '8080');
+  const inferencePort = numeric(env.INFERENCE_PORT, '8081');
+  return {
+    GATEWAY_PUBLIC_URL: `http://127.0.0.1:${port}`,
+    INFERENCE_URL: `http://127.0.0.1:${inferencePort}`,
+    // Deterministic so every process on a dev machine agrees; labelled and refused in production.
+    PROJECT_SECRET_KEY: `${INSECURE_DEV_KEY_LABEL}:${createHash('sha256').update(INSECURE_DEV_KEY_LABEL).digest('base64')}`,
+    INFERENCE_SERVICE_TOKEN: `${INSECURE_DEV_KEY_LABEL}-inference-token`,
+  };
+}
+
+function rawObject(env: Env): Record<string, unknown> {
+  const derived = derivedDefaults(env);
+  const raw: Record<string, unknown> = {};
+  const driver = env.STORAGE_DRIVER ?? 'fs';
+  for (const s of SETTINGS) {
+    if (s.path.startsWith('storage.s3.') && driver !== 's3') continue;
+    if (s.path === 'storage.fsRoot' && driver !== 'fs') continue;
+    const value = env[s.env] === '' ? undefined : (env[s.env] ?? s.fallback ?? derived[s.env]);
+    if (value !== undefined) setPath(raw, s.path, value);
+  }
+  return raw;
+}
+
+function describe(issue: z.core.$ZodIssue): string {
+  const path = issue.path.join('.');
+  const setting = ENV_BY_PATH.get(path);
+  if (!setting) return `${path || '(root)'}: ${issue.message}`;
+  return `${setting.env}: ${issue.message}; set it to ${setting.hint}`;
+}
+
+function semanticProblems(config: Config): string[] {
+  const problems: string[] = [];
+  try {
+    projectSecretKeyBytes(config.secrets.projectSecretKey);
+  } catch {
+    problems.push(`PROJECT_SECRET_KEY: does not decode to 32 bytes; set it to ${ENV_BY_PATH.get('secrets.projectSecretKey')!.hint}`);
+  }
+  if (config.env !== 'production') return problems;
+  if (config.secrets.projectSecretKey.startsWith(INSECURE_DEV_KEY_LABEL)) {
+    problems.push(`PROJECT_SECRET_KEY: the insecure development default is refused in production; set it to ${ENV_BY_PATH.get('secrets.projectSecretKey')!.hint}`);
+  }
+  if (config.inference.serviceToken.startsWith(INSECURE_DEV_KEY_LABEL)) {
+    problems.push('INFERENCE_SERVICE_TOKEN: the development default is refused in production; set it to a random string of at least 16 characters');
+  }
+  return problems;
+}
+
+/** Parse the environment once into a typed, nested Config; throws ConfigError listing every problem. */
+export function loadConfig(env: Env = process.env): Config {
+  const parsed = ConfigSchema.safeParse(rawObject(env));
+  if (!parsed.success) throw new ConfigError(parsed.error.issues.map(describe));
+  const problems = semanticProblems(parsed.data);
+  if (problems.length > 0) throw new ConfigError(problems);
+  return parsed.data;
+}
+
+/** The environment a child process should inherit, plus overrides (only config reads process.env). */
+export function childProcessEnv(overrides: Env = {}): NodeJS.ProcessEnv {
+  return { ...process.env, ...overrides };
+}

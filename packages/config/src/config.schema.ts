@@ -1,0 +1,60 @@
+import { z } from 'zod';
+
+// Every value a medgrade process reads from its environment, nested by area. Defaults work on a
+// developer machine with Postgres and Redis on localhost and nothing else set.
+
+/** Prefix of the development-only project-secret key; refused in production. */
+export const INSECURE_DEV_KEY_LABEL = 'medgrade-insecure-development-key';
+
+const port = z.coerce.number().int().min(1).max(65535);
+const positiveInt = z.coerce.number().int().positive();
+const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+export const ConfigSchema = z.object({
+  env: z.enum(['development', 'test', 'production']),
+  logLevel: z.enum(LOG_LEVELS),
+  database: z.object({
+    url: z.url({ protocol: /^postgres(ql)?$/ }),
+  }),
+  redis: z.object({
+    url: z.url({ protocol: /^rediss?$/ }),
+    keyPrefix: z.string().min(1),
+  }),
+  storage: z.discriminatedUnion('driver', [
+    z.object({ driver: z.literal('fs'), fsRoot: z.string().min(1) }),
+    z.object({
+      driver: z.literal('s3'),
+      s3: z.object({
+        bucket: z.string().min(3),
+        region: z.string().min(1),
+        endpoint: z.url().optional(),
+        forcePathStyle: bool,
+        accessKeyId: z.string().min(1).optional(),
+        secretAccessKey: z.string().min(1).optional(),
+      }),
+    }),
+  ]),
+  gateway: z.object({
+    host: z.string().min(1),
+    port,
+    publicUrl: z.url(),
+    rateLimit: z.object({ max: positiveInt, windowMs: positiveInt }),
+    keyCacheTtlMs: z.coerce.number().int().min(0),
+  }),
+  inference: z.object({
+    host: z.string().min(1),
+    port,
+    url: z.url(),
+    /** Shared credential the gateway presents to the inference service. */
+    serviceToken: z.string().min(16),
+  }),
+  deidWorker: z.object({ concurrency: positiveInt }),
+  secrets: z.object({
+    /** 32-byte key (base64 or 64 hex chars) that encrypts each project's HMAC secret. */
+    projectSecretKey: z.string().min(1),
+  }),
+});
+
+export type Config = z.infer<typeof ConfigSchema>;
