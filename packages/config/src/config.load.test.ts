@@ -47,4 +47,11 @@ describe('loadConfig', () => {
   it('rejects a project secret key that is not 32 bytes', () => {
     expect(() => loadConfig({ PROJECT_SECRET_KEY: 'c2hvcnQ=' })).toThrow(/does not decode to 32 bytes/);
   });
+
+  it('parses inference serving settings and names a bad execution provider', () => {
+    const config = loadConfig({ INFERENCE_EXECUTION_PROVIDERS: 'cuda, cpu', INFERENCE_MAX_BATCH_SIZE: '16' });
+    expect(config.inference.executionProviders).toEqual(['cuda', 'cpu']);
+    expect(config.inference.maxBatchSize).toBe(16);
+    expect(() => loadConfig({ INFERENCE_EXECUTION_PROVIDERS: 'tpu' })).toThrow(/INFERENCE_EXECUTION_PROVIDERS: "tpu" is not a list of cpu, cuda/);
+  });
 });

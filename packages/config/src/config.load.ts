@@ -47,6 +47,13 @@ const SETTINGS: Setting[] = [
   { env: 'INFERENCE_PORT', path: 'inference.port', fallback: '8081', hint: 'a TCP port 1-65535' },
   { env: 'INFERENCE_URL', path: 'inference.url', hint: 'the URL the gateway calls, e.g. http://127.0.0.1:8081' },
   { env: 'INFERENCE_SERVICE_TOKEN', path: 'inference.serviceToken', hint: 'a random string of at least 16 characters' },
+  { env: 'INFERENCE_EXECUTION_PROVIDERS', path: 'inference.executionProviders', fallback: 'cpu', hint: 'a comma list of cpu, cuda in preference order, e.g. cuda,cpu' },
+  { env: 'INFERENCE_INTRA_OP_THREADS', path: 'inference.intraOpThreads', fallback: '1', hint: 'threads per onnxruntime operator, a positive integer (1 is fastest on small CPUs)' },
+  { env: 'INFERENCE_INTER_OP_THREADS', path: 'inference.interOpThreads', fallback: '1', hint: 'a positive integer' },
+  { env: 'INFERENCE_MEMORY_BUDGET_MB', path: 'inference.memoryBudgetMb', fallback: '2048', hint: 'MiB of loaded models kept before evicting, a positive integer' },
+  { env: 'INFERENCE_MAX_BATCH_SIZE', path: 'inference.maxBatchSize', fallback: '8', hint: 'largest dynamic batch, a positive integer (1 disables batching)' },
+  { env: 'INFERENCE_MAX_QUEUE_DELAY_MS', path: 'inference.maxQueueDelayMs', fallback: '2', hint: 'milliseconds a request may wait for a batch to fill, 0 or more' },
+  { env: 'INFERENCE_REQUEST_TIMEOUT_MS', path: 'inference.requestTimeoutMs', fallback: '30000', hint: 'per-request timeout in milliseconds' },
   { env: 'DEID_WORKER_CONCURRENCY', path: 'deidWorker.concurrency', fallback: '2', hint: 'a positive integer' },
   { env: 'PROJECT_SECRET_KEY', path: 'secrets.projectSecretKey', hint: '32 random bytes as base64 or 64 hex characters (openssl rand -base64 32)' },
 ];

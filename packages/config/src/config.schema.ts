@@ -10,6 +10,9 @@ const port = z.coerce.number().int().min(1).max(65535);
 const positiveInt = z.coerce.number().int().positive();
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 
+export const EXECUTION_PROVIDERS = ['cpu', 'cuda'] as const;
+export type ExecutionProvider = (typeof EXECUTION_PROVIDERS)[number];
+
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 export const ConfigSchema = z.object({
@@ -49,6 +52,21 @@ export const ConfigSchema = z.object({
     url: z.url(),
     /** Shared credential the gateway presents to the inference service. */
     serviceToken: z.string().min(16),
+    /** onnxruntime execution providers in preference order, e.g. "cuda,cpu" on GPU nodes. */
+    executionProviders: z.string().transform((v, ctx) => {
+      const list = v.split(',').map((p) => p.trim()).filter(Boolean);
+      if (list.length > 0 && list.every((p) => EXECUTION_PROVIDERS.includes(p as ExecutionProvider))) return list as ExecutionProvider[];
+      ctx.addIssue({ code: 'custom', message: `"${v}" is not a list of ${EXECUTION_PROVIDERS.join(', ')}` });
+      return z.NEVER;
+    }),
+    intraOpThreads: positiveInt,
+    interOpThreads: positiveInt,
+    /** Loaded model versions are evicted (least recently used first) above this many MiB. */
+    memoryBudgetMb: positiveInt,
+    /** Dynamic batching: largest batch and longest wait for one to fill (0 ms = no waiting). */
+    maxBatchSize: positiveInt,
+    maxQueueDelayMs: z.coerce.number().int().min(0),
+    requestTimeoutMs: positiveInt,
   }),
   deidWorker: z.object({ concurrency: positiveInt }),
   secrets: z.object({
