@@ -1,1 +1,9 @@
-export {};
+export * from './errors.ts';
+export * from './error.schema.ts';
+export * from './jobs.ts';
+export * from './scopes.ts';
+export * from './api/common.schema.ts';
+export * from './api/organization.schema.ts';
+export * from './api/project.schema.ts';
+export * from './api/api-key.schema.ts';
+export * from './api/audit.schema.ts';

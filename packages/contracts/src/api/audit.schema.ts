@@ -1,0 +1,47 @@
+import { z } from 'zod';
+import { TimestampSchema } from './common.schema.ts';
+
+export const AuditEventSchema = z
+  .object({
+    seq: z.string().describe('Position in the organization chain (64-bit integer as a string)'),
+    orgId: z.uuid(),
+    actor: z.string().describe('API key id, or "cli" / "system"'),
+    action: z.string(),
+    resourceType: z.string(),
+    resourceId: z.string().nullable(),
+    requestId: z.string().nullable(),
+    details: z.record(z.string(), z.unknown()),
+    prevHash: z.string(),
+    hash: z.string(),
+    createdAt: TimestampSchema,
+  })
+  .meta({ id: 'AuditEvent' });
+
+export const AuditQuerySchema = z.object({
+  action: z.string().min(1).optional(),
+  resourceType: z.string().min(1).optional(),
+  resourceId: z.string().min(1).optional(),
+  actor: z.string().min(1).optional(),
+  since: TimestampSchema.optional(),
+  until: TimestampSchema.optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+  cursor: z.string().regex(/^\d+$/, 'use the nextCursor of the previous page').optional(),
+});
+
+export const AuditVerifySchema = z
+  .object({
+    intact: z.boolean(),
+    checked: z.number().int().describe('Number of events verified'),
+    firstBroken: z
+      .object({
+        seq: z.string(),
+        reason: z.enum(['hash_mismatch', 'chain_break']),
+        message: z.string(),
+      })
+      .nullable(),
+  })
+  .meta({ id: 'AuditVerification' });
+
+export type AuditEventDto = z.infer<typeof AuditEventSchema>;
+export type AuditQuery = z.infer<typeof AuditQuerySchema>;
+export type AuditVerification = z.infer<typeof AuditVerifySchema>;

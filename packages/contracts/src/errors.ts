@@ -1,0 +1,115 @@
+// One error path (STYLE.md 5): domain code throws an AppError subclass carrying a code; the
+// gateway's single error handler looks the code up in ERROR_STATUS and renders ErrorResponse.
+// 4xx messages say what to fix; 5xx messages say nothing internal.
+
+/** Every error code the API can return, with its HTTP status. Add new codes here (one table). */
+export const ERROR_STATUS = {
+  VALIDATION_FAILED: 400,
+  BAD_REQUEST: 400,
+  UNAUTHENTICATED: 401,
+  FORBIDDEN: 403,
+  NOT_FOUND: 404,
+  METHOD_NOT_ALLOWED: 405,
+  NOT_ACCEPTABLE: 406,
+  CONFLICT: 409,
+  PAYLOAD_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  UNPROCESSABLE: 422,
+  RATE_LIMITED: 429,
+  INTERNAL: 500,
+  SERVICE_UNAVAILABLE: 503,
+} as const satisfies Record<string, number>;
+
+export type ErrorCode = keyof typeof ERROR_STATUS;
+
+export function statusForCode(code: ErrorCode): number {
+  return ERROR_STATUS[code];
+}
+
+/** Base of every domain error. `details` must never carry PHI. */
+export class AppError extends Error {
+  readonly code: ErrorCode;
+  readonly details?: unknown;
+  constructor(code: ErrorCode, message: string, details?: unknown, options?: ErrorOptions) {
+    super(message, options);
+    this.name = new.target.name;
+    this.code = code;
+    if (details !== undefined) this.details = details;
+  }
+  get status(): number {
+    return ERROR_STATUS[this.code];
+  }
+}
+
+/** One problem in a request, e.g. `{ path: 'body.scopes.0', message: 'Invalid option' }`. */
+export interface ValidationProblem {
+  path: string;
+  message: string;
+}
+
+export class ValidationError extends AppError {
+  constructor(message: string, problems: ValidationProblem[] = []) {
+    super('VALIDATION_FAILED', message, { problems });
+  }
+}
+
+export class BadRequestError extends AppError {
+  constructor(message: string, details?: unknown) {
+    super('BAD_REQUEST', message, details);
+  }
+}
+
+export class UnauthenticatedError extends AppError {
+  constructor(message = 'Missing or invalid API key: send Authorization: Bearer <key>') {
+    super('UNAUTHENTICATED', message);
+  }
+}
+
+export class ForbiddenError extends AppError {
+  constructor(message: string, details?: unknown) {
+    super('FORBIDDEN', message, details);
+  }
+}
+
+export class NotFoundError extends AppError {
+  /** `what` names the kind, never the caller-supplied value (it could be PHI). */
+  constructor(what: string) {
+    super('NOT_FOUND', `${what} not found`);
+  }
+}
+
+export class ConflictError extends AppError {
+  constructor(message: string, details?: unknown) {
+    super('CONFLICT', message, details);
+  }
+}
+
+export class PayloadTooLargeError extends AppError {
+  constructor(message: string, details?: unknown) {
+    super('PAYLOAD_TOO_LARGE', message, details);
+  }
+}
+
+export class UnsupportedMediaTypeError extends AppError {
+  constructor(message: string, details?: unknown) {
+    super('UNSUPPORTED_MEDIA_TYPE', message, details);
+  }
+}
+
+export class UnprocessableError extends AppError {
+  constructor(message: string, details?: unknown) {
+    super('UNPROCESSABLE', message, details);
+  }
+}
+
+export class RateLimitedError extends AppError {
+  constructor(retryAfterSeconds: number) {
+    super('RATE_LIMITED', `Rate limit exceeded for this API key: retry after ${retryAfterSeconds} s`, { retryAfterSeconds });
+  }
+}
+
+export class ServiceUnavailableError extends AppError {
+  constructor(message = 'Service temporarily unavailable: retry later') {
+    super('SERVICE_UNAVAILABLE', message);
+  }
+}
