@@ -18,6 +18,7 @@ export const ERROR_STATUS = {
   RATE_LIMITED: 429,
   INTERNAL: 500,
   SERVICE_UNAVAILABLE: 503,
+  TIMEOUT: 504,
 } as const satisfies Record<string, number>;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;
@@ -111,5 +112,12 @@ export class RateLimitedError extends AppError {
 export class ServiceUnavailableError extends AppError {
   constructor(message = 'Service temporarily unavailable: retry later') {
     super('SERVICE_UNAVAILABLE', message);
+  }
+}
+
+/** Work that did not finish within its deadline (e.g. an inference past its timeout). */
+export class TimeoutError extends AppError {
+  constructor(message: string) {
+    super('TIMEOUT', message);
   }
 }
