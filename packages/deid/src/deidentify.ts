@@ -1,0 +1,127 @@
+// deidentify(): parse → burned-in decision → profile walk → clean free text → output attributes
+// → write (byte-preserving, file meta rebuilt) → verification gate → report. Pure and synchronous.
+import type { DicomDataset, DicomFile } from '@medgrade/dicom';
+import { DicomError, parseDicom, Tags, writeDicom } from '@medgrade/dicom';
+import { enabledColumns } from './action.resolve.ts';
+import { assessBurnedIn } from './burned-in.ts';
+import { patientShiftDays } from './date.shift.ts';
+import { DeidError } from './deid.error.ts';
+import { expectedTokens } from './expected.tokens.ts';
+import { iodKind } from './iod-types.ts';
+import type { DeidContext, DeidOptions, SafePrivateTag } from './options.ts';
+import { DEFAULT_DEID_OPTIONS } from './options.ts';
+import { addOutputAttributes } from './output-attributes.ts';
+import { emptyNeedles } from './phi.needles.ts';
+import { processDataset } from './dataset.process.ts';
+import type { DeidReport } from './report.ts';
+import { buildReport, readInputFacts } from './report.ts';
+import type { Run } from './run.types.ts';
+import type { Sex } from './surrogate.ts';
+import { cleanText } from './text.clean.ts';
+import { writeValue } from './value.replace.ts';
+import { verifyOutput } from './verify.gate.ts';
+
+/** A de-identified file and what was done to it. */
+export interface DeidResult {
+  output: Buffer;
+  report: DeidReport;
+}
+
+const MIN_SECRET_BYTES = 16;
+// File meta elements that can carry identity (AE titles, private information): never rewritten.
+const META_DROP = [0x00020016, 0x00020017, 0x00020018, 0x00020100, 0x00020102];
+
+/** Runs a DICOM library call, turning its typed errors into DeidErrors with the same code. */
+function dicomStep<T>(step: () => T): T {
+  try {
+    return step();
+  } catch (err) {
+    if (err instanceof DicomError) throw new DeidError(err.code, err.message);
+    throw err;
+  }
+}
+
+function groupSafePrivate(list: readonly SafePrivateTag[]): Map<number, SafePrivateTag[]> {
+  const out = new Map<number, SafePrivateTag[]>();
+  for (const s of list) out.set(s.group, [...(out.get(s.group) ?? []), s]);
+  return out;
+}
+
+function patientKey(ds: DicomDataset): string {
+  const id = ds.getString(0x00100020)?.trim();
+  if (id) return `id:${id}^${ds.getString(0x00100021)?.trim() ?? ''}`;
+  const name = ds.getString(0x00100010)?.trim();
+  if (name) return `name:${name}`;
+  return `study:${ds.getString(0x0020000d)?.trim() ?? ''}`;
+}
+
+function createRun(ds: DicomDataset, options: DeidOptions, secret: Buffer): Run {
+  const sex = ds.getString(0x00100040)?.trim().toUpperCase() ?? '';
+  return {
+    secret,
+    options,
+    enabled: enabledColumns(options),
+    iod: iodKind(ds.getString(Tags.SOPClassUID)?.trim(), ds.has(Tags.PixelData)),
+    sex: (sex === 'M' || sex === 'F' || sex === 'O' ? sex : '') as Sex,
+    shiftDays: patientShiftDays(secret, patientKey(ds)),
+    safePrivate: groupSafePrivate(options.retainSafePrivate),
+    needles: emptyNeedles(),
+    uidCache: new Map(),
+    actions: new Map(),
+    toClean: [],
+    generated: [],
+    privateRemoved: 0,
+  };
+}
+
+/** Cleans the deferred free text now that every needle of the file is known. */
+function cleanDeferred(run: Run, isExpected: (token: string) => boolean): void {
+  for (const { dataset, element } of run.toClean) {
+    const original = dataset.elementString(element);
+    const cleaned = cleanText(original, run.needles, isExpected);
+    if (cleaned === original) continue;
+    try {
+      writeValue(dataset, element, cleaned, run);
+    } catch {
+      dataset.remove(element.tag); // the character set cannot encode the cleaned text: remove instead
+    }
+  }
+}
+
+function rebuildMeta(file: DicomFile): void {
+  for (const t of META_DROP) file.meta.remove(t);
+  const sop = file.dataset.getString(Tags.SOPInstanceUID)?.trim();
+  if (sop) file.meta.set(Tags.MediaStorageSOPInstanceUID, sop, 'UI');
+}
+
+/** De-identifies one Part 10 file (PS3.15 Annex E, Table E.1-1 with the project's options). */
+export function deidentify(input: Uint8Array, options: DeidOptions = DEFAULT_DEID_OPTIONS, context: DeidContext): DeidResult {
+  if (context.secret.length < MIN_SECRET_BYTES) throw new DeidError('BAD_SECRET', `the project secret must be at least ${MIN_SECRET_BYTES} bytes`);
+  const file = dicomStep(() => parseDicom(input));
+  const ds = file.dataset;
+  const burnedIn = assessBurnedIn(
+    { burnedInAnnotation: ds.getString(0x00280301), modality: ds.getString(0x00080060), sopClassUid: ds.getString(Tags.SOPClassUID) },
+    context.burnedInPolicy ?? 'quarantine',
+  );
+  if (burnedIn.risk && context.burnedInPolicy === 'reject') {
+    throw new DeidError('BURNED_IN_REJECTED', `burned-in text is likely (${burnedIn.reason}) and the project policy rejects such files`);
+  }
+  const facts = readInputFacts(ds);
+  const run = createRun(ds, options, context.secret);
+  dicomStep(() => processDataset(ds, run, 0, false));
+  run.generated.push(...dicomStep(() => addOutputAttributes(ds, options)));
+  const isExpected = expectedTokens(ds, run.generated, new Set(run.toClean.map((c) => c.element)));
+  cleanDeferred(run, isExpected);
+  rebuildMeta(file);
+  const output = dicomStep(() => writeDicom(file));
+  verifyOutput(output, run.needles, isExpected);
+  const report = buildReport(ds, {
+    transferSyntaxUid: file.transferSyntaxUid,
+    facts,
+    keepCharacteristics: options.retainPatientCharacteristics,
+    burnedIn,
+    actions: run.actions,
+    privateRemoved: run.privateRemoved,
+  });
+  return { output, report };
+}

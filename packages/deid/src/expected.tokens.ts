@@ -1,0 +1,26 @@
+// Tokens the output may legitimately contain even if they also occur in removed PHI: values of
+// standard attributes kept on purpose (body part, manufacturer, codes...) and the surrogates
+// and dummies this run wrote. Computed only when a loose token is found, so clean files pay nothing.
+import type { DicomDataset, DicomElement } from '@medgrade/dicom';
+import { tokens } from './phi.needles.ts';
+
+const TEXT_VRS = new Set(['AE', 'AS', 'CS', 'DA', 'DS', 'DT', 'IS', 'LO', 'LT', 'PN', 'SH', 'ST', 'TM', 'UC', 'UR', 'UT']);
+
+/**
+ * A memoized predicate over the processed (not yet written) data set and the generated values;
+ * `pending` are elements still to be cleaned, whose text is not expected by definition.
+ */
+export function expectedTokens(processed: DicomDataset, generated: readonly string[], pending: ReadonlySet<DicomElement>): (token: string) => boolean {
+  let set: Set<string> | undefined;
+  return (token) => {
+    if (set === undefined) {
+      set = new Set();
+      for (const g of generated) for (const t of tokens(g)) set.add(t);
+      for (const { element, dataset } of processed.walk()) {
+        const untouchedStandard = element.value === undefined && ((element.tag >>> 16) & 1) === 0 && !pending.has(element);
+        if (untouchedStandard && TEXT_VRS.has(element.vr)) for (const t of tokens(dataset.elementString(element))) set.add(t);
+      }
+    }
+    return set.has(token);
+  };
+}

@@ -1,0 +1,58 @@
+// The verification gate's search: every text-bearing element of the re-parsed output (inside
+// sequences too, and any private element that survived) is decoded in its character set and
+// matched against the needles collected from the input.
+import type { DicomDataset, DicomElement, ElementPath, Vr } from '@medgrade/dicom';
+import type { PhiNeedles } from './phi.needles.ts';
+import { tokens } from './phi.needles.ts';
+
+const TEXT_VRS = new Set<Vr>(['PN', 'LO', 'SH', 'LT', 'ST', 'UT', 'UC', 'UR', 'AE', 'CS']);
+const DATE_VRS = new Set<Vr>(['DA', 'DT']);
+const PIXEL_DATA = 0x7fe00010;
+
+/** A needle found in the output: where (never what) and which kind of PHI. */
+export interface PhiHit {
+  path: ElementPath;
+  kind: 'phrase' | 'identifier' | 'token' | 'phone' | 'uid';
+}
+
+function matchText(text: string, n: PhiNeedles, isExpected: (token: string) => boolean): PhiHit['kind'] | undefined {
+  const upper = text.toUpperCase();
+  for (const phrase of n.phrases) if (upper.includes(phrase)) return 'phrase';
+  for (const t of tokens(upper)) {
+    if (n.strictTokens.has(t)) return 'identifier';
+    if (n.looseTokens.has(t) && !isExpected(t)) return 'token';
+  }
+  if (n.digits.size > 0) {
+    const digits = text.replace(/\D/g, '');
+    for (const d of n.digits) if (digits.includes(d)) return 'phone';
+  }
+  return undefined;
+}
+
+function matchElement(e: DicomElement, ds: DicomDataset, n: PhiNeedles, isExpected: (t: string) => boolean): PhiHit['kind'] | undefined {
+  if (e.vr === 'SQ' || e.tag === PIXEL_DATA) return undefined;
+  const isPrivate = ((e.tag >>> 16) & 1) === 1;
+  if (e.vr === 'UI' && !isPrivate) {
+    for (const uid of ds.elementString(e).split('\\')) if (n.uids.has(uid.trim())) return 'uid';
+    return undefined;
+  }
+  if (DATE_VRS.has(e.vr)) {
+    const value = ds.elementString(e);
+    for (const phrase of n.phrases) if (value.includes(phrase)) return 'phrase';
+    return undefined;
+  }
+  if (!isPrivate && !TEXT_VRS.has(e.vr)) return undefined;
+  const kind = matchText(ds.elementString(e), n, isExpected);
+  if (kind !== undefined || !isPrivate || e.vr !== 'UI') return kind;
+  for (const uid of ds.elementString(e).split('\\')) if (n.uids.has(uid.trim())) return 'uid';
+  return undefined;
+}
+
+/** First element of `root` (depth first) that carries a needle, or undefined when clean. */
+export function scanForPhi(root: DicomDataset, needles: PhiNeedles, isExpected: (token: string) => boolean): PhiHit | undefined {
+  for (const { element, dataset, path } of root.walk()) {
+    const kind = matchElement(element, dataset, needles, isExpected);
+    if (kind !== undefined) return { path, kind };
+  }
+  return undefined;
+}
