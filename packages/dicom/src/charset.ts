@@ -45,7 +45,7 @@ const ESCAPES: Record<string, { g: 0 | 1; kind: Kind }> = {
   '-M': { g: 1, kind: { label: 'iso-8859-9' } }, '-T': { g: 1, kind: { label: 'tis-620' } },
 };
 
-const decoders = new Map<string, TextDecoder>();
+const decoders = new Map<string, InstanceType<typeof TextDecoder>>();
 function decodeWith(label: string, bytes: Uint8Array): string {
   if (label === 'latin1' || label === 'ascii') return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('latin1');
   let d = decoders.get(label);
