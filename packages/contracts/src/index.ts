@@ -7,3 +7,4 @@ export * from './api/organization.schema.ts';
 export * from './api/project.schema.ts';
 export * from './api/api-key.schema.ts';
 export * from './api/audit.schema.ts';
+export * from './api/inference.schema.ts';
