@@ -1,0 +1,124 @@
+import { ConflictError, NotFoundError, ValidationError, type Scope } from '@medgrade/contracts';
+import type { ApiKey, PrismaClient, Prisma } from '@medgrade/db';
+import { apiKeyMatches, apiKeyPrefix, generateApiKey } from './api-key.ts';
+import type { AuthContext } from './auth.types.ts';
+
+type Db = PrismaClient | Prisma.TransactionClient;
+
+export interface CreateApiKeyInput {
+  orgId: string;
+  projectId?: string | null;
+  name?: string | null;
+  scopes: Scope[];
+  expiresAt?: Date | null;
+  /** Key id of the creator; null for the CLI. */
+  createdBy?: string | null;
+}
+
+export interface ApiKeyServiceOptions {
+  /** How long a verified key stays cached in this process (0 disables). */
+  cacheTtlMs: number;
+  now?: () => number;
+}
+
+interface CacheEntry {
+  row: ApiKey;
+  until: number;
+}
+
+/**
+ * Creates, verifies, lists and revokes API keys. Verification caches the key row briefly so
+ * authenticated GETs do not hit Postgres each time; revocation through this service evicts the
+ * entry at once, and other processes notice within the TTL (or sooner via `evict`).
+ */
+export class ApiKeyService {
+  readonly #prisma: PrismaClient;
+  readonly #ttl: number;
+  readonly #now: () => number;
+  readonly #cache = new Map<string, CacheEntry>();
+
+  constructor(prisma: PrismaClient, options: ApiKeyServiceOptions) {
+    this.#prisma = prisma;
+    this.#ttl = options.cacheTtlMs;
+    this.#now = options.now ?? Date.now;
+  }
+
+  /** Create a key; returns the row and the secret key (shown once). */
+  async create(input: CreateApiKeyInput, db: Db = this.#prisma): Promise<{ row: ApiKey; key: string }> {
+    if (input.projectId) {
+      const project = await db.project.findFirst({ where: { id: input.projectId, orgId: input.orgId }, select: { id: true } });
+      if (!project) throw new NotFoundError('Project');
+    }
+    if (input.expiresAt && input.expiresAt.getTime() <= this.#now()) {
+      throw new ValidationError('expiresAt must be in the future', [{ path: 'body.expiresAt', message: 'must be in the future' }]);
+    }
+    const generated = generateApiKey();
+    const row = await db.apiKey.create({
+      data: {
+        orgId: input.orgId,
+        projectId: input.projectId ?? null,
+        name: input.name ?? null,
+        prefix: generated.prefix,
+        hash: new Uint8Array(generated.hash),
+        scopes: [...new Set(input.scopes)],
+        expiresAt: input.expiresAt ?? null,
+        createdBy: input.createdBy ?? null,
+      },
+    });
+    return { row, key: generated.key };
+  }
+
+  /** The caller behind a bearer token, or null when the key is unknown, wrong, revoked or expired. */
+  async verify(token: string): Promise<AuthContext | null> {
+    const prefix = apiKeyPrefix(token);
+    if (!prefix) return null;
+    const row = await this.#lookup(prefix);
+    if (!row || !apiKeyMatches(token, row.hash)) return null;
+    if (row.revokedAt) return null;
+    if (row.expiresAt && row.expiresAt.getTime() <= this.#now()) return null;
+    return { keyId: row.id, orgId: row.orgId, projectId: row.projectId, scopes: row.scopes as Scope[] };
+  }
+
+  async #lookup(prefix: string): Promise<ApiKey | null> {
+    const cached = this.#cache.get(prefix);
+    if (cached && cached.until > this.#now()) return cached.row;
+    // lastUsedAt is refreshed on each cache fill: accurate to the cache TTL, one write per TTL.
+    const row = await this.#prisma.apiKey
+      .update({ where: { prefix }, data: { lastUsedAt: new Date(this.#now()) } })
+      .catch((error: unknown) => {
+        if ((error as { code?: string }).code === 'P2025') return null; // no such key
+        throw error;
+      });
+    if (row && this.#ttl > 0) this.#cache.set(prefix, { row, until: this.#now() + this.#ttl });
+    return row;
+  }
+
+  /** Forget a cached key (called on revocation, locally or when another process announces it). */
+  evict(prefix: string): void {
+    this.#cache.delete(prefix);
+  }
+
+  async list(orgId: string, options: { limit: number; cursor?: string }): Promise<ApiKey[]> {
+    return this.#prisma.apiKey.findMany({
+      where: { orgId, ...(options.cursor ? { id: { gt: options.cursor } } : {}) },
+      orderBy: { id: 'asc' },
+      take: options.limit,
+    });
+  }
+
+  async get(orgId: string, id: string): Promise<ApiKey> {
+    const row = await this.#prisma.apiKey.findFirst({ where: { id, orgId } });
+    if (!row) throw new NotFoundError('API key');
+    return row;
+  }
+
+  /** Revoke a key by id (within an organization) or by prefix; revoking a revoked key conflicts. */
+  async revoke(where: { orgId: string; id: string } | { prefix: string }, db: Db = this.#prisma): Promise<ApiKey> {
+    const row = await db.apiKey.findFirst({ where: 'prefix' in where ? { prefix: where.prefix } : { id: where.id, orgId: where.orgId } });
+    if (!row) throw new NotFoundError('API key');
+    if (row.revokedAt) throw new ConflictError('API key is already revoked');
+    const revoked = await db.apiKey.update({ where: { id: row.id }, data: { revokedAt: new Date(this.#now()) } });
+    this.evict(row.prefix);
+    return revoked;
+  }
+}
