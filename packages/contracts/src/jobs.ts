@@ -30,7 +30,16 @@ export function defineJob<Name extends string, Payload extends z.ZodType>(def: J
  * The catalog: add each job here (e.g. `InstanceDeidentify: defineJob({...})`).
  * Keys are the job names (Entity+Verb).
  */
-export const JOB_CATALOG = {} satisfies Record<string, JobDefinition>;
+export const JOB_CATALOG = {
+  /** De-identify one uploaded instance (services/deid-worker); enqueued once its row and raw object exist. */
+  InstanceDeidentify: defineJob({
+    name: 'InstanceDeidentify',
+    queue: 'deidentify',
+    payload: JobPayloadBase.extend({ instanceId: z.uuid() }),
+    retry: { attempts: 5, backoff: { type: 'exponential', delayMs: 1000 } },
+    jobId: (p) => `instance-${p.instanceId}`,
+  }),
+} satisfies Record<string, JobDefinition>;
 
 export type JobCatalog = typeof JOB_CATALOG;
 export type JobName = keyof JobCatalog;
