@@ -6,18 +6,16 @@ export interface PayloadSchema<P> {
   safeParse(data: unknown): { success: true; data: P } | { success: false; error: { message: string } };
 }
 
-/** One job in the catalog: where it runs, what it carries, how it retries, how it dedupes. */
+/** One job in the catalog (the shape of contracts' JobDefinition): queue, payload, retries, dedupe. */
 export interface JobSpec<P> {
   /** BullMQ queue that serves the job. */
   queue: string;
   /** Payloads carry ids only (never PHI); parsed before any work. */
   payload: PayloadSchema<P>;
+  /** Total attempts including the first; delayMs is the first retry delay (doubles when exponential). */
+  retry: { attempts: number; backoff: { type: 'exponential' | 'fixed'; delayMs: number } };
   /** `${entity}-${id}` so a second enqueue of the same work is the same job (no ':' allowed). */
   jobId(payload: P): string;
-  /** Total attempts including the first. */
-  attempts: number;
-  /** First retry delay; doubles each attempt (exponential backoff). */
-  backoffMs: number;
 }
 
 /** Name → spec. */

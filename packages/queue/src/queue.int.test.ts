@@ -16,7 +16,7 @@ const thingSchema: PayloadSchema<ThingPayload> = {
     return { success: false, error: { message: 'thingId must be a lowercase id' } };
   },
 };
-const spec: JobSpec<ThingPayload> = { queue: 'things', payload: thingSchema, jobId: (p) => `thing-${p.thingId}`, attempts: 3, backoffMs: 20 };
+const spec: JobSpec<ThingPayload> = { queue: 'things', payload: thingSchema, jobId: (p) => `thing-${p.thingId}`, retry: { attempts: 3, backoff: { type: 'exponential', delayMs: 20 } } };
 const catalog = { ThingProcess: spec };
 
 const prefixes: string[] = [];

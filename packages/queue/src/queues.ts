@@ -34,8 +34,8 @@ export function openRedis(redisUrl: string): Redis {
 function jobOptions(spec: JobCatalog[string], payload: unknown): JobsOptions {
   return {
     jobId: spec.jobId(payload),
-    attempts: spec.attempts,
-    backoff: { type: 'exponential', delay: spec.backoffMs },
+    attempts: spec.retry.attempts,
+    backoff: { type: spec.retry.backoff.type, delay: spec.retry.backoff.delayMs },
     // Bounded history: enough for dedupe of quick double submits and for debugging, not forever.
     removeOnComplete: { age: 3600, count: 10_000 },
     removeOnFail: { age: 7 * 24 * 3600 },

@@ -81,7 +81,7 @@ function wireEvents(worker: Worker, catalog: JobCatalog, options: WorkerOptions)
   worker.on('completed', (job) => options.observe?.({ name: job.name, seconds: seconds(job), outcome: 'completed' }));
   worker.on('failed', (job, error) => {
     if (!job) return;
-    const final = error instanceof UnrecoverableError || job.attemptsMade >= (job.opts.attempts ?? catalog[job.name]?.attempts ?? 1);
+    const final = error instanceof UnrecoverableError || job.attemptsMade >= (job.opts.attempts ?? catalog[job.name]?.retry.attempts ?? 1);
     options.observe?.({ name: job.name, seconds: seconds(job), outcome: final ? 'failed' : 'retry' });
     options.onError?.(job.name, error);
   });
