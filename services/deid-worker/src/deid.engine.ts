@@ -1,0 +1,29 @@
+// packages/deid behind the Deidentifier port. Engine errors are facts about the input (not
+// parseable, burned-in text the policy rejects, PHI left after de-identification): final, so
+// they become a rejection with the engine's code; anything else is a bug or fault and throws.
+import { parseDicom } from '@medgrade/dicom';
+import { DeidError, deidentify } from '@medgrade/deid';
+import type { Deidentifier, DeidOutcome, DeidProject } from './ingest.ports.ts';
+import { summarize } from './instance.summary.ts';
+
+/** Code for instances held for human review of possible burned-in text (raw object kept). */
+export const BURNED_IN_REVIEW = 'BURNED_IN_REVIEW';
+
+/** Runs deidentify() and reads the index fields from its output. */
+export function createDeidentifier(): Deidentifier {
+  return {
+    async run(input: Buffer, project: DeidProject): Promise<DeidOutcome> {
+      let result;
+      try {
+        result = deidentify(input, project.options, { secret: project.secret, burnedInPolicy: project.burnedInPolicy });
+      } catch (error) {
+        if (error instanceof DeidError) return { kind: 'rejected', code: error.code, keepRaw: false };
+        throw error;
+      }
+      const { output, report } = result;
+      if (report.burnedIn.decision === 'quarantine') return { kind: 'rejected', code: BURNED_IN_REVIEW, keepRaw: true };
+      const summary = { ...summarize(parseDicom(output)), patientAgeBand: report.ageBand };
+      return { kind: 'ok', output, summary, burnedInFlag: report.burnedIn.decision === 'flag' };
+    },
+  };
+}

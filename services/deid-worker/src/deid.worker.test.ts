@@ -1,0 +1,152 @@
+// The handler's idempotency at each crash point, with an in-memory repository and engine and a
+// filesystem object store in a temp dir. The real Postgres/Redis/S3 path is in the int tests.
+import { createHash } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { FsObjectStore, getBuffer, ObjectNotFoundError } from '@medgrade/storage';
+import { UnrecoverableError, type JobContext } from '@medgrade/queue';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { deidObjectKey, handleInstanceDeidentify, type DeidWorkerDeps } from './deid.worker.ts';
+import type { DeidOutcome, IngestRepository, ReadyResult, WorkInstance } from './ingest.ports.ts';
+
+const ctx = (attempt = 1, lastAttempt = false): JobContext => ({ jobId: 'instance-i1', attempt, lastAttempt });
+const summary = { studyInstanceUid: '2.25.1', seriesInstanceUid: '2.25.2', sopInstanceUid: '2.25.3' };
+
+class MemoryRepo implements IngestRepository {
+  rows = new Map<string, WorkInstance & { errorCode?: string; ready?: ReadyResult }>();
+  audits: string[] = [];
+  failNextReady = false;
+  async find(id: string) {
+    const r = this.rows.get(id);
+    return r ? { ...r } : null;
+  }
+  async markDeidentifying(id: string) {
+    const r = this.rows.get(id)!;
+    if (r.status === 'READY' || r.status === 'REJECTED') return false;
+    r.status = 'DEIDENTIFYING';
+    return true;
+  }
+  async markReady(inst: WorkInstance, result: ReadyResult) {
+    if (this.failNextReady) {
+      this.failNextReady = false;
+      throw new Error('database went away');
+    }
+    Object.assign(this.rows.get(inst.id)!, { status: 'READY', ready: result });
+    this.audits.push(`ready:${inst.id}`);
+  }
+  async markRejected(inst: WorkInstance, code: string) {
+    Object.assign(this.rows.get(inst.id)!, { status: 'REJECTED', errorCode: code });
+    this.audits.push(`rejected:${inst.id}`);
+  }
+  async markFailed(id: string, code: string) {
+    Object.assign(this.rows.get(id)!, { status: 'FAILED', errorCode: code });
+  }
+  async clearQuarantine(id: string) {
+    this.rows.get(id)!.quarantineKey = null;
+  }
+}
+
+describe('handleInstanceDeidentify', () => {
+  let root: string;
+  let store: FsObjectStore;
+  let repo: MemoryRepo;
+  let outcome: DeidOutcome;
+  let deps: DeidWorkerDeps;
+  const finals: string[] = [];
+
+  beforeEach(async () => {
+    root = await mkdtemp(join(tmpdir(), 'medgrade-worker-'));
+    store = new FsObjectStore(root);
+    repo = new MemoryRepo();
+    repo.rows.set('i1', { id: 'i1', orgId: 'o', projectId: 'p', status: 'RECEIVED', quarantineKey: 'quarantine/o/p/i1.dcm' });
+    await store.put('quarantine/o/p/i1.dcm', Buffer.from('raw bytes'));
+    outcome = { kind: 'ok', output: Buffer.from('deid bytes'), summary, burnedInFlag: false };
+    finals.length = 0;
+    deps = {
+      store,
+      repo,
+      engine: { run: async () => outcome },
+      project: async () => ({ options: {} as never, burnedInPolicy: 'reject', secret: Buffer.alloc(32) }),
+      onFinal: (s) => finals.push(s),
+    };
+  });
+  afterEach(() => rm(root, { recursive: true, force: true }));
+
+  const key = deidObjectKey('o', 'p', '2.25.1', '2.25.2', '2.25.3');
+
+  it('writes the output, marks READY with its hash, deletes the raw object', async () => {
+    await handleInstanceDeidentify(deps)({ requestId: 'r1', instanceId: 'i1' }, ctx());
+    const row = repo.rows.get('i1')!;
+    expect(row.status).toBe('READY');
+    expect(row.ready).toMatchObject({ objectKey: key, byteSize: 10, sha256: createHash('sha256').update('deid bytes').digest('hex') });
+    expect((await getBuffer(store, key)).toString()).toBe('deid bytes');
+    await expect(store.head('quarantine/o/p/i1.dcm')).rejects.toBeInstanceOf(ObjectNotFoundError);
+    expect(row.quarantineKey).toBeNull();
+    expect(finals).toEqual(['READY']);
+  });
+
+  it('a retry after a crash before READY ends in the same state, audited once', async () => {
+    repo.failNextReady = true;
+    const handle = handleInstanceDeidentify(deps);
+    await expect(handle({ requestId: 'r1', instanceId: 'i1' }, ctx(1))).rejects.toThrow('database went away');
+    expect(repo.rows.get('i1')!.status).toBe('DEIDENTIFYING');
+    await handle({ requestId: 'r1', instanceId: 'i1' }, ctx(2));
+    expect(repo.rows.get('i1')!.status).toBe('READY');
+    expect(repo.audits).toEqual(['ready:i1']);
+    const keys: string[] = [];
+    for await (const o of store.list('')) keys.push(o.key);
+    expect(keys).toEqual([key]);
+  });
+
+  it('a retry after a crash between READY and the raw delete only finishes the delete', async () => {
+    const realDelete = store.delete.bind(store);
+    store.delete = async () => {
+      throw new Error('killed');
+    };
+    const handle = handleInstanceDeidentify(deps);
+    await expect(handle({ requestId: 'r1', instanceId: 'i1' }, ctx(1))).rejects.toThrow('killed');
+    store.delete = realDelete;
+    deps.engine = { run: async () => { throw new Error('engine must not run again'); } };
+    await handle({ requestId: 'r1', instanceId: 'i1' }, ctx(2));
+    await expect(store.head('quarantine/o/p/i1.dcm')).rejects.toBeInstanceOf(ObjectNotFoundError);
+    expect(repo.audits).toEqual(['ready:i1']);
+  });
+
+  it('rejects bad input with its code, without retry, deleting the raw object', async () => {
+    outcome = { kind: 'rejected', code: 'NOT_DICOM', keepRaw: false };
+    await expect(handleInstanceDeidentify(deps)({ requestId: 'r1', instanceId: 'i1' }, ctx())).rejects.toBeInstanceOf(UnrecoverableError);
+    expect(repo.rows.get('i1')).toMatchObject({ status: 'REJECTED', errorCode: 'NOT_DICOM', quarantineKey: null });
+    expect(finals).toEqual(['REJECTED']);
+  });
+
+  it('keeps the raw object of an instance held for burned-in review', async () => {
+    outcome = { kind: 'rejected', code: 'BURNED_IN_REVIEW', keepRaw: true };
+    await expect(handleInstanceDeidentify(deps)({ requestId: 'r1', instanceId: 'i1' }, ctx())).rejects.toBeInstanceOf(UnrecoverableError);
+    expect((await store.head('quarantine/o/p/i1.dcm')).size).toBe(9);
+  });
+
+  it('marks FAILED only on the last attempt of a transient fault', async () => {
+    deps.engine = { run: async () => { throw new Error('out of memory'); } };
+    const handle = handleInstanceDeidentify(deps);
+    await expect(handle({ requestId: 'r1', instanceId: 'i1' }, ctx(1, false))).rejects.toThrow();
+    expect(repo.rows.get('i1')!.status).toBe('DEIDENTIFYING');
+    await expect(handle({ requestId: 'r1', instanceId: 'i1' }, ctx(3, true))).rejects.toThrow();
+    expect(repo.rows.get('i1')).toMatchObject({ status: 'FAILED', errorCode: 'DEID_FAILED' });
+    expect(finals).toEqual(['FAILED']);
+  });
+
+  it('fails a row whose raw object vanished with RAW_OBJECT_MISSING, unrecoverably', async () => {
+    await store.delete('quarantine/o/p/i1.dcm');
+    await expect(handleInstanceDeidentify(deps)({ requestId: 'r1', instanceId: 'i1' }, ctx())).rejects.toBeInstanceOf(UnrecoverableError);
+    expect(repo.rows.get('i1')).toMatchObject({ status: 'FAILED', errorCode: 'RAW_OBJECT_MISSING' });
+  });
+
+  it('does nothing for an unknown instance or one already rejected', async () => {
+    await handleInstanceDeidentify(deps)({ requestId: 'r1', instanceId: 'nope' }, ctx());
+    repo.rows.get('i1')!.status = 'REJECTED';
+    await handleInstanceDeidentify(deps)({ requestId: 'r1', instanceId: 'i1' }, ctx());
+    expect((await store.head('quarantine/o/p/i1.dcm')).size).toBe(9);
+    expect(repo.audits).toEqual([]);
+  });
+});

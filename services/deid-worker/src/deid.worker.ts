@@ -1,0 +1,91 @@
+// InstanceDeidentify handler. Runs once per uploaded instance, enqueued by the gateway after the
+// raw object and the RECEIVED row exist (jobId `instance-<id>`, so a double enqueue is one job).
+// Transient faults (object store, database) throw and BullMQ retries with exponential backoff; bad
+// input ends REJECTED with a code via UnrecoverableError; the last failed attempt marks FAILED.
+// Idempotent at every crash point: the output key is derived from de-identified UIDs (the same on
+// every retry), READY + audit commit in one transaction, the raw object is deleted only after it,
+// and a retry that finds READY only finishes the deletion.
+import { createHash } from 'node:crypto';
+import { ObjectNotFoundError, getBuffer, type ObjectStore } from '@medgrade/storage';
+import { UnrecoverableError, type JobContext } from '@medgrade/queue';
+import type { InstanceDeidentifyPayload } from './deid.job.ts';
+import type { Deidentifier, DeidProject, IngestRepository, WorkInstance } from './ingest.ports.ts';
+
+/** Adapters the handler needs (STYLE.md 3). */
+export interface DeidWorkerDeps {
+  store: ObjectStore;
+  repo: IngestRepository;
+  engine: Deidentifier;
+  project(projectId: string): Promise<DeidProject>;
+  /** Counts bytes read from quarantine and written to deid/ (metrics). */
+  onBytes?(direction: 'in' | 'out', bytes: number): void;
+  /** Final status of an instance, once (metrics). */
+  onFinal?(status: 'READY' | 'REJECTED' | 'FAILED'): void;
+}
+
+
+/** Deterministic object key of a de-identified instance. */
+export function deidObjectKey(orgId: string, projectId: string, study: string, series: string, sop: string): string {
+  return `deid/${orgId}/${projectId}/${study}/${series}/${sop}.dcm`;
+}
+
+async function finishDeletion(deps: DeidWorkerDeps, instance: WorkInstance): Promise<void> {
+  if (!instance.quarantineKey) return;
+  await deps.store.delete(instance.quarantineKey);
+  await deps.repo.clearQuarantine(instance.id);
+}
+
+/** Builds the handler for the InstanceDeidentify job. */
+export function handleInstanceDeidentify(deps: DeidWorkerDeps) {
+  return async (payload: InstanceDeidentifyPayload, ctx: JobContext): Promise<void> => {
+    const instance = await deps.repo.find(payload.instanceId);
+    // The row is created before the job; a missing row means the project was deleted.
+    if (!instance) return;
+    if (instance.status === 'READY') return finishDeletion(deps, instance);
+    if (instance.status === 'REJECTED') return;
+    try {
+      await deidentifyOne(deps, instance, payload.requestId);
+    } catch (error) {
+      if (error instanceof UnrecoverableError) throw error;
+      if (ctx.lastAttempt) {
+        await deps.repo.markFailed(instance.id, 'DEID_FAILED');
+        deps.onFinal?.('FAILED');
+      }
+      throw error;
+    }
+  };
+}
+
+async function readRaw(deps: DeidWorkerDeps, instance: WorkInstance): Promise<Buffer> {
+  try {
+    if (!instance.quarantineKey) throw new ObjectNotFoundError('(none)');
+    return await getBuffer(deps.store, instance.quarantineKey);
+  } catch (error) {
+    if (!(error instanceof ObjectNotFoundError)) throw error;
+    // Raw objects are deleted only after READY/REJECTED commit, so this is lost data: final.
+    await deps.repo.markFailed(instance.id, 'RAW_OBJECT_MISSING');
+    deps.onFinal?.('FAILED');
+    throw new UnrecoverableError('RAW_OBJECT_MISSING');
+  }
+}
+
+async function deidentifyOne(deps: DeidWorkerDeps, instance: WorkInstance, requestId?: string): Promise<void> {
+  if (!(await deps.repo.markDeidentifying(instance.id))) return;
+  const raw = await readRaw(deps, instance);
+  deps.onBytes?.('in', raw.length);
+  const outcome = await deps.engine.run(raw, await deps.project(instance.projectId));
+  if (outcome.kind === 'rejected') {
+    await deps.repo.markRejected(instance, outcome.code, requestId);
+    if (!outcome.keepRaw) await finishDeletion(deps, instance);
+    deps.onFinal?.('REJECTED');
+    throw new UnrecoverableError(outcome.code);
+  }
+  const { summary } = outcome;
+  const objectKey = deidObjectKey(instance.orgId, instance.projectId, summary.studyInstanceUid, summary.seriesInstanceUid, summary.sopInstanceUid);
+  await deps.store.put(objectKey, outcome.output, { contentType: 'application/dicom' });
+  deps.onBytes?.('out', outcome.output.length);
+  const sha256 = createHash('sha256').update(outcome.output).digest('hex');
+  await deps.repo.markReady(instance, { summary, objectKey, byteSize: outcome.output.length, sha256, burnedInFlag: outcome.burnedInFlag }, requestId);
+  await finishDeletion(deps, instance);
+  deps.onFinal?.('READY');
+}

@@ -1,0 +1,73 @@
+// The adapters the de-identification handler needs, as small interfaces so the handler can be
+// unit-tested with fakes and composed with Prisma, packages/deid and an ObjectStore in main.ts.
+import type { BurnedInPolicy, DeidOptions } from '@medgrade/deid';
+
+/** The part of an Instance row the handler reads. */
+export interface WorkInstance {
+  id: string;
+  orgId: string;
+  projectId: string;
+  status: 'RECEIVED' | 'DEIDENTIFYING' | 'READY' | 'REJECTED' | 'FAILED';
+  quarantineKey: string | null;
+}
+
+/** What the index stores about a de-identified instance (all values already de-identified). */
+export interface InstanceSummary {
+  studyInstanceUid: string;
+  seriesInstanceUid: string;
+  sopInstanceUid: string;
+  sopClassUid?: string;
+  modality?: string;
+  bodyPart?: string;
+  manufacturer?: string;
+  rows?: number;
+  columns?: number;
+  frames?: number;
+  patientSex?: string;
+  patientAgeYears?: number;
+  /** "40-49", "90+" (from the engine's report; input birth date may have gone). */
+  patientAgeBand?: string;
+  patientSurrogateId?: string;
+  studyDate?: Date;
+  seriesDate?: Date;
+}
+
+/** The output written for a READY instance. */
+export interface ReadyResult {
+  summary: InstanceSummary;
+  objectKey: string;
+  byteSize: number;
+  sha256: string;
+  burnedInFlag: boolean;
+}
+
+/** Row changes; each is one transaction, and markReady/markRejected write their audit event in it. */
+export interface IngestRepository {
+  find(instanceId: string): Promise<WorkInstance | null>;
+  /** RECEIVED|FAILED|DEIDENTIFYING → DEIDENTIFYING; false when the row is already final. */
+  markDeidentifying(instanceId: string): Promise<boolean>;
+  /** Upserts Study/Series, sets the Instance READY, recounts, audits — all or nothing. */
+  markReady(instance: WorkInstance, result: ReadyResult, requestId?: string): Promise<void>;
+  markRejected(instance: WorkInstance, code: string, requestId?: string): Promise<void>;
+  markFailed(instanceId: string, code: string): Promise<void>;
+  /** Forgets the quarantine key once its object is gone. */
+  clearQuarantine(instanceId: string): Promise<void>;
+}
+
+/** A project's de-identification settings with its secret decrypted (never logged). */
+export interface DeidProject {
+  options: DeidOptions;
+  burnedInPolicy: BurnedInPolicy;
+  secret: Buffer;
+}
+
+/** Result of running the engine on one raw instance. */
+export type DeidOutcome =
+  | { kind: 'ok'; output: Buffer; summary: InstanceSummary; burnedInFlag: boolean }
+  /** Bad or unsafe input: final, with a stable code; keepRaw holds the raw object for review. */
+  | { kind: 'rejected'; code: string; keepRaw: boolean };
+
+/** packages/deid + packages/dicom behind one call. */
+export interface Deidentifier {
+  run(input: Buffer, project: DeidProject): Promise<DeidOutcome>;
+}

@@ -1,0 +1,65 @@
+// Index fields read from the de-identified output (never the input): whatever the project's
+// profile removed is simply absent here, so sex and age appear only when the profile keeps them.
+import { Tags, type DicomDataset, type DicomFile } from '@medgrade/dicom';
+import type { InstanceSummary } from './ingest.ports.ts';
+
+const T = {
+  StudyInstanceUID: 0x0020000d,
+  SeriesInstanceUID: 0x0020000e,
+  Modality: 0x00080060,
+  BodyPartExamined: 0x00180015,
+  Manufacturer: 0x00080070,
+  PatientID: 0x00100020,
+  PatientSex: 0x00100040,
+  PatientAge: 0x00101010,
+  StudyDate: 0x00080020,
+  SeriesDate: 0x00080021,
+} as const;
+
+function text(ds: DicomDataset, t: number): string | undefined {
+  const v = ds.getString(t)?.trim();
+  return v ? v : undefined;
+}
+
+/** YYYYMMDD → UTC date; anything else (empty, partial, nonsense) → undefined. */
+export function dicomDate(value: string | undefined): Date | undefined {
+  const m = /^(\d{4})(\d{2})(\d{2})$/.exec(value ?? '');
+  if (!m) return undefined;
+  const d = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])));
+  return Number.isNaN(d.getTime()) || d.getUTCDate() !== Number(m[3]) ? undefined : d;
+}
+
+/** PS3.5 AS (e.g. "045Y", "006M") → whole years; capped at 90 like the profile's age rule. */
+export function ageInYears(value: string | undefined): number | undefined {
+  const m = /^(\d{3})([DWMY])$/.exec(value ?? '');
+  if (!m) return undefined;
+  const perYear = { D: 365.25, W: 52.18, M: 12, Y: 1 }[m[2] as 'D' | 'W' | 'M' | 'Y'];
+  return Math.min(90, Math.floor(Number(m[1]) / perYear));
+}
+
+/** Reads the fields the index keeps; throws when the output lacks the UIDs that key it. */
+export function summarize(file: DicomFile): InstanceSummary {
+  const ds = file.dataset;
+  const studyInstanceUid = text(ds, T.StudyInstanceUID);
+  const seriesInstanceUid = text(ds, T.SeriesInstanceUID);
+  const sopInstanceUid = text(ds, Tags.SOPInstanceUID);
+  if (!studyInstanceUid || !seriesInstanceUid || !sopInstanceUid) throw new Error('de-identified output lacks study/series/SOP instance UID');
+  const sex = text(ds, T.PatientSex);
+  return {
+    studyInstanceUid,
+    seriesInstanceUid,
+    sopInstanceUid,
+    sopClassUid: text(ds, Tags.SOPClassUID),
+    modality: text(ds, T.Modality),
+    bodyPart: text(ds, T.BodyPartExamined),
+    manufacturer: text(ds, T.Manufacturer),
+    rows: ds.getNumber(Tags.Rows),
+    columns: ds.getNumber(Tags.Columns),
+    frames: ds.has(Tags.PixelData) ? (ds.getNumber(Tags.NumberOfFrames) ?? 1) : undefined,
+    patientSex: sex && ['M', 'F', 'O'].includes(sex) ? sex : undefined,
+    patientAgeYears: ageInYears(text(ds, T.PatientAge)),
+    patientSurrogateId: text(ds, T.PatientID),
+    studyDate: dicomDate(text(ds, T.StudyDate)),
+    seriesDate: dicomDate(text(ds, T.SeriesDate)),
+  };
+}
