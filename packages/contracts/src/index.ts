@@ -8,4 +8,5 @@ export * from './api/project.schema.ts';
 export * from './api/api-key.schema.ts';
 export * from './api/audit.schema.ts';
 export * from './api/inference.schema.ts';
+export * from './logging.ts';
 export * from './api/deid-profile.schema.ts';
