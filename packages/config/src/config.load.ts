@@ -37,6 +37,8 @@ const SETTINGS: Setting[] = [
   { env: 'S3_FORCE_PATH_STYLE', path: 'storage.s3.forcePathStyle', fallback: 'false', hint: 'true or false (true for MinIO)' },
   { env: 'S3_ACCESS_KEY_ID', path: 'storage.s3.accessKeyId', hint: 'an access key id' },
   { env: 'S3_SECRET_ACCESS_KEY', path: 'storage.s3.secretAccessKey', hint: 'a secret access key' },
+  { env: 'S3_SSE', path: 'storage.s3.serverSideEncryption', hint: 'AES256 or aws:kms (server-side encryption on every write)' },
+  { env: 'S3_KMS_KEY_ID', path: 'storage.s3.kmsKeyId', hint: 'a KMS key id or ARN (with S3_SSE=aws:kms)' },
   { env: 'GATEWAY_HOST', path: 'gateway.host', fallback: '0.0.0.0', hint: 'an interface address, e.g. 0.0.0.0' },
   { env: 'GATEWAY_PORT', path: 'gateway.port', fallback: '8080', hint: 'a TCP port 1-65535' },
   { env: 'GATEWAY_PUBLIC_URL', path: 'gateway.publicUrl', hint: 'the external URL, e.g. https://api.example.org' },
@@ -55,6 +57,9 @@ const SETTINGS: Setting[] = [
   { env: 'INFERENCE_MAX_QUEUE_DELAY_MS', path: 'inference.maxQueueDelayMs', fallback: '2', hint: 'milliseconds a request may wait for a batch to fill, 0 or more' },
   { env: 'INFERENCE_REQUEST_TIMEOUT_MS', path: 'inference.requestTimeoutMs', fallback: '30000', hint: 'per-request timeout in milliseconds' },
   { env: 'DEID_WORKER_CONCURRENCY', path: 'deidWorker.concurrency', fallback: '2', hint: 'a positive integer' },
+  { env: 'DEID_WORKER_METRICS_PORT', path: 'deidWorker.metricsPort', fallback: '9464', hint: 'a TCP port for the worker\'s /metrics, 0 disables' },
+  { env: 'INGEST_MAX_INSTANCE_BYTES', path: 'ingest.maxInstanceBytes', fallback: String(512 * 1024 * 1024), hint: 'largest accepted DICOM instance in bytes' },
+  { env: 'INGEST_MAX_REQUEST_BYTES', path: 'ingest.maxRequestBytes', fallback: String(8 * 1024 * 1024 * 1024), hint: 'largest accepted upload request body in bytes' },
   { env: 'PROJECT_SECRET_KEY', path: 'secrets.projectSecretKey', hint: '32 random bytes as base64 or 64 hex characters (openssl rand -base64 32)' },
 ];
 

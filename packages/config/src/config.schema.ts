@@ -36,6 +36,8 @@ export const ConfigSchema = z.object({
         forcePathStyle: bool,
         accessKeyId: z.string().min(1).optional(),
         secretAccessKey: z.string().min(1).optional(),
+        serverSideEncryption: z.enum(['AES256', 'aws:kms']).optional(),
+        kmsKeyId: z.string().min(1).optional(),
       }),
     }),
   ]),
@@ -68,7 +70,8 @@ export const ConfigSchema = z.object({
     maxQueueDelayMs: z.coerce.number().int().min(0),
     requestTimeoutMs: positiveInt,
   }),
-  deidWorker: z.object({ concurrency: positiveInt }),
+  deidWorker: z.object({ concurrency: positiveInt, metricsPort: z.coerce.number().int().min(0).max(65535) }),
+  ingest: z.object({ maxInstanceBytes: positiveInt, maxRequestBytes: positiveInt }),
   secrets: z.object({
     /** 32-byte key (base64 or 64 hex chars) that encrypts each project's HMAC secret. */
     projectSecretKey: z.string().min(1),
