@@ -144,7 +144,8 @@ export class DicomDataset {
   /** Sets (or adds, in tag order) an element's value, encoded in the file's byte order and character set. */
   set(t: number, value: DicomValue, vr?: Vr): DicomElement {
     const existing = this.get(t);
-    const useVr = vr ?? existing?.vr ?? vrOf(t);
+    // A value sent as UN takes its dictionary VR when re-encoded (PS3.5 6.2.2 allows either).
+    const useVr = vr ?? (existing !== undefined && existing.vr !== 'UN' ? existing.vr : vrOf(t));
     if (useVr === 'SQ') throw new DicomError('BAD_VALUE', `use setItems for sequence ${formatTag(t)}`, t);
     const bytes = encodeValue(value, useVr, this.context.littleEndian, this.charset(), t);
     if (t === Tags.SpecificCharacterSet) this.ownCharset = undefined;

@@ -55,6 +55,7 @@ export function decodeNumbers(bytes: Uint8Array, vr: Vr, littleEndian: boolean):
 export function encodeValue(value: DicomValue, vr: Vr, littleEndian: boolean, charset: Charset, t: number): Uint8Array {
   if (value instanceof Uint8Array) return pad(Uint8Array.from(value), vr);
   if (TEXT_VRS.has(vr)) return pad(encodeTextValue(value, vr, charset, t), vr);
+  if ((vr === 'UN' || vr === 'OB') && typeof value === 'string') return pad(charset.encode(value), vr);
   const kind = NUMBER_VRS[vr];
   if (kind === undefined) throw new DicomError('BAD_VALUE', `${formatTag(t)} (${vr}) takes bytes, not ${typeof value}`, t);
   const values = toNumberList(value, t);

