@@ -1,3 +1,4 @@
 export * from './object-store.ts';
 export { FsObjectStore } from './fs.store.ts';
 export { S3ObjectStore, type S3StoreOptions } from './s3.store.ts';
+export { createObjectStore, type StorageSettings } from './store.factory.ts';

@@ -1,1 +1,1 @@
-export {};
+export { startDeidWorkerApp, type DeidWorkerApp, type DeidWorkerAppOptions } from './worker.app.ts';

@@ -1,0 +1,44 @@
+// Composition only (STYLE.md 1): config → adapters → worker → metrics endpoint → close on signal.
+import { loadConfig, projectSecretKeyBytes } from '@medgrade/config';
+import { loggerOptions } from '@medgrade/contracts';
+import { createPrismaClient } from '@medgrade/db';
+import { createObjectStore } from '@medgrade/storage';
+import { pino } from 'pino';
+import { startDeidWorkerApp } from './worker.app.ts';
+import { serveMetrics } from './worker.metrics.ts';
+
+const config = loadConfig();
+const log = pino(loggerOptions('deid-worker', config.logLevel));
+const prisma = createPrismaClient(config.database.url, { maxConnections: config.deidWorker.concurrency + 2 });
+const store = createObjectStore(config.storage);
+try {
+  await store.check();
+} catch (error) {
+  log.fatal({ err: error }, 'object store not usable');
+  process.exit(1);
+}
+const app = startDeidWorkerApp({
+  prisma,
+  store,
+  queue: { redisUrl: config.redis.url, prefix: config.redis.keyPrefix },
+  projectSecretKey: projectSecretKeyBytes(config.secrets.projectSecretKey),
+  concurrency: config.deidWorker.concurrency,
+  // Job names and error messages only: payloads and DICOM values never reach a log line.
+  onError: (job, error) => log.warn({ job, code: (error as { code?: string }).code, msg: error.message }, 'job attempt failed'),
+});
+const metricsServer = config.deidWorker.metricsPort > 0 ? await serveMetrics(app.metrics.registry, '0.0.0.0', config.deidWorker.metricsPort) : undefined;
+log.info({ concurrency: config.deidWorker.concurrency }, 'deid-worker started');
+
+let closing = false;
+async function shutdown(signal: string): Promise<void> {
+  if (closing) return;
+  closing = true;
+  log.info({ signal }, 'draining active jobs');
+  metricsServer?.close();
+  await app.close();
+  await prisma.$disconnect();
+  store.close();
+  log.info('deid-worker stopped');
+}
+process.once('SIGTERM', () => void shutdown('SIGTERM').then(() => process.exit(0)));
+process.once('SIGINT', () => void shutdown('SIGINT').then(() => process.exit(0)));
