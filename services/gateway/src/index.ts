@@ -1,1 +1,2 @@
-export {};
+export { buildApp, ROUTES } from './app.ts';
+export type { GatewayDeps, ReadinessCheck } from './deps.ts';

@@ -1,0 +1,25 @@
+import type { Config } from '@medgrade/config';
+import type { PrismaClient } from '@medgrade/db';
+import type { Redis } from 'ioredis';
+import type { FastifyBaseLogger } from 'fastify';
+
+/** One dependency /health/ready checks; `check` resolves when healthy and throws otherwise. */
+export interface ReadinessCheck {
+  name: string;
+  check(): Promise<void>;
+}
+
+/**
+ * Everything the gateway needs from outside, built by main.ts (or a test) and passed in. The app
+ * never opens connections itself, so tests inject real adapters pointing at their own databases.
+ * Add new adapters (object store, queues, inference client) here as optional fields.
+ */
+export interface GatewayDeps {
+  config: Config;
+  prisma: PrismaClient;
+  redis: Redis;
+  /** pino logger; omitted in tests for silence. */
+  logger?: FastifyBaseLogger;
+  /** Extra readiness checks beyond Postgres and Redis (e.g. the object store). */
+  readinessChecks?: ReadinessCheck[];
+}

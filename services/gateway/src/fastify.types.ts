@@ -1,0 +1,32 @@
+import type { AuditLog, AuditInput } from '@medgrade/audit';
+import type { ApiKeyService, AuthContext } from '@medgrade/auth';
+import type { Prisma } from '@medgrade/db';
+import type { Scope } from '@medgrade/contracts';
+import type { Registry } from 'prom-client';
+import type { GatewayDeps } from './deps.ts';
+
+/** What a route records; org, actor and request id are filled from the request. */
+export type RequestAuditInput = Omit<AuditInput, 'orgId' | 'actor' | 'requestId'>;
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Scopes the caller's key needs; [] means any valid key. Required unless `public`. */
+    scopes?: Scope[];
+    /** No API key needed (health, metrics, docs). */
+    public?: boolean;
+  }
+  interface FastifyInstance {
+    deps: GatewayDeps;
+    apiKeys: ApiKeyService;
+    auditLog: AuditLog;
+    /** Prometheus registry of this app: add your own metrics to it. */
+    metricsRegistry: Registry;
+  }
+  interface FastifyRequest {
+    /** The caller; set on every non-public route (a 401 is sent before handlers otherwise). */
+    auth: AuthContext;
+    /** Append an audit event for this request (pass `tx` to make it atomic with the change). */
+    audit(input: RequestAuditInput, tx?: Prisma.TransactionClient): Promise<void>;
+    audited: boolean;
+  }
+}

@@ -1,0 +1,50 @@
+// Gateway entry point: only composes (STYLE.md 1). Load config, build adapters, build the app,
+// listen, and close everything on SIGTERM/SIGINT.
+import { pino } from 'pino';
+import { Redis } from 'ioredis';
+import { ConfigError, loadConfig } from '@medgrade/config';
+import { loggerOptions } from '@medgrade/contracts';
+import { createPrismaClient } from '@medgrade/db';
+import { buildApp } from './app.ts';
+import { assertPostgres, assertRedis } from './startup.ts';
+
+function configOrExit() {
+  try {
+    return loadConfig();
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`${error.message}\n`);
+    process.exit(1);
+  }
+}
+
+const config = configOrExit();
+const logger = pino(loggerOptions('gateway', config.logLevel));
+const prisma = createPrismaClient(config.database.url);
+// Fail fast at start-up instead of queueing commands while Redis is down.
+const redis = new Redis(config.redis.url, { lazyConnect: true, maxRetriesPerRequest: 2, enableOfflineQueue: true });
+
+try {
+  await redis.connect();
+  await assertRedis(redis, config);
+  await assertPostgres(prisma, config);
+} catch (error) {
+  logger.fatal((error as Error).message);
+  await prisma.$disconnect();
+  redis.disconnect();
+  process.exit(1);
+}
+
+const app = await buildApp({ config, prisma, redis, logger });
+
+async function shutdown(signal: string): Promise<void> {
+  logger.info({ signal }, 'shutting down');
+  await app.close();
+  await prisma.$disconnect();
+  await redis.quit();
+  process.exit(0);
+}
+process.once('SIGTERM', () => void shutdown('SIGTERM'));
+process.once('SIGINT', () => void shutdown('SIGINT'));
+
+await app.listen({ host: config.gateway.host, port: config.gateway.port });

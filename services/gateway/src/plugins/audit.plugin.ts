@@ -1,0 +1,32 @@
+import fp from 'fastify-plugin';
+import { AuditLog } from '@medgrade/audit';
+import type { FastifyRequest } from 'fastify';
+import type { RequestAuditInput } from '../fastify.types.ts';
+
+// `request.audit(...)` records an event as the caller. Routes record their own, specific events;
+// as a safety net every successful mutating request that recorded nothing gets a generic event,
+// so no write escapes the trail even on a route that forgot.
+
+const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+export const auditPlugin = fp(
+  async (app) => {
+    const auditLog = new AuditLog(app.deps.prisma);
+    app.decorate('auditLog', auditLog);
+    app.decorateRequest('audited', false);
+    app.decorateRequest('audit', async function (this: FastifyRequest, input: RequestAuditInput, tx) {
+      await auditLog.append({ ...input, orgId: this.auth.orgId, actor: this.auth.keyId, requestId: this.id }, tx);
+      this.audited = true;
+    });
+
+    app.addHook('onResponse', async (request, reply) => {
+      if (!MUTATING.has(request.method) || request.audited || !request.auth || reply.statusCode >= 400) return;
+      try {
+        await request.audit({ action: `http.${request.method.toLowerCase()}`, resourceType: 'route', resourceId: request.routeOptions.url ?? null, details: { status: reply.statusCode } });
+      } catch (error) {
+        request.log.error({ err: error }, 'audit append failed for a completed request');
+      }
+    });
+  },
+  { name: 'audit', dependencies: ['deps', 'auth'] },
+);

@@ -1,0 +1,72 @@
+import fp from 'fastify-plugin';
+import { ApiKeyService, missingScopes } from '@medgrade/auth';
+import { ForbiddenError, UnauthenticatedError, errorResponses } from '@medgrade/contracts';
+import type { FastifyRequest, RouteOptions } from 'fastify';
+
+// Every route needs an API key unless its config says `public: true`; a non-public route must
+// declare `config.scopes` (registration fails otherwise, so nobody ships an unguarded route by
+// accident). The route also gets the bearer security requirement and error responses in OpenAPI.
+
+const REVOKED_CHANNEL = 'apikey-revoked';
+
+function bearerToken(request: FastifyRequest): string | null {
+  const header = request.headers.authorization;
+  if (!header) return null;
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+  return match ? match[1]! : null;
+}
+
+function documentRoute(route: RouteOptions): void {
+  if (route.config?.public) return;
+  if (!route.config?.scopes) {
+    throw new Error(`Route ${route.method} ${route.url} must declare config.scopes (or config.public: true)`);
+  }
+  if (!route.schema || route.schema.hide) return;
+  route.schema = {
+    ...route.schema,
+    security: [{ bearerAuth: [] }],
+    response: { ...errorResponses, ...(route.schema.response as object | undefined) },
+  };
+}
+
+export const authPlugin = fp(
+  async (app) => {
+    const { config, prisma, redis } = app.deps;
+    const apiKeys = new ApiKeyService(prisma, { cacheTtlMs: config.gateway.keyCacheTtlMs });
+    app.decorate('apiKeys', apiKeys);
+    app.decorateRequest('auth', null as never);
+    app.addHook('onRoute', documentRoute);
+
+    // Revocations in any gateway process evict the key here at once (the TTL is the backstop).
+    const channel = `${config.redis.keyPrefix}:${REVOKED_CHANNEL}`;
+    const subscriber = redis.duplicate();
+    subscriber.on('message', (_channel: string, prefix: string) => apiKeys.evict(prefix));
+    subscriber.on('error', (error: Error) => app.log.warn({ err: error }, 'revocation subscriber error'));
+    await subscriber.subscribe(channel);
+    app.addHook('onClose', async () => {
+      await subscriber.quit();
+    });
+    app.decorate('announceRevocation', async (prefix: string) => {
+      apiKeys.evict(prefix);
+      await redis.publish(channel, prefix);
+    });
+
+    app.addHook('onRequest', async (request) => {
+      if (request.is404 || request.routeOptions.config.public) return;
+      const token = bearerToken(request);
+      const auth = token ? await apiKeys.verify(token) : null;
+      if (!auth) throw new UnauthenticatedError();
+      const missing = missingScopes(auth.scopes, request.routeOptions.config.scopes ?? []);
+      if (missing.length > 0) throw new ForbiddenError(`This API key lacks the scope(s) ${missing.join(', ')}`, { missingScopes: missing });
+      request.auth = auth;
+    });
+  },
+  { name: 'auth', dependencies: ['deps', 'errors'] },
+);
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Evict a revoked key here and tell every other gateway process. */
+    announceRevocation(prefix: string): Promise<void>;
+  }
+}

@@ -1,0 +1,57 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { ApiKeySchema, CreateApiKeyBodySchema, CreatedApiKeySchema, IdParamsSchema, PageQuerySchema, pageOf } from '@medgrade/contracts';
+import { toApiKeyDto } from './dto.ts';
+
+export const apiKeyRoutes: FastifyPluginAsyncZod = async (app) => {
+  const { prisma } = app.deps;
+  const { apiKeys } = app;
+  const tags = ['api-keys'];
+
+  app.get('/v1/api-keys', {
+    config: { scopes: ['admin'] },
+    schema: { tags, summary: 'List the organization\'s API keys (never their secrets)', querystring: PageQuerySchema, response: { 200: pageOf(ApiKeySchema) } },
+  }, async (request) => {
+    const { limit, cursor } = request.query;
+    const rows = await apiKeys.list(request.auth.orgId, { limit, cursor });
+    return { items: rows.map(toApiKeyDto), nextCursor: rows.length === limit ? rows.at(-1)!.id : null };
+  });
+
+  app.post('/v1/api-keys', {
+    config: { scopes: ['admin'] },
+    schema: { tags, summary: 'Create an API key; the key is in the response only', body: CreateApiKeyBodySchema, response: { 201: CreatedApiKeySchema } },
+  }, async (request, reply) => {
+    const { name, scopes, projectId, expiresAt } = request.body;
+    const created = await prisma.$transaction(async (tx) => {
+      const result = await apiKeys.create({
+        orgId: request.auth.orgId,
+        // A project-restricted admin can only mint keys for its own project.
+        projectId: projectId ?? request.auth.projectId,
+        name,
+        scopes,
+        expiresAt: expiresAt ? new Date(expiresAt) : null,
+        createdBy: request.auth.keyId,
+      }, tx);
+      await request.audit({ action: 'api_key.create', resourceType: 'api_key', resourceId: result.row.id, details: { prefix: result.row.prefix, scopes: result.row.scopes } }, tx);
+      return result;
+    });
+    return reply.code(201).send({ ...toApiKeyDto(created.row), key: created.key });
+  });
+
+  app.get('/v1/api-keys/:id', {
+    config: { scopes: ['admin'] },
+    schema: { tags, summary: 'Get an API key', params: IdParamsSchema, response: { 200: ApiKeySchema } },
+  }, async (request) => toApiKeyDto(await apiKeys.get(request.auth.orgId, request.params.id)));
+
+  app.delete('/v1/api-keys/:id', {
+    config: { scopes: ['admin'] },
+    schema: { tags, summary: 'Revoke an API key (effective at once)', params: IdParamsSchema, response: { 200: ApiKeySchema } },
+  }, async (request) => {
+    const revoked = await prisma.$transaction(async (tx) => {
+      const row = await apiKeys.revoke({ orgId: request.auth.orgId, id: request.params.id }, tx);
+      await request.audit({ action: 'api_key.revoke', resourceType: 'api_key', resourceId: row.id, details: { prefix: row.prefix } }, tx);
+      return row;
+    });
+    await app.announceRevocation(revoked.prefix);
+    return toApiKeyDto(revoked);
+  });
+};

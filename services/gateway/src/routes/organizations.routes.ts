@@ -1,0 +1,41 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { IdParamsSchema, NotFoundError, OrganizationSchema, UpdateOrganizationBodySchema, pageOf } from '@medgrade/contracts';
+import { toOrganizationDto } from './dto.ts';
+
+// A key belongs to exactly one organization: the list holds that one, and any other id is 404.
+// Organizations themselves are created by the operator (`medgrade keys create --org`).
+
+export const organizationRoutes: FastifyPluginAsyncZod = async (app) => {
+  const { prisma } = app.deps;
+  const tags = ['organizations'];
+
+  app.get('/v1/organizations', {
+    config: { scopes: [] },
+    schema: { tags, summary: 'The caller\'s organization (as a one-item list)', response: { 200: pageOf(OrganizationSchema) } },
+  }, async (request) => {
+    const org = await prisma.organization.findUniqueOrThrow({ where: { id: request.auth.orgId } });
+    return { items: [toOrganizationDto(org)], nextCursor: null };
+  });
+
+  app.get('/v1/organizations/:id', {
+    config: { scopes: [] },
+    schema: { tags, summary: 'Get an organization', params: IdParamsSchema, response: { 200: OrganizationSchema } },
+  }, async (request) => {
+    if (request.params.id !== request.auth.orgId) throw new NotFoundError('Organization');
+    return toOrganizationDto(await prisma.organization.findUniqueOrThrow({ where: { id: request.params.id } }));
+  });
+
+  app.patch('/v1/organizations/:id', {
+    config: { scopes: ['admin'] },
+    schema: { tags, summary: 'Rename an organization', params: IdParamsSchema, body: UpdateOrganizationBodySchema, response: { 200: OrganizationSchema } },
+  }, async (request) => {
+    if (request.params.id !== request.auth.orgId) throw new NotFoundError('Organization');
+    const org = await prisma.$transaction(async (tx) => {
+      const updated = await tx.organization.update({ where: { id: request.params.id }, data: { name: request.body.name } });
+      await request.audit({ action: 'organization.update', resourceType: 'organization', resourceId: updated.id, details: { fields: ['name'] } }, tx);
+      return updated;
+    });
+    return toOrganizationDto(org);
+  });
+};
+
