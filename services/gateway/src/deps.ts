@@ -2,6 +2,9 @@ import type { Config } from '@medgrade/config';
 import type { PrismaClient } from '@medgrade/db';
 import type { Redis } from 'ioredis';
 import type { FastifyBaseLogger } from 'fastify';
+import type { JOB_CATALOG } from '@medgrade/contracts';
+import type { JobProducer } from '@medgrade/queue';
+import type { ObjectStore } from '@medgrade/storage';
 
 /** One dependency /health/ready checks; `check` resolves when healthy and throws otherwise. */
 export interface ReadinessCheck {
@@ -20,6 +23,10 @@ export interface GatewayDeps {
   redis: Redis;
   /** pino logger; omitted in tests for silence. */
   logger?: FastifyBaseLogger;
+  /** Object store for raw uploads (quarantine/) and de-identified objects (deid/); ingest routes answer 503 without it. */
+  store?: ObjectStore;
+  /** Job producer (BullMQ) for the job catalog; ingest routes answer 503 without it. */
+  jobs?: JobProducer<typeof JOB_CATALOG>;
   /** Extra readiness checks beyond Postgres and Redis (e.g. the object store). */
   readinessChecks?: ReadinessCheck[];
 }
