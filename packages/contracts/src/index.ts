@@ -10,3 +10,4 @@ export * from './api/audit.schema.ts';
 export * from './api/inference.schema.ts';
 export * from './logging.ts';
 export * from './api/deid-profile.schema.ts';
+export * from './api/ingest.schema.ts';

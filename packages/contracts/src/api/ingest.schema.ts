@@ -1,0 +1,96 @@
+import { z } from 'zod';
+import { TimestampSchema } from './common.schema.ts';
+
+// Uploads, instance status, studies and DICOMweb query shapes. Every UID here is a
+// de-identified one; nothing from an uploaded header except UIDs ever appears.
+
+export const InstanceStatusSchema = z.enum(['RECEIVED', 'DEIDENTIFYING', 'READY', 'REJECTED', 'FAILED']);
+
+const Uid = z.string().regex(/^[0-9.]{1,64}$/, 'a DICOM UID (digits and dots, at most 64)');
+
+/** Where uploads go: the key's project, or this one (keys scoped to a project may omit it). */
+export const UploadTargetQuerySchema = z.object({
+  projectId: z.uuid().optional().describe('Target project; defaults to the API key\'s project'),
+});
+
+export const UploadInstanceSchema = z
+  .object({
+    id: z.uuid().nullable().describe('Instance id; null for a file refused before a row existed'),
+    status: InstanceStatusSchema,
+    errorCode: z.string().nullable().describe('Why the instance is not READY (REJECTED/FAILED)'),
+    fileName: z.string().optional().describe('Name of the uploaded file or zip entry'),
+    studyInstanceUid: Uid.nullable().optional(),
+    seriesInstanceUid: Uid.nullable().optional(),
+    sopInstanceUid: Uid.nullable().optional(),
+    retrieveUrl: z.string().nullable().optional().describe('WADO-RS URL of the de-identified instance (READY only)'),
+  })
+  .meta({ id: 'UploadInstance' });
+
+export const UploadAcceptedSchema = z
+  .object({ uploadId: z.uuid(), instances: z.array(UploadInstanceSchema) })
+  .meta({ id: 'UploadAccepted' });
+
+export const UploadStatusSchema = z
+  .object({
+    uploadId: z.uuid(),
+    projectId: z.uuid(),
+    createdAt: TimestampSchema,
+    counts: z.record(InstanceStatusSchema, z.number().int()).describe('Instances per status'),
+    instances: z.array(UploadInstanceSchema),
+  })
+  .meta({ id: 'UploadStatus' });
+
+export const StudySchema = z
+  .object({
+    id: z.uuid(),
+    projectId: z.uuid(),
+    studyInstanceUid: Uid,
+    patientSurrogateId: z.string().nullable(),
+    patientSex: z.string().nullable(),
+    patientAgeBand: z.string().nullable(),
+    studyDate: z.iso.date().nullable().describe('Shifted study date when the profile keeps modified dates'),
+    modalities: z.array(z.string()),
+    seriesCount: z.number().int(),
+    instanceCount: z.number().int(),
+    createdAt: TimestampSchema,
+  })
+  .meta({ id: 'Study' });
+
+export const SeriesSchema = z
+  .object({
+    id: z.uuid(),
+    seriesInstanceUid: Uid,
+    modality: z.string().nullable(),
+    bodyPart: z.string().nullable(),
+    manufacturer: z.string().nullable(),
+    instanceCount: z.number().int(),
+  })
+  .meta({ id: 'Series' });
+
+export const StudyDetailSchema = StudySchema.extend({ series: z.array(SeriesSchema) }).meta({ id: 'StudyDetail' });
+
+export const StudyListQuerySchema = z.object({
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  cursor: z.uuid().optional().describe('nextCursor of the previous page'),
+  projectId: z.uuid().optional(),
+  modality: z.string().regex(/^[A-Z0-9]{1,16}$/).optional(),
+  bodyPart: z.string().min(1).max(64).optional(),
+  studyInstanceUid: Uid.optional(),
+  from: z.iso.date().optional().describe('Study date on or after (YYYY-MM-DD)'),
+  to: z.iso.date().optional().describe('Study date on or before (YYYY-MM-DD)'),
+});
+
+/** A DICOM JSON (PS3.18 F.2) data set: tag → { vr, Value? | InlineBinary? | BulkDataURI? }. */
+export const DicomJsonDatasetSchema = z
+  .record(z.string().regex(/^[0-9A-F]{8}$/), z.object({ vr: z.string() }).loose())
+  .meta({ id: 'DicomJsonDataset' });
+
+/** QIDO-RS query: attribute matching by keyword or tag, includefield, limit/offset. */
+export const QidoQuerySchema = z
+  .object({
+    limit: z.coerce.number().int().min(1).max(1000).default(100),
+    offset: z.coerce.number().int().min(0).default(0),
+    includefield: z.union([z.string(), z.array(z.string())]).optional().describe('Extra attributes (keyword or tag), or "all"'),
+    fuzzymatching: z.string().optional(),
+  })
+  .catchall(z.union([z.string(), z.array(z.string())]));
