@@ -15,39 +15,53 @@ import { cleanValue, dummyValue, emptyValue, surrogateFor, writeValue } from './
 
 const PATIENT_AGE = 0x00101010;
 const FREE_TEXT_VRS = new Set(['LO', 'SH', 'LT', 'ST', 'UT', 'UC', 'PN']);
+// Coded entries (PS3.3 Table 8.8-1) inside a dummy sequence stay (cleaned): they are vocabulary.
+const CODE_ATTRIBUTES = new Set([0x00080100, 0x00080102, 0x00080103, 0x00080104, 0x00080119, 0x00080120]);
+const PERSON_IDENTIFICATION_CODE_SEQUENCE = 0x00401101;
+
+/**
+ * How attributes outside Table E.1-1 are treated inside a sequence: kept, cleaned (C on a sequence)
+ * or replaced by dummies (D on a sequence: its structure stays, every narrative value goes).
+ */
+export type Mode = 'keep' | 'clean' | 'dummy';
 
 /** Applies the profile to a data set and, recursively, to every item of its sequences. */
-export function processDataset(ds: DicomDataset, run: Run, depth: number, cleaning: boolean): void {
-  for (const kept of filterPrivate(ds, run)) recurse(kept, run, depth, cleaning);
+export function processDataset(ds: DicomDataset, run: Run, depth: number, mode: Mode): void {
+  for (const kept of filterPrivate(ds, run)) recurse(kept, run, depth, mode);
   for (const e of [...ds.elements]) {
     if (((e.tag >>> 16) & 1) === 1) continue;
-    processElement(ds, e, run, depth, cleaning);
+    processElement(ds, e, run, depth, mode);
   }
 }
 
-function recurse(e: DicomElement, run: Run, depth: number, cleaning: boolean): void {
+function recurse(e: DicomElement, run: Run, depth: number, mode: Mode): void {
   if (e.items === undefined) return;
-  for (const item of e.items) processDataset(item, run, depth + 1, cleaning);
+  for (const item of e.items) processDataset(item, run, depth + 1, mode);
 }
 
-function processElement(ds: DicomDataset, e: DicomElement, run: Run, depth: number, cleaning: boolean): void {
+function processElement(ds: DicomDataset, e: DicomElement, run: Run, depth: number, mode: Mode): void {
   const group = e.tag >>> 16;
   if ((e.tag & 0xffff) === 0 || isRepeatingGroup(group)) {
     // Group lengths are retired and recomputed; curves and overlays (50xx/60xx) go whole (README).
     return remove(ds, e, run);
   }
   const row = profileRow(e.tag);
-  if (row === undefined) return keepUnlisted(ds, e, run, depth, cleaning);
+  if (row === undefined) return keepUnlisted(ds, e, run, depth, mode);
   const action = resolveAction(row, run.enabled, attributeType(e.tag, run.iod, depth));
   run.actions.set(e.tag, action);
   if (action !== 'K' && action !== 'C') collectRemoved(ds, e, run);
-  applyAction(ds, e, action, run, depth, cleaning);
+  applyAction(ds, e, action, run, depth, mode);
 }
 
-/** Attributes outside Table E.1-1 are kept (PS3.15 E.1.1); inside cleaned sequences free text is cleaned. */
-function keepUnlisted(ds: DicomDataset, e: DicomElement, run: Run, depth: number, cleaning: boolean): void {
-  if (e.items !== undefined) return recurse(e, run, depth, cleaning);
-  if (cleaning && FREE_TEXT_VRS.has(e.vr)) run.toClean.push({ dataset: ds, element: e });
+/** Attributes outside Table E.1-1 are kept (PS3.15 E.1.1), or cleaned / replaced inside C / D sequences. */
+function keepUnlisted(ds: DicomDataset, e: DicomElement, run: Run, depth: number, mode: Mode): void {
+  if (e.items !== undefined) return recurse(e, run, depth, mode);
+  if (mode === 'keep' || !FREE_TEXT_VRS.has(e.vr)) return;
+  if (mode === 'dummy' && !CODE_ATTRIBUTES.has(e.tag)) {
+    collectOne(ds, e, run);
+    return applyDummy(ds, e, run);
+  }
+  run.toClean.push({ dataset: ds, element: e });
 }
 
 function remove(ds: DicomDataset, e: DicomElement, run: Run): void {
@@ -67,10 +81,13 @@ function collectRemoved(ds: DicomDataset, e: DicomElement, run: Run): void {
 
 function collectOne(ds: DicomDataset, e: DicomElement, run: Run): void {
   if (e.items !== undefined || e.fragments !== undefined || e.length > 65536) return;
+  // Only instance UIDs (those Table E.1-1 lists) are PHI; class and coding scheme UIDs inside a
+  // removed sequence are vocabulary that legitimately appears elsewhere.
+  if (e.vr === 'UI' && profileRow(e.tag) === undefined) return;
   collectNeedle(run.needles, e.tag, e.vr, keywordOf(e.tag), ds.elementString(e));
 }
 
-function applyAction(ds: DicomDataset, e: DicomElement, action: Action, run: Run, depth: number, cleaning: boolean): void {
+function applyAction(ds: DicomDataset, e: DicomElement, action: Action, run: Run, depth: number, mode: Mode): void {
   switch (action) {
     case 'X':
       ds.remove(e.tag);
@@ -78,13 +95,13 @@ function applyAction(ds: DicomDataset, e: DicomElement, action: Action, run: Run
     case 'Z':
       return applyEmpty(ds, e, run);
     case 'D':
-      return applyDummy(ds, e, run);
+      return e.items === undefined ? applyDummy(ds, e, run) : applyDummySequence(e, run, depth);
     case 'U':
-      return applyUid(ds, e, run, depth, cleaning);
+      return applyUid(ds, e, run, depth, mode);
     case 'C':
       return applyClean(ds, e, run, depth);
     case 'K':
-      return applyKeep(ds, e, run, depth, cleaning);
+      return applyKeep(ds, e, run, depth, mode);
   }
 }
 
@@ -97,25 +114,40 @@ function applyEmpty(ds: DicomDataset, e: DicomElement, run: Run): void {
   writeValue(ds, e, surrogate ?? emptyValue(e), run);
 }
 
-function applyDummy(ds: DicomDataset, e: DicomElement, run: Run): void {
-  // A dummy sequence is one empty item: the content (SR trees, graphics) may hold any free text.
-  if (e.vr === 'SQ') {
-    ds.setItems(e.tag, [[]]);
+/**
+ * D on a sequence (Content Sequence, Graphic Annotation Sequence, Verifying Observer Sequence...):
+ * the items stay so the IOD stays conformant, the profile applies inside, and every narrative value
+ * outside the table becomes a dummy. Person identification codes are identity: all of them go too.
+ */
+function applyDummySequence(e: DicomElement, run: Run, depth: number): void {
+  if (e.tag === PERSON_IDENTIFICATION_CODE_SEQUENCE) {
+    for (const item of e.items ?? []) for (const w of [...item.walk()]) dummyAll(w.dataset, w.element, run);
     return;
   }
+  recurse(e, run, depth, 'dummy');
+}
+
+function dummyAll(ds: DicomDataset, e: DicomElement, run: Run): void {
+  if (e.items !== undefined || !FREE_TEXT_VRS.has(e.vr)) return;
+  run.actions.set(e.tag, 'D');
+  collectOne(ds, e, run);
+  applyDummy(ds, e, run);
+}
+
+function applyDummy(ds: DicomDataset, e: DicomElement, run: Run): void {
   const original = ds.elementString(e);
   writeValue(ds, e, surrogateFor(e.tag, original, run) ?? dummyValue(e, original, keywordOf(e.tag), run), run);
 }
 
-function applyUid(ds: DicomDataset, e: DicomElement, run: Run, depth: number, cleaning: boolean): void {
-  if (e.items !== undefined) return recurse(e, run, depth, cleaning);
+function applyUid(ds: DicomDataset, e: DicomElement, run: Run, depth: number, mode: Mode): void {
+  if (e.items !== undefined) return recurse(e, run, depth, mode);
   if (e.vr !== 'UI' && e.vr !== 'UN') return;
   const values = ds.elementString(e).split('\\').map((u) => mapUid(run.secret, u, run.uidCache));
   writeValue(ds, e, values.length === 1 ? (values[0] as string) : values, run);
 }
 
 function applyClean(ds: DicomDataset, e: DicomElement, run: Run, depth: number): void {
-  if (e.items !== undefined) return recurse(e, run, depth, true);
+  if (e.items !== undefined) return recurse(e, run, depth, 'clean');
   if (e.fragments !== undefined) return void ds.remove(e.tag);
   const original = ds.elementString(e);
   const cleaned = cleanValue(e, original, run);
@@ -125,8 +157,8 @@ function applyClean(ds: DicomDataset, e: DicomElement, run: Run, depth: number):
   else ds.remove(e.tag);
 }
 
-function applyKeep(ds: DicomDataset, e: DicomElement, run: Run, depth: number, cleaning: boolean): void {
-  if (e.items !== undefined) return recurse(e, run, depth, cleaning);
+function applyKeep(ds: DicomDataset, e: DicomElement, run: Run, depth: number, mode: Mode): void {
+  if (e.items !== undefined) return recurse(e, run, depth, mode);
   if (e.tag !== PATIENT_AGE) return;
   const capped = capAge(ds.elementString(e));
   if (capped === undefined) ds.remove(e.tag);

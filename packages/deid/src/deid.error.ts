@@ -2,7 +2,12 @@
 import type { DicomErrorCode } from '@medgrade/dicom';
 
 /** DICOM parse/write codes pass through unchanged so callers see why the input was unreadable. */
-export type DeidErrorCode = DicomErrorCode | 'BURNED_IN_REJECTED' | 'VERIFICATION_FAILED' | 'BAD_SECRET' | 'BAD_OPTIONS';
+export type DeidErrorCode =
+  | DicomErrorCode
+  | 'NOT_AN_INSTANCE' // no SOP Class/Instance UID, or a DICOMDIR (its file IDs are paths that may carry PHI)
+  | 'BURNED_IN_REJECTED'
+  | 'VERIFICATION_FAILED'
+  | 'BAD_SECRET';
 
 /** Why a file was not de-identified; `tag` is the offending attribute as "(gggg,eeee)" when known. */
 export class DeidError extends Error {

@@ -74,11 +74,14 @@ function createRun(ds: DicomDataset, options: DeidOptions, secret: Buffer): Run 
   };
 }
 
+// Maximum value lengths (PS3.5 Table 6.2-1) that a cleaned value must still respect.
+const MAX_LENGTH: Record<string, number> = { CS: 16, SH: 16, LO: 64, PN: 64, ST: 1024, LT: 10240 };
+
 /** Cleans the deferred free text now that every needle of the file is known. */
 function cleanDeferred(run: Run, isExpected: (token: string) => boolean): void {
   for (const { dataset, element } of run.toClean) {
     const original = dataset.elementString(element);
-    const cleaned = cleanText(original, run.needles, isExpected);
+    const cleaned = cleanText(original, run.needles, isExpected).slice(0, MAX_LENGTH[element.vr] ?? Infinity);
     if (cleaned === original) continue;
     try {
       writeValue(dataset, element, cleaned, run);
@@ -86,6 +89,17 @@ function cleanDeferred(run: Run, isExpected: (token: string) => boolean): void {
       dataset.remove(element.tag); // the character set cannot encode the cleaned text: remove instead
     }
   }
+}
+
+const MEDIA_STORAGE_DIRECTORY = '1.2.840.10008.1.3.10';
+
+/** Only composite instances are de-identified: the platform indexes them by their SOP Instance UID. */
+function checkInstance(ds: DicomDataset): void {
+  const sopClass = ds.getString(Tags.SOPClassUID)?.trim();
+  if (!sopClass || !ds.getString(Tags.SOPInstanceUID)?.trim()) {
+    throw new DeidError('NOT_AN_INSTANCE', 'the data set has no SOP Class UID (0008,0016) or SOP Instance UID (0008,0018)');
+  }
+  if (sopClass === MEDIA_STORAGE_DIRECTORY) throw new DeidError('NOT_AN_INSTANCE', 'a DICOMDIR is not an instance; send the files it lists');
 }
 
 function rebuildMeta(file: DicomFile): void {
@@ -99,6 +113,7 @@ export function deidentify(input: Uint8Array, options: DeidOptions = DEFAULT_DEI
   if (context.secret.length < MIN_SECRET_BYTES) throw new DeidError('BAD_SECRET', `the project secret must be at least ${MIN_SECRET_BYTES} bytes`);
   const file = dicomStep(() => parseDicom(input));
   const ds = file.dataset;
+  checkInstance(ds);
   const burnedIn = assessBurnedIn(
     { burnedInAnnotation: ds.getString(0x00280301), modality: ds.getString(0x00080060), sopClassUid: ds.getString(Tags.SOPClassUID) },
     context.burnedInPolicy ?? 'quarantine',
@@ -108,7 +123,7 @@ export function deidentify(input: Uint8Array, options: DeidOptions = DEFAULT_DEI
   }
   const facts = readInputFacts(ds);
   const run = createRun(ds, options, context.secret);
-  dicomStep(() => processDataset(ds, run, 0, false));
+  dicomStep(() => processDataset(ds, run, 0, 'keep'));
   run.generated.push(...dicomStep(() => addOutputAttributes(ds, options)));
   const isExpected = expectedTokens(ds, run.generated, new Set(run.toClean.map((c) => c.element)));
   cleanDeferred(run, isExpected);

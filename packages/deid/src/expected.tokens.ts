@@ -1,6 +1,6 @@
 // Tokens the output may legitimately contain even if they also occur in removed PHI: values of
 // standard attributes kept on purpose (body part, manufacturer, codes...) and the surrogates
-// and dummies this run wrote. Computed only when a loose token is found, so clean files pay nothing.
+// and dummies this run wrote, and UIDs kept in attributes outside Table E.1-1 (class UIDs...). Computed only when a loose token is found, so clean files pay nothing.
 import type { DicomDataset, DicomElement } from '@medgrade/dicom';
 import { tokens } from './phi.needles.ts';
 
@@ -18,7 +18,9 @@ export function expectedTokens(processed: DicomDataset, generated: readonly stri
       for (const g of generated) for (const t of tokens(g)) set.add(t);
       for (const { element, dataset } of processed.walk()) {
         const untouchedStandard = element.value === undefined && ((element.tag >>> 16) & 1) === 0 && !pending.has(element);
-        if (untouchedStandard && TEXT_VRS.has(element.vr)) for (const t of tokens(dataset.elementString(element))) set.add(t);
+        if (!untouchedStandard) continue;
+        if (element.vr === 'UI') for (const uid of dataset.elementString(element).split('\\')) set.add(uid.trim());
+        else if (TEXT_VRS.has(element.vr)) for (const t of tokens(dataset.elementString(element))) set.add(t);
       }
     }
     return set.has(token);

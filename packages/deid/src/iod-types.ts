@@ -49,13 +49,14 @@ const ENHANCED: ReadonlyMap<number, AttributeType> = new Map([
   [0x00400555, 2], // Acquisition Context Module (Type 2 sequence) in enhanced IODs
 ]);
 
-// Enhanced SOP classes: CT, MR, MR Spectroscopy, PET, US volume, XA, XRF, MR Color (1.2.840.10008.5.1.4.1.1.x).
-const ENHANCED_SOP_CLASSES = new Set([
-  '1.2.840.10008.5.1.4.1.1.2.1', '1.2.840.10008.5.1.4.1.1.2.2', '1.2.840.10008.5.1.4.1.1.4.1',
-  '1.2.840.10008.5.1.4.1.1.4.2', '1.2.840.10008.5.1.4.1.1.4.3', '1.2.840.10008.5.1.4.1.1.4.4',
-  '1.2.840.10008.5.1.4.1.1.128.1', '1.2.840.10008.5.1.4.1.1.130', '1.2.840.10008.5.1.4.1.1.6.2',
-  '1.2.840.10008.5.1.4.1.1.12.1.1', '1.2.840.10008.5.1.4.1.1.12.2.1',
-]);
+// SOP classes whose IOD uses Enhanced General Equipment: enhanced and legacy-converted CT/MR/PET,
+// MR spectroscopy and color, US volume, XA/XRF, 3D X-ray and tomosynthesis, segmentation,
+// parametric maps and whole slide microscopy (suffixes of 1.2.840.10008.5.1.4.1.1.).
+const ENHANCED_SOP_CLASSES = new Set(
+  ['2.1', '2.2', '4.1', '4.2', '4.3', '4.4', '128.1', '130', '6.2', '12.1.1', '12.2.1', '13.1.1', '13.1.2', '13.1.3', '13.1.4', '13.1.5', '66.4', '30', '77.1.6'].map(
+    (suffix) => `1.2.840.10008.5.1.4.1.1.${suffix}`,
+  ),
+);
 
 /** Which curated table applies: image IODs only; other IODs (SR, RT, PR, ...) are unknown. */
 export type IodKind = 'classic-image' | 'enhanced-image' | 'other';

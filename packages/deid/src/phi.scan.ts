@@ -32,10 +32,7 @@ function matchText(text: string, n: PhiNeedles, isExpected: (token: string) => b
 function matchElement(e: DicomElement, ds: DicomDataset, n: PhiNeedles, isExpected: (t: string) => boolean): PhiHit['kind'] | undefined {
   if (e.vr === 'SQ' || e.tag === PIXEL_DATA) return undefined;
   const isPrivate = ((e.tag >>> 16) & 1) === 1;
-  if (e.vr === 'UI' && !isPrivate) {
-    for (const uid of ds.elementString(e).split('\\')) if (n.uids.has(uid.trim())) return 'uid';
-    return undefined;
-  }
+  if (e.vr === 'UI' && !isPrivate) return matchUids(ds.elementString(e), n, isExpected);
   if (DATE_VRS.has(e.vr)) {
     const value = ds.elementString(e);
     for (const phrase of n.phrases) if (value.includes(phrase)) return 'phrase';
@@ -43,8 +40,15 @@ function matchElement(e: DicomElement, ds: DicomDataset, n: PhiNeedles, isExpect
   }
   if (!isPrivate && !TEXT_VRS.has(e.vr)) return undefined;
   const kind = matchText(ds.elementString(e), n, isExpected);
-  if (kind !== undefined || !isPrivate || e.vr !== 'UI') return kind;
-  for (const uid of ds.elementString(e).split('\\')) if (n.uids.has(uid.trim())) return 'uid';
+  return kind ?? (e.vr === 'UI' ? matchUids(ds.elementString(e), n, isExpected) : undefined);
+}
+
+/** Original instance UIDs; a UID also kept verbatim in an attribute outside the table is expected. */
+function matchUids(value: string, n: PhiNeedles, isExpected: (t: string) => boolean): PhiHit['kind'] | undefined {
+  for (const raw of value.split('\\')) {
+    const uid = raw.trim();
+    if (n.uids.has(uid) && !isExpected(uid)) return 'uid';
+  }
   return undefined;
 }
 
