@@ -13,3 +13,4 @@ export { resizeBilinear } from './resize.ts';
 export { WordTokenizer } from './tokenizer.ts';
 export { VisionLanguageModel, type ModelRequest, type ModelResult } from './vision-language.model.ts';
 export { dicomToModelInput } from './dicom-input.ts';
+export { PixelDecodeError, type PixelErrorCode } from '@medgrade/dicom/pixels';

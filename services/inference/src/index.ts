@@ -1,1 +1,1 @@
-export {};
+export { buildInferenceApp, sessionOptionsFrom, type InferenceAppOptions } from './app.ts';

@@ -1,0 +1,51 @@
+// The inference service as a Fastify app that tests build and inject into (STYLE.md 1).
+// Plugin order: errors and auth, then routes; the model cache is closed with the app.
+import type { Config } from '@medgrade/config';
+import type { SessionOptions } from '@medgrade/models';
+import type { ObjectStore } from '@medgrade/storage';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import { createMetrics, type InferenceMetrics } from './metrics.ts';
+import { ModelCache, storeLoader, type ModelCacheOptions } from './model.cache.ts';
+import { errorsPlugin } from './plugins/errors.plugin.ts';
+import { serviceAuthPlugin } from './plugins/service-auth.plugin.ts';
+import { HEALTH_PATHS, healthRoutes } from './routes/health.routes.ts';
+import { internalRoutes } from './routes/internal.routes.ts';
+import { oipRoutes } from './routes/oip.routes.ts';
+
+export interface InferenceAppOptions {
+  config: Pick<Config['inference'], 'serviceToken' | 'executionProviders' | 'intraOpThreads' | 'interOpThreads' | 'memoryBudgetMb' | 'maxBatchSize' | 'maxQueueDelayMs' | 'requestTimeoutMs'>;
+  store: ObjectStore;
+  logger?: FastifyBaseLogger | boolean;
+  /** Replaces the store-backed loader (unit tests). */
+  load?: ModelCacheOptions['load'];
+  metrics?: InferenceMetrics;
+}
+
+/** Session options from config: execution providers and onnxruntime thread counts. */
+export function sessionOptionsFrom(config: InferenceAppOptions['config']): SessionOptions {
+  return { executionProviders: config.executionProviders, intraOpThreads: config.intraOpThreads, interOpThreads: config.interOpThreads };
+}
+
+export async function buildInferenceApp(opts: InferenceAppOptions): Promise<FastifyInstance> {
+  const { config, store } = opts;
+  const app = Fastify({ logger: opts.logger ?? false, bodyLimit: 64 * 1024 * 1024 }).withTypeProvider<ZodTypeProvider>();
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  const metrics = opts.metrics ?? createMetrics();
+  const cache = new ModelCache({
+    memoryBudgetBytes: config.memoryBudgetMb * 1024 * 1024,
+    maxBatchSize: config.maxBatchSize,
+    maxQueueDelayMs: config.maxQueueDelayMs,
+    metrics,
+    load: opts.load ?? storeLoader(store, sessionOptionsFrom(config)),
+  });
+  app.addHook('onClose', () => cache.close());
+  await app.register(errorsPlugin);
+  await app.register(serviceAuthPlugin, { token: config.serviceToken, publicPaths: HEALTH_PATHS });
+  const ctx = { store, cache, metrics, requestTimeoutMs: config.requestTimeoutMs };
+  await app.register(healthRoutes, ctx);
+  await app.register(oipRoutes, ctx);
+  await app.register(internalRoutes, ctx);
+  return app;
+}

@@ -1,0 +1,57 @@
+// Open Inference Protocol v2 (KServe / Triton REST): model metadata, readiness and infer.
+// Called by the gateway (service credential + organization header); tensors in, tensors out.
+import { ErrorResponseSchema } from '@medgrade/contracts';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { raceAbort, requestDeadline } from '../deadline.ts';
+import { InferRequestSchema, InferResponseSchema, ModelMetadataSchema, ModelParamsSchema } from '../oip.schema.ts';
+import { outputsFromResults, requestsFromOip, tensorMetadata } from '../oip.tensors.ts';
+import { orgOf, readManifest, resolveKey, storedVersions } from '../model.source.ts';
+import { observed } from '../metrics.ts';
+import type { ServingContext } from './serving.context.ts';
+
+const errors = { 400: ErrorResponseSchema, 401: ErrorResponseSchema, 404: ErrorResponseSchema, 422: ErrorResponseSchema, 504: ErrorResponseSchema };
+const MODEL = '/v2/models/:name';
+const VERSION = '/v2/models/:name/versions/:version';
+
+export const oipRoutes: FastifyPluginAsyncZod<ServingContext> = async (app, ctx) => {
+  const { store, cache, metrics, requestTimeoutMs } = ctx;
+
+  app.get('/v2', {
+    schema: { tags: ['oip'], summary: 'Server metadata', response: { 200: z.object({ name: z.string(), version: z.string(), extensions: z.array(z.string()) }) } },
+  }, async () => ({ name: 'medgrade-inference', version: '1', extensions: [] }));
+
+  for (const url of [MODEL, VERSION]) {
+    app.get(url, {
+      schema: { tags: ['oip'], summary: 'Model metadata', params: ModelParamsSchema, response: { 200: ModelMetadataSchema, ...errors } },
+    }, async (request) => {
+      const orgId = orgOf(request);
+      const key = await resolveKey(store, orgId, request.params.name, request.params.version);
+      const manifest = await readManifest(store, key);
+      const versions = request.params.version ? [key.version] : await storedVersions(store, orgId, key.name);
+      return { name: key.name, versions, platform: 'onnxruntime_onnx', ...tensorMetadata(manifest) };
+    });
+
+    app.get(`${url}/ready`, {
+      schema: { tags: ['oip'], summary: 'Load the model version if needed; 200 once it can serve', params: ModelParamsSchema, response: { 200: z.object({ name: z.string(), version: z.string(), ready: z.boolean() }), ...errors } },
+    }, async (request) => {
+      const key = await resolveKey(store, orgOf(request), request.params.name, request.params.version);
+      await cache.acquire(key);
+      return { name: key.name, version: key.version, ready: true };
+    });
+
+    app.post(`${url}/infer`, {
+      schema: { tags: ['oip'], summary: 'Run inference on raw tensors', params: ModelParamsSchema, body: InferRequestSchema, response: { 200: InferResponseSchema, ...errors } },
+    }, async (request, reply) => {
+      const key = await resolveKey(store, orgOf(request), request.params.name, request.params.version);
+      const deadline = requestDeadline(reply, requestTimeoutMs);
+      return observed(metrics, `${key.name}@${key.version}`, 'oip', async () => {
+        const { model } = await raceAbort(cache.acquire(key), deadline.signal);
+        const requests = requestsFromOip(request.body, model.manifest);
+        const results = await Promise.all(requests.map((r) => cache.submit(key, r, deadline.signal)));
+        const outputs = outputsFromResults(results, model.manifest, request.body.outputs);
+        return { model_name: key.name, model_version: key.version, ...(request.body.id ? { id: request.body.id } : {}), outputs };
+      }).finally(deadline.done);
+    });
+  }
+};
