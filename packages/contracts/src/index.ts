@@ -11,3 +11,4 @@ export * from './api/inference.schema.ts';
 export * from './logging.ts';
 export * from './api/deid-profile.schema.ts';
 export * from './api/ingest.schema.ts';
+export * from './api/model.schema.ts';
