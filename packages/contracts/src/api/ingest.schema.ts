@@ -35,7 +35,7 @@ export const UploadStatusSchema = z
     uploadId: z.uuid(),
     projectId: z.uuid(),
     createdAt: TimestampSchema,
-    counts: z.record(InstanceStatusSchema, z.number().int()).describe('Instances per status'),
+    counts: z.partialRecord(InstanceStatusSchema, z.number().int()).describe('Instances per status'),
     instances: z.array(UploadInstanceSchema),
   })
   .meta({ id: 'UploadStatus' });
