@@ -167,6 +167,12 @@ export class DicomDataset {
     e.vr = 'SQ';
     delete e.value;
     delete e.fragments;
+    for (const item of items) {
+      // Untouched items are copied from their own source buffer, so they must come from this file.
+      if (item instanceof DicomDataset && item.context !== this.context) {
+        throw new DicomError('BAD_VALUE', `items for ${formatTag(t)} belong to another file; build them with buildItem`, t);
+      }
+    }
     e.items = items.map((item) => (item instanceof DicomDataset ? item : this.buildItem(item)));
     for (const item of e.items) item.parent = { dataset: this, element: e };
     this.touch(e);

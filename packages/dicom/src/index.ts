@@ -5,7 +5,7 @@ export { TransferSyntax, VRS, type DicomElement, type DicomFragment, type DicomV
 export { DicomDataset, type DicomContext, type DatasetSpan, type WalkEntry } from './dataset.ts';
 export type { DicomFile, ParseOptions, WriteOptions } from './file.ts';
 export { parseDicom } from './parse.ts';
-export { writeDicom, IMPLEMENTATION_CLASS_UID, IMPLEMENTATION_VERSION_NAME } from './write.ts';
+export { writeDicom, writeDicomParts, IMPLEMENTATION_CLASS_UID, IMPLEMENTATION_VERSION_NAME } from './write.ts';
 export { createDicom, createFile, type CreateDicomInput } from './create.ts';
 export { imageInfo, pixelData, frameBytes, type ImageInfo, type PixelDataInfo } from './pixel-data.ts';
 export { lookup, vrOf, keywordOf, tagOf, type DictionaryEntry } from './dictionary.ts';

@@ -35,20 +35,26 @@ interface Encoding {
  * are re-encoded in the file's transfer syntax, enclosing defined lengths recomputed, meta rebuilt.
  */
 export function writeDicom(file: DicomFile, opts: WriteOptions = {}): Buffer {
+  const parts = writeDicomParts(file, opts);
+  return Buffer.concat(parts, parts.reduce((n, p) => n + p.length, 0));
+}
+
+/**
+ * The same bytes as `writeDicom`, as a list of views (mostly into `file.source`) in file order. Hand them
+ * to `fs.writevSync`/`FileHandle.writev` to write a file without assembling it in memory first:
+ * allocating and touching a fresh output buffer costs more than the whole parse.
+ */
+export function writeDicomParts(file: DicomFile, opts: WriteOptions = {}): Uint8Array[] {
   const body: Out = { chunks: [], size: 0 };
   writeContent(file.dataset, file.dataset.context, body);
   let dataChunks = body.chunks;
-  let dataSize = body.size;
   if (file.transferSyntaxUid === TransferSyntax.DeflatedExplicitVRLittleEndian) {
-    const deflated = deflateRawSync(Buffer.concat(body.chunks, body.size));
-    dataChunks = [deflated];
-    dataSize = deflated.length;
+    dataChunks = [deflateRawSync(Buffer.concat(body.chunks, body.size))];
   }
   const head = new Uint8Array(132);
   if (opts.preamble !== undefined) head.set(opts.preamble.subarray(0, 128));
   head.set([0x44, 0x49, 0x43, 0x4d], 128);
-  const meta = encodeMeta(file);
-  return Buffer.concat([head, meta, ...dataChunks], 132 + meta.length + dataSize);
+  return [head, encodeMeta(file), ...dataChunks];
 }
 
 /** Content of a data set: clean runs of consecutive source elements are pushed as one view each. */

