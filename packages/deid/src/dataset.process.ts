@@ -23,7 +23,7 @@ const PERSON_IDENTIFICATION_CODE_SEQUENCE = 0x00401101;
  * How attributes outside Table E.1-1 are treated inside a sequence: kept, cleaned (C on a sequence)
  * or replaced by dummies (D on a sequence: its structure stays, every narrative value goes).
  */
-export type Mode = 'keep' | 'clean' | 'dummy';
+export type Mode = 'keep' | 'clean' | 'dummy' | 'dummy-codes';
 
 /** Applies the profile to a data set and, recursively, to every item of its sequences. */
 export function processDataset(ds: DicomDataset, run: Run, depth: number, mode: Mode): void {
@@ -57,7 +57,7 @@ function processElement(ds: DicomDataset, e: DicomElement, run: Run, depth: numb
 function keepUnlisted(ds: DicomDataset, e: DicomElement, run: Run, depth: number, mode: Mode): void {
   if (e.items !== undefined) return recurse(e, run, depth, mode);
   if (mode === 'keep' || !FREE_TEXT_VRS.has(e.vr)) return;
-  if (mode === 'dummy' && !CODE_ATTRIBUTES.has(e.tag)) {
+  if (mode === 'dummy-codes' || (mode === 'dummy' && !CODE_ATTRIBUTES.has(e.tag))) {
     collectOne(ds, e, run);
     return applyDummy(ds, e, run);
   }
@@ -120,18 +120,7 @@ function applyEmpty(ds: DicomDataset, e: DicomElement, run: Run): void {
  * outside the table becomes a dummy. Person identification codes are identity: all of them go too.
  */
 function applyDummySequence(e: DicomElement, run: Run, depth: number): void {
-  if (e.tag === PERSON_IDENTIFICATION_CODE_SEQUENCE) {
-    for (const item of e.items ?? []) for (const w of [...item.walk()]) dummyAll(w.dataset, w.element, run);
-    return;
-  }
-  recurse(e, run, depth, 'dummy');
-}
-
-function dummyAll(ds: DicomDataset, e: DicomElement, run: Run): void {
-  if (e.items !== undefined || !FREE_TEXT_VRS.has(e.vr)) return;
-  run.actions.set(e.tag, 'D');
-  collectOne(ds, e, run);
-  applyDummy(ds, e, run);
+  recurse(e, run, depth, e.tag === PERSON_IDENTIFICATION_CODE_SEQUENCE ? 'dummy-codes' : 'dummy');
 }
 
 function applyDummy(ds: DicomDataset, e: DicomElement, run: Run): void {

@@ -17,8 +17,10 @@ export function expectedTokens(processed: DicomDataset, generated: readonly stri
       set = new Set();
       for (const g of generated) for (const t of tokens(g)) set.add(t);
       for (const { element, dataset } of processed.walk()) {
-        const untouchedStandard = element.value === undefined && ((element.tag >>> 16) & 1) === 0 && !pending.has(element);
-        if (!untouchedStandard) continue;
+        // Kept standard values, and creators of kept private blocks (vendor names, not PHI).
+        const isPrivate = ((element.tag >>> 16) & 1) === 1;
+        const isCreator = isPrivate && (element.tag & 0xffff) >= 0x10 && (element.tag & 0xffff) <= 0xff;
+        if (element.value !== undefined || pending.has(element) || (isPrivate && !isCreator)) continue;
         if (element.vr === 'UI') for (const uid of dataset.elementString(element).split('\\')) set.add(uid.trim());
         else if (TEXT_VRS.has(element.vr)) for (const t of tokens(dataset.elementString(element))) set.add(t);
       }

@@ -1,10 +1,12 @@
-// "C" for free text (Clean Descriptors, Clean Structured Content): identifying content is replaced
-// by REMOVED: every name, identifier, date and phone number found elsewhere in the file. This is
-// redaction of the file's own known PHI, not NLP: text naming someone who appears nowhere else
-// in the header is not caught (README, "not covered").
+// "C" for free text (Clean Descriptors, Clean Structured Content, patient characteristics such as
+// Allergies): identifying content is replaced by REMOVED: every name, identifier, date and phone
+// number found elsewhere in the file, and any token with 4 or more digits (identifiers, dates,
+// phone fragments), while words and short codes ("T1", "3D", "C2") stay. This is redaction, not
+// NLP: a name that appears nowhere else in the header is not caught (README, "not covered").
 import type { PhiNeedles } from './phi.needles.ts';
 
 const MASK = 'REMOVED';
+const DIGITS_4 = /(\d\D*){4}/u;
 
 function escape(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -18,7 +20,8 @@ export function cleanText(text: string, n: PhiNeedles, isExpected: (token: strin
   }
   out = out.replace(/[\p{L}\p{N}]+/gu, (t) => {
     const upper = t.toUpperCase();
-    return n.strictTokens.has(upper) || (n.looseTokens.has(upper) && !isExpected(upper)) ? MASK : t;
+    const identifying = n.strictTokens.has(upper) || (n.looseTokens.has(upper) && !isExpected(upper)) || DIGITS_4.test(t);
+    return identifying ? MASK : t;
   });
   if (n.digits.size === 0) return out;
   return out.replace(/\+?[\d][\d\s().-]{5,}\d/g, (run) => {

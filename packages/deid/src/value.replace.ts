@@ -65,8 +65,11 @@ export function emptyValue(e: DicomElement): DicomValue {
   return BINARY_VRS.has(textVr(e)) || NUMBER_VRS.has(textVr(e)) ? new Uint8Array(0) : '';
 }
 
-/** C for dates and AE titles; undefined when the VR is cleaned as free text (or not at all). */
+const TIMEZONE_OFFSET_FROM_UTC = 0x00080201;
+
+/** C for dates, times and AE titles: the new value, null to keep, undefined to clean as free text. */
 export function cleanValue(e: DicomElement, original: string, run: Run): DicomValue | null | undefined {
+  if (e.tag === TIMEZONE_OFFSET_FROM_UTC) return null; // whole-day shifts keep the offset meaningful and safe
   switch (textVr(e)) {
     case 'DA':
       return run.options.retainLongitudinalTemporal === 'modified' ? (shiftDA(original, run.shiftDays) ?? '') : original;
