@@ -88,9 +88,11 @@ export class DicomDataset {
   }
 
   elementString(e: DicomElement): string {
-    if (e.vr === 'SQ') return '';
+    if (e.vr === 'SQ' || e.items !== undefined) return '';
     const bytes = this.valueBytes(e);
-    if (isTextVr(e.vr)) return decodeText(bytes, e.vr, this.charset());
+    // A standard text element sent as UN is still text in the data set's character set.
+    const vr = e.vr === 'UN' ? vrOf(e.tag) : e.vr;
+    if (isTextVr(vr)) return decodeText(bytes, vr, this.charset());
     if (e.vr === 'OB' || e.vr === 'UN' || e.vr === 'OW' || e.vr === 'OF' || e.vr === 'OD' || e.vr === 'OL' || e.vr === 'OV') {
       return decodeText(bytes, 'UN', DEFAULT_CHARSET);
     }
@@ -168,9 +170,10 @@ export class DicomDataset {
     delete e.value;
     delete e.fragments;
     for (const item of items) {
-      // Untouched items are copied from their own source buffer, so they must come from this file.
+      // Untouched items are copied as they are, so they must share this data set's source and encoding
+      // (not another file's, nor the implicit VR items of a sequence that arrived as UN).
       if (item instanceof DicomDataset && item.context !== this.context) {
-        throw new DicomError('BAD_VALUE', `items for ${formatTag(t)} belong to another file; build them with buildItem`, t);
+        throw new DicomError('BAD_VALUE', `items for ${formatTag(t)} come from another file or encoding; build them with buildItem`, t);
       }
     }
     e.items = items.map((item) => (item instanceof DicomDataset ? item : this.buildItem(item)));

@@ -47,6 +47,12 @@ export function buildDataset(b: TreeBuild, raw: Element[], span: DatasetSpan, de
     }
     cursor = e.end;
     if (e.vr === 'SQ' && r.items !== undefined) e.items = buildItems(b, r, e, ds, depth);
+    // A sequence sent as UN with undefined length holds implicit VR little endian items (PS3.5 6.2.2);
+    // exposing them lets de-identification see and edit what is inside.
+    if (e.vr === 'UN' && r.items !== undefined && b.context.explicitVr && b.context.littleEndian) {
+      const implicit = { ...b, context: { ...b.context, explicitVr: false } };
+      e.items = buildItems(implicit, r, e, ds, depth);
+    }
     elements.push(e);
   }
   if (cursor !== span.contentEnd) throw new DicomError('BAD_LENGTH', `data set ends at byte ${cursor}, its container at ${span.contentEnd}`);

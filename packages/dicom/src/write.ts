@@ -46,7 +46,7 @@ export function writeDicom(file: DicomFile, opts: WriteOptions = {}): Buffer {
  */
 export function writeDicomParts(file: DicomFile, opts: WriteOptions = {}): Uint8Array[] {
   const body: Out = { chunks: [], size: 0 };
-  writeContent(file.dataset, file.dataset.context, body);
+  writeContent(file.dataset, body);
   let dataChunks = body.chunks;
   if (file.transferSyntaxUid === TransferSyntax.DeflatedExplicitVRLittleEndian) {
     dataChunks = [deflateRawSync(Buffer.concat(body.chunks, body.size))];
@@ -58,7 +58,9 @@ export function writeDicomParts(file: DicomFile, opts: WriteOptions = {}): Uint8
 }
 
 /** Content of a data set: clean runs of consecutive source elements are pushed as one view each. */
-export function writeContent(ds: DicomDataset, enc: Encoding, out: Out): void {
+export function writeContent(ds: DicomDataset, out: Out): void {
+  // Each data set carries its encoding: items of a UN sequence are implicit VR inside an explicit file.
+  const enc: Encoding = ds.context;
   if (!ds.dirty && ds.span.contentStart >= 0) {
     push(out, enc.source.subarray(ds.span.contentStart, ds.span.contentEnd));
     return;
@@ -106,13 +108,14 @@ function writeSequence(e: DicomElement, enc: Encoding, out: Out): void {
       continue;
     }
     const content: Out = { chunks: [], size: 0 };
-    writeContent(item, enc, content);
+    writeContent(item, content);
     const undefinedLength = item.span.undefinedLength;
     push(inner, itemHeader(Tags.Item, undefinedLength ? UNDEFINED : content.size, enc));
     for (const c of content.chunks) push(inner, c);
     if (undefinedLength) push(inner, itemHeader(Tags.ItemDelimitationItem, 0, enc));
   }
-  push(out, header(e.tag, 'SQ', e.undefinedLength ? UNDEFINED : inner.size, enc));
+  // Keeps VR UN for a sequence that arrived as UN (its items stay implicit VR little endian).
+  push(out, header(e.tag, e.vr === 'UN' ? 'UN' : 'SQ', e.undefinedLength ? UNDEFINED : inner.size, enc));
   for (const c of inner.chunks) push(out, c);
   if (e.undefinedLength) push(out, itemHeader(Tags.SequenceDelimitationItem, 0, enc));
 }

@@ -127,6 +127,28 @@ print(json.dumps(res))
     expect(parts.filter((p) => p.buffer === file.source.buffer).length).toBeGreaterThanOrEqual(2);
   });
 
+  it('exposes and edits the implicit VR items of a sequence that arrived as UN', () => {
+    const file = parseDicom(readFileSync(pydicomFile('UN_sequence.dcm')));
+    const un = file.dataset.elements.find((e) => e.vr === 'UN' && e.items !== undefined)!;
+    const item = un.items![0]!;
+    expect(item.getString(t('StudyInstanceUID'))).toBe('1.2.840.113619.2.327.3.185221411.476.1398588725.795');
+    item.set(t('StudyInstanceUID'), '2.25.7');
+    item.items(t('ReferencedSeriesSequence'))![0]!.set(t('SeriesInstanceUID'), '2.25.8');
+    const out = writeDicom(file);
+    const again = parseDicom(out).dataset.elements.find((e) => e.tag === un.tag)!.items![0]!;
+    expect(again.getString(t('StudyInstanceUID'))).toBe('2.25.7');
+    expect(again.items(t('ReferencedSeriesSequence'))![0]!.getString(t('SeriesInstanceUID'))).toBe('2.25.8');
+    const dir = mkdtempSync(join(tmpdir(), 'dicom-un-'));
+    writeFileSync(join(dir, 'un.dcm'), out);
+    const py = runPython<string[]>(`
+import json, sys, pydicom
+ds = pydicom.dcmread(json.load(sys.stdin))
+item = ds[0x4453100c].value[0]
+print(json.dumps([item.StudyInstanceUID, item.ReferencedSeriesSequence[0].SeriesInstanceUID]))
+`, join(dir, 'un.dcm'));
+    expect(py).toEqual(['2.25.7', '2.25.8']);
+  });
+
   it('refuses items that belong to another file', () => {
     const a = parseDicom(readFileSync(pydicomFile('rtplan.dcm')));
     const b = parseDicom(readFileSync(pydicomFile('rtplan.dcm')));
