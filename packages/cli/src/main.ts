@@ -3,10 +3,12 @@
 import { ConfigError, loadConfig } from '@medgrade/config';
 import { AppError } from '@medgrade/contracts';
 import { UsageError, type Command } from './command.ts';
+import { deidCommand } from './commands/deid.command.ts';
 import { keysCommand } from './commands/keys.command.ts';
 import { migrateCommand } from './commands/migrate.command.ts';
 
 export const COMMANDS: Record<string, Command> = {
+  deid: deidCommand,
   keys: keysCommand,
   migrate: migrateCommand,
 };
