@@ -1,0 +1,123 @@
+import { readdirSync, statSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { basename, join, relative, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { Worker } from 'node:worker_threads';
+import { projectSecretKeyBytes } from '@medgrade/config';
+import type { BurnedInPolicy, DeidOptions } from '@medgrade/deid';
+import { resolveOptions } from '@medgrade/deid';
+import { UsageError, type Command } from '../command.ts';
+import type { DeidJob, DeidJobResult, DeidWorkerData } from './deid.worker.ts';
+
+const POLICIES: readonly BurnedInPolicy[] = ['reject', 'quarantine', 'flag'];
+
+interface Summary {
+  files: number;
+  deidentified: number;
+  rejected: number;
+  failed: number;
+  bytes: number;
+  ms: number;
+}
+
+/** Input files with their mirrored output paths: a directory's tree is recreated under --out. */
+export function plan(inputs: readonly string[], out: string): DeidJob[] {
+  const jobs: DeidJob[] = [];
+  const walk = (root: string, dir: string): void => {
+    for (const name of readdirSync(dir).sort()) {
+      const path = join(dir, name);
+      if (statSync(path).isDirectory()) walk(root, path);
+      else jobs.push({ input: path, output: join(out, relative(root, path)) });
+    }
+  };
+  for (const input of inputs.map((i) => resolve(i))) {
+    if (statSync(input).isDirectory()) walk(input, input);
+    else jobs.push({ input, output: join(out, basename(input)) });
+  }
+  return jobs;
+}
+
+function parseOptions(json: string | undefined): DeidOptions {
+  if (json === undefined) return resolveOptions();
+  try {
+    return resolveOptions(JSON.parse(json) as Partial<DeidOptions>);
+  } catch {
+    throw new UsageError('--options must be a JSON object of DeidOptions fields');
+  }
+}
+
+function secretHex(flag: string | undefined, configured: string): string {
+  if (flag === undefined) return projectSecretKeyBytes(configured).toString('hex');
+  if (!/^([0-9a-f]{2}){16,}$/i.test(flag)) throw new UsageError('--secret must be at least 16 bytes as hex');
+  return flag;
+}
+
+/**
+ * A worker thread running deid.worker.ts. Node 20 does not pass tsx's loader hooks to workers,
+ * so a tiny bootstrap registers tsx inside the worker first.
+ */
+function startWorker(data: DeidWorkerData): Worker {
+  const api = import.meta.resolve('tsx/esm/api');
+  const target = new URL('./deid.worker.ts', import.meta.url).href;
+  const boot = `import(${JSON.stringify(api)}).then((m) => { m.register(); return import(${JSON.stringify(target)}); });`;
+  return new Worker(boot, { eval: true, workerData: data });
+}
+
+/** Runs the jobs on one worker thread per core, each taking the next file when it is done. */
+async function runPool(jobs: DeidJob[], data: DeidWorkerData, stderr: { write(t: string): unknown }): Promise<Summary> {
+  const size = Math.max(1, Math.min(availableParallelism(), jobs.length));
+  const workers = Array.from({ length: size }, () => startWorker(data));
+  await Promise.all(workers.map((w) => new Promise((ok, fail) => w.once('message', ok).once('error', fail))));
+  const summary: Summary = { files: jobs.length, deidentified: 0, rejected: 0, failed: 0, bytes: 0, ms: 0 };
+  const started = performance.now();
+  let next = 0;
+  const drain = (w: Worker): Promise<void> =>
+    new Promise((done, fail) => {
+      const send = (): void => {
+        const job = jobs[next++];
+        if (job === undefined) return done();
+        w.once('message', (r: DeidJobResult) => {
+          summary[r.status]++;
+          summary.bytes += r.bytes;
+          if (r.status !== 'deidentified') stderr.write(`${r.status}: ${job.input} (${r.code})\n`);
+          send();
+        });
+        w.postMessage(job);
+      };
+      w.once('error', fail);
+      send();
+    });
+  try {
+    await Promise.all(workers.map(drain));
+  } finally {
+    summary.ms = Math.round(performance.now() - started);
+    await Promise.all(workers.map((w) => w.terminate()));
+  }
+  return summary;
+}
+
+/** `medgrade deid`: de-identifies files and folders into --out (mirrored), all cores, one JSON summary line. */
+export const deidCommand: Command = {
+  summary: 'de-identify DICOM files and folders (PS3.15 profile + options) into --out',
+  usage: 'medgrade deid <file-or-dir>... --out <dir> [--secret <hex>] [--options <json>] [--burned-in reject|quarantine|flag]',
+  async run(args, { config, stdout, stderr }) {
+    const { values, positionals } = parseArgs({
+      args,
+      allowPositionals: true,
+      options: { out: { type: 'string' }, secret: { type: 'string' }, options: { type: 'string' }, 'burned-in': { type: 'string' } },
+    });
+    if (!values.out) throw new UsageError('--out is required');
+    if (positionals.length === 0) throw new UsageError('give at least one file or directory');
+    const policy = (values['burned-in'] ?? 'flag') as BurnedInPolicy;
+    if (!POLICIES.includes(policy)) throw new UsageError(`--burned-in must be one of ${POLICIES.join(', ')}`);
+    const data: DeidWorkerData = {
+      secretHex: secretHex(values.secret, config.secrets.projectSecretKey),
+      options: parseOptions(values.options),
+      policy,
+    };
+    const jobs = plan(positionals, resolve(values.out));
+    const summary = jobs.length === 0 ? { files: 0, deidentified: 0, rejected: 0, failed: 0, bytes: 0, ms: 0 } : await runPool(jobs, data, stderr);
+    stdout.write(`${JSON.stringify(summary)}\n`);
+    return summary.failed > 0 ? 1 : 0;
+  },
+};
