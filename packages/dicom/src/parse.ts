@@ -29,7 +29,8 @@ export function parseDicom(buf: Uint8Array, opts: ParseOptions = {}): DicomFile 
 
 function parseUnchecked(input: Uint8Array, opts: ParseOptions): DicomFile {
   // dicom-parser copies with Buffer methods when inflating; give it a Buffer view (no copy).
-  const buf = Buffer.isBuffer(input) ? input : Buffer.from(input.buffer, input.byteOffset, input.length);
+  let buf = Buffer.isBuffer(input) ? input : Buffer.from(input.buffer, input.byteOffset, input.length);
+  if (isBareMeta(buf)) buf = Buffer.concat([Buffer.alloc(128), Buffer.from('DICM', 'latin1'), buf]);
   const part10 = buf.length >= 132 && buf[128] === 0x44 && buf[129] === 0x49 && buf[130] === 0x43 && buf[131] === 0x4d;
   const header = part10 ? dicomParser.readPart10Header(buf) : undefined;
   const ts = header !== undefined ? metaTransferSyntax(buf, header) : rawTransferSyntax(buf);
@@ -65,6 +66,11 @@ function metaTransferSyntax(buf: Buffer, header: DataSet): string {
   return ts;
 }
 
+/** Some writers omit the preamble and DICM but keep the meta group: (0002,xxxx) with an explicit VR. */
+function isBareMeta(buf: Buffer): boolean {
+  return buf.length >= 12 && buf.readUInt16LE(0) === 0x0002 && /^[A-Z]{2}$/.test(buf.toString('latin1', 4, 6));
+}
+
 /** A data set without preamble: explicit VR when bytes 4-5 spell a VR, else implicit; junk is NOT_DICOM. */
 function rawTransferSyntax(buf: Buffer): string {
   if (buf.length < 8) throw new DicomError('NOT_DICOM', 'input is too short to be DICOM');
@@ -76,7 +82,6 @@ function rawTransferSyntax(buf: Buffer): string {
     throw new DicomError('NOT_DICOM', 'no DICM prefix at byte 128 and the input does not start like a data set');
   }
   if (explicitVr) {
-    if (group === 0x0002) throw new DicomError('NOT_DICOM', 'file meta group without the 128-byte preamble and DICM prefix');
     return TransferSyntax.ExplicitVRLittleEndian;
   }
   return TransferSyntax.ImplicitVRLittleEndian;

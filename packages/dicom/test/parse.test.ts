@@ -58,6 +58,9 @@ describe('parseDicom on the real corpora', () => {
     const raw = parsed.get(pydicomFile('ExplVR_BigEndNoMeta.dcm'))!;
     expect(raw.part10).toBe(false);
     expect(raw.transferSyntaxUid).toBe('1.2.840.10008.1.2.2');
+    const bare = parseDicom(readFileSync(pydicomFile('MR_small.dcm')).subarray(132));
+    expect(bare.transferSyntaxUid).toBe('1.2.840.10008.1.2.1');
+    expect(bare.dataset.getNumber(Tags.Rows)).toBe(64);
     const big = parsed.get(pydicomFile('MR_small_bigendian.dcm'))!;
     const little = parsed.get(pydicomFile('MR_small.dcm'))!;
     expect(big.dataset.getNumber(Tags.Rows)).toBe(64);
