@@ -65,6 +65,7 @@ export class DicomDataset {
     return this.index.get(t);
   }
 
+  /** Whether the element is present (at this level only). */
   has(t: number): boolean {
     return this.get(t) !== undefined;
   }
@@ -75,6 +76,7 @@ export class DicomDataset {
     return e === undefined ? undefined : this.valueBytes(e);
   }
 
+  /** Value bytes of an element of this data set (empty for sequences and encapsulated pixel data). */
   valueBytes(e: DicomElement): Uint8Array {
     if (e.value !== undefined) return e.value;
     if (e.valueOffset < 0 || e.items !== undefined || e.fragments !== undefined) return new Uint8Array(0);
@@ -87,6 +89,7 @@ export class DicomDataset {
     return e === undefined ? undefined : this.elementString(e);
   }
 
+  /** `getString` for an element already in hand (what a walk yields). */
   elementString(e: DicomElement): string {
     if (e.vr === 'SQ' || e.items !== undefined) return '';
     const bytes = this.valueBytes(e);
@@ -117,6 +120,7 @@ export class DicomDataset {
     return values === undefined ? undefined : values[index];
   }
 
+  /** Every value as a number (see `getNumber`); non-numeric IS/DS values are skipped. */
   getNumbers(t: number): number[] | undefined {
     const e = this.get(t);
     if (e === undefined) return undefined;

@@ -16,6 +16,7 @@ export function parseTag(text: string): number {
   return Number.parseInt(hex, 16) >>> 0;
 }
 
+/** Group and element numbers of a tag. */
 export const groupOf = (t: number): number => t >>> 16;
 export const elementOf = (t: number): number => t & 0xffff;
 /** Odd groups are private (PS3.5 7.8); groups 1, 3, 5, 7 and FFFF are illegal but odd too. */
