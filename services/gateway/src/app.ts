@@ -15,12 +15,18 @@ import { auditRoutes } from './routes/audit.routes.ts';
 import { healthRoutes } from './routes/health.routes.ts';
 import { organizationRoutes } from './routes/organizations.routes.ts';
 import { projectRoutes } from './routes/projects.routes.ts';
+import { deidProfileRoutes } from './routes/deid-profile.routes.ts';
+import { qidoRoutes } from './routes/qido.routes.ts';
+import { stowRoutes } from './routes/stow.routes.ts';
+import { studyRoutes } from './routes/studies.routes.ts';
+import { uploadRoutes } from './routes/uploads.routes.ts';
+import { wadoRoutes } from './routes/wado.routes.ts';
 
 /**
  * Every route area, one file each (`routes/<area>.routes.ts`). Add yours here. Each route sets
  * `config.scopes` (or `config.public`) and full zod schemas with tags and a summary.
  */
-export const ROUTES: FastifyPluginAsyncZod[] = [healthRoutes, organizationRoutes, projectRoutes, apiKeyRoutes, auditRoutes];
+export const ROUTES: FastifyPluginAsyncZod[] = [healthRoutes, organizationRoutes, projectRoutes, apiKeyRoutes, auditRoutes, stowRoutes, uploadRoutes, deidProfileRoutes, studyRoutes, qidoRoutes, wadoRoutes];
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,100}$/;
 

@@ -1,0 +1,72 @@
+// DICOM JSON model (PS3.18 F.2) of a parsed data set, for WADO-RS /metadata. Applied only to
+// de-identified objects. Binary values up to INLINE_MAX bytes are inlined as base64; larger ones
+// (pixel data above all) are listed with their VR and no value, as bulk data is not served here.
+import type { DicomDataset, DicomElement } from '@medgrade/dicom';
+
+/** One attribute in DICOM JSON. */
+// A type alias (not an interface) so it fits the contracts' open record schema.
+export type DicomJsonAttribute = {
+  vr: string;
+  Value?: unknown[];
+  InlineBinary?: string;
+};
+
+export type DicomJson = Record<string, DicomJsonAttribute>;
+
+const INLINE_MAX = 4096;
+const BINARY = new Set(['OB', 'OD', 'OF', 'OL', 'OV', 'OW', 'UN']);
+const NUMERIC = new Set(['US', 'SS', 'UL', 'SL', 'FL', 'FD', 'UV', 'SV', 'IS', 'DS']);
+const SINGLE_TEXT = new Set(['LT', 'ST', 'UT', 'UR']);
+
+const hexTag = (t: number) => t.toString(16).toUpperCase().padStart(8, '0');
+
+function personName(value: string): { Alphabetic?: string; Ideographic?: string; Phonetic?: string } {
+  const [alphabetic, ideographic, phonetic] = value.split('=');
+  return {
+    ...(alphabetic ? { Alphabetic: alphabetic } : {}),
+    ...(ideographic ? { Ideographic: ideographic } : {}),
+    ...(phonetic ? { Phonetic: phonetic } : {}),
+  };
+}
+
+function attributeTags(ds: DicomDataset, e: DicomElement): string[] {
+  const bytes = ds.valueBytes(e);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const le = ds.context.littleEndian;
+  const out: string[] = [];
+  for (let i = 0; i + 4 <= bytes.length; i += 4) out.push(hexTag(((view.getUint16(i, le) << 16) | view.getUint16(i + 2, le)) >>> 0));
+  return out;
+}
+
+function valueOf(ds: DicomDataset, e: DicomElement): DicomJsonAttribute {
+  const vr = e.vr;
+  if (vr === 'SQ') return { vr, Value: (e.items ?? []).map(toDicomJson) };
+  if (BINARY.has(vr)) {
+    if (e.fragments !== undefined || e.length > INLINE_MAX) return { vr };
+    const bytes = ds.valueBytes(e);
+    return bytes.length === 0 ? { vr } : { vr, InlineBinary: Buffer.from(bytes).toString('base64') };
+  }
+  if (vr === 'AT') return { vr, Value: attributeTags(ds, e) };
+  if (NUMERIC.has(vr)) {
+    const values = ds.getNumbers(e.tag) ?? [];
+    return values.length === 0 ? { vr } : { vr, Value: values };
+  }
+  if (SINGLE_TEXT.has(vr)) {
+    const text = ds.elementString(e);
+    return text === '' ? { vr } : { vr, Value: [text] };
+  }
+  const values = ds.getStrings(e.tag) ?? [];
+  if (values.length === 0) return { vr };
+  return { vr, Value: vr === 'PN' ? values.map(personName) : values.map((v) => (v === '' ? null : v)) };
+}
+
+/** Converts a data set (group 0002 excluded by the parser) to DICOM JSON. */
+export function toDicomJson(ds: DicomDataset): DicomJson {
+  const out: DicomJson = {};
+  for (const e of ds.elements) {
+    // Group lengths are deprecated and meaningless outside the binary encoding.
+    if ((e.tag & 0xffff) === 0) continue;
+    out[hexTag(e.tag)] = valueOf(ds, e);
+  }
+  return out;
+}

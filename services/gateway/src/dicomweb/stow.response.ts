@@ -1,0 +1,38 @@
+// The STOW-RS response data set (PS3.18 10.5.3): RetrieveURL of the study, ReferencedSOPSequence
+// for stored instances (de-identified UIDs and their WADO-RS URLs) and FailedSOPSequence with a
+// FailureReason per refused part, plus our code and a fix-it message in ErrorComment.
+import type { DeidUids, IntakeResult } from '../ingest/instance.intake.ts';
+
+type Json = Record<string, { vr: string; Value?: unknown[] }>;
+
+// PS3.4 Annex GG.4: 0xC000 "cannot understand" covers unreadable, truncated and non-Part-10 input.
+const CANNOT_UNDERSTAND = 0xc000;
+
+const ui = (v: string) => ({ vr: 'UI', Value: [v] });
+const ur = (v: string) => ({ vr: 'UR', Value: [v] });
+
+/** Builds the response and its status: 200 all stored, 202 some failed, 409 none stored. */
+export function stowResponse(
+  results: IntakeResult[],
+  instanceUrl: (uids: DeidUids) => string,
+  studyUrl: (study: string) => string,
+): { status: 200 | 202 | 409; body: Json } {
+  const referenced: Json[] = [];
+  const failed: Json[] = [];
+  const studies = new Set<string>();
+  for (const r of results) {
+    if (r.ok) {
+      studies.add(r.deid.study);
+      referenced.push({ '00081150': ui(r.sopClassUid), '00081155': ui(r.deid.sop), '00081190': ur(instanceUrl(r.deid)) });
+    } else {
+      failed.push({ '00081197': { vr: 'US', Value: [CANNOT_UNDERSTAND] }, '00000902': { vr: 'LO', Value: [`${r.code}: ${r.message}`.slice(0, 64)] } });
+    }
+  }
+  const body: Json = {};
+  // RetrieveURL only when every stored instance belongs to one study (otherwise it is ambiguous).
+  if (studies.size === 1) body['00081190'] = ur(studyUrl([...studies][0]!));
+  if (referenced.length > 0) body['00081199'] = { vr: 'SQ', Value: referenced };
+  if (failed.length > 0) body['00081198'] = { vr: 'SQ', Value: failed };
+  const status = failed.length === 0 ? 200 : referenced.length === 0 ? 409 : 202;
+  return { status, body };
+}

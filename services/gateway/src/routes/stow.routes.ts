@@ -1,0 +1,77 @@
+// STOW-RS (PS3.18 10.5): POST /dicomweb/studies with multipart/related; type="application/dicom".
+// The body is streamed part by part (never the whole request in memory); each part is validated
+// and accepted on its own, so one bad part fails only itself. A size-limit or truncation error
+// mid-body ends the request with its 4xx, and the parts accepted before it stay accepted.
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { AppError} from '@medgrade/contracts';
+import { BadRequestError, DicomJsonDatasetSchema, PayloadTooLargeError, UnsupportedMediaTypeError, UploadTargetQuerySchema } from '@medgrade/contracts';
+import { MultipartError, parseMultipartType, readMultipart } from '../dicomweb/multipart.ts';
+import { stowResponse } from '../dicomweb/stow.response.ts';
+import { uploadProject, wadoUrl } from '../ingest/ingest.context.ts';
+import { openUploadSession, type UploadSession } from '../ingest/upload.session.ts';
+
+const STOW_TYPE = 'multipart/related; type="application/dicom"; boundary=<boundary>';
+
+async function collect(body: AsyncIterable<Buffer>): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of body) chunks.push(Buffer.from(chunk));
+  return Buffer.concat(chunks);
+}
+
+function contentTypeOf(header: string | undefined): string {
+  const type = parseMultipartType(header);
+  if (type.media !== 'multipart/related') throw new UnsupportedMediaTypeError(`STOW-RS needs Content-Type: ${STOW_TYPE}`);
+  if (type.type && type.type !== 'application/dicom') throw new UnsupportedMediaTypeError('Only type="application/dicom" parts are supported (Part 10 files)');
+  if (!type.boundary) throw new BadRequestError(`Content-Type lacks the boundary parameter: ${STOW_TYPE}`);
+  return type.boundary;
+}
+
+function mapMultipartError(error: MultipartError, session: UploadSession): AppError {
+  const details = { uploadId: session.uploadId, acceptedBeforeError: session.results.filter((r) => r.ok).length };
+  if (error.code === 'PART_TOO_LARGE' || error.code === 'REQUEST_TOO_LARGE') return new PayloadTooLargeError(error.message, details);
+  return new BadRequestError(error.message, details);
+}
+
+export const stowRoutes: FastifyPluginAsyncZod = async (app) => {
+  // Leave the body unread: the handler streams it from request.raw.
+  app.addContentTypeParser('multipart/related', (_request, _payload, done) => done(null));
+  const { ingest } = app.deps.config;
+
+  app.post('/dicomweb/studies', {
+    config: { scopes: ['studies:write'] },
+    schema: {
+      tags: ['dicomweb'],
+      summary: 'STOW-RS: store DICOM instances (multipart/related; type="application/dicom")',
+      description: `Body: ${STOW_TYPE}, one Part 10 file per part. Limits: ${ingest.maxInstanceBytes} bytes per instance, ${ingest.maxRequestBytes} per request. 200 all stored, 202 some failed (FailedSOPSequence with reasons), 409 none stored.`,
+      consumes: ['multipart/related'],
+      querystring: UploadTargetQuerySchema,
+      response: { 200: DicomJsonDatasetSchema, 202: DicomJsonDatasetSchema, 409: DicomJsonDatasetSchema, 413: z.unknown(), 415: z.unknown() },
+    },
+  }, async (request, reply) => {
+    const boundary = contentTypeOf(request.headers['content-type']);
+    const declared = Number(request.headers['content-length'] ?? 0);
+    if (declared > ingest.maxRequestBytes) throw new PayloadTooLargeError(`Request body exceeds ${ingest.maxRequestBytes} bytes: split it into smaller requests`);
+    const projectId = await uploadProject(app, request, request.query.projectId);
+    const session = await openUploadSession(app, request, projectId);
+    try {
+      const parts = readMultipart(request.raw, boundary, { maxPartBytes: ingest.maxInstanceBytes, maxTotalBytes: ingest.maxRequestBytes });
+      for await (const part of parts) {
+        const type = (part.headers['content-type'] ?? 'application/dicom').split(';')[0]!.trim().toLowerCase();
+        if (type !== 'application/dicom') {
+          session.results.push({ ok: false, code: 'NOT_DICOM', message: 'part Content-Type must be application/dicom' });
+          continue;
+        }
+        await session.accept(await collect(part.body));
+      }
+    } catch (error) {
+      if (error instanceof MultipartError) throw mapMultipartError(error, session);
+      throw error;
+    } finally {
+      await session.finish();
+    }
+    if (session.results.length === 0) throw new BadRequestError('The request contained no parts: send one Part 10 file per part');
+    const { status, body } = stowResponse(session.results, (uids) => wadoUrl(app, uids.study, uids.series, uids.sop), (study) => wadoUrl(app, study));
+    return reply.code(status).type('application/dicom+json').send(body);
+  });
+};

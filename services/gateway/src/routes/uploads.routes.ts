@@ -1,0 +1,121 @@
+// POST /v1/uploads (multipart/form-data: .dcm files and/or .zip archives of folders) and
+// GET /v1/uploads/{id} (per-instance status). Files stream in one at a time: a .dcm part is held
+// only up to the per-instance limit, a .zip is spooled to disk and read entry by entry.
+import multipart from '@fastify/multipart';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import type { Readable } from 'node:stream';
+import { z } from 'zod';
+import {
+  BadRequestError, IdParamsSchema, NotFoundError, PayloadTooLargeError, UnsupportedMediaTypeError,
+  UploadAcceptedSchema, UploadStatusSchema, UploadTargetQuerySchema,
+} from '@medgrade/contracts';
+import { tenantWhere, uploadProject, wadoUrl } from '../ingest/ingest.context.ts';
+import { openUploadSession, type UploadSession } from '../ingest/upload.session.ts';
+import { zipFiles } from '../ingest/zip.entries.ts';
+
+async function readBounded(stream: Readable, max: number): Promise<Buffer | null> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of stream) {
+    size += (chunk as Buffer).length;
+    // Keep draining so the next part can be read, but stop holding bytes.
+    if (size <= max) chunks.push(chunk as Buffer);
+  }
+  return size > max ? null : Buffer.concat(chunks);
+}
+
+function isZip(fileName: string, mimetype: string): boolean {
+  return /\.zip$/i.test(fileName) || mimetype === 'application/zip' || mimetype === 'application/x-zip-compressed';
+}
+
+async function acceptZip(session: UploadSession, file: Readable, maxInstanceBytes: number): Promise<void> {
+  try {
+    for await (const entry of zipFiles(file, maxInstanceBytes)) {
+      if ('tooLarge' in entry) session.results.push({ ok: false, code: 'MALFORMED', message: `larger than the ${maxInstanceBytes}-byte instance limit`, fileName: entry.name });
+      else await session.accept(entry.bytes, entry.name);
+    }
+  } catch (error) {
+    if ((error as Error).message?.includes('end of central directory') || (error as Error).message?.includes('invalid')) {
+      throw new BadRequestError('A .zip part is not a valid zip archive: re-create it with a standard zip tool', { uploadId: session.uploadId });
+    }
+    throw error;
+  }
+}
+
+export const uploadRoutes: FastifyPluginAsyncZod = async (app) => {
+  const { ingest } = app.deps.config;
+  await app.register(multipart, { limits: { fileSize: ingest.maxRequestBytes, files: 100_000, fields: 10, parts: 100_010 }, throwFileSizeLimit: false });
+  const tags = ['uploads'];
+
+  app.post('/v1/uploads', {
+    config: { scopes: ['studies:write'] },
+    schema: {
+      tags,
+      summary: 'Upload DICOM files (.dcm) or .zip archives of folders (multipart/form-data)',
+      description: `Each form file is one Part 10 instance or a .zip of them. Limits: ${ingest.maxInstanceBytes} bytes per instance, ${ingest.maxRequestBytes} per request. De-identification runs asynchronously: poll GET /v1/uploads/{id}.`,
+      consumes: ['multipart/form-data'],
+      querystring: UploadTargetQuerySchema,
+      response: { 202: UploadAcceptedSchema, 413: z.unknown(), 415: z.unknown() },
+    },
+  }, async (request, reply) => {
+    if (!request.isMultipart()) throw new UnsupportedMediaTypeError('Send multipart/form-data with one or more files (.dcm or .zip)');
+    if (Number(request.headers['content-length'] ?? 0) > ingest.maxRequestBytes) throw new PayloadTooLargeError(`Request body exceeds ${ingest.maxRequestBytes} bytes: split it into smaller uploads`);
+    const projectId = await uploadProject(app, request, request.query.projectId);
+    const session = await openUploadSession(app, request, projectId);
+    try {
+      for await (const part of request.parts()) {
+        if (part.type !== 'file') continue;
+        if (isZip(part.filename, part.mimetype)) await acceptZip(session, part.file, ingest.maxInstanceBytes);
+        else {
+          const bytes = await readBounded(part.file, ingest.maxInstanceBytes);
+          if (bytes) await session.accept(bytes, part.filename);
+          else session.results.push({ ok: false, code: 'MALFORMED', message: `larger than the ${ingest.maxInstanceBytes}-byte instance limit`, fileName: part.filename });
+        }
+      }
+    } finally {
+      await session.finish();
+    }
+    if (session.results.length === 0) throw new BadRequestError('No files in the form: attach .dcm files or a .zip', { uploadId: session.uploadId });
+    const instances = session.results.map((r) => ({
+      id: r.instanceId ?? null,
+      status: r.ok ? (r.status as 'RECEIVED') : ('REJECTED' as const),
+      errorCode: r.ok ? null : r.code,
+      ...(r.fileName ? { fileName: r.fileName } : {}),
+    }));
+    return reply.code(202).send({ uploadId: session.uploadId, instances });
+  });
+
+  app.get('/v1/uploads/:id', {
+    config: { scopes: ['studies:read'] },
+    schema: { tags, summary: 'Status of an upload, per instance', params: IdParamsSchema, response: { 200: UploadStatusSchema } },
+  }, async (request) => {
+    const upload = await app.deps.prisma.upload.findFirst({ where: { id: request.params.id, ...tenantWhere(request) } });
+    if (!upload) throw new NotFoundError('Upload');
+    const rows = await app.deps.prisma.instance.findMany({
+      where: { uploadId: upload.id },
+      orderBy: { createdAt: 'asc' },
+      select: { id: true, status: true, errorCode: true, studyInstanceUid: true, seriesInstanceUid: true, sopInstanceUid: true },
+    });
+    const counts: Record<string, number> = {};
+    for (const r of rows) counts[r.status] = (counts[r.status] ?? 0) + 1;
+    await request.audit({ action: 'upload.read', resourceType: 'upload', resourceId: upload.id, details: { instances: rows.length } });
+    return {
+      uploadId: upload.id,
+      projectId: upload.projectId,
+      createdAt: upload.createdAt.toISOString(),
+      counts,
+      instances: rows.map((r) => {
+        const ready = r.status === 'READY' && r.studyInstanceUid && r.seriesInstanceUid && r.sopInstanceUid;
+        return {
+          id: r.id,
+          status: r.status,
+          errorCode: r.status === 'READY' ? null : r.errorCode,
+          studyInstanceUid: ready ? r.studyInstanceUid : null,
+          seriesInstanceUid: ready ? r.seriesInstanceUid : null,
+          sopInstanceUid: ready ? r.sopInstanceUid : null,
+          retrieveUrl: ready ? wadoUrl(app, r.studyInstanceUid!, r.seriesInstanceUid!, r.sopInstanceUid!) : null,
+        };
+      }),
+    };
+  });
+};

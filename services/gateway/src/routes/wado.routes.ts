@@ -1,0 +1,111 @@
+// WADO-RS (PS3.18 10.4) over de-identified objects only: study, series and instance retrieval
+// as multipart/related; type="application/dicom" (streamed object by object from the store),
+// and their /metadata in DICOM JSON. Every retrieval is audited.
+import { randomBytes } from 'node:crypto';
+import { Readable } from 'node:stream';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { AppError, DicomJsonDatasetSchema, NotFoundError, ServiceUnavailableError } from '@medgrade/contracts';
+import { parseDicom } from '@medgrade/dicom';
+import { getBuffer, type ObjectStore } from '@medgrade/storage';
+import { toDicomJson } from '../dicomweb/dicom-json.ts';
+import { writeMultipart } from '../dicomweb/multipart.ts';
+import { tenantWhere, wadoUrl } from '../ingest/ingest.context.ts';
+import { ingestMetrics } from '../ingest/ingest.metrics.ts';
+
+const Uid = z.string().regex(/^[0-9.]{1,64}$/, 'a DICOM UID');
+const StudyParams = z.object({ study: Uid });
+const SeriesParams = StudyParams.extend({ series: Uid });
+const InstanceParams = SeriesParams.extend({ sop: Uid });
+type Params = { study: string; series?: string; sop?: string };
+
+interface Located {
+  objectKey: string;
+  studyInstanceUid: string;
+  seriesInstanceUid: string;
+  sopInstanceUid: string;
+}
+
+function storeOf(app: FastifyInstance): ObjectStore {
+  if (!app.deps.store) throw new ServiceUnavailableError('Retrieval is unavailable: the object store is not configured');
+  return app.deps.store;
+}
+
+async function locate(app: FastifyInstance, request: FastifyRequest, p: Params): Promise<Located[]> {
+  const rows = await app.deps.prisma.instance.findMany({
+    where: {
+      ...tenantWhere(request), status: 'READY', studyInstanceUid: p.study,
+      ...(p.series ? { seriesInstanceUid: p.series } : {}), ...(p.sop ? { sopInstanceUid: p.sop } : {}),
+    },
+    orderBy: [{ seriesInstanceUid: 'asc' }, { sopInstanceUid: 'asc' }],
+    distinct: ['sopInstanceUid'],
+    select: { objectKey: true, studyInstanceUid: true, seriesInstanceUid: true, sopInstanceUid: true },
+  });
+  const found = rows.filter((r): r is Located => !!(r.objectKey && r.studyInstanceUid && r.seriesInstanceUid && r.sopInstanceUid));
+  if (found.length === 0) throw new NotFoundError(p.sop ? 'Instance' : p.series ? 'Series' : 'Study');
+  return found;
+}
+
+function assertAcceptsDicom(accept: string | undefined): void {
+  if (!accept) return;
+  const ok = accept.split(',').some((a) => {
+    const media = a.split(';')[0]!.trim().toLowerCase();
+    return media === '*/*' || media === 'multipart/*' || (media === 'multipart/related' && !/type="?(?!application\/dicom)[^";]+/i.test(a));
+  });
+  if (!ok) throw new AppError('NOT_ACCEPTABLE', 'This resource is served as multipart/related; type="application/dicom" (use /metadata for DICOM JSON)');
+}
+
+export const wadoRoutes: FastifyPluginAsyncZod = async (app) => {
+  const tags = ['dicomweb'];
+  const metrics = ingestMetrics(app);
+  const levels = [
+    { path: '/dicomweb/studies/:study', params: StudyParams, level: 'study' },
+    { path: '/dicomweb/studies/:study/series/:series', params: SeriesParams, level: 'series' },
+    { path: '/dicomweb/studies/:study/series/:series/instances/:sop', params: InstanceParams, level: 'instance' },
+  ] as const;
+
+  for (const { path, params, level } of levels) {
+    app.get(path, {
+      config: { scopes: ['studies:read'] },
+      schema: {
+        tags,
+        summary: `WADO-RS: retrieve a de-identified ${level} (multipart/related; type="application/dicom")`,
+        params,
+        produces: ['multipart/related'],
+        response: { 200: z.unknown().describe('multipart/related; type="application/dicom" body, one Part 10 file per part') },
+      },
+    }, async (request, reply) => {
+      assertAcceptsDicom(request.headers.accept);
+      const store = storeOf(app);
+      const found = await locate(app, request, request.params as Params);
+      await request.audit({ action: 'wado.retrieve', resourceType: level, resourceId: (request.params as Params).sop ?? (request.params as Params).series ?? (request.params as Params).study, details: { instances: found.length } });
+      const boundary = `medgrade-${randomBytes(12).toString('hex')}`;
+      const parts = (async function* () {
+        for (const f of found) {
+          const body = await store.get(f.objectKey);
+          const counted = (async function* () {
+            for await (const chunk of body) {
+              metrics.bytesOut((chunk as Buffer).length);
+              yield chunk as Buffer;
+            }
+          })();
+          yield { contentType: 'application/dicom', location: wadoUrl(app, f.studyInstanceUid, f.seriesInstanceUid, f.sopInstanceUid), body: counted };
+        }
+      })();
+      return reply.type(`multipart/related; type="application/dicom"; boundary=${boundary}`).send(Readable.from(writeMultipart(boundary, parts)));
+    });
+
+    app.get(`${path}/metadata`, {
+      config: { scopes: ['studies:read'] },
+      schema: { tags, summary: `WADO-RS: metadata of a de-identified ${level} (DICOM JSON)`, params, response: { 200: z.array(DicomJsonDatasetSchema) } },
+    }, async (request, reply) => {
+      const store = storeOf(app);
+      const found = await locate(app, request, request.params as Params);
+      await request.audit({ action: 'wado.metadata', resourceType: level, resourceId: (request.params as Params).sop ?? (request.params as Params).series ?? (request.params as Params).study, details: { instances: found.length } });
+      const out = [];
+      for (const f of found) out.push(toDicomJson(parseDicom(await getBuffer(store, f.objectKey)).dataset));
+      return reply.type('application/dicom+json').send(out);
+    });
+  }
+};
