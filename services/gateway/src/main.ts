@@ -5,6 +5,9 @@ import { Redis } from 'ioredis';
 import { ConfigError, loadConfig } from '@medgrade/config';
 import { loggerOptions } from '@medgrade/contracts';
 import { createPrismaClient } from '@medgrade/db';
+import { JOB_CATALOG } from '@medgrade/contracts';
+import { createProducer } from '@medgrade/queue';
+import { createObjectStore } from '@medgrade/storage';
 import { buildApp } from './app.ts';
 import { assertPostgres, assertRedis } from './startup.ts';
 
@@ -35,13 +38,19 @@ try {
   process.exit(1);
 }
 
-const app = await buildApp({ config, prisma, redis, logger });
+// Raw uploads and de-identified objects; the readiness check reports the store with Postgres/Redis.
+const store = createObjectStore(config.storage);
+const jobs = createProducer(JOB_CATALOG, { redisUrl: config.redis.url, prefix: config.redis.keyPrefix });
+const objectStoreCheck = { name: 'objectStore', check: () => store.check() };
+const app = await buildApp({ config, prisma, redis, logger, store, jobs, readinessChecks: [objectStoreCheck] });
 
 async function shutdown(signal: string): Promise<void> {
   logger.info({ signal }, 'shutting down');
   await app.close();
   await prisma.$disconnect();
   await redis.quit();
+  await jobs.close();
+  store.close();
   process.exit(0);
 }
 process.once('SIGTERM', () => void shutdown('SIGTERM'));
