@@ -85,6 +85,18 @@ function exercise(input: Buffer): string {
 function nested(depth: number, defined: boolean): Buffer {
   const base = createDicom({ sopClassUid: '1.2.840.10008.5.1.4.1.1.7', sopInstanceUid: '2.25.1', elements: [] });
   const open = Buffer.from([0x40, 0x00, 0x30, 0xa7, 0x53, 0x51, 0, 0, 0xff, 0xff, 0xff, 0xff, 0xfe, 0xff, 0x00, 0xe0, 0xff, 0xff, 0xff, 0xff]);
+  return nestedWith(base, open, depth, defined);
+}
+
+/** The same in implicit VR (dictionary tells SQ) or as a private sequence found by peeking for items. */
+function nestedImplicit(depth: number, tagBytes: number[]): Buffer {
+  const base = createDicom({ sopClassUid: '1.2.840.10008.5.1.4.1.1.7', sopInstanceUid: '2.25.1', transferSyntaxUid: '1.2.840.10008.1.2', elements: [] });
+  const open = Buffer.from([...tagBytes, 0xff, 0xff, 0xff, 0xff, 0xfe, 0xff, 0x00, 0xe0, 0xff, 0xff, 0xff, 0xff]);
+  const close = Buffer.from([0xfe, 0xff, 0x0d, 0xe0, 0, 0, 0, 0, 0xfe, 0xff, 0xdd, 0xe0, 0, 0, 0, 0]);
+  return Buffer.concat([base, ...Array<Buffer>(depth).fill(open), ...Array<Buffer>(depth).fill(close)]);
+}
+
+function nestedWith(base: Buffer, open: Buffer, depth: number, defined: boolean): Buffer {
   const close = Buffer.from([0xfe, 0xff, 0x0d, 0xe0, 0, 0, 0, 0, 0xfe, 0xff, 0xdd, 0xe0, 0, 0, 0, 0]);
   if (!defined) return Buffer.concat([base, ...Array<Buffer>(depth).fill(open), ...Array<Buffer>(depth).fill(close)]);
   // Each level is a 12-byte SQ header and an 8-byte item header around everything deeper.
@@ -126,6 +138,10 @@ describe('fuzz: malformed input only ever throws DicomError', () => {
       expect(exercise(nested(20, defined))).toBe('ok');
       expect(exercise(nested(65, defined))).toBe('TOO_DEEP');
       expect(exercise(nested(20_000, defined))).toBe('TOO_DEEP');
+    }
+    for (const tagBytes of [[0x40, 0x00, 0x30, 0xa7], [0x09, 0x00, 0x10, 0x10]]) {
+      expect(exercise(nestedImplicit(20, tagBytes))).toBe('ok');
+      expect(exercise(nestedImplicit(20_000, tagBytes))).toBe('TOO_DEEP');
     }
     const file = parseDicom(nested(20, false));
     let depth = 0;
