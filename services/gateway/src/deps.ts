@@ -5,6 +5,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { JOB_CATALOG } from '@medgrade/contracts';
 import type { JobProducer } from '@medgrade/queue';
 import type { ObjectStore } from '@medgrade/storage';
+import type { InferenceClient } from './inference/inference.client.ts';
 
 /** One dependency /health/ready checks; `check` resolves when healthy and throws otherwise. */
 export interface ReadinessCheck {
@@ -27,6 +28,8 @@ export interface GatewayDeps {
   store?: ObjectStore;
   /** Job producer (BullMQ) for the job catalog; ingest routes answer 503 without it. */
   jobs?: JobProducer<typeof JOB_CATALOG>;
+  /** Client of services/inference; defaults to HTTP at config.inference.url with the service token. */
+  inference?: InferenceClient;
   /** Extra readiness checks beyond Postgres and Redis (e.g. the object store). */
   readinessChecks?: ReadinessCheck[];
 }

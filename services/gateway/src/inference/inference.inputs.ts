@@ -1,0 +1,84 @@
+// What a public inference request runs on: the models it names (resolved to exact versions the
+// caller may use) and its input (de-identified instances of the caller's organization, or an
+// uploaded file de-identified here in memory with the project's profile and never stored).
+import type { AuthContext } from '@medgrade/auth';
+import { DeidOptionsSchema, ForbiddenError, NotFoundError, UnprocessableError, type CreateInferenceBody, type InternalInferRequest } from '@medgrade/contracts';
+import { decryptProjectSecret, type PrismaClient } from '@medgrade/db';
+import { DeidError, deidentify, resolveOptions, type BurnedInPolicy } from '@medgrade/deid';
+import { hasScopes } from '@medgrade/auth';
+import { modelWhere } from '../models/model.registry.ts';
+
+/** One model version a request runs. */
+export interface ResolvedModel {
+  name: string;
+  version: string;
+  versionId: string;
+}
+
+/** Inputs for the inference service plus the instance id of each (null for an uploaded file). */
+export interface ResolvedInputs {
+  kind: 'study' | 'instances' | 'upload';
+  inputs: InternalInferRequest['inputs'];
+  instanceIds: (string | null)[];
+}
+
+/** `name` → latest released version; `name@version` → that version (drafts need models:write). */
+export async function resolveModels(prisma: PrismaClient, auth: AuthContext, refs: readonly string[]): Promise<ResolvedModel[]> {
+  return Promise.all(refs.map(async (ref) => {
+    const [name = '', version] = ref.split('@');
+    const model = await prisma.model.findFirst({ where: modelWhere(auth, name), select: { id: true } });
+    if (!model) throw new NotFoundError('Model');
+    const v = version
+      ? await prisma.modelVersion.findUnique({ where: { modelId_version: { modelId: model.id, version } } })
+      : await prisma.modelVersion.findFirst({ where: { modelId: model.id, status: 'RELEASED' }, orderBy: { releasedAt: 'desc' } });
+    if (!v) throw new NotFoundError(version ? 'Model version' : 'Released version of the model');
+    if (v.status === 'RETIRED') throw new UnprocessableError(`${name}@${v.version} is retired and no longer serves`);
+    if (v.status !== 'RELEASED' && !hasScopes(auth.scopes, ['models:write'])) {
+      throw new ForbiddenError(`${name}@${v.version} is not released: running it needs the models:write scope`, { missingScopes: ['models:write'] });
+    }
+    return { name, version: v.version, versionId: v.id };
+  }));
+}
+
+const POLICY: Record<'REJECT' | 'QUARANTINE' | 'FLAG', BurnedInPolicy> = { REJECT: 'reject', QUARANTINE: 'quarantine', FLAG: 'flag' };
+
+async function deidentifyUpload(prisma: PrismaClient, auth: AuthContext, projectId: string, dicomBase64: string, secretKey: Buffer): Promise<string> {
+  if (auth.projectId && auth.projectId !== projectId) throw new NotFoundError('Project');
+  const project = await prisma.project.findFirst({ where: { id: projectId, orgId: auth.orgId }, select: { deidOptions: true, burnedInPolicy: true, secretCiphertext: true } });
+  if (!project) throw new NotFoundError('Project');
+  const options = resolveOptions(DeidOptionsSchema.partial().parse(project.deidOptions ?? {}));
+  try {
+    const { output } = deidentify(Buffer.from(dicomBase64, 'base64'), options, { secret: decryptProjectSecret(secretKey, project.secretCiphertext), burnedInPolicy: POLICY[project.burnedInPolicy] });
+    return output.toString('base64');
+  } catch (e) {
+    // The code names the reason (not DICOM, burned-in text…); the message never carries header values.
+    if (e instanceof DeidError) throw new UnprocessableError(`The uploaded file could not be de-identified: ${e.message}`, { reason: e.code });
+    throw e;
+  }
+}
+
+type InstanceRow = { id: string; objectKey: string | null; status: string };
+
+function readyInputs(kind: ResolvedInputs['kind'], rows: InstanceRow[]): ResolvedInputs {
+  const ready = rows.filter((r): r is InstanceRow & { objectKey: string } => r.status === 'READY' && r.objectKey !== null);
+  if (ready.length === 0) throw new UnprocessableError('No de-identified instance is ready for inference yet');
+  return { kind, inputs: ready.map((r) => ({ objectKey: r.objectKey })), instanceIds: ready.map((r) => r.id) };
+}
+
+/** De-identified inputs of the request, scoped to the caller's organization (and project). */
+export async function resolveInputs(prisma: PrismaClient, auth: AuthContext, input: CreateInferenceBody['input'], secretKey: Buffer): Promise<ResolvedInputs> {
+  const scope = { orgId: auth.orgId, ...(auth.projectId ? { projectId: auth.projectId } : {}) };
+  const select = { id: true, objectKey: true, status: true };
+  if ('studyId' in input) {
+    const study = await prisma.study.findFirst({ where: { id: input.studyId, ...scope }, select: { id: true } });
+    if (!study) throw new NotFoundError('Study');
+    return readyInputs('study', await prisma.instance.findMany({ where: { ...scope, series: { studyId: study.id } }, select, orderBy: { createdAt: 'asc' } }));
+  }
+  if ('instanceIds' in input) {
+    const rows = await prisma.instance.findMany({ where: { ...scope, id: { in: input.instanceIds } }, select });
+    if (rows.length !== new Set(input.instanceIds).size) throw new NotFoundError('Instance');
+    const order = new Map(input.instanceIds.map((id, i) => [id, i]));
+    return readyInputs('instances', rows.sort((a, b) => (order.get(a.id) ?? 0) - (order.get(b.id) ?? 0)));
+  }
+  return { kind: 'upload', inputs: [{ dicomBase64: await deidentifyUpload(prisma, auth, input.projectId, input.dicomBase64, secretKey) }], instanceIds: [null] };
+}

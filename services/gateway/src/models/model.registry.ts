@@ -1,0 +1,109 @@
+// Model registry persistence: models and immutable versions of an organization, their bundles
+// in the object store under models/<org>/<name>/<version>/, and status changes. Every query is
+// scoped by the caller's organization (and project for project keys); another organization's
+// model is simply not found.
+import type { AuthContext } from '@medgrade/auth';
+import { ConflictError, ForbiddenError, modelVersionPrefix, NotFoundError, ServiceUnavailableError, type ModelDto, type ModelVersionDto } from '@medgrade/contracts';
+import { Prisma, type Model, type ModelVersion, type PrismaClient } from '@medgrade/db';
+import type { Manifest } from '@medgrade/models';
+import { ObjectNotFoundError, getBuffer, type ObjectStore } from '@medgrade/storage';
+
+export type ModelWithReleased = Model & { versions: Pick<ModelVersion, 'version'>[] };
+
+/** Rows a key may see: its organization, and only its project's (or org-wide) models for project keys. */
+export function modelWhere(auth: AuthContext, name?: string): Prisma.ModelWhereInput {
+  return { orgId: auth.orgId, ...(name ? { name } : {}), ...(auth.projectId ? { OR: [{ projectId: auth.projectId }, { projectId: null }] } : {}) };
+}
+
+const RELEASED_LAST = { where: { status: 'RELEASED' as const }, orderBy: { releasedAt: 'desc' as const }, take: 1, select: { version: true } };
+
+export function toModelDto(m: ModelWithReleased): ModelDto {
+  return {
+    id: m.id, orgId: m.orgId, projectId: m.projectId, name: m.name, task: m.task, description: m.description,
+    latestReleasedVersion: m.versions[0]?.version ?? null, createdAt: m.createdAt.toISOString(),
+  };
+}
+
+export function toVersionDto(v: ModelVersion, name: string): ModelVersionDto {
+  return {
+    id: v.id, modelId: v.modelId, name, version: v.version, status: v.status.toLowerCase() as ModelVersionDto['status'],
+    manifest: v.manifest as Record<string, unknown>, objectPrefix: v.objectPrefix,
+    releasedAt: v.releasedAt?.toISOString() ?? null, createdAt: v.createdAt.toISOString(),
+  };
+}
+
+export class ModelRegistry {
+  readonly #prisma: PrismaClient;
+  readonly #storeOrNull: ObjectStore | undefined;
+
+  constructor(prisma: PrismaClient, store: ObjectStore | undefined) {
+    this.#prisma = prisma;
+    this.#storeOrNull = store;
+  }
+
+  /** Bundles need the object store; lookups do not (so tenancy answers 404 before 503). */
+  get #store(): ObjectStore {
+    if (!this.#storeOrNull) throw new ServiceUnavailableError('Model bundles are unavailable: the object store is not configured');
+    return this.#storeOrNull;
+  }
+
+  async create(auth: AuthContext, body: { name: string; description?: string | undefined; projectId?: string | undefined }): Promise<ModelWithReleased> {
+    const projectId = auth.projectId ?? body.projectId ?? null;
+    if (auth.projectId && body.projectId && body.projectId !== auth.projectId) throw new ForbiddenError('This key may only create models in its own project');
+    if (projectId && !(await this.#prisma.project.findFirst({ where: { id: projectId, orgId: auth.orgId }, select: { id: true } }))) throw new NotFoundError('Project');
+    const created = await this.#prisma.model.create({ data: { orgId: auth.orgId, projectId, name: body.name, description: body.description ?? null } }).catch((e: unknown) => {
+      if (e instanceof Prisma.PrismaClientKnownRequestError && e.code === 'P2002') throw new ConflictError(`A model named "${body.name}" already exists`);
+      throw e;
+    });
+    return { ...created, versions: [] };
+  }
+
+  list(auth: AuthContext): Promise<ModelWithReleased[]> {
+    return this.#prisma.model.findMany({ where: modelWhere(auth), orderBy: { name: 'asc' }, include: { versions: RELEASED_LAST } });
+  }
+
+  async get(auth: AuthContext, name: string): Promise<ModelWithReleased> {
+    const m = await this.#prisma.model.findFirst({ where: modelWhere(auth, name), include: { versions: RELEASED_LAST } });
+    if (!m) throw new NotFoundError('Model');
+    return m;
+  }
+
+  async versions(auth: AuthContext, name: string): Promise<ModelVersion[]> {
+    const m = await this.get(auth, name);
+    return this.#prisma.modelVersion.findMany({ where: { modelId: m.id }, orderBy: { createdAt: 'asc' } });
+  }
+
+  async version(auth: AuthContext, name: string, version: string): Promise<{ model: ModelWithReleased; version: ModelVersion }> {
+    const model = await this.get(auth, name);
+    const v = await this.#prisma.modelVersion.findUnique({ where: { modelId_version: { modelId: model.id, version } } });
+    if (!v) throw new NotFoundError('Model version');
+    return { model, version: v };
+  }
+
+  /** Store a validated bundle and record it as a draft; versions are immutable (409 on reuse). */
+  async addVersion(auth: AuthContext, model: Model, manifest: Manifest, files: ReadonlyMap<string, Uint8Array>): Promise<ModelVersion> {
+    const existing = await this.#prisma.modelVersion.findUnique({ where: { modelId_version: { modelId: model.id, version: manifest.version } } });
+    if (existing) throw new ConflictError(`Version ${manifest.version} of ${model.name} already exists; versions are immutable, upload a new version`);
+    const prefix = modelVersionPrefix(auth.orgId, model.name, manifest.version);
+    // Manifest last: the inference service treats a version without manifest.json as absent.
+    for (const [path, bytes] of files) if (path !== 'manifest.json') await this.#store.put(`${prefix}/${path}`, Buffer.from(bytes));
+    await this.#store.put(`${prefix}/manifest.json`, Buffer.from(files.get('manifest.json') ?? new Uint8Array()));
+    if (!model.task) await this.#prisma.model.update({ where: { id: model.id }, data: { task: manifest.task } });
+    return this.#prisma.modelVersion.create({
+      data: { orgId: auth.orgId, modelId: model.id, version: manifest.version, manifest: manifest as unknown as Prisma.InputJsonValue, objectPrefix: prefix },
+    }).catch((e: unknown) => {
+      if (e instanceof Prisma.PrismaClientKnownRequestError && e.code === 'P2002') throw new ConflictError(`Version ${manifest.version} of ${model.name} already exists`);
+      throw e;
+    });
+  }
+
+  /** A bundle file as text/JSON, or null when the bundle has none. */
+  async bundleFile(v: ModelVersion, path: string): Promise<string | null> {
+    try {
+      return (await getBuffer(this.#store, `${v.objectPrefix}/${path}`)).toString('utf8');
+    } catch (e) {
+      if (e instanceof ObjectNotFoundError) return null;
+      throw e;
+    }
+  }
+}

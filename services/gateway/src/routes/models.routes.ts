@@ -1,0 +1,91 @@
+// Model registry: models, immutable versions uploaded as bundles, draft → released → retired.
+import multipart from '@fastify/multipart';
+import {
+  ConflictError, CreateModelBodySchema, ErrorResponseSchema, ModelNameParamsSchema, ModelSchema, ModelVersionDetailSchema, ModelVersionParamsSchema,
+  ModelVersionRecordSchema, StatusChangeBodySchema,
+} from '@medgrade/contracts';
+import type { ModelVersionStatus } from '@medgrade/db';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { GZIP_TYPES, MAX_BUNDLE_BYTES, readBundleUpload } from '../models/bundle.upload.ts';
+import { validateBundle } from '../models/bundle.validate.ts';
+import { ModelRegistry, toModelDto, toVersionDto } from '../models/model.registry.ts';
+
+const tags = ['models'];
+const NEXT: Record<'release' | 'retire', { from: ModelVersionStatus[]; to: ModelVersionStatus }> = {
+  release: { from: ['DRAFT', 'VALIDATED'], to: 'RELEASED' },
+  retire: { from: ['DRAFT', 'VALIDATED', 'RELEASED'], to: 'RETIRED' },
+};
+
+export const modelRoutes: FastifyPluginAsyncZod = async (app) => {
+  const { prisma, store } = app.deps;
+  const registry = new ModelRegistry(prisma, store);
+  await app.register(multipart, { limits: { fileSize: MAX_BUNDLE_BYTES, files: 32 } });
+  app.addContentTypeParser(GZIP_TYPES, { parseAs: 'buffer', bodyLimit: MAX_BUNDLE_BYTES }, (_req, body, done) => done(null, body));
+
+  app.post('/v1/models', {
+    config: { scopes: ['models:write'] },
+    schema: { tags, summary: 'Create a model', body: CreateModelBodySchema, response: { 201: ModelSchema } },
+  }, async (request, reply) => {
+    const model = await registry.create(request.auth, request.body);
+    await request.audit({ action: 'model.create', resourceType: 'model', resourceId: model.id, details: { name: model.name } });
+    return reply.code(201).send(toModelDto(model));
+  });
+
+  app.get('/v1/models', {
+    config: { scopes: ['models:read'] },
+    schema: { tags, summary: 'List models', response: { 200: z.object({ items: z.array(ModelSchema) }) } },
+  }, async (request) => ({ items: (await registry.list(request.auth)).map(toModelDto) }));
+
+  app.get('/v1/models/:name', {
+    config: { scopes: ['models:read'] },
+    schema: { tags, summary: 'Get a model', params: ModelNameParamsSchema, response: { 200: ModelSchema } },
+  }, async (request) => toModelDto(await registry.get(request.auth, request.params.name)));
+
+  app.post('/v1/models/:name/versions', {
+    config: { scopes: ['models:write'] },
+    bodyLimit: MAX_BUNDLE_BYTES,
+    schema: {
+      tags, summary: 'Upload a version: multipart/form-data (one part per bundle file) or one application/gzip .tar.gz; validated before storing',
+      consumes: ['multipart/form-data', 'application/gzip'], params: ModelNameParamsSchema, response: { 201: ModelVersionRecordSchema, 409: ErrorResponseSchema, 415: ErrorResponseSchema, 422: ErrorResponseSchema },
+    },
+  }, async (request, reply) => {
+    const model = await registry.get(request.auth, request.params.name);
+    const files = await readBundleUpload(request);
+    const manifest = await validateBundle(files);
+    const version = await registry.addVersion(request.auth, model, manifest, files);
+    await request.audit({ action: 'model.version.upload', resourceType: 'model_version', resourceId: version.id, details: { name: model.name, version: version.version, files: manifest.files.map((f) => ({ path: f.path, sha256: f.sha256 })) } });
+    return reply.code(201).send(toVersionDto(version, model.name));
+  });
+
+  app.get('/v1/models/:name/versions', {
+    config: { scopes: ['models:read'] },
+    schema: { tags, summary: 'List versions of a model', params: ModelNameParamsSchema, response: { 200: z.object({ items: z.array(ModelVersionRecordSchema) }) } },
+  }, async (request) => ({ items: (await registry.versions(request.auth, request.params.name)).map((v) => toVersionDto(v, request.params.name)) }));
+
+  app.get('/v1/models/:name/versions/:version', {
+    config: { scopes: ['models:read'] },
+    schema: { tags, summary: 'Get a version with its manifest, model card and evaluation', params: ModelVersionParamsSchema, response: { 200: ModelVersionDetailSchema } },
+  }, async (request) => {
+    const { version } = await registry.version(request.auth, request.params.name, request.params.version);
+    const evaluation = await registry.bundleFile(version, 'evaluation.json');
+    return { ...toVersionDto(version, request.params.name), modelCard: await registry.bundleFile(version, 'MODEL_CARD.md'), evaluation: evaluation === null ? null : (JSON.parse(evaluation) as unknown) };
+  });
+
+  for (const action of ['release', 'retire'] as const) {
+    app.post(`/v1/models/:name/versions/:version/${action}`, {
+      config: { scopes: ['admin'] },
+      schema: { tags, summary: action === 'release' ? 'Release a version (admin; reason audited)' : 'Retire a version (admin; reason audited)', params: ModelVersionParamsSchema, body: StatusChangeBodySchema, response: { 200: ModelVersionRecordSchema, 409: ErrorResponseSchema } },
+    }, async (request) => {
+      const { model, version } = await registry.version(request.auth, request.params.name, request.params.version);
+      const step = NEXT[action];
+      if (!step.from.includes(version.status)) throw new ConflictError(`A ${version.status.toLowerCase()} version cannot be ${action}d`);
+      const updated = await prisma.$transaction(async (tx) => {
+        const row = await tx.modelVersion.update({ where: { id: version.id }, data: { status: step.to, ...(action === 'release' ? { releasedAt: new Date() } : {}) } });
+        await request.audit({ action: `model.version.${action}`, resourceType: 'model_version', resourceId: version.id, details: { name: model.name, version: version.version, from: version.status, to: step.to, reason: request.body.reason } }, tx);
+        return row;
+      });
+      return toVersionDto(updated, model.name);
+    });
+  }
+};

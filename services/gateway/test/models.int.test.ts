@@ -1,0 +1,161 @@
+// Registry and inference API end to end on real Postgres, Redis, a filesystem object store and a
+// real inference service listening on a port: auth (401/403/404 across organizations), corrupt
+// bundles refused at upload, release audited, sync/async inference with one and two models on an
+// uploaded DICOM file that is de-identified in memory.
+import { execFileSync } from 'node:child_process';
+import { cp, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildInferenceApp } from '@medgrade/inference';
+import { FsObjectStore } from '@medgrade/storage';
+import { generateStudy, studyToDicom } from '@medgrade/synthetic';
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { httpInferenceClient } from '../src/inference/inference.client.ts';
+import { createTestGateway, type TestGateway } from './gateway.harness.ts';
+
+const BUNDLE = join(import.meta.dirname, '../../../packages/models/test/fixtures/tiny-bundle');
+const TOKEN = 'gateway-test-service-token-123';
+
+async function multipart(dir: string, mutate?: (files: Map<string, Buffer>) => void): Promise<{ payload: Buffer; headers: Record<string, string> }> {
+  const files = new Map<string, Buffer>();
+  for (const f of await readdir(dir)) files.set(f, await readFile(join(dir, f)));
+  mutate?.(files);
+  const boundary = 'medgradeboundary42';
+  const parts = [...files].map(([name, bytes]) => Buffer.concat([
+    Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${name}"\r\nContent-Type: application/octet-stream\r\n\r\n`), bytes, Buffer.from('\r\n'),
+  ]));
+  return { payload: Buffer.concat([...parts, Buffer.from(`--${boundary}--\r\n`)]), headers: { 'content-type': `multipart/form-data; boundary=${boundary}` } };
+}
+
+describe('model registry and inference API', () => {
+  let gw: TestGateway;
+  let inference: FastifyInstance;
+  let root: string;
+  let writer: { auth: string; orgId: string };
+  let reader: string;
+  let runner: string;
+  let admin: string;
+  let other: string;
+  let projectId: string;
+
+  beforeAll(async () => {
+    root = await mkdtemp(join(tmpdir(), 'gw-models-'));
+    const store = new FsObjectStore(join(root, 'objects'));
+    inference = await buildInferenceApp({ store, config: { serviceToken: TOKEN, executionProviders: ['cpu'], intraOpThreads: 1, interOpThreads: 1, memoryBudgetMb: 64, maxBatchSize: 8, maxQueueDelayMs: 2, requestTimeoutMs: 30_000 } });
+    const url = await inference.listen({ host: '127.0.0.1', port: 0 });
+    gw = await createTestGateway({}, { store, inference: httpInferenceClient(url, TOKEN) });
+    writer = await gw.key('models-a', ['models:write', 'models:read', 'inference:run']);
+    reader = (await gw.key('models-a', ['models:read'])).auth;
+    runner = (await gw.key('models-a', ['inference:run'])).auth;
+    admin = (await gw.key('models-a', ['admin'])).auth;
+    other = (await gw.key('models-b', ['admin'])).auth;
+    projectId = await gw.project(writer.orgId, 'models-a-project');
+  });
+  afterAll(async () => {
+    await gw.close();
+    await inference.close();
+    await rm(root, { recursive: true, force: true });
+  });
+
+  const inject = (method: 'GET' | 'POST', url: string, auth: string | undefined, payload?: object | Buffer, headers: Record<string, string> = {}) =>
+    gw.app.inject({ method, url, payload, headers: { ...headers, ...(auth ? { authorization: auth } : {}) } });
+
+  it('creates a model only with models:write, and hides it from other organizations', async () => {
+    expect((await inject('POST', '/v1/models', undefined, { name: 'tiny' })).statusCode).toBe(401);
+    expect((await inject('POST', '/v1/models', reader, { name: 'tiny' })).statusCode).toBe(403);
+    const created = await inject('POST', '/v1/models', writer.auth, { name: 'tiny', description: 'test model' });
+    expect(created.statusCode).toBe(201);
+    expect(created.json()).toMatchObject({ name: 'tiny', latestReleasedVersion: null });
+    expect((await inject('POST', '/v1/models', writer.auth, { name: 'tiny' })).statusCode).toBe(409);
+    expect((await inject('GET', '/v1/models/tiny', reader)).statusCode).toBe(200);
+    expect((await inject('GET', '/v1/models/tiny', other)).statusCode).toBe(404);
+    expect((await inject('GET', '/v1/models', other)).json().items).toEqual([]);
+  });
+
+  it('refuses corrupt bundles at upload with a 422 naming the problem, storing nothing', async () => {
+    const badSha = await multipart(BUNDLE, (f) => f.set('decoder.onnx', Buffer.concat([f.get('decoder.onnx')!.subarray(0, -1), Buffer.from([0])])));
+    const res1 = await inject('POST', '/v1/models/tiny/versions', writer.auth, badSha.payload, badSha.headers);
+    expect(res1.statusCode).toBe(422);
+    expect(res1.json().error.details.problems).toEqual(['decoder.onnx SHA-256 does not match the manifest']);
+    const missing = await multipart(BUNDLE, (f) => f.delete('vision_encoder.onnx'));
+    expect((await inject('POST', '/v1/models/tiny/versions', writer.auth, missing.payload, missing.headers)).json().error.details.problems).toEqual(['vision_encoder.onnx is listed in the manifest but missing']);
+    const graph = await multipart(BUNDLE, (f) => {
+      const m = JSON.parse(f.get('manifest.json')!.toString()) as { input: { width: number } };
+      m.input.width = 64;
+      f.set('manifest.json', Buffer.from(JSON.stringify(m)));
+    });
+    const res3 = await inject('POST', '/v1/models/tiny/versions', writer.auth, graph.payload, graph.headers);
+    expect(res3.statusCode).toBe(422);
+    expect(res3.json().error.details.problems).toContain('vision_encoder.onnx: input "pixel_values" axis 3 is 32, manifest says 64');
+    expect((await inject('GET', '/v1/models/tiny/versions', reader)).json().items).toEqual([]);
+  });
+
+  it('stores a multipart version as a draft, refuses to overwrite it, and takes a .tar.gz', async () => {
+    const up = await multipart(BUNDLE);
+    expect((await inject('POST', '/v1/models/tiny/versions', reader, up.payload, up.headers)).statusCode).toBe(403);
+    const res = await inject('POST', '/v1/models/tiny/versions', writer.auth, up.payload, up.headers);
+    expect(res.statusCode).toBe(201);
+    expect(res.json()).toMatchObject({ version: '1', status: 'draft', objectPrefix: `models/${writer.orgId}/tiny/1` });
+    expect((await inject('POST', '/v1/models/tiny/versions', writer.auth, up.payload, up.headers)).statusCode).toBe(409);
+    const dir = join(root, 'v2', 'bundle');
+    await cp(BUNDLE, dir, { recursive: true });
+    const manifest = JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8')) as { version: string };
+    manifest.version = '2';
+    await writeFile(join(dir, 'manifest.json'), JSON.stringify(manifest));
+    execFileSync('tar', ['czf', join(root, 'v2.tar.gz'), '-C', join(root, 'v2'), 'bundle']);
+    const tgz = await inject('POST', '/v1/models/tiny/versions', writer.auth, await readFile(join(root, 'v2.tar.gz')), { 'content-type': 'application/gzip' });
+    expect(tgz.statusCode).toBe(201);
+    expect(tgz.json().version).toBe('2');
+    const detail = (await inject('GET', '/v1/models/tiny/versions/2', reader)).json();
+    expect(detail.modelCard).toContain('Random weights');
+    expect(detail.manifest.name).toBe('medgrade-test-tiny');
+  });
+
+  it('releases only with admin and a reason, and audits it', async () => {
+    expect((await inject('POST', '/v1/models/tiny/versions/1/release', writer.auth, { reason: 'validated on site data' })).statusCode).toBe(403);
+    expect((await inject('POST', '/v1/models/tiny/versions/1/release', admin, {})).statusCode).toBe(400);
+    const res = await inject('POST', '/v1/models/tiny/versions/1/release', admin, { reason: 'validated on site data' });
+    expect(res.json()).toMatchObject({ status: 'released' });
+    expect((await inject('GET', '/v1/models/tiny', reader)).json().latestReleasedVersion).toBe('1');
+    const events = await gw.db.prisma.auditEvent.findMany({ where: { orgId: writer.orgId, action: 'model.version.release' } });
+    expect(events).toHaveLength(1);
+    expect(events[0]?.details).toMatchObject({ reason: 'validated on site data', version: '1' });
+    expect((await inject('POST', '/v1/models/tiny/versions/1/release', admin, { reason: 'again' })).statusCode).toBe(409);
+  });
+
+  it('runs a de-identified upload through two models synchronously; drafts need models:write', async () => {
+    const dicomBase64 = studyToDicom(generateStudy(3, 0, 'findings')).toString('base64');
+    const body = { models: ['tiny', 'tiny@2'], input: { projectId, dicomBase64 } };
+    expect((await inject('POST', '/v1/inferences?wait=true', runner, body)).statusCode).toBe(403);
+    expect((await inject('POST', '/v1/inferences?wait=true', other, body)).statusCode).toBe(404);
+    const res = await inject('POST', '/v1/inferences?wait=true', writer.auth, body);
+    expect(res.statusCode).toBe(200);
+    const out = res.json();
+    expect(out.status).toBe('succeeded');
+    expect(out.results.map((r: { model: { version: string } }) => r.model.version)).toEqual(['1', '2']);
+    for (const r of out.results) {
+      expect(typeof r.instances[0].text).toBe('string');
+      expect(r.instances[0].labels).toHaveLength(4);
+    }
+    expect(out.results[0].instances[0].text).toBe(out.results[1].instances[0].text); // same weights
+    const audit = await gw.db.prisma.auditEvent.findMany({ where: { orgId: writer.orgId, resourceId: out.id } });
+    expect(audit.map((e) => e.action).sort()).toEqual(['inference.complete', 'inference.create']);
+    expect(JSON.stringify(await gw.db.prisma.inference.findUnique({ where: { id: out.id } }))).not.toContain(dicomBase64.slice(0, 64));
+  });
+
+  it('answers 202 and completes asynchronously; other organizations cannot read it', async () => {
+    const dicomBase64 = studyToDicom(generateStudy(3, 1, 'findings')).toString('base64');
+    const res = await inject('POST', '/v1/inferences', runner, { models: ['tiny'], input: { projectId, dicomBase64 } });
+    expect(res.statusCode).toBe(202);
+    const id = res.json().id as string;
+    let status = res.json().status as string;
+    for (let i = 0; i < 100 && (status === 'queued' || status === 'running'); i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      status = (await inject('GET', `/v1/inferences/${id}`, runner)).json().status;
+    }
+    expect(status).toBe('succeeded');
+    expect((await inject('GET', `/v1/inferences/${id}`, other)).statusCode).toBe(404);
+    expect((await inject('GET', `/v1/inferences/${id}`, reader)).statusCode).toBe(403);
+  });
+});
