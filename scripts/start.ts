@@ -7,10 +7,12 @@ import path from 'node:path';
 import { loadConfig, ConfigError } from '../packages/config/src/index.ts';
 import { ensureDatabase, parseDatabaseUrl } from '../packages/db/src/database.admin.ts';
 import { REPO_ROOT, migrateDeploy } from '../packages/db/src/migrate.ts';
+import { createObjectStore } from '../packages/storage/src/index.ts';
 
 /** Every service `pnpm start` runs. Add yours: name and entry file (run with tsx). */
 const SERVICES: { name: string; entry: string }[] = [
   { name: 'gateway', entry: 'services/gateway/src/main.ts' },
+  { name: 'deid-worker', entry: 'services/deid-worker/src/main.ts' },
 ];
 
 function fail(message: string): never {
@@ -56,7 +58,11 @@ async function prepare(): Promise<void> {
   await pingRedis(config.redis.url).catch((error: Error) =>
     fail(`Redis not reachable at ${new URL(config.redis.url).host} (${error.message}): start it with \`redis-server --daemonize yes\` (or \`docker compose up -d redis\`) or set REDIS_URL`),
   );
-  process.stderr.write(`database ${name} migrated, Redis reachable; starting ${SERVICES.map((s) => s.name).join(', ')}\n`);
+  // The filesystem store creates its folder here; an S3 bucket must already exist.
+  const store = createObjectStore(config.storage);
+  await store.check().catch((error: Error) => fail(error.message));
+  store.close();
+  process.stderr.write(`database ${name} migrated, Redis and the object store reachable; starting ${SERVICES.map((s) => s.name).join(', ')}\n`);
 }
 
 function run(): void {

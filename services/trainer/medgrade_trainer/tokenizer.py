@@ -1,0 +1,49 @@
+"""Word-level tokenizer exactly as docs/model-bundle.md specifies (the TypeScript side mirrors it)."""
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+SPECIALS = ["<pad>", "<bos>", "<eos>", "<unk>"]
+PAD, BOS, EOS, UNK = 0, 1, 2, 3
+_SPLIT = re.compile(r"[a-z0-9]+|[^\sa-z0-9]")
+_NO_SPACE_BEFORE = re.compile(r" ([.,;:])")
+
+
+def words(text: str) -> list[str]:
+    return _SPLIT.findall(text.lower())
+
+
+class Tokenizer:
+    def __init__(self, vocab: list[str]):
+        if vocab[:4] != SPECIALS:
+            raise ValueError("tokenizer vocabulary must start with <pad>, <bos>, <eos>, <unk>")
+        self.vocab = vocab
+        self.index = {w: i for i, w in enumerate(vocab)}
+
+    @classmethod
+    def build(cls, texts: list[str], size: int) -> "Tokenizer":
+        found = sorted({w for t in texts for w in words(t)})
+        if len(found) + len(SPECIALS) > size:
+            raise ValueError(f"{len(found)} distinct words do not fit a vocabulary of {size}; raise --vocab-size")
+        return cls(SPECIALS + found)
+
+    @classmethod
+    def load(cls, path: Path) -> "Tokenizer":
+        return cls(json.loads(Path(path).read_text())["vocab"])
+
+    def encode(self, text: str) -> list[int]:
+        return [self.index.get(w, UNK) for w in words(text)]
+
+    def decode(self, ids: list[int]) -> str:
+        # Ids past the vocabulary are slots reserved for fine-tuning; read them as <unk>.
+        out = [self.vocab[i] if i < len(self.vocab) else SPECIALS[UNK] for i in ids if i >= len(SPECIALS) or i == UNK]
+        return _NO_SPACE_BEFORE.sub(r"\1", " ".join(out))
+
+    def to_json(self) -> dict:
+        return {"type": "word", "lowercase": True, "vocab": self.vocab, "pad": PAD, "bos": BOS, "eos": EOS, "unk": UNK}
+
+    def normalize(self, text: str) -> str:
+        """The text a perfect model would produce: what exact match compares against."""
+        return self.decode(self.encode(text))
