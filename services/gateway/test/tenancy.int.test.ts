@@ -27,6 +27,12 @@ interface Probe {
 const RESOURCES: Record<string, (gw: TestGateway, a: { orgId: string; auth: string }) => Promise<string>> = {
   project: (gw, a) => gw.project(a.orgId, 'tenancy-a'),
   apiKey: async (gw) => (await gw.key('tenancy-a', ['studies:read'])).keyId,
+  model: async (gw, a) => (await gw.db.prisma.model.create({ data: { orgId: a.orgId, name: 'tenancy-a-model' } })).name,
+  inference: async (gw, a) => {
+    const model = await gw.db.prisma.model.upsert({ where: { orgId_name: { orgId: a.orgId, name: 'tenancy-a-model' } }, create: { orgId: a.orgId, name: 'tenancy-a-model' }, update: {} });
+    const version = await gw.db.prisma.modelVersion.create({ data: { orgId: a.orgId, modelId: model.id, version: '1', manifest: {}, objectPrefix: `models/${a.orgId}/tenancy-a-model/1` } });
+    return (await gw.db.prisma.inference.create({ data: { orgId: a.orgId, modelVersionId: version.id, request: { models: [], input: { kind: 'study', instanceIds: [] } } } })).id;
+  },
 };
 
 /** One row per operation ("METHOD /path" as in OpenAPI): the request org B sends. */
@@ -45,6 +51,16 @@ const PROBES: Record<string, (a: OrgA) => Promise<Probe> | Probe> = {
   'GET /v1/audit/events': () => ({}),
   'GET /v1/audit/events/export': () => ({}),
   'GET /v1/audit/verify': () => ({}),
+  'GET /v1/models': () => ({}),
+  'POST /v1/models': () => ({ payload: { name: 'org-b-model' } }),
+  'GET /v1/models/{name}': async (a) => ({ params: { name: await a.resource('model') } }),
+  'POST /v1/models/{name}/versions': async (a) => ({ params: { name: await a.resource('model') }, payload: {} }),
+  'GET /v1/models/{name}/versions': async (a) => ({ params: { name: await a.resource('model') } }),
+  'GET /v1/models/{name}/versions/{version}': async (a) => ({ params: { name: await a.resource('model'), version: '1' } }),
+  'POST /v1/models/{name}/versions/{version}/release': async (a) => ({ params: { name: await a.resource('model'), version: '1' }, payload: { reason: 'pwned' } }),
+  'POST /v1/models/{name}/versions/{version}/retire': async (a) => ({ params: { name: await a.resource('model'), version: '1' }, payload: { reason: 'pwned' } }),
+  'POST /v1/inferences': async (a) => ({ payload: { models: [await a.resource('model')], input: { studyId: '00000000-0000-4000-8000-000000000000' } } }),
+  'GET /v1/inferences/{id}': async (a) => ({ params: { id: await a.resource('inference') } }),
 };
 
 /** Operations that need no key (everything else must answer 401 without one). */
