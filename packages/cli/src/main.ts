@@ -6,11 +6,13 @@ import { UsageError, type Command } from './command.ts';
 import { deidCommand } from './commands/deid.command.ts';
 import { keysCommand } from './commands/keys.command.ts';
 import { migrateCommand } from './commands/migrate.command.ts';
+import { synthCommand } from './commands/synth.command.ts';
 
 export const COMMANDS: Record<string, Command> = {
   deid: deidCommand,
   keys: keysCommand,
   migrate: migrateCommand,
+  synth: synthCommand,
 };
 
 function help(): string {
