@@ -1,0 +1,114 @@
+import { createDicom, parseDicom } from '@medgrade/dicom';
+import type { ElementSpec } from '@medgrade/dicom';
+import { describe, expect, it } from 'vitest';
+import { DeidError } from './deid.error.ts';
+import { deidentify } from './deidentify.ts';
+import { FEMALE_GIVEN } from './names.data.ts';
+import { DEFAULT_DEID_OPTIONS, resolveOptions } from './options.ts';
+
+const secret = Buffer.alloc(32, 5);
+const MR = '1.2.840.10008.5.1.4.1.1.4';
+
+function file(extra: ElementSpec[] = [], sopClassUid = MR): Buffer {
+  return createDicom({
+    sopClassUid,
+    sopInstanceUid: '1.2.3.4.5.6.7.1',
+    elements: [
+      { tag: 0x00100010, vr: 'PN', value: 'DOE^JANE' },
+      { tag: 0x00100020, vr: 'LO', value: 'PID12345' },
+      { tag: 0x00100030, vr: 'DA', value: '19800512' },
+      { tag: 0x00100040, vr: 'CS', value: 'F' },
+      { tag: 0x00101010, vr: 'AS', value: '039Y' },
+      { tag: 0x00080050, vr: 'SH', value: 'ACC778899' },
+      { tag: 0x00080020, vr: 'DA', value: '20200115' },
+      { tag: 0x00080021, vr: 'DA', value: '20200125' },
+      { tag: 0x00080060, vr: 'CS', value: 'MR' },
+      { tag: 0x00080090, vr: 'PN', value: 'HOUSE^GREGORY' },
+      { tag: 0x0020000d, vr: 'UI', value: '1.2.3.4.5.6' },
+      { tag: 0x0020000e, vr: 'UI', value: '1.2.3.4.5.6.7' },
+      { tag: 0x00090010, vr: 'LO', value: 'ACME 1.0' },
+      { tag: 0x00091001, vr: 'LO', value: 'private text' },
+      ...extra,
+    ],
+  });
+}
+
+function run(buffer: Buffer, options = DEFAULT_DEID_OPTIONS, policy: 'reject' | 'quarantine' | 'flag' = 'quarantine') {
+  const result = deidentify(buffer, options, { secret, burnedInPolicy: policy });
+  return { ...result, ds: parseDicom(result.output).dataset };
+}
+
+function thrown(fn: () => unknown): DeidError {
+  try {
+    fn();
+  } catch (err) {
+    if (err instanceof DeidError) return err;
+    throw err;
+  }
+  throw new Error('expected a DeidError');
+}
+
+describe('deidentify', () => {
+  it('replaces identity with sex-consistent deterministic surrogates and reports actions, not values', () => {
+    const { ds, report, output } = run(file());
+    const [family, given] = (ds.getString(0x00100010) ?? '').split('^');
+    expect(FEMALE_GIVEN).toContain(given);
+    expect(family).not.toBe('DOE');
+    expect(ds.getString(0x00100020)).toMatch(/^MG\d{8}$/);
+    expect(ds.getString(0x00080050)).toMatch(/^A\d{9}$/);
+    expect(ds.getString(0x00100030)).toBe('');
+    expect(ds.getString(0x00080090)).toBe('');
+    expect(ds.has(0x00091001)).toBe(false);
+    expect(report).toMatchObject({ sex: 'F', ageBand: '30-39', modality: 'MR', privateRemoved: 2 });
+    expect(report.actions['(0010,0010)']).toBe('Z');
+    expect(report.actions['(0020,000D)']).toBe('U');
+    expect(JSON.stringify(report)).not.toMatch(/DOE|PID12345|19800512|ACC778899/);
+    expect(run(file()).output.equals(output)).toBe(true);
+  });
+
+  it('shifts dates per patient keeping intervals, or keeps them with full dates', () => {
+    const { ds } = run(file());
+    const day = (da: string) => Date.UTC(Number(da.slice(0, 4)), Number(da.slice(4, 6)) - 1, Number(da.slice(6)));
+    const study = ds.getString(0x00080020) ?? '';
+    const series = ds.getString(0x00080021) ?? '';
+    expect(study).not.toBe('20200115');
+    expect((day(series) - day(study)) / 86_400_000).toBe(10);
+    expect(ds.getString(0x00280303)).toBe('MODIFIED');
+    const full = run(file(), resolveOptions({ retainLongitudinalTemporal: 'full' })).ds;
+    expect(full.getString(0x00080020)).toBe('20200115');
+    expect(full.items(0x00120064)?.map((i) => i.getString(0x00080100))).toEqual(['113100', '113106', '113108']);
+  });
+
+  it('keeps allow-listed private elements only', () => {
+    const options = resolveOptions({ retainSafePrivate: [{ group: 0x0009, creator: 'ACME 1.0', element: 0x01 }] });
+    const { ds } = run(file(), options);
+    expect(ds.getString(0x00091001)).toBe('private text');
+    expect(ds.getString(0x00090010)).toBe('ACME 1.0');
+  });
+
+  it('fails the gate with the tag, never the value, when PHI survives in a kept attribute', () => {
+    const name = thrown(() => run(file([{ tag: 0x00180015, vr: 'CS', value: 'JANE DOE' }])));
+    expect(name.code).toBe('VERIFICATION_FAILED');
+    expect(name.tag).toBe('(0018,0015)');
+    expect(name.message).not.toMatch(/JANE|DOE/);
+    const id = thrown(() => run(file([{ tag: 0x00080070, vr: 'LO', value: 'PID12345' }])));
+    expect(id.tag).toBe('(0008,0070)');
+    expect(id.message).not.toContain('PID12345');
+  });
+
+  it('applies the burned-in policy from the header', () => {
+    const us = file([{ tag: 0x00080060, vr: 'CS', value: 'US' }]);
+    expect(thrown(() => run(us, DEFAULT_DEID_OPTIONS, 'reject')).code).toBe('BURNED_IN_REJECTED');
+    expect(run(us, DEFAULT_DEID_OPTIONS, 'flag').report.burnedIn).toEqual({ risk: true, reason: 'modality', decision: 'flag' });
+    expect(run(us).report.burnedIn.decision).toBe('quarantine');
+    const said = file([{ tag: 0x00280301, vr: 'CS', value: 'YES' }]);
+    expect(run(said, DEFAULT_DEID_OPTIONS, 'flag').report.burnedIn.reason).toBe('burned-in-annotation');
+    const cleared = file([{ tag: 0x00080060, vr: 'CS', value: 'US' }, { tag: 0x00280301, vr: 'CS', value: 'NO' }]);
+    expect(run(cleared, DEFAULT_DEID_OPTIONS, 'reject').report.burnedIn.decision).toBe('none');
+  });
+
+  it('refuses a short secret and non-DICOM input with typed errors', () => {
+    expect(thrown(() => deidentify(file(), DEFAULT_DEID_OPTIONS, { secret: Buffer.alloc(8) })).code).toBe('BAD_SECRET');
+    expect(thrown(() => deidentify(Buffer.from('hello'), DEFAULT_DEID_OPTIONS, { secret })).code).toBe('NOT_DICOM');
+  });
+});
