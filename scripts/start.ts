@@ -13,6 +13,7 @@ import { createObjectStore } from '../packages/storage/src/index.ts';
 const SERVICES: { name: string; entry: string }[] = [
   { name: 'gateway', entry: 'services/gateway/src/main.ts' },
   { name: 'deid-worker', entry: 'services/deid-worker/src/main.ts' },
+  { name: 'inference', entry: 'services/inference/src/main.ts' },
 ];
 
 function fail(message: string): never {

@@ -16,7 +16,8 @@ import { oipRoutes } from './routes/oip.routes.ts';
 export interface InferenceAppOptions {
   config: Pick<Config['inference'], 'serviceToken' | 'executionProviders' | 'intraOpThreads' | 'interOpThreads' | 'memoryBudgetMb' | 'maxBatchSize' | 'maxQueueDelayMs' | 'requestTimeoutMs'>;
   store: ObjectStore;
-  logger?: FastifyBaseLogger | boolean;
+  /** pino logger (main.ts passes one with medgrade's redaction); silent when omitted. */
+  logger?: FastifyBaseLogger;
   /** Replaces the store-backed loader (unit tests). */
   load?: ModelCacheOptions['load'];
   metrics?: InferenceMetrics;
@@ -29,7 +30,7 @@ export function sessionOptionsFrom(config: InferenceAppOptions['config']): Sessi
 
 export async function buildInferenceApp(opts: InferenceAppOptions): Promise<FastifyInstance> {
   const { config, store } = opts;
-  const app = Fastify({ logger: opts.logger ?? false, bodyLimit: 64 * 1024 * 1024 }).withTypeProvider<ZodTypeProvider>();
+  const app = Fastify({ ...(opts.logger ? { loggerInstance: opts.logger } : {}), bodyLimit: 64 * 1024 * 1024 }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   const metrics = opts.metrics ?? createMetrics();
