@@ -17,7 +17,7 @@ export const REFERENCE = {
   testStudies: 500,
   trainSeed: 1,
   testSeed: 2,
-  pretrain: ['--steps', '3000', '--batch-size', '32', '--lr', '3e-3', '--seed', '1', '--checkpoint-every', '500', '--log-every', '100'],
+  pretrain: ['--steps', '2000', '--batch-size', '32', '--lr', '3e-3', '--seed', '1', '--checkpoint-every', '500', '--log-every', '100'],
 };
 
 /** Runs a command with inherited stdio; resolves with its wall time in seconds. */
