@@ -26,6 +26,7 @@ def _common_training(p: argparse.ArgumentParser) -> None:
     p.add_argument("--resume", action="store_true", help="continue from the newest checkpoint in --out")
     p.add_argument("--stop-after", type=int, default=0, help="stop at this step (simulates preemption)")
     p.add_argument("--eval-bootstrap", type=int, default=1000)
+    p.add_argument("--device", default="auto", help="cpu, cuda, cuda:N or auto (cuda when available)")
     p.add_argument("--eval-every", type=int, default=0, help="quick exact-match on --val every N steps (0: off)")
 
 
@@ -54,6 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--out", required=True, help="evaluation.json path")
     ev.add_argument("--bootstrap", type=int, default=1000)
     ev.add_argument("--threads", type=int, default=1)
+    ev.add_argument("--device", default="auto")
     ex = sub.add_parser("export", help="write an ONNX model bundle and check parity with ONNX Runtime")
     ex.add_argument("--model", required=True)
     ex.add_argument("--out", required=True, help="bundle folder")

@@ -40,6 +40,12 @@ def _finish(trainer: Trainer, args) -> dict:
     return result
 
 
+def device_of(name: str) -> torch.device:
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    return torch.device(name)
+
+
 def _train(trainer: Trainer, args) -> dict:
     if args.val and args.eval_every:
         trainer.val = load_dataset(Path(args.val), trainer.model.cfg.image_size, DEFAULT_PREPROCESSING, trainer.names)
@@ -57,7 +63,7 @@ def run_pretrain(args) -> dict:
                       decoder_layers=args.decoder_layers, vocab_size=args.vocab_size, max_length=args.max_length,
                       num_labels=len(data.label_names), contrastive=args.contrastive, embed_dim=args.width)
     torch.manual_seed(args.seed)
-    model = ReportModel(cfg)
+    model = ReportModel(cfg).to(device_of(args.device))
     meta = {"mode": "pretrain", "base_model": None, "hyperparameters": _hyper(args), "seed": args.seed}
     emit("start", mode="pretrain", studies=len(data), parameters=sum(p.numel() for p in model.parameters()))
     return _train(Trainer(model, tok, data.label_names, data, args, meta), args)
@@ -96,6 +102,7 @@ def run_finetune(args) -> dict:
         model.add_lora(args.lora_rank, args.lora_alpha)
         for p in model.encoder.label_head.parameters():
             p.requires_grad_(True)
+    model.to(device_of(args.device))
     meta = {"mode": f"finetune-{args.method}", "base_model": str(args.base), "hyperparameters": _hyper(args), "seed": args.seed}
     trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
     emit("start", mode="finetune", method=args.method, studies=len(data), trainableParameters=trainable)
@@ -108,6 +115,7 @@ def load_any(path: Path) -> dict:
 
 def run_evaluate(args) -> dict:
     model, tok, names = checkpoint.restore_model(load_any(Path(args.model)))
+    model.to(device_of(args.device))
     data = load_dataset(Path(args.data), model.cfg.image_size, DEFAULT_PREPROCESSING, names)
     report = evaluate_model(model, tok, names, data, model.cfg.max_length, args.bootstrap)
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)

@@ -72,6 +72,7 @@ def compute_loss(model: ReportModel, pixels, inputs, targets, labels, label_weig
 class Trainer:
     def __init__(self, model: ReportModel, tok: Tokenizer, names: list[str], data: Dataset, args, meta: dict):
         self.model, self.tok, self.names, self.data, self.args, self.meta = model, tok, names, data, args, meta
+        self.device = next(model.parameters()).device
         self.inputs, self.targets = encode_reports(tok, data.reports, model.cfg.max_length)
         params = [p for p in model.parameters() if p.requires_grad]
         self.optimizer = torch.optim.AdamW(params, lr=args.lr, weight_decay=args.weight_decay)
@@ -104,14 +105,15 @@ class Trainer:
         a = self.args
         idx = batch_indices(len(self.data), a.batch_size, self.step, a.seed)
         gen = torch.Generator().manual_seed(a.seed * 7_919 + self.step)
-        pixels = augment(self.data.pixels[idx], gen)
+        pixels = augment(self.data.pixels[idx], gen).to(self.device)
         lr = lr_at(self.step, a.steps, a.lr, a.warmup)
         for group in self.optimizer.param_groups:
             group["lr"] = lr
         # Trim the padding every report in this batch shares: a third of the decoder's compute.
         length = int((self.targets[idx] != PAD).sum(1).max())
         self.model.train()
-        loss = compute_loss(self.model, pixels, self.inputs[idx, :length], self.targets[idx, :length], self.data.labels[idx], a.label_weight)
+        batch = (self.inputs[idx, :length], self.targets[idx, :length], self.data.labels[idx])
+        loss = compute_loss(self.model, pixels, *(x.to(self.device) for x in batch), a.label_weight)
         self.optimizer.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(self.model.parameters(), 1.0)
