@@ -18,6 +18,15 @@ const FREE_TEXT_VRS = new Set(['LO', 'SH', 'LT', 'ST', 'UT', 'UC', 'PN']);
 // Coded entries (PS3.3 Table 8.8-1) inside a dummy sequence stay (cleaned): they are vocabulary.
 const CODE_ATTRIBUTES = new Set([0x00080100, 0x00080102, 0x00080103, 0x00080104, 0x00080119, 0x00080120]);
 const PERSON_IDENTIFICATION_CODE_SEQUENCE = 0x00401101;
+// Instance UIDs that Table E.1-1 (2024b) does not list, e.g. Multi-frame Source SOP Instance UID,
+// SOP Instance UID of Concatenation Source, Target/Volume/Table Frame of Reference UID: they would
+// link back to the identified originals, so they are mapped like the listed ones (beyond the standard).
+const UNLISTED_INSTANCE_UID = /(InstanceUID|InstanceUIDOfConcatenationSource|FrameOfReferenceUID|EventUID|AssertionUID|FiducialUID|InputSetUID|RecordUID)$/;
+
+/** True for UI attributes that hold instance UIDs: listed in Table E.1-1 or matched above. */
+function isInstanceUid(tag: number): boolean {
+  return profileRow(tag) !== undefined || UNLISTED_INSTANCE_UID.test(keywordOf(tag) ?? '');
+}
 
 /**
  * How attributes outside Table E.1-1 are treated inside a sequence: kept, cleaned (C on a sequence)
@@ -56,6 +65,11 @@ function processElement(ds: DicomDataset, e: DicomElement, run: Run, depth: numb
 /** Attributes outside Table E.1-1 are kept (PS3.15 E.1.1), or cleaned / replaced inside C / D sequences. */
 function keepUnlisted(ds: DicomDataset, e: DicomElement, run: Run, depth: number, mode: Mode): void {
   if (e.items !== undefined) return recurse(e, run, depth, mode);
+  if (e.vr === 'UI' && !run.options.retainUIDs && isInstanceUid(e.tag)) {
+    run.actions.set(e.tag, 'U');
+    collectOne(ds, e, run);
+    return applyUid(ds, e, run, depth, mode);
+  }
   if (mode === 'keep' || !FREE_TEXT_VRS.has(e.vr)) return;
   if (mode === 'dummy-codes' || (mode === 'dummy' && !CODE_ATTRIBUTES.has(e.tag))) {
     collectOne(ds, e, run);
@@ -83,7 +97,7 @@ function collectOne(ds: DicomDataset, e: DicomElement, run: Run): void {
   if (e.items !== undefined || e.fragments !== undefined || e.length > 65536) return;
   // Only instance UIDs (those Table E.1-1 lists) are PHI; class and coding scheme UIDs inside a
   // removed sequence are vocabulary that legitimately appears elsewhere.
-  if (e.vr === 'UI' && profileRow(e.tag) === undefined) return;
+  if (e.vr === 'UI' && !isInstanceUid(e.tag)) return;
   collectNeedle(run.needles, e.tag, e.vr, keywordOf(e.tag), ds.elementString(e));
 }
 

@@ -112,3 +112,15 @@ describe('deidentify', () => {
     expect(thrown(() => deidentify(Buffer.from('hello'), DEFAULT_DEID_OPTIONS, { secret })).code).toBe('NOT_DICOM');
   });
 });
+
+describe('instance UIDs outside Table E.1-1', () => {
+  it('maps them too (they would link back to the originals), but never class UIDs', () => {
+    const { ds, report } = run(file([
+      { tag: 0x00200242, vr: 'UI', value: '1.2.3.4.5.6.7.99' }, // SOP Instance UID of Concatenation Source
+      { tag: 0x00081150, vr: 'UI', value: '1.2.3.99.1' }, // Referenced SOP Class UID (private class)
+    ]));
+    expect(ds.getString(0x00200242)).toMatch(/^2\.25\./);
+    expect(ds.getString(0x00081150)).toBe('1.2.3.99.1');
+    expect(report.actions['(0020,0242)']).toBe('U');
+  });
+});
