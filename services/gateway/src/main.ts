@@ -1,14 +1,13 @@
 // Gateway entry point: only composes (STYLE.md 1). Load config, build adapters, build the app,
 // listen, and close everything on SIGTERM/SIGINT.
-import { pino } from 'pino';
 import { Redis } from 'ioredis';
 import { ConfigError, loadConfig } from '@medgrade/config';
-import { loggerOptions } from '@medgrade/contracts';
 import { createPrismaClient } from '@medgrade/db';
 import { JOB_CATALOG } from '@medgrade/contracts';
 import { createProducer } from '@medgrade/queue';
 import { createObjectStore } from '@medgrade/storage';
 import { buildApp } from './app.ts';
+import { createLogger } from './logger.ts';
 import { assertPostgres, assertRedis } from './startup.ts';
 
 function configOrExit() {
@@ -22,7 +21,7 @@ function configOrExit() {
 }
 
 const config = configOrExit();
-const logger = pino(loggerOptions('gateway', config.logLevel));
+const logger = createLogger(config);
 const prisma = createPrismaClient(config.database.url);
 // Fail fast at start-up instead of queueing commands while Redis is down.
 const redis = new Redis(config.redis.url, { lazyConnect: true, maxRetriesPerRequest: 2, enableOfflineQueue: true });

@@ -1,29 +1,31 @@
 import fp from 'fastify-plugin';
 import { RateLimitedError } from '@medgrade/contracts';
+import { RateLimiter } from '../rate-limiter.ts';
 
-// Fixed-window rate limit per API key in Redis (shared by every gateway process): one INCR and,
-// on a window's first request, one PEXPIRE. Sends X-RateLimit-* headers; 429 with Retry-After.
+// Rate limit per API key, Redis-backed and shared by every gateway process (see rate-limiter.ts
+// for how it avoids a Redis round trip per request). Sends X-RateLimit-* headers; 429 with
+// Retry-After when the key's window is used up.
 
 export const rateLimitPlugin = fp(
   async (app) => {
     const { redis, config } = app.deps;
-    const { max, windowMs } = config.gateway.rateLimit;
-    const prefix = `${config.redis.keyPrefix}:ratelimit`;
+    const limiter = new RateLimiter(redis, {
+      prefix: `${config.redis.keyPrefix}:ratelimit`,
+      max: config.gateway.rateLimit.max,
+      windowMs: config.gateway.rateLimit.windowMs,
+      onError: (error) => app.log.error({ err: error }, 'rate limit flush to Redis failed'),
+    });
+    app.addHook('onClose', () => limiter.close());
 
     app.addHook('onRequest', async (request, reply) => {
       if (!request.auth) return;
-      const now = Date.now();
-      const window = Math.floor(now / windowMs);
-      const key = `${prefix}:${request.auth.keyId}:${window}`;
-      const count = await redis.incr(key);
-      if (count === 1) await redis.pexpire(key, windowMs);
-      const resetSeconds = Math.ceil(((window + 1) * windowMs - now) / 1000);
-      reply.header('x-ratelimit-limit', max);
-      reply.header('x-ratelimit-remaining', Math.max(0, max - count));
-      reply.header('x-ratelimit-reset', resetSeconds);
-      if (count > max) {
-        reply.header('retry-after', resetSeconds);
-        throw new RateLimitedError(resetSeconds);
+      const decision = limiter.hit(request.auth.keyId);
+      reply.header('x-ratelimit-limit', decision.limit);
+      reply.header('x-ratelimit-remaining', decision.remaining);
+      reply.header('x-ratelimit-reset', decision.resetSeconds);
+      if (!decision.allowed) {
+        reply.header('retry-after', decision.resetSeconds);
+        throw new RateLimitedError(decision.resetSeconds);
       }
     });
   },

@@ -1,5 +1,6 @@
+import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { IdParamsSchema, NotFoundError, OrganizationSchema, UpdateOrganizationBodySchema, pageOf } from '@medgrade/contracts';
+import { IdParamsSchema, NotFoundError, ScopeSchema, OrganizationSchema, UpdateOrganizationBodySchema, pageOf } from '@medgrade/contracts';
 import { toOrganizationDto } from './dto.ts';
 
 // A key belongs to exactly one organization: the list holds that one, and any other id is 404.
@@ -8,6 +9,15 @@ import { toOrganizationDto } from './dto.ts';
 export const organizationRoutes: FastifyPluginAsyncZod = async (app) => {
   const { prisma } = app.deps;
   const tags = ['organizations'];
+
+  app.get('/v1/me', {
+    config: { scopes: [] },
+    schema: {
+      tags,
+      summary: 'Who am I: the calling key, its organization, project and scopes',
+      response: { 200: z.object({ keyId: z.uuid(), orgId: z.uuid(), projectId: z.uuid().nullable(), scopes: z.array(ScopeSchema) }) },
+    },
+  }, async (request) => request.auth);
 
   app.get('/v1/organizations', {
     config: { scopes: [] },
