@@ -37,8 +37,9 @@ class Tokenizer:
         return [self.index.get(w, UNK) for w in words(text)]
 
     def decode(self, ids: list[int]) -> str:
-        # Ids past the vocabulary are slots reserved for fine-tuning; read them as <unk>.
-        out = [self.vocab[i] if i < len(self.vocab) else SPECIALS[UNK] for i in ids if i >= len(SPECIALS) or i == UNK]
+        # Specials (<unk> too) are dropped, as docs/model-bundle.md says; ids past the vocabulary
+        # are slots reserved for fine-tuning words and are dropped as well.
+        out = [self.vocab[i] for i in ids if len(SPECIALS) <= i < len(self.vocab)]
         return _NO_SPACE_BEFORE.sub(r"\1", " ".join(out))
 
     def to_json(self) -> dict:
