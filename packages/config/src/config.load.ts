@@ -54,7 +54,7 @@ const SETTINGS: Setting[] = [
   { env: 'INFERENCE_INTER_OP_THREADS', path: 'inference.interOpThreads', fallback: '1', hint: 'a positive integer' },
   { env: 'INFERENCE_MEMORY_BUDGET_MB', path: 'inference.memoryBudgetMb', fallback: '2048', hint: 'MiB of loaded models kept before evicting, a positive integer' },
   { env: 'INFERENCE_MAX_BATCH_SIZE', path: 'inference.maxBatchSize', fallback: '8', hint: 'largest dynamic batch, a positive integer (1 disables batching)' },
-  { env: 'INFERENCE_MAX_QUEUE_DELAY_MS', path: 'inference.maxQueueDelayMs', fallback: '2', hint: 'milliseconds a request may wait for a batch to fill, 0 or more' },
+  { env: 'INFERENCE_MAX_QUEUE_DELAY_MS', path: 'inference.maxQueueDelayMs', fallback: '0', hint: 'milliseconds an idle model waits for a batch to fill, 0 or more (0: run at once; requests arriving meanwhile still batch)' },
   { env: 'INFERENCE_REQUEST_TIMEOUT_MS', path: 'inference.requestTimeoutMs', fallback: '30000', hint: 'per-request timeout in milliseconds' },
   { env: 'DEID_WORKER_CONCURRENCY', path: 'deidWorker.concurrency', fallback: '2', hint: 'a positive integer' },
   { env: 'DEID_WORKER_METRICS_PORT', path: 'deidWorker.metricsPort', fallback: '9464', hint: 'a TCP port for the worker\'s /metrics, 0 disables' },

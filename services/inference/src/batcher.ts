@@ -1,5 +1,6 @@
 // Dynamic batching per model, like Triton's `dynamic_batching`: requests queue; a batch is
 // dispatched as soon as `maxBatchSize` are waiting or the oldest has waited `maxQueueDelayMs`.
+// With `maxQueueDelayMs` 0 an idle model runs a request at once (no added latency at low load).
 // One batch runs at a time per model (onnxruntime already uses the CPU threads it is given), and
 // requests that arrive meanwhile form the next batch, which is where batching wins under load.
 // A request whose signal aborts while queued leaves the queue and rejects at once; one that

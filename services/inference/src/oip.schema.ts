@@ -8,8 +8,8 @@ const TensorSchema = z.object({
   shape: z.array(z.number().int().nonnegative()),
   datatype: z.enum(OIP_DATATYPES),
   parameters: z.record(z.string(), z.unknown()).optional(),
-  /** Row-major data, flat or nested. */
-  data: z.array(z.unknown()),
+  /** Row-major data, flat or nested; elements are checked when the tensor is read (one pass, not per-element zod). */
+  data: z.custom<unknown[]>((v) => Array.isArray(v), 'data must be an array').meta({ type: 'array' }),
 });
 
 export const InferRequestSchema = z.object({
