@@ -50,18 +50,23 @@ function timed(name: string, inputs: string[], bytes: number, work: () => void):
   return { name, files: inputs.length, bytes, seconds: (performance.now() - start) / 1000 };
 }
 
-const WARM_UP_FILES = 200;
+const WARM_UP_PASSES = 2;
+const context = { secret: Buffer.alloc(32, 7), burnedInPolicy: 'flag' as const };
 
 /**
- * Ours, one core: read, de-identify (profile + verification gate), write. The worker is a
- * long-running process, so the JIT is warmed first (200 files, untimed), as the peers' native
- * code needs no warm-up.
+ * The deid worker is a long-running process: the JIT is warmed (two untimed passes over the
+ * files) before the first round, as the peers' native code needs no warm-up.
  */
+function warmUp(inputs: string[]): void {
+  for (let pass = 0; pass < WARM_UP_PASSES; pass++) {
+    for (const path of inputs) deidentify(readFileSync(path), DEFAULT_DEID_OPTIONS, context);
+  }
+}
+
+/** Ours, one core: read, de-identify (profile + verification gate), write. */
 function runOurs(inputs: string[], out: string, bytes: number): Result {
   rmSync(out, { recursive: true, force: true }); // every tool writes new files (overwriting costs more on ext4)
   mkdirSync(out, { recursive: true });
-  const context = { secret: Buffer.alloc(32, 7), burnedInPolicy: 'flag' as const };
-  for (const path of inputs.slice(0, WARM_UP_FILES)) deidentify(readFileSync(path), DEFAULT_DEID_OPTIONS, context);
   return timed('medgrade deidentify (1 core)', inputs, bytes, () => {
     for (const path of inputs) {
       const { output } = deidentify(readFileSync(path), DEFAULT_DEID_OPTIONS, context);
@@ -97,16 +102,26 @@ function certificate(dir: string): string {
   return cert;
 }
 
-function report(results: Result[]): void {
-  const [ours, dcmodify] = results as [Result, Result];
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] as number;
+}
+
+/**
+ * Best round of each tool (the least disturbed by other load) judges the target; the per-round
+ * paired ratios are printed too, to show how much a shared machine moves them.
+ */
+function report(results: Result[], roundRatios: number[]): void {
+  const [ours] = results as [Result];
   for (const r of results) {
     const fps = r.files / r.seconds;
     const mbps = r.bytes / 1e6 / r.seconds;
     console.log(`${r.name.padEnd(34)} ${String(r.files).padStart(5)} files ${r.seconds.toFixed(2).padStart(7)} s ${fps.toFixed(1).padStart(8)} files/s ${mbps.toFixed(1).padStart(7)} MB/s`);
   }
-  for (const peer of results.slice(1)) console.log(`ratio vs ${peer.name}: ${(peer.seconds / ours.seconds).toFixed(2)}x`);
-  const ratio = dcmodify.seconds / ours.seconds;
-  console.log(`target >= ${TARGET_RATIO}x dcmodify files/s: ${ratio >= TARGET_RATIO ? 'met' : 'NOT met'} (${ratio.toFixed(2)}x)`);
+  for (const peer of results.slice(1)) console.log(`ratio of best rounds vs ${peer.name}: ${(peer.seconds / ours.seconds).toFixed(2)}x`);
+  const ratio = (results[1] as Result).seconds / ours.seconds;
+  console.log(`per-round ratios vs dcmodify: ${roundRatios.map((r) => r.toFixed(2)).join(' ')} (median ${median(roundRatios).toFixed(2)}x)`);
+  console.log(`target >= ${TARGET_RATIO}x dcmodify files/s (best rounds): ${ratio >= TARGET_RATIO ? 'met' : 'NOT met'} (${ratio.toFixed(2)}x)`);
 }
 
 /** One round of the three tools on the same inputs. */
@@ -131,12 +146,15 @@ function main(): void {
   const inputs = files(input);
   const cert = certificate(WORK);
   console.log(`${count} copies of ${SOURCE.slice(ROOT.length + 1)} (${statSync(inputs[0] as string).size} bytes each), best of ${values.rounds} rounds`);
+  warmUp(inputs);
   let best: Result[] = [];
+  const roundRatios: number[] = [];
   for (let r = 0; r < Number(values.rounds); r++) {
     const results = round(input, inputs, bytes, cert);
+    roundRatios.push(results[1]!.seconds / results[0]!.seconds);
     best = best.length === 0 ? results : best.map((b, i) => (results[i]!.seconds < b.seconds ? results[i]! : b));
   }
-  report(best);
+  report(best, roundRatios);
 }
 
 main();
