@@ -124,3 +124,12 @@ describe('instance UIDs outside Table E.1-1', () => {
     expect(report.actions['(0020,0242)']).toBe('U');
   });
 });
+
+describe('a newborn', () => {
+  it('keeps a study date equal to the removed birth date under Retain Full Dates', () => {
+    const newborn = file([{ tag: 0x00080020, vr: 'DA', value: '19800512' }]);
+    const { ds } = run(newborn, resolveOptions({ retainLongitudinalTemporal: 'full' }));
+    expect(ds.getString(0x00080020)).toBe('19800512');
+    expect(ds.getString(0x00100030)).toBe('');
+  });
+});

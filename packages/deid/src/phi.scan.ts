@@ -34,8 +34,9 @@ function matchElement(e: DicomElement, ds: DicomDataset, n: PhiNeedles, isExpect
   const isPrivate = ((e.tag >>> 16) & 1) === 1;
   if (e.vr === 'UI' && !isPrivate) return matchUids(ds.elementString(e), n, isExpected);
   if (DATE_VRS.has(e.vr)) {
+    // A kept or shifted date may equal the birth date (a newborn's study): expected, not a leak.
     const value = ds.elementString(e);
-    for (const phrase of n.phrases) if (value.includes(phrase)) return 'phrase';
+    for (const phrase of n.phrases) if (value.includes(phrase) && !isExpected(value.trim())) return 'phrase';
     return undefined;
   }
   if (!isPrivate && !TEXT_VRS.has(e.vr)) return undefined;
