@@ -1,4 +1,4 @@
-// bench/inference: the inference service over HTTP (Open Inference Protocol v2, raw tensors; the
+// bench/inference: the inference service over HTTP (Open Inference Protocol v2, binary tensors; the
 // real service process started from its main.ts) against a plain in-process loop over the same
 // onnxruntime sessions and the same inputs, in the same run. p50/p99 latency and throughput at
 // concurrency 1, 8 and 32, dynamic batching on and off.
@@ -59,13 +59,15 @@ async function main(): Promise<void> {
   console.log(`bundle ${m.name}@${m.version} (${BUNDLE.replace(`${ROOT}/`, '')}), input ${m.input.channels}x${m.input.height}x${m.input.width}, one intra-op thread`);
   const inputs = Array.from({ length: 16 }, (_, i) => dicomToModelInput(studyToDicom(generateStudy(11, i, 'findings')), m));
   const shape = [1, m.input.channels, m.input.height, m.input.width];
-  const bodies = inputs.map((p) => JSON.stringify({ inputs: [{ name: 'pixel_values', datatype: 'FP32', shape, data: Array.from(p) }] }));
+  // Triton's binary tensor extension: a JSON header, then the raw FP32 pixels (what tensor clients send).
+  const header = Buffer.from(JSON.stringify({ inputs: [{ name: 'pixel_values', datatype: 'FP32', shape, parameters: { binary_data_size: inputs[0]!.byteLength } }] }));
+  const bodies = inputs.map((p) => Buffer.concat([header, Buffer.from(p.buffer, p.byteOffset, p.byteLength)]));
   const root = await mkdtemp(join(tmpdir(), 'bench-inference-'));
   const store = new FsObjectStore(root);
   for (const f of await readdir(BUNDLE)) await store.put(`models/bench/model/1/${f}`, await readFile(join(BUNDLE, f)));
   const on = await startInference(18181, root, TOKEN, Number(args['max-batch']), Number(args.delay));
   const off = await startInference(18182, root, TOKEN, 1, 0);
-  const headers = { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}`, 'x-medgrade-org': 'bench' };
+  const headers = { 'content-type': 'application/octet-stream', 'inference-header-content-length': String(header.length), authorization: `Bearer ${TOKEN}`, 'x-medgrade-org': 'bench' };
   const caller = (url: string) => async (i: number): Promise<void> => {
     const res = await fetch(`${url}/v2/models/model/versions/1/infer`, { method: 'POST', headers, body: bodies[i % bodies.length] });
     if (!res.ok) throw new Error(`HTTP ${res.status}: ${await res.text()}`);

@@ -9,7 +9,7 @@ const TensorSchema = z.object({
   datatype: z.enum(OIP_DATATYPES),
   parameters: z.record(z.string(), z.unknown()).optional(),
   /** Row-major data, flat or nested; elements are checked when the tensor is read (one pass, not per-element zod). */
-  data: z.custom<unknown[]>((v) => Array.isArray(v), 'data must be an array').meta({ type: 'array' }),
+  data: z.custom<unknown[] | Float32Array>((v) => Array.isArray(v) || v instanceof Float32Array, 'data must be an array').meta({ type: 'array' }),
 });
 
 export const InferRequestSchema = z.object({

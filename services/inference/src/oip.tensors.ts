@@ -22,8 +22,14 @@ interface OipMeta {
   shape: number[];
 }
 
-function flatten(data: unknown[]): unknown[] {
-  return data.flat(Infinity);
+function flatten(data: unknown[] | Float32Array): unknown[] {
+  return data instanceof Float32Array ? Array.from(data) : data.flat(Infinity);
+}
+
+function numbers(data: unknown[]): Float32Array {
+  const flat = data.flat(Infinity);
+  if (!flat.every((v) => typeof v === 'number')) throw new BadRequestError('input pixel_values must hold numbers');
+  return Float32Array.from(flat as number[]);
 }
 
 function pixelRows(t: OipTensor, m: Manifest): Float32Array[] {
@@ -32,12 +38,9 @@ function pixelRows(t: OipTensor, m: Manifest): Float32Array[] {
   if (t.datatype !== 'FP32' || t.shape.length !== 4 || c !== channels || h !== height || w !== width) {
     throw new BadRequestError(`input pixel_values must be FP32 with shape [B, ${channels}, ${height}, ${width}]`);
   }
-  const flat = flatten(t.data);
   const size = channels * height * width;
-  if (flat.length !== b * size || !flat.every((v) => typeof v === 'number')) {
-    throw new BadRequestError(`input pixel_values has ${flat.length} values, shape says ${b * size} numbers`);
-  }
-  const all = Float32Array.from(flat as number[]);
+  const all = t.data instanceof Float32Array ? t.data : numbers(t.data);
+  if (all.length !== b * size) throw new BadRequestError(`input pixel_values has ${all.length} values, shape says ${b * size}`);
   return Array.from({ length: b }, (_, i) => all.subarray(i * size, (i + 1) * size));
 }
 

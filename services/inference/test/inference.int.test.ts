@@ -90,6 +90,17 @@ describe('inference service', () => {
     expect(probs.data.every((p: number) => p > 0 && p < 1)).toBe(true);
   });
 
+  it('takes the binary tensor extension (JSON header + raw FP32) with the same result', async () => {
+    const header = Buffer.from(JSON.stringify({ inputs: [{ name: 'pixel_values', datatype: 'FP32', shape: [1, 1, 32, 32], parameters: { binary_data_size: 4096 } }] }));
+    const res = await app.inject({
+      method: 'POST', url: '/v2/models/tiny/versions/1/infer',
+      headers: { ...auth, 'content-type': 'application/octet-stream', 'inference-header-content-length': String(header.length) },
+      payload: Buffer.concat([header, Buffer.from(Float32Array.from(ramp()).buffer)]),
+    });
+    expect(res.statusCode).toBe(200);
+    expect(res.json().outputs[0].data).toEqual([expectedText]);
+  });
+
   it('refuses tensors of the wrong shape with a 400 that says the expected shape', async () => {
     const res = await app.inject({
       method: 'POST', url: '/v2/models/tiny/versions/1/infer', headers: auth,
