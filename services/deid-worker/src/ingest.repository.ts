@@ -1,6 +1,6 @@
-// Prisma implementation of IngestRepository. Every writer of a study first takes that study's
-// row lock (the upsert), so the recount statements that follow see every committed sibling:
-// concurrent workers on one study serialize there and the counts stay exact.
+// Prisma implementation of IngestRepository. The READY transaction is ordered so that the
+// contended locks (the study/series rows for the counters, then the organization's audit chain)
+// are taken last and held only until commit: many workers on one study overlap everything else.
 import type { Prisma, PrismaClient } from '@medgrade/db';
 import type { IngestRepository, InstanceSummary, ReadyResult, WorkInstance } from './ingest.ports.ts';
 
@@ -18,42 +18,48 @@ export interface IngestAuditEvent {
 /** Appends an audit event with the transaction's client (packages/audit). */
 export type AuditInTx = (tx: Tx, event: IngestAuditEvent) => Promise<void>;
 
+// No row lock here: DO NOTHING leaves an existing study untouched, so concurrent workers on one
+// study do not queue behind each other until the final counter update.
 async function upsertStudy(tx: Tx, inst: WorkInstance, s: InstanceSummary): Promise<string> {
-  const modalities = s.modality ? [s.modality] : [];
-  const rows = await tx.$queryRaw<{ id: string }[]>`
+  const inserted = await tx.$queryRaw<{ id: string }[]>`
     INSERT INTO "Study" ("id", "orgId", "projectId", "studyInstanceUid", "patientSurrogateId", "patientSex",
                          "patientAgeYears", "patientAgeBand", "studyDate", "modalities", "updatedAt")
     VALUES (gen_random_uuid(), ${inst.orgId}::uuid, ${inst.projectId}::uuid, ${s.studyInstanceUid},
             ${s.patientSurrogateId ?? null}, ${s.patientSex ?? null}, ${s.patientAgeYears ?? null}::int, ${s.patientAgeBand ?? null},
-            ${s.studyDate ?? null}::date, ${modalities}::text[], now())
-    ON CONFLICT ("projectId", "studyInstanceUid") DO UPDATE SET
-      "modalities" = ARRAY(SELECT DISTINCT m FROM unnest("Study"."modalities" || EXCLUDED."modalities") AS m ORDER BY m),
-      "updatedAt" = now()
+            ${s.studyDate ?? null}::date, ${s.modality ? [s.modality] : []}::text[], now())
+    ON CONFLICT ("projectId", "studyInstanceUid") DO NOTHING
     RETURNING "id"`;
-  return rows[0]!.id;
+  if (inserted[0]) return inserted[0].id;
+  const found = await tx.study.findUniqueOrThrow({ where: { projectId_studyInstanceUid: { projectId: inst.projectId, studyInstanceUid: s.studyInstanceUid } }, select: { id: true } });
+  return found.id;
 }
 
-async function upsertSeries(tx: Tx, inst: WorkInstance, studyId: string, s: InstanceSummary): Promise<string> {
-  const rows = await tx.$queryRaw<{ id: string }[]>`
+/** The series id and whether this transaction created it (it then counts once for the study). */
+async function upsertSeries(tx: Tx, inst: WorkInstance, studyId: string, s: InstanceSummary): Promise<{ id: string; created: boolean }> {
+  const inserted = await tx.$queryRaw<{ id: string }[]>`
     INSERT INTO "Series" ("id", "orgId", "projectId", "studyId", "seriesInstanceUid", "modality", "bodyPart",
                           "manufacturer", "seriesDate", "updatedAt")
     VALUES (gen_random_uuid(), ${inst.orgId}::uuid, ${inst.projectId}::uuid, ${studyId}::uuid, ${s.seriesInstanceUid},
             ${s.modality ?? null}, ${s.bodyPart ?? null}, ${s.manufacturer ?? null}, ${s.seriesDate ?? null}::date, now())
-    ON CONFLICT ("projectId", "seriesInstanceUid") DO UPDATE SET "updatedAt" = now()
+    ON CONFLICT ("projectId", "seriesInstanceUid") DO NOTHING
     RETURNING "id"`;
-  return rows[0]!.id;
+  if (inserted[0]) return { id: inserted[0].id, created: true };
+  const found = await tx.series.findUniqueOrThrow({ where: { projectId_seriesInstanceUid: { projectId: inst.projectId, seriesInstanceUid: s.seriesInstanceUid } }, select: { id: true } });
+  return { id: found.id, created: false };
 }
 
-async function recount(tx: Tx, studyId: string, seriesId: string): Promise<void> {
+// Counters move only in the transaction that turned the instance READY (so a retry never counts
+// twice), in one statement at the end: the study and series row locks are held only from here to
+// commit. The modality list changes only when a new modality appears.
+async function count(tx: Tx, studyId: string, seriesId: string, seriesCreated: boolean, modality: string | undefined): Promise<void> {
   await tx.$executeRaw`
-    UPDATE "Series" SET "instanceCount" =
-      (SELECT count(*) FROM "Instance" WHERE "seriesId" = ${seriesId}::uuid AND "status" = 'READY')
-    WHERE "id" = ${seriesId}::uuid`;
-  await tx.$executeRaw`
+    WITH s AS (UPDATE "Series" SET "instanceCount" = "instanceCount" + 1, "updatedAt" = now() WHERE "id" = ${seriesId}::uuid)
     UPDATE "Study" SET
-      "seriesCount" = (SELECT count(*) FROM "Series" WHERE "studyId" = ${studyId}::uuid),
-      "instanceCount" = (SELECT count(*) FROM "Instance" i JOIN "Series" s ON i."seriesId" = s."id"
-                         WHERE s."studyId" = ${studyId}::uuid AND i."status" = 'READY')
+      "instanceCount" = "instanceCount" + 1,
+      "seriesCount" = "seriesCount" + ${seriesCreated ? 1 : 0}::int,
+      "modalities" = CASE WHEN ${modality ?? null}::text IS NULL OR ${modality ?? null}::text = ANY("modalities") THEN "modalities"
+                          ELSE ARRAY(SELECT DISTINCT m FROM unnest("modalities" || ARRAY[${modality ?? null}::text]) AS m ORDER BY m) END,
+      "updatedAt" = now()
     WHERE "id" = ${studyId}::uuid`;
 }
 
@@ -77,18 +83,20 @@ export function createIngestRepository(prisma: PrismaClient, audit: AuditInTx): 
       const s = result.summary;
       await prisma.$transaction(async (tx) => {
         const studyId = await upsertStudy(tx, inst, s);
-        const seriesId = await upsertSeries(tx, inst, studyId, s);
-        await tx.instance.update({
-          where: { id: inst.id },
+        const series = await upsertSeries(tx, inst, studyId, s);
+        const { count: turnedReady } = await tx.instance.updateMany({
+          where: { id: inst.id, status: { not: 'READY' } },
           data: {
-            status: 'READY', errorCode: null, seriesId, objectKey: result.objectKey, byteSize: result.byteSize,
+            status: 'READY', errorCode: null, seriesId: series.id, objectKey: result.objectKey, byteSize: result.byteSize,
             sha256: result.sha256, burnedInFlag: result.burnedInFlag, sopInstanceUid: s.sopInstanceUid,
             sopClassUid: s.sopClassUid ?? null, studyInstanceUid: s.studyInstanceUid, seriesInstanceUid: s.seriesInstanceUid,
             rows: s.rows ?? null, columns: s.columns ?? null, frames: s.frames ?? null,
           },
         });
-        await recount(tx, studyId, seriesId);
-        await audit(tx, { orgId: inst.orgId, action: 'instance.deidentified', resourceId: inst.id, requestId, details: { studyId, seriesId, byteSize: result.byteSize, burnedInFlag: result.burnedInFlag } });
+        if (turnedReady === 0) return;
+        await count(tx, studyId, series.id, series.created, s.modality);
+        // Last: the audit chain's per-organization lock is then held only until commit.
+        await audit(tx, { orgId: inst.orgId, action: 'instance.deidentified', resourceId: inst.id, requestId, details: { studyId, seriesId: series.id, byteSize: result.byteSize, burnedInFlag: result.burnedInFlag } });
       });
     },
     async markRejected(inst, code, requestId) {
