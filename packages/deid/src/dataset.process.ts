@@ -11,7 +11,7 @@ import { filterPrivate } from './private.filter.ts';
 import { isRepeatingGroup, profileRow } from './profile.ts';
 import type { Run } from './run.types.ts';
 import { mapUid } from './uid.map.ts';
-import { cleanValue, dummyValue, emptyValue, surrogateFor, writeValue } from './value.replace.ts';
+import { cleanValue, dummyValue, emptyValue, surrogateFor, textVr, writeValue } from './value.replace.ts';
 
 const PATIENT_AGE = 0x00101010;
 const FREE_TEXT_VRS = new Set(['LO', 'SH', 'LT', 'ST', 'UT', 'UC', 'PN']);
@@ -119,8 +119,13 @@ function applyAction(ds: DicomDataset, e: DicomElement, action: Action, run: Run
   }
 }
 
+/** A sequence, also when it arrived as UN (parsed into items or not). */
+function isSequence(e: DicomElement): boolean {
+  return e.items !== undefined || e.vr === 'SQ' || textVr(e) === 'SQ';
+}
+
 function applyEmpty(ds: DicomDataset, e: DicomElement, run: Run): void {
-  if (e.vr === 'SQ') {
+  if (isSequence(e)) {
     ds.setItems(e.tag, []);
     return;
   }
@@ -138,6 +143,10 @@ function applyDummySequence(e: DicomElement, run: Run, depth: number): void {
 }
 
 function applyDummy(ds: DicomDataset, e: DicomElement, run: Run): void {
+  if (isSequence(e)) {
+    ds.setItems(e.tag, [[]]); // a sequence whose items could not be read: one empty item as the dummy
+    return;
+  }
   const original = ds.elementString(e);
   writeValue(ds, e, surrogateFor(e.tag, original, run) ?? dummyValue(e, original, keywordOf(e.tag), run), run);
 }

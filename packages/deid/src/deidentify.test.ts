@@ -133,3 +133,13 @@ describe('a newborn', () => {
     expect(ds.getString(0x00100030)).toBe('');
   });
 });
+
+describe('sequences sent as UN', () => {
+  it('are emptied or replaced as sequences, whether or not their items could be read', () => {
+    const raw = Buffer.from('not an item list', 'latin1');
+    const { ds, report } = run(file([{ tag: 0x00400513, vr: 'UN', value: raw }, { tag: 0x0040a073, vr: 'UN', value: raw }]));
+    expect(ds.items(0x00400513)).toEqual([]); // Issuer of the Container Identifier Sequence: Z
+    expect(ds.items(0x0040a073)).toHaveLength(1); // Verifying Observer Sequence: D
+    expect(report.actions['(0040,0513)']).toBe('Z');
+  });
+});
