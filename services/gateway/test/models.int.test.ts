@@ -3,7 +3,7 @@
 // bundles refused at upload, release audited, sync/async inference with one and two models on an
 // uploaded DICOM file that is de-identified in memory.
 import { execFileSync } from 'node:child_process';
-import { cp, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildInferenceApp } from '@medgrade/inference';
@@ -12,21 +12,11 @@ import { generateStudy, studyToDicom } from '@medgrade/synthetic';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { httpInferenceClient } from '../src/inference/inference.client.ts';
+import { bundleMultipart } from './bundle.multipart.ts';
 import { createTestGateway, type TestGateway } from './gateway.harness.ts';
 
 const BUNDLE = join(import.meta.dirname, '../../../packages/models/test/fixtures/tiny-bundle');
 const TOKEN = 'gateway-test-service-token-123';
-
-async function multipart(dir: string, mutate?: (files: Map<string, Buffer>) => void): Promise<{ payload: Buffer; headers: Record<string, string> }> {
-  const files = new Map<string, Buffer>();
-  for (const f of await readdir(dir)) files.set(f, await readFile(join(dir, f)));
-  mutate?.(files);
-  const boundary = 'medgradeboundary42';
-  const parts = [...files].map(([name, bytes]) => Buffer.concat([
-    Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${name}"\r\nContent-Type: application/octet-stream\r\n\r\n`), bytes, Buffer.from('\r\n'),
-  ]));
-  return { payload: Buffer.concat([...parts, Buffer.from(`--${boundary}--\r\n`)]), headers: { 'content-type': `multipart/form-data; boundary=${boundary}` } };
-}
 
 describe('model registry and inference API', () => {
   let gw: TestGateway;
@@ -74,13 +64,13 @@ describe('model registry and inference API', () => {
   });
 
   it('refuses corrupt bundles at upload with a 422 naming the problem, storing nothing', async () => {
-    const badSha = await multipart(BUNDLE, (f) => f.set('decoder.onnx', Buffer.concat([f.get('decoder.onnx')!.subarray(0, -1), Buffer.from([0])])));
+    const badSha = await bundleMultipart(BUNDLE, (f) => f.set('decoder.onnx', Buffer.concat([f.get('decoder.onnx')!.subarray(0, -1), Buffer.from([0])])));
     const res1 = await inject('POST', '/v1/models/tiny/versions', writer.auth, badSha.payload, badSha.headers);
     expect(res1.statusCode).toBe(422);
     expect(res1.json().error.details.problems).toEqual(['decoder.onnx SHA-256 does not match the manifest']);
-    const missing = await multipart(BUNDLE, (f) => f.delete('vision_encoder.onnx'));
+    const missing = await bundleMultipart(BUNDLE, (f) => f.delete('vision_encoder.onnx'));
     expect((await inject('POST', '/v1/models/tiny/versions', writer.auth, missing.payload, missing.headers)).json().error.details.problems).toEqual(['vision_encoder.onnx is listed in the manifest but missing']);
-    const graph = await multipart(BUNDLE, (f) => {
+    const graph = await bundleMultipart(BUNDLE, (f) => {
       const m = JSON.parse(f.get('manifest.json')!.toString()) as { input: { width: number } };
       m.input.width = 64;
       f.set('manifest.json', Buffer.from(JSON.stringify(m)));
@@ -92,7 +82,7 @@ describe('model registry and inference API', () => {
   });
 
   it('stores a multipart version as a draft, refuses to overwrite it, and takes a .tar.gz', async () => {
-    const up = await multipart(BUNDLE);
+    const up = await bundleMultipart(BUNDLE);
     expect((await inject('POST', '/v1/models/tiny/versions', reader, up.payload, up.headers)).statusCode).toBe(403);
     const res = await inject('POST', '/v1/models/tiny/versions', writer.auth, up.payload, up.headers);
     expect(res.statusCode).toBe(201);
