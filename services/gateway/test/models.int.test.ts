@@ -3,6 +3,9 @@
 // bundles refused at upload, release audited, sync/async inference with one and two models on an
 // uploaded DICOM file that is de-identified in memory.
 import { execFileSync } from 'node:child_process';
+import { createHmac } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -147,5 +150,42 @@ describe('model registry and inference API', () => {
     expect(status).toBe('succeeded');
     expect((await inject('GET', `/v1/inferences/${id}`, other)).statusCode).toBe(404);
     expect((await inject('GET', `/v1/inferences/${id}`, reader)).statusCode).toBe(403);
+  });
+
+  it('calls the webhook with a body signed by the secret shown once in the 202', async () => {
+    const received: { body: string; signature: string }[] = [];
+    const hook = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        received.push({ body: Buffer.concat(chunks).toString('utf8'), signature: String(req.headers['x-medgrade-signature']) });
+        res.end('ok');
+      });
+    });
+    await new Promise<void>((r) => hook.listen(0, '127.0.0.1', r));
+    try {
+      const port = (hook.address() as AddressInfo).port;
+      const dicomBase64 = studyToDicom(generateStudy(3, 2, 'findings')).toString('base64');
+      const res = await inject('POST', '/v1/inferences', runner, { models: ['tiny'], input: { projectId, dicomBase64 }, webhookUrl: `http://127.0.0.1:${port}/hook` });
+      expect(res.statusCode).toBe(202);
+      const { id, webhookSecret } = res.json() as { id: string; webhookSecret: string };
+      for (let i = 0; i < 100 && received.length === 0; i++) await new Promise((r) => setTimeout(r, 50));
+      expect(received).toHaveLength(1);
+      const [call] = received;
+      expect(call!.signature).toBe(`sha256=${createHmac('sha256', webhookSecret).update(call!.body).digest('hex')}`);
+      expect(JSON.parse(call!.body)).toMatchObject({ id, status: 'succeeded' });
+      expect((await inject('GET', `/v1/inferences/${id}`, runner)).json()).not.toHaveProperty('webhookSecret');
+    } finally {
+      await new Promise((r) => hook.close(r));
+    }
+  });
+
+  it('retires a version: it no longer serves and cannot be released again', async () => {
+    expect((await inject('POST', '/v1/models/tiny/versions/2/retire', admin, { reason: 'superseded' })).json().status).toBe('retired');
+    const dicomBase64 = studyToDicom(generateStudy(3, 3, 'findings')).toString('base64');
+    const res = await inject('POST', '/v1/inferences?wait=true', writer.auth, { models: ['tiny@2'], input: { projectId, dicomBase64 } });
+    expect(res.statusCode).toBe(422);
+    expect(res.json().error.message).toContain('retired');
+    expect((await inject('POST', '/v1/models/tiny/versions/2/release', admin, { reason: 'oops' })).statusCode).toBe(409);
   });
 });
