@@ -98,23 +98,25 @@ export class ApiKeyService {
     this.#cache.delete(prefix);
   }
 
-  async list(orgId: string, options: { limit: number; cursor?: string }): Promise<ApiKey[]> {
+  /** Keys of an organization; with `projectId`, only that project's keys (a project-bound caller). */
+  async list(orgId: string, options: { limit: number; cursor?: string; projectId?: string | null }): Promise<ApiKey[]> {
     return this.#prisma.apiKey.findMany({
-      where: { orgId, ...(options.cursor ? { id: { gt: options.cursor } } : {}) },
+      where: { orgId, ...(options.projectId ? { projectId: options.projectId } : {}), ...(options.cursor ? { id: { gt: options.cursor } } : {}) },
       orderBy: { id: 'asc' },
       take: options.limit,
     });
   }
 
-  async get(orgId: string, id: string): Promise<ApiKey> {
-    const row = await this.#prisma.apiKey.findFirst({ where: { id, orgId } });
+  async get(orgId: string, id: string, projectId?: string | null): Promise<ApiKey> {
+    const row = await this.#prisma.apiKey.findFirst({ where: { id, orgId, ...(projectId ? { projectId } : {}) } });
     if (!row) throw new NotFoundError('API key');
     return row;
   }
 
   /** Revoke a key by id (within an organization) or by prefix; revoking a revoked key conflicts. */
-  async revoke(where: { orgId: string; id: string } | { prefix: string }, db: Db = this.#prisma): Promise<ApiKey> {
-    const row = await db.apiKey.findFirst({ where: 'prefix' in where ? { prefix: where.prefix } : { id: where.id, orgId: where.orgId } });
+  async revoke(where: { orgId: string; id: string; projectId?: string | null } | { prefix: string }, db: Db = this.#prisma): Promise<ApiKey> {
+    const filter = 'prefix' in where ? { prefix: where.prefix } : { id: where.id, orgId: where.orgId, ...(where.projectId ? { projectId: where.projectId } : {}) };
+    const row = await db.apiKey.findFirst({ where: filter });
     if (!row) throw new NotFoundError('API key');
     if (row.revokedAt) throw new ConflictError('API key is already revoked');
     const revoked = await db.apiKey.update({ where: { id: row.id }, data: { revokedAt: new Date(this.#now()) } });

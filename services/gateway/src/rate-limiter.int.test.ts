@@ -26,6 +26,15 @@ describe('RateLimiter', () => {
     await b.flush();
     expect(b.hit('k1', now)).toMatchObject({ allowed: true, remaining: 0 });
     expect(b.hit('k1', now)).toMatchObject({ allowed: false, remaining: 0 });
+    // Requests admitted while a flush is on its way to Redis still count.
+    const c = new RateLimiter(redis, { ...options, max: 2 });
+    expect(c.hit('k3', now).allowed).toBe(true);
+    const flushing = c.flush();
+    expect(c.hit('k3', now).allowed).toBe(true);
+    expect(c.hit('k3', now).allowed).toBe(false);
+    await flushing;
+    expect(c.hit('k3', now).allowed).toBe(false);
+    await c.close();
     // A new window starts from zero.
     expect(b.hit('k1', now + 60_000)).toMatchObject({ allowed: true, remaining: 4 });
     await a.close();

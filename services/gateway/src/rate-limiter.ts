@@ -10,8 +10,10 @@ interface KeyWindow {
   window: number;
   /** Global count Redis returned at the last flush (includes our flushed requests). */
   global: number;
-  /** Requests admitted here since the last flush. */
+  /** Requests admitted here and not yet sent to Redis. */
   pending: number;
+  /** Requests sent by a flush whose reply has not arrived yet. */
+  inflight: number;
 }
 
 export interface RateDecision {
@@ -48,10 +50,10 @@ export class RateLimiter {
     this.#latestWindow = Math.max(this.#latestWindow, window);
     let state = this.#keys.get(keyId);
     if (!state || state.window !== window) {
-      state = { window, global: 0, pending: 0 };
+      state = { window, global: 0, pending: 0, inflight: 0 };
       this.#keys.set(keyId, state);
     }
-    const count = state.global + state.pending + 1;
+    const count = state.global + state.inflight + state.pending + 1;
     const resetSeconds = Math.ceil(((window + 1) * this.#windowMs - now) / 1000);
     if (count > this.#max) return { allowed: false, limit: this.#max, remaining: 0, resetSeconds };
     state.pending++;
@@ -67,14 +69,19 @@ export class RateLimiter {
       const key = `${this.#prefix}:${keyId}:${window}`;
       pipeline.incrby(key, sent).pexpire(key, this.#windowMs * 2);
     }
-    for (const b of batch) b.state.pending -= b.sent;
+    for (const b of batch) {
+      b.state.pending -= b.sent;
+      b.state.inflight += b.sent;
+    }
     const results = await pipeline.exec().catch((error: unknown) => {
+      for (const b of batch) b.state.inflight -= b.sent;
       for (const b of batch) b.state.pending += b.sent; // retried on the next flush
       throw error;
     });
     let failure: unknown;
     batch.forEach((b, i) => {
       const [error, total] = results?.[i * 2] ?? [new Error('no reply')];
+      b.state.inflight -= b.sent;
       if (error) {
         b.state.pending += b.sent;
         failure ??= error;
@@ -82,7 +89,7 @@ export class RateLimiter {
         b.state.global = Math.max(b.state.global, Number(total));
       }
     });
-    for (const [keyId, s] of this.#keys) if (s.pending === 0 && s.window < this.#latestWindow) this.#keys.delete(keyId);
+    for (const [keyId, s] of this.#keys) if (s.pending === 0 && s.inflight === 0 && s.window < this.#latestWindow) this.#keys.delete(keyId);
     if (failure) throw failure;
   }
 

@@ -131,8 +131,25 @@ describe('gateway', () => {
     expect(after).toEqual({ intact: false, checked: 2, firstBroken: { seq: victim.seq, reason: 'hash_mismatch', message: expect.any(String) } });
   });
 
+  it('confines a project-bound key to its project', async () => {
+    const p1 = await gw.project(admin.orgId, 'bound-1');
+    const p2 = await gw.project(admin.orgId, 'bound-2');
+    const bound = await gw.key('acme', ['admin'], p1);
+    const projects = (await get('/v1/projects', bound.auth)).json().items.map((p: { id: string }) => p.id);
+    expect(projects).toEqual([p1]);
+    expect((await get(`/v1/projects/${p2}`, bound.auth)).statusCode).toBe(404);
+    const keys = (await get('/v1/api-keys', bound.auth)).json().items.map((k: { id: string }) => k.id);
+    expect(keys).toEqual([bound.keyId]);
+    expect((await get(`/v1/api-keys/${admin.keyId}`, bound.auth)).statusCode).toBe(404);
+    const post = (url: string, payload: object) => gw.app.inject({ method: 'POST', url, headers: { authorization: bound.auth }, payload });
+    expect((await post('/v1/api-keys', { scopes: ['admin'], projectId: p2 })).statusCode).toBe(404);
+    const minted = await post('/v1/api-keys', { scopes: ['studies:read'] });
+    expect(minted.json().projectId).toBe(p1);
+    expect((await post('/v1/projects', { slug: 'sneaky', name: 'S' })).statusCode).toBe(403);
+  });
+
   it('rate limits per key with 429 and Retry-After', async () => {
-    const limited = await createTestGateway({ RATE_LIMIT_MAX: '3', RATE_LIMIT_WINDOW_MS: '60000' });
+    const limited = await createTestGateway({ RATE_LIMIT_MAX: '3', RATE_LIMIT_WINDOW_MS: '3600000' });
     try {
       const k1 = await limited.key('rl', ['audit:read']);
       const k2 = await limited.key('rl', ['audit:read']);

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { ApiKeySchema, CreateApiKeyBodySchema, CreatedApiKeySchema, IdParamsSchema, PageQuerySchema, pageOf } from '@medgrade/contracts';
+import { ApiKeySchema, CreateApiKeyBodySchema, CreatedApiKeySchema, IdParamsSchema, NotFoundError, PageQuerySchema, pageOf } from '@medgrade/contracts';
 import { toApiKeyDto } from './dto.ts';
 
 export const apiKeyRoutes: FastifyPluginAsyncZod = async (app) => {
@@ -12,7 +12,7 @@ export const apiKeyRoutes: FastifyPluginAsyncZod = async (app) => {
     schema: { tags, summary: 'List the organization\'s API keys (never their secrets)', querystring: PageQuerySchema, response: { 200: pageOf(ApiKeySchema) } },
   }, async (request) => {
     const { limit, cursor } = request.query;
-    const rows = await apiKeys.list(request.auth.orgId, { limit, cursor });
+    const rows = await apiKeys.list(request.auth.orgId, { limit, cursor, projectId: request.auth.projectId });
     return { items: rows.map(toApiKeyDto), nextCursor: rows.length === limit ? rows.at(-1)!.id : null };
   });
 
@@ -21,10 +21,11 @@ export const apiKeyRoutes: FastifyPluginAsyncZod = async (app) => {
     schema: { tags, summary: 'Create an API key; the key is in the response only', body: CreateApiKeyBodySchema, response: { 201: CreatedApiKeySchema } },
   }, async (request, reply) => {
     const { name, scopes, projectId, expiresAt } = request.body;
+    // A project-bound admin can only mint keys for its own project.
+    if (request.auth.projectId && projectId && projectId !== request.auth.projectId) throw new NotFoundError('Project');
     const created = await prisma.$transaction(async (tx) => {
       const result = await apiKeys.create({
         orgId: request.auth.orgId,
-        // A project-restricted admin can only mint keys for its own project.
         projectId: projectId ?? request.auth.projectId,
         name,
         scopes,
@@ -40,14 +41,14 @@ export const apiKeyRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get('/v1/api-keys/:id', {
     config: { scopes: ['admin'] },
     schema: { tags, summary: 'Get an API key', params: IdParamsSchema, response: { 200: ApiKeySchema } },
-  }, async (request) => toApiKeyDto(await apiKeys.get(request.auth.orgId, request.params.id)));
+  }, async (request) => toApiKeyDto(await apiKeys.get(request.auth.orgId, request.params.id, request.auth.projectId)));
 
   app.delete('/v1/api-keys/:id', {
     config: { scopes: ['admin'] },
     schema: { tags, summary: 'Revoke an API key (effective at once)', params: IdParamsSchema, response: { 200: ApiKeySchema } },
   }, async (request) => {
     const revoked = await prisma.$transaction(async (tx) => {
-      const row = await apiKeys.revoke({ orgId: request.auth.orgId, id: request.params.id }, tx);
+      const row = await apiKeys.revoke({ orgId: request.auth.orgId, id: request.params.id, projectId: request.auth.projectId }, tx);
       await request.audit({ action: 'api_key.revoke', resourceType: 'api_key', resourceId: row.id, details: { prefix: row.prefix } }, tx);
       return row;
     });

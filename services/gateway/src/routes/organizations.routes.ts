@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { IdParamsSchema, NotFoundError, ScopeSchema, OrganizationSchema, UpdateOrganizationBodySchema, pageOf } from '@medgrade/contracts';
+import { ForbiddenError, IdParamsSchema, NotFoundError, ScopeSchema, OrganizationSchema, UpdateOrganizationBodySchema, pageOf } from '@medgrade/contracts';
 import { toOrganizationDto } from './dto.ts';
 
 // A key belongs to exactly one organization: the list holds that one, and any other id is 404.
@@ -40,6 +40,7 @@ export const organizationRoutes: FastifyPluginAsyncZod = async (app) => {
     schema: { tags, summary: 'Rename an organization', params: IdParamsSchema, body: UpdateOrganizationBodySchema, response: { 200: OrganizationSchema } },
   }, async (request) => {
     if (request.params.id !== request.auth.orgId) throw new NotFoundError('Organization');
+    if (request.auth.projectId) throw new ForbiddenError('A project-bound key cannot change its organization');
     const org = await prisma.$transaction(async (tx) => {
       const updated = await tx.organization.update({ where: { id: request.params.id }, data: { name: request.body.name } });
       await request.audit({ action: 'organization.update', resourceType: 'organization', resourceId: updated.id, details: { fields: ['name'] } }, tx);

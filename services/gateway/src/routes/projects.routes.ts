@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { projectSecretKeyBytes } from '@medgrade/config';
-import { ConflictError, CreateProjectBodySchema, IdParamsSchema, NotFoundError, PageQuerySchema, ProjectSchema, UpdateProjectBodySchema, pageOf } from '@medgrade/contracts';
+import { ConflictError, CreateProjectBodySchema, ForbiddenError, IdParamsSchema, NotFoundError, PageQuerySchema, ProjectSchema, UpdateProjectBodySchema, pageOf } from '@medgrade/contracts';
 import { Prisma, newProjectSecretCiphertext } from '@medgrade/db';
 import type { AuthContext } from '@medgrade/auth';
 import { toProjectDto } from './dto.ts';
@@ -33,6 +33,7 @@ export const projectRoutes: FastifyPluginAsyncZod = async (app) => {
     config: { scopes: ['admin'] },
     schema: { tags, summary: 'Create a project (gets its own de-identification secret)', body: CreateProjectBodySchema, response: { 201: ProjectSchema } },
   }, async (request, reply) => {
+    if (request.auth.projectId) throw new ForbiddenError('A project-bound key cannot create projects: use an organization-wide admin key');
     const { slug, name, burnedInPolicy } = request.body;
     const project = await prisma.$transaction(async (tx) => {
       const created = await tx.project.create({
