@@ -54,6 +54,7 @@ export const stowRoutes: FastifyPluginAsyncZod = async (app) => {
     if (declared > ingest.maxRequestBytes) throw new PayloadTooLargeError(`Request body exceeds ${ingest.maxRequestBytes} bytes: split it into smaller requests`);
     const projectId = await uploadProject(app, request, request.query.projectId);
     const session = await openUploadSession(app, request, projectId);
+    let streamError: unknown;
     try {
       const parts = readMultipart(request.raw, boundary, { maxPartBytes: ingest.maxInstanceBytes, maxTotalBytes: ingest.maxRequestBytes });
       for await (const part of parts) {
@@ -62,14 +63,15 @@ export const stowRoutes: FastifyPluginAsyncZod = async (app) => {
           session.results.push({ ok: false, code: 'NOT_DICOM', message: 'part Content-Type must be application/dicom' });
           continue;
         }
-        await session.accept(await collect(part.body));
+        await session.submit(await collect(part.body));
       }
     } catch (error) {
-      if (error instanceof MultipartError) throw mapMultipartError(error, session);
-      throw error;
-    } finally {
-      await session.finish();
+      streamError = error;
     }
+    // Parts already submitted finish (and stay accepted) whatever happened to the rest of the body.
+    await session.finish();
+    if (streamError instanceof MultipartError) throw mapMultipartError(streamError, session);
+    if (streamError) throw streamError;
     if (session.results.length === 0) throw new BadRequestError('The request contained no parts: send one Part 10 file per part');
     const { status, body } = stowResponse(session.results, (uids) => wadoUrl(app, uids.study, uids.series, uids.sop), (study) => wadoUrl(app, study));
     return reply.code(status).type('application/dicom+json').send(body);

@@ -32,7 +32,7 @@ async function acceptZip(session: UploadSession, file: Readable, maxInstanceByte
   try {
     for await (const entry of zipFiles(file, maxInstanceBytes)) {
       if ('tooLarge' in entry) session.results.push({ ok: false, code: 'MALFORMED', message: `larger than the ${maxInstanceBytes}-byte instance limit`, fileName: entry.name });
-      else await session.accept(entry.bytes, entry.name);
+      else await session.submit(entry.bytes, entry.name);
     }
   } catch (error) {
     if ((error as Error).message?.includes('end of central directory') || (error as Error).message?.includes('invalid')) {
@@ -62,19 +62,23 @@ export const uploadRoutes: FastifyPluginAsyncZod = async (app) => {
     if (Number(request.headers['content-length'] ?? 0) > ingest.maxRequestBytes) throw new PayloadTooLargeError(`Request body exceeds ${ingest.maxRequestBytes} bytes: split it into smaller uploads`);
     const projectId = await uploadProject(app, request, request.query.projectId);
     const session = await openUploadSession(app, request, projectId);
+    let streamError: unknown;
     try {
       for await (const part of request.parts()) {
         if (part.type !== 'file') continue;
         if (isZip(part.filename, part.mimetype)) await acceptZip(session, part.file, ingest.maxInstanceBytes);
         else {
           const bytes = await readBounded(part.file, ingest.maxInstanceBytes);
-          if (bytes) await session.accept(bytes, part.filename);
+          if (bytes) await session.submit(bytes, part.filename);
           else session.results.push({ ok: false, code: 'MALFORMED', message: `larger than the ${ingest.maxInstanceBytes}-byte instance limit`, fileName: part.filename });
         }
       }
-    } finally {
-      await session.finish();
+    } catch (error) {
+      streamError = error;
     }
+    // Files already submitted finish (and stay accepted) whatever happened to the rest of the form.
+    await session.finish();
+    if (streamError) throw streamError;
     if (session.results.length === 0) throw new BadRequestError('No files in the form: attach .dcm files or a .zip', { uploadId: session.uploadId });
     const instances = session.results.map((r) => ({
       id: r.instanceId ?? null,
