@@ -63,3 +63,21 @@ function byType(action: BasicAction, type: AttributeType | undefined): Action {
 export function resolveAction(row: ProfileRow, enabled: ReadonlySet<OptionColumn>, type: AttributeType | undefined): Action {
   return optionOverride(row, enabled) ?? byType(row[1], type);
 }
+
+// Resolution depends only on (option set, tag, type): memoized per option set across files, since
+// a worker applies the same few project option sets to thousands of files.
+const memoBySet = new Map<string, Map<string, Action>>();
+
+/** A memoized resolveAction for one set of enabled option columns. */
+export function actionResolver(enabled: ReadonlySet<OptionColumn>): (row: ProfileRow, type: AttributeType | undefined) => Action {
+  const key = [...enabled].sort().join(',');
+  let memo = memoBySet.get(key);
+  if (memo === undefined) memoBySet.set(key, (memo = new Map()));
+  const table = memo;
+  return (row, type) => {
+    const k = `${row[0]}:${type ?? '?'}`;
+    let action = table.get(k);
+    if (action === undefined) table.set(k, (action = resolveAction(row, enabled, type)));
+    return action;
+  };
+}

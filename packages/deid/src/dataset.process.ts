@@ -3,7 +3,6 @@
 import type { DicomDataset, DicomElement } from '@medgrade/dicom';
 import { keywordOf } from '@medgrade/dicom';
 import type { Action } from './action.resolve.ts';
-import { resolveAction } from './action.resolve.ts';
 import { capAge } from './age.ts';
 import { attributeType } from './iod-types.ts';
 import { collectNeedle } from './phi.needles.ts';
@@ -56,7 +55,7 @@ function processElement(ds: DicomDataset, e: DicomElement, run: Run, depth: numb
   }
   const row = profileRow(e.tag);
   if (row === undefined) return keepUnlisted(ds, e, run, depth, mode);
-  const action = resolveAction(row, run.enabled, attributeType(e.tag, run.iod, depth));
+  const action = run.resolve(row, attributeType(e.tag, run.iod, depth));
   run.actions.set(e.tag, action);
   if (action !== 'K' && action !== 'C') collectRemoved(ds, e, run);
   applyAction(ds, e, action, run, depth, mode);

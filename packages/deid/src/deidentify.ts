@@ -2,7 +2,7 @@
 // → write (byte-preserving, file meta rebuilt) → verification gate → report. Pure and synchronous.
 import type { DicomDataset, DicomFile } from '@medgrade/dicom';
 import { DicomError, parseDicom, Tags, writeDicom } from '@medgrade/dicom';
-import { enabledColumns } from './action.resolve.ts';
+import { actionResolver, enabledColumns } from './action.resolve.ts';
 import { assessBurnedIn } from './burned-in.ts';
 import { patientShiftDays } from './date.shift.ts';
 import { DeidError } from './deid.error.ts';
@@ -57,10 +57,12 @@ function patientKey(ds: DicomDataset): string {
 
 function createRun(ds: DicomDataset, options: DeidOptions, secret: Buffer): Run {
   const sex = ds.getString(0x00100040)?.trim().toUpperCase() ?? '';
+  const enabled = enabledColumns(options);
   return {
     secret,
     options,
-    enabled: enabledColumns(options),
+    enabled,
+    resolve: actionResolver(enabled),
     iod: iodKind(ds.getString(Tags.SOPClassUID)?.trim(), ds.has(Tags.PixelData)),
     sex: (sex === 'M' || sex === 'F' || sex === 'O' ? sex : '') as Sex,
     shiftDays: patientShiftDays(secret, patientKey(ds)),

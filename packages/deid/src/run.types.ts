@@ -4,13 +4,16 @@ import type { Action } from './action.resolve.ts';
 import type { IodKind } from './iod-types.ts';
 import type { DeidOptions, SafePrivateTag } from './options.ts';
 import type { PhiNeedles } from './phi.needles.ts';
-import type { OptionColumn } from './profile.types.ts';
+import type { AttributeType } from './iod-types.ts';
+import type { OptionColumn, ProfileRow } from './profile.types.ts';
 import type { Sex } from './surrogate.ts';
 
 export interface Run {
   readonly secret: Buffer;
   readonly options: DeidOptions;
   readonly enabled: ReadonlySet<OptionColumn>;
+  /** resolveAction for `enabled`, memoized across files. */
+  readonly resolve: (row: ProfileRow, type: AttributeType | undefined) => Action;
   readonly iod: IodKind;
   /** Patient sex from the input, for sex-consistent surrogate names. */
   readonly sex: Sex;
