@@ -6,12 +6,14 @@ import { UsageError, type Command } from './command.ts';
 import { deidCommand } from './commands/deid.command.ts';
 import { keysCommand } from './commands/keys.command.ts';
 import { migrateCommand } from './commands/migrate.command.ts';
+import { modelsCommand } from './commands/models.command.ts';
 import { synthCommand } from './commands/synth.command.ts';
 
 export const COMMANDS: Record<string, Command> = {
   deid: deidCommand,
   keys: keysCommand,
   migrate: migrateCommand,
+  models: modelsCommand,
   synth: synthCommand,
 };
 

@@ -15,6 +15,7 @@ import { generateStudy, studyToDicom } from '@medgrade/synthetic';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { httpInferenceClient } from '../src/inference/inference.client.ts';
+import { modelsCommand } from '../../../packages/cli/src/commands/models.command.ts';
 import { bundleMultipart } from './bundle.multipart.ts';
 import { createTestGateway, type TestGateway } from './gateway.harness.ts';
 
@@ -187,5 +188,18 @@ describe('model registry and inference API', () => {
     expect(res.statusCode).toBe(422);
     expect(res.json().error.message).toContain('retired');
     expect((await inject('POST', '/v1/models/tiny/versions/2/release', admin, { reason: 'oops' })).statusCode).toBe(409);
+  });
+
+  it('registers and releases a bundle with `medgrade models register` over the public API', async () => {
+    const url = await gw.app.listen({ host: '127.0.0.1', port: 0 });
+    const keyFile = join(root, 'admin.key');
+    await writeFile(keyFile, admin.replace('Bearer ', ''));
+    let out = '';
+    const code = await modelsCommand.run(['register', BUNDLE, '--key-file', keyFile, '--name', 'cli-model', '--url', url, '--release', 'registered by the CLI test'], {
+      config: gw.config, stdout: { write: (t: string) => (out += t) }, stderr: { write: () => true },
+    });
+    expect(code).toBe(0);
+    expect(JSON.parse(out)).toEqual({ name: 'cli-model', version: '1', status: 'released' });
+    expect((await inject('GET', '/v1/models/cli-model', reader)).json().latestReleasedVersion).toBe('1');
   });
 });

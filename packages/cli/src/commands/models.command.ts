@@ -1,0 +1,62 @@
+// `medgrade models register <bundle-dir>`: registers a model bundle (e.g. the committed reference
+// models/medgrade-cxr-tiny/1) through the gateway's public registry API, exactly as any client
+// would: create the model if needed, upload the version (validated there), optionally release it.
+import { readFile, readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { UsageError, type Command, type CommandContext } from '../command.ts';
+
+interface Api {
+  call(method: string, path: string, body?: unknown): Promise<{ status: number; json: Record<string, unknown> }>;
+}
+
+function api(baseUrl: string, key: string): Api {
+  return {
+    async call(method, path, body) {
+      const isForm = body instanceof FormData;
+      const res = await fetch(new URL(path, baseUrl), {
+        method,
+        headers: { authorization: `Bearer ${key}`, ...(body && !isForm ? { 'content-type': 'application/json' } : {}) },
+        ...(body ? { body: isForm ? body : JSON.stringify(body) } : {}),
+      });
+      return { status: res.status, json: (await res.json().catch(() => ({}))) as Record<string, unknown> };
+    },
+  };
+}
+
+function fail(step: string, res: { status: number; json: Record<string, unknown> }): never {
+  throw new Error(`${step} failed with HTTP ${res.status}: ${JSON.stringify(res.json.error ?? res.json)}`);
+}
+
+async function register(args: string[], { config, stdout }: CommandContext): Promise<number> {
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { name: { type: 'string' }, 'key-file': { type: 'string' }, url: { type: 'string' }, release: { type: 'string' } } });
+  const dir = positionals[0];
+  if (!dir || positionals.length !== 1) throw new UsageError('give exactly one bundle folder');
+  if (!values['key-file']) throw new UsageError('--key-file is required (a file holding an API key with models:write, and admin for --release)');
+  const manifest = JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8')) as { name: string; version: string };
+  const name = values.name ?? manifest.name;
+  const client = api(values.url ?? config.gateway.publicUrl, (await readFile(values['key-file'], 'utf8')).trim());
+  const created = await client.call('POST', '/v1/models', { name });
+  if (created.status !== 201 && created.status !== 409) fail('creating the model', created);
+  const form = new FormData();
+  for (const f of await readdir(dir)) form.append('file', new Blob([await readFile(join(dir, f))]), f);
+  let version = await client.call('POST', `/v1/models/${name}/versions`, form);
+  if (version.status === 409) version = await client.call('GET', `/v1/models/${name}/versions/${manifest.version}`);
+  else if (version.status !== 201) fail('uploading the version', version);
+  if (values.release !== undefined && version.json.status !== 'released') {
+    version = await client.call('POST', `/v1/models/${name}/versions/${manifest.version}/release`, { reason: values.release });
+    if (version.status !== 200) fail('releasing the version', version);
+  }
+  stdout.write(`${JSON.stringify({ name, version: version.json.version, status: version.json.status })}\n`);
+  return 0;
+}
+
+export const modelsCommand: Command = {
+  summary: 'register a model bundle through the gateway registry API',
+  usage: '  medgrade models register <bundle-dir> --key-file FILE [--name NAME] [--url GATEWAY_URL] [--release "reason"]',
+  async run(args, ctx) {
+    const [sub, ...rest] = args;
+    if (sub === 'register') return register(rest, ctx);
+    throw new UsageError(`unknown subcommand ${sub ?? '(none)'}`);
+  },
+};
