@@ -16,7 +16,7 @@ import { ApiKeyService } from '../../packages/auth/src/index.ts';
 import { loadConfig, projectSecretKeyBytes } from '../../packages/config/src/index.ts';
 import { parseDicom, Tags, writeDicom } from '../../packages/dicom/src/index.ts';
 import { createTestDatabase, newProjectSecretCiphertext, type TestDatabase } from '../../packages/db/src/index.ts';
-import { startLocalS3, type LocalS3 } from '../../packages/storage/src/testing/s3-server.ts';
+import type { S3StoreOptions } from '../../packages/storage/src/index.ts';
 import { freePort, pool, runOrthanc } from './orthanc.peer.ts';
 
 const ROOT = join(import.meta.dirname, '../..');
@@ -74,17 +74,31 @@ function stowBody(files: Buffer[]): { body: Buffer; type: string } {
   return { body: Buffer.concat(chunks), type: `multipart/related; type="application/dicom"; boundary=${b}` };
 }
 
-function storageEnv(s3: LocalS3, fsRoot: string): Record<string, string> {
-  if (STORAGE === 'fs') return { STORAGE_DRIVER: 'fs', STORAGE_FS_ROOT: fsRoot };
-  return { STORAGE_DRIVER: 's3', S3_BUCKET: s3.options.bucket, S3_ENDPOINT: s3.options.endpoint!, S3_FORCE_PATH_STYLE: 'true', S3_ACCESS_KEY_ID: 'S3RVER', S3_SECRET_ACCESS_KEY: 'S3RVER' };
+/** s3rver in a child process; resolves with its options once it listens. */
+async function startS3Process(): Promise<{ options: S3StoreOptions; child: ChildProcess }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/ingest/s3-server.child.ts'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+  const line = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (out.includes('\n')) resolve(out.split('\n')[0]!);
+    });
+    child.once('exit', () => reject(new Error('s3rver process exited')));
+  });
+  return { options: JSON.parse(line) as S3StoreOptions, child };
 }
 
-async function runMedgrade(files: Buffer[], db: TestDatabase, s3: LocalS3, fsRoot: string): Promise<{ seconds: number; uploadSeconds: number }> {
+function storageEnv(s3: S3StoreOptions, fsRoot: string): Record<string, string> {
+  if (STORAGE === 'fs') return { STORAGE_DRIVER: 'fs', STORAGE_FS_ROOT: fsRoot };
+  return { STORAGE_DRIVER: 's3', S3_BUCKET: s3.bucket, S3_ENDPOINT: s3.endpoint!, S3_FORCE_PATH_STYLE: 'true', S3_ACCESS_KEY_ID: 'S3RVER', S3_SECRET_ACCESS_KEY: 'S3RVER' };
+}
+
+async function runMedgrade(files: Buffer[], db: TestDatabase, s3: S3StoreOptions, fsRoot: string): Promise<{ seconds: number; uploadSeconds: number }> {
   const { auth, projectId } = await setup(db);
   const port = await freePort();
   const env = {
     DATABASE_URL: db.url, GATEWAY_PORT: String(port), GATEWAY_HOST: '127.0.0.1', LOG_LEVEL: 'warn', RATE_LIMIT_MAX: '1000000',
-    DEID_WORKER_METRICS_PORT: '0', DEID_WORKER_CONCURRENCY: '4', ...storageEnv(s3, fsRoot),
+    DEID_WORKER_METRICS_PORT: '0', DEID_WORKER_CONCURRENCY: '8', ...storageEnv(s3, fsRoot),
   };
   const children = [service('services/gateway/src/main.ts', env), ...Array.from({ length: WORKERS }, () => service('services/deid-worker/src/main.ts', env))];
   try {
@@ -114,15 +128,15 @@ async function runMedgrade(files: Buffer[], db: TestDatabase, s3: LocalS3, fsRoo
 
 const files = makeInstances(N);
 const mb = files.reduce((n, f) => n + f.length, 0) / 1e6;
-process.stdout.write(`ingest bench: ${N} MR slices (${mb.toFixed(0)} MB), ${STORAGE} storage, ${WORKERS} worker process(es) x 4, ${CONCURRENCY} concurrent requests of ${BATCH}\n`);
+process.stdout.write(`ingest bench: ${N} MR slices (${mb.toFixed(0)} MB), ${STORAGE} storage, ${WORKERS} worker process(es) x 8, ${CONCURRENCY} concurrent requests of ${BATCH}\n`);
 const db = await createTestDatabase();
-const s3 = await startLocalS3('medgrade-bench');
+const s3 = await startS3Process();
 const fsRoot = mkdtempSync(join(tmpdir(), 'medgrade-bench-objects-'));
 let ours;
 try {
-  ours = await runMedgrade(files, db, s3, fsRoot);
+  ours = await runMedgrade(files, db, s3.options, fsRoot);
 } finally {
-  await s3.close();
+  s3.child.kill('SIGTERM');
   await db.drop();
   rmSync(fsRoot, { recursive: true, force: true });
 }
