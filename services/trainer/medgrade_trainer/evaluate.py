@@ -20,7 +20,8 @@ def evaluate_model(model: ReportModel, tok: Tokenizer, names: list[str], data: D
     texts, label_logits = generate_texts(model, tok, data.pixels, max_new_tokens)
     refs = [tok.normalize(r) for r in data.reports]
     exact = np.array([t == r for t, r in zip(texts, refs)], dtype=np.float64)
-    pred = np.array([[report_labels(t, names)[n] or 0 for n in names] for t in texts], dtype=np.float64)
+    parsed = [report_labels(t, names) for t in texts]
+    pred = np.array([[p[n] or 0 for n in names] for p in parsed], dtype=np.float64)
     true = data.labels[:, [data.label_names.index(n) for n in names]].numpy()
     report = evaluate_predictions(exact, pred, true, names, data.groups, resamples)
     head = (torch.sigmoid(label_logits) > 0.5).float().numpy()

@@ -67,6 +67,7 @@ def export_bundle(state: dict, args) -> dict:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     model, tok, _ = checkpoint.restore_model(state)
+    tok = tok.padded(model.cfg.vocab_size)
     if model.cfg.lora_rank > 0:
         model.merge_lora()
     files = export_graphs_and_assets(model, tok, state, args, out)

@@ -70,10 +70,8 @@ def run_pretrain(args) -> dict:
 
 
 def _extend_vocab(tok: Tokenizer, reports: list[str], vocab_size: int) -> Tokenizer:
-    new = sorted({w for r in reports for w in words(r)} - set(tok.vocab))
-    if len(tok.vocab) + len(new) > vocab_size:
-        raise ValueError(f"fine-tuning data adds {len(new)} words; the base model has {vocab_size - len(tok.vocab)} free slots")
-    return Tokenizer(tok.vocab + new)
+    tok = tok.padded(vocab_size)
+    return tok.with_words(sorted({w for r in reports for w in words(r)} - set(tok.vocab)))
 
 
 def _resize_label_head(model: ReportModel, old: list[str], new: list[str]) -> None:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 SPECIALS = ["<pad>", "<bos>", "<eos>", "<unk>"]
 PAD, BOS, EOS, UNK = 0, 1, 2, 3
+UNUSED = "<unused"
 _SPLIT = re.compile(r"[a-z0-9]+|[^\sa-z0-9]")
 _NO_SPACE_BEFORE = re.compile(r" ([.,;:])")
 
@@ -27,7 +28,22 @@ class Tokenizer:
         found = sorted({w for t in texts for w in words(t)})
         if len(found) + len(SPECIALS) > size:
             raise ValueError(f"{len(found)} distinct words do not fit a vocabulary of {size}; raise --vocab-size")
-        return cls(SPECIALS + found)
+        return cls(SPECIALS + found).padded(size)
+
+    def padded(self, size: int) -> "Tokenizer":
+        """Fills the vocabulary to the model's size with `<unusedN>` slots (no text can encode to
+        them) that fine-tuning later gives to new words; the bundle's vocab then matches vocabSize."""
+        return Tokenizer(self.vocab + [f"{UNUSED}{i}>" for i in range(len(self.vocab), size)])
+
+    def with_words(self, new: list[str]) -> "Tokenizer":
+        """Puts new words into unused slots, keeping every existing id."""
+        vocab = list(self.vocab)
+        free = [i for i, w in enumerate(vocab) if w.startswith(UNUSED)]
+        if len(new) > len(free):
+            raise ValueError(f"{len(new)} new words, but only {len(free)} unused vocabulary slots")
+        for i, word in zip(free, new):
+            vocab[i] = word
+        return Tokenizer(vocab)
 
     @classmethod
     def load(cls, path: Path) -> "Tokenizer":
