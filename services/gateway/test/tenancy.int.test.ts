@@ -23,11 +23,27 @@ interface Probe {
   headers?: Record<string, string>;
 }
 
+/** De-identified UIDs of organization A's study (RESOURCES.study). */
+const STUDY_A = { study: '2.25.1001', series: '2.25.1002', sop: '2.25.1003' };
+
 /** How to create an organization-A resource of each kind (add yours). */
 const RESOURCES: Record<string, (gw: TestGateway, a: { orgId: string; auth: string }) => Promise<string>> = {
   project: (gw, a) => gw.project(a.orgId, 'tenancy-a'),
   apiKey: async (gw) => (await gw.key('tenancy-a', ['studies:read'])).keyId,
   model: async (gw, a) => (await gw.db.prisma.model.create({ data: { orgId: a.orgId, name: 'tenancy-a-model' } })).name,
+  upload: async (gw, a) => {
+    const project = await gw.db.prisma.project.findFirstOrThrow({ where: { orgId: a.orgId } });
+    return (await gw.db.prisma.upload.create({ data: { orgId: a.orgId, projectId: project.id } })).id;
+  },
+  // A de-identified study with one series and one READY instance, under the fixed UIDs of STUDY_A.
+  study: async (gw, a) => {
+    const project = await gw.db.prisma.project.findFirstOrThrow({ where: { orgId: a.orgId } });
+    const base = { orgId: a.orgId, projectId: project.id };
+    const study = await gw.db.prisma.study.create({ data: { ...base, studyInstanceUid: STUDY_A.study, modalities: ['MR'], seriesCount: 1, instanceCount: 1 } });
+    const series = await gw.db.prisma.series.create({ data: { ...base, studyId: study.id, seriesInstanceUid: STUDY_A.series, modality: 'MR', instanceCount: 1 } });
+    await gw.db.prisma.instance.create({ data: { ...base, seriesId: series.id, status: 'READY', inputSha256: 'x', studyInstanceUid: STUDY_A.study, seriesInstanceUid: STUDY_A.series, sopInstanceUid: STUDY_A.sop, objectKey: 'deid/a.dcm' } });
+    return study.id;
+  },
   inference: async (gw, a) => {
     const model = await gw.db.prisma.model.upsert({ where: { orgId_name: { orgId: a.orgId, name: 'tenancy-a-model' } }, create: { orgId: a.orgId, name: 'tenancy-a-model' }, update: {} });
     const version = await gw.db.prisma.modelVersion.create({ data: { orgId: a.orgId, modelId: model.id, version: '1', manifest: {}, objectPrefix: `models/${a.orgId}/tenancy-a-model/1` } });
@@ -62,6 +78,22 @@ const PROBES: Record<string, (a: OrgA) => Promise<Probe> | Probe> = {
   'POST /v1/models/{name}/versions/{version}/retire': async (a) => ({ params: { name: await a.resource('model'), version: '1' }, payload: { reason: 'pwned' } }),
   'POST /v1/inferences': async (a) => ({ payload: { models: [await a.resource('model')], input: { studyId: '00000000-0000-4000-8000-000000000000' } } }),
   'GET /v1/inferences/{id}': async (a) => ({ params: { id: await a.resource('inference') } }),
+  'POST /dicomweb/studies': async (a) => ({ query: { projectId: await a.resource('project') }, headers: { 'content-type': 'multipart/related; type="application/dicom"; boundary=x' }, payload: '--x--\r\n' }),
+  'POST /v1/uploads': async (a) => ({ query: { projectId: await a.resource('project') }, headers: { 'content-type': 'multipart/form-data; boundary=x' }, payload: '--x--\r\n' }),
+  'GET /v1/uploads/{id}': async (a) => ({ params: { id: await a.resource('upload') } }),
+  'GET /v1/projects/{id}/deid-profile': async (a) => ({ params: { id: await a.resource('project') } }),
+  'PUT /v1/projects/{id}/deid-profile': async (a) => ({ params: { id: await a.resource('project') }, payload: { burnedInPolicy: 'FLAG' } }),
+  'GET /v1/studies': () => ({}),
+  'GET /v1/studies/{id}': async (a) => ({ params: { id: await a.resource('study') } }),
+  'GET /dicomweb/studies': () => ({}),
+  'GET /dicomweb/studies/{study}': () => ({ params: { study: STUDY_A.study } }),
+  'GET /dicomweb/studies/{study}/metadata': () => ({ params: { study: STUDY_A.study } }),
+  'GET /dicomweb/studies/{study}/series': () => ({ params: { study: STUDY_A.study } }),
+  'GET /dicomweb/studies/{study}/series/{series}': () => ({ params: { study: STUDY_A.study, series: STUDY_A.series } }),
+  'GET /dicomweb/studies/{study}/series/{series}/metadata': () => ({ params: { study: STUDY_A.study, series: STUDY_A.series } }),
+  'GET /dicomweb/studies/{study}/series/{series}/instances': () => ({ params: { study: STUDY_A.study, series: STUDY_A.series } }),
+  'GET /dicomweb/studies/{study}/series/{series}/instances/{sop}': () => ({ params: { study: STUDY_A.study, series: STUDY_A.series, sop: STUDY_A.sop } }),
+  'GET /dicomweb/studies/{study}/series/{series}/instances/{sop}/metadata': () => ({ params: { study: STUDY_A.study, series: STUDY_A.series, sop: STUDY_A.sop } }),
 };
 
 /** Operations that need no key (everything else must answer 401 without one). */
@@ -153,7 +185,8 @@ describe('tenancy: every route in the OpenAPI document', () => {
       if (!makeProbe) throw new Error(`No PROBES row for ${op.id}: add one (see the top of this file)`);
       const probe = await makeProbe(orgA);
       const res = await gw.app.inject({ method: op.method as 'GET', url: urlOf(op, probe), payload: probe.payload as object, headers: { ...probe.headers, authorization: orgBAuth } });
-      const namesOrgA = /\{\w+\}/.test(op.path) || JSON.stringify(probe.payload ?? {}).match(/[0-9a-f-]{36}/);
+      // An org-A id in the path, the body or the query (upload targets name their project there).
+      const namesOrgA = /\{\w+\}/.test(op.path) || JSON.stringify([probe.payload ?? {}, probe.query ?? {}]).match(/[0-9a-f-]{36}/);
       if (namesOrgA) {
         expect({ op: op.id, status: res.statusCode }).toEqual({ op: op.id, status: 404 });
       } else {

@@ -4,7 +4,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { DicomJsonDatasetSchema, QidoQuerySchema } from '@medgrade/contracts';
+import { DicomJsonDatasetSchema, NotFoundError, QidoQuerySchema } from '@medgrade/contracts';
 import type { Prisma } from '@medgrade/db';
 import { includeFields, parseQido, wildcardFilter, type Condition, type QidoKey } from '../dicomweb/qido.query.ts';
 import { tenantWhere, wadoUrl } from '../ingest/ingest.context.ts';
@@ -94,6 +94,8 @@ export const qidoRoutes: FastifyPluginAsyncZod = async (app: FastifyInstance) =>
   app.get('/dicomweb/studies/:study/series', route('QIDO-RS: search the series of a de-identified study', z.object({ study: Uid })), async (request, reply) => {
     const q = request.query as z.infer<typeof QidoQuerySchema>;
     const { study } = request.params as { study: string };
+    // A study the caller cannot see is not found (not an empty result that would confirm nothing).
+    if (!(await app.deps.prisma.study.findFirst({ where: { ...tenantWhere(request), studyInstanceUid: study }, select: { id: true } }))) throw new NotFoundError('Study');
     const { conditions: c, ignored } = parseQido(q, SERIES_KEYS);
     const where: Prisma.SeriesWhereInput = {
       ...tenantWhere(request),
@@ -121,6 +123,7 @@ export const qidoRoutes: FastifyPluginAsyncZod = async (app: FastifyInstance) =>
   app.get('/dicomweb/studies/:study/series/:series/instances', route('QIDO-RS: search the instances of a de-identified series', z.object({ study: Uid, series: Uid })), async (request, reply) => {
     const q = request.query as z.infer<typeof QidoQuerySchema>;
     const { study, series } = request.params as { study: string; series: string };
+    if (!(await app.deps.prisma.series.findFirst({ where: { ...tenantWhere(request), seriesInstanceUid: series, study: { studyInstanceUid: study } }, select: { id: true } }))) throw new NotFoundError('Series');
     const { conditions: c, ignored } = parseQido(q, INSTANCE_KEYS);
     const where: Prisma.InstanceWhereInput = {
       ...tenantWhere(request),

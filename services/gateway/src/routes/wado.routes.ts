@@ -77,8 +77,8 @@ export const wadoRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     }, async (request, reply) => {
       assertAcceptsDicom(request.headers.accept);
-      const store = storeOf(app);
       const found = await locate(app, request, request.params as Params);
+      const store = storeOf(app);
       await request.audit({ action: 'wado.retrieve', resourceType: level, resourceId: (request.params as Params).sop ?? (request.params as Params).series ?? (request.params as Params).study, details: { instances: found.length } });
       const boundary = `medgrade-${randomBytes(12).toString('hex')}`;
       const parts = (async function* () {
@@ -100,8 +100,8 @@ export const wadoRoutes: FastifyPluginAsyncZod = async (app) => {
       config: { scopes: ['studies:read'] },
       schema: { tags, summary: `WADO-RS: metadata of a de-identified ${level} (DICOM JSON)`, params, response: { 200: z.array(DicomJsonDatasetSchema) } },
     }, async (request, reply) => {
-      const store = storeOf(app);
       const found = await locate(app, request, request.params as Params);
+      const store = storeOf(app);
       await request.audit({ action: 'wado.metadata', resourceType: level, resourceId: (request.params as Params).sop ?? (request.params as Params).series ?? (request.params as Params).study, details: { instances: found.length } });
       const out = [];
       for (const f of found) out.push(toDicomJson(parseDicom(await getBuffer(store, f.objectKey)).dataset));
