@@ -129,7 +129,7 @@ class Trainer:
         texts, _ = generate_texts(self.model, self.tok, val.pixels[:128], self.model.cfg.max_length)
         refs = [self.tok.normalize(r) for r in val.reports[:128]]
         exact = sum(t == r for t, r in zip(texts, refs)) / len(refs)
-        emit("eval", step=self.step, n=len(refs), exactMatch=round(exact, 4), partial=True)
+        emit("eval", step=self.step, n=len(refs), exactMatch={"value": round(exact, 4)}, partial=True)
 
     def run(self) -> bool:
         """Trains to args.steps (or args.stop_after); returns True when training is complete."""
