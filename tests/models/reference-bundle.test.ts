@@ -60,5 +60,5 @@ describe('models/medgrade-cxr-tiny/1 served by packages/models', () => {
     const correct = results.filter((r, i) => r.text === studies[i]?.report).length;
     expect(correct).toBeGreaterThanOrEqual(6);
     expect(results[0]?.labels?.length).toBe(labelNames('findings').length);
-  });
+  }, 120_000);
 });

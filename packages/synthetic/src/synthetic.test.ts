@@ -57,7 +57,7 @@ describe('generateStudy', () => {
       return rows.reduce((t, s) => t + mid(s), 0) / rows.length;
     };
     expect(lungWidth('F')).toBeLessThan(lungWidth('M'));
-  });
+  }, 60_000);
 });
 
 describe('writeSyntheticStudies', () => {
@@ -95,5 +95,5 @@ describe('writeSyntheticStudies', () => {
       expect(out).toMatch(/CRImage/);
       expect(out).not.toMatch(/Error/);
     }
-  });
+  }, 60_000);
 });

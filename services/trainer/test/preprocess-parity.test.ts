@@ -47,7 +47,7 @@ for f in sys.argv[1:]:
       for (let i = 0; i < py.length; i++) max = Math.max(max, Math.abs((ts[i] ?? 0) - (py[i] ?? 0)));
       expect(max, file).toBeLessThan(1e-4);
     }
-  });
+  }, 120_000);
 
   it('on tokenization and decoding', () => {
     const text = 'The heart is enlarged. Opacities in the right upper and left lower zones. No pneumothorax, fibrosis: none.';
@@ -61,5 +61,5 @@ print(json.dumps({"spec": tok.to_json(), "ids": ids, "text": tok.decode(ids + [1
     expect(ts.encode(text)).toEqual(py.ids);
     expect(ts.decode([...py.ids, 1, 2, 0])).toBe(py.text);
     expect(py.text).toBe('the heart is enlarged. opacities in the right upper and left lower zones. no pneumothorax,: none.');
-  });
+  }, 60_000);
 });

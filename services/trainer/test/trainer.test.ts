@@ -67,7 +67,7 @@ describe('services/trainer smoke run', () => {
 
   it('resumes a stopped run to the same weights as an uninterrupted one', () => {
     expect(maxWeightDiff(join(dir, 'full/model.pt'), join(dir, 'resumed/model.pt'))).toBe(0);
-  });
+  }, 60_000);
 
   it('exports a bundle that passes the onnxruntime-node parity check', () => {
     const bundle = join(dir, 'bundle');
@@ -81,5 +81,5 @@ describe('services/trainer smoke run', () => {
       expect(createHash('sha256').update(readFileSync(join(bundle, f.path))).digest('hex')).toBe(f.sha256);
     }
     expect(manifest.files.map((f) => f.path)).toContain('decoder_with_past.onnx');
-  });
+  }, 120_000);
 });
