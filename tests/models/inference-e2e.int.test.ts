@@ -102,4 +102,14 @@ describe.skipIf(!existsSync(join(REFERENCE, 'manifest.json')))('inference end to
     expect(out.results.map((r: { model: { name: string } }) => r.model.name)).toEqual(['medgrade-cxr-tiny', 'tiny-test']);
     for (const r of out.results) expect(typeof r.instances[0].text).toBe('string');
   });
+
+  it('takes instance ids, and another organization gets 404 for the study', async () => {
+    const instance = await env.gw.db.prisma.instance.findFirstOrThrow({ where: { projectId: env.projectId, status: 'READY', series: { studyId: studies[2]!.studyId } } });
+    const res = await env.gw.app.inject({ method: 'POST', url: '/v1/inferences?wait=true', headers: { authorization: auth }, payload: { models: ['medgrade-cxr-tiny'], input: { instanceIds: [instance.id] } } });
+    expect(res.statusCode).toBe(200);
+    expect(res.json().results[0].instances[0].instanceId).toBe(instance.id);
+    const stranger = (await env.gw.key('other-org', ['admin'])).auth;
+    const denied = await env.gw.app.inject({ method: 'POST', url: '/v1/inferences?wait=true', headers: { authorization: stranger }, payload: { models: ['medgrade-cxr-tiny'], input: { studyId: studies[2]!.studyId } } });
+    expect(denied.statusCode).toBe(404);
+  });
 });
