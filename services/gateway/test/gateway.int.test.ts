@@ -48,6 +48,12 @@ describe('gateway', () => {
     expect(spec.paths['/v1/audit/verify'].get.security).toEqual([{ bearerAuth: [] }]);
     expect(spec.paths['/v1/audit/verify'].get.tags).toEqual(['audit']);
     expect(spec.paths['/health/live'].get.security).toBeUndefined();
+    // Every operation is documented: tags, summary and at least one success response.
+    const undocumented = Object.entries(spec.paths as Record<string, Record<string, { tags?: string[]; summary?: string; responses?: Record<string, unknown> }>>)
+      .flatMap(([path, item]) => Object.entries(item).map(([method, op]) => ({ id: `${method.toUpperCase()} ${path}`, op })))
+      .filter(({ op }) => !op.tags?.length || !op.summary || !Object.keys(op.responses ?? {}).some((code) => code.startsWith('2')))
+      .map(({ id }) => id);
+    expect(undocumented).toEqual([]);
   });
 
   it('answers unknown routes, missing keys, missing scopes and bad bodies in the one error shape', async () => {
