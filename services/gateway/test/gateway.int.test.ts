@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Validator } from '@seriousme/openapi-schema-validator';
+import { buildApp } from '../src/app.ts';
 import { createTestGateway, type TestGateway } from './gateway.harness.ts';
 
 describe('gateway', () => {
@@ -99,6 +100,21 @@ describe('gateway', () => {
     expect(revoked.statusCode).toBe(200);
     expect(revoked.json().revokedAt).not.toBeNull();
     expect((await get('/v1/audit/events', `Bearer ${key}`)).statusCode).toBe(401);
+  });
+
+  it('a revocation reaches other gateway processes at once despite their key cache', async () => {
+    const created = await gw.app.inject({ method: 'POST', url: '/v1/api-keys', headers: { authorization: admin.auth }, payload: { scopes: ['audit:read'] } });
+    const { key, id } = created.json();
+    // A second gateway on the same database and Redis, caching keys for a minute.
+    const other = await buildApp({ config: { ...gw.config, gateway: { ...gw.config.gateway, keyCacheTtlMs: 60_000 } }, prisma: gw.db.prisma, redis: gw.redis });
+    try {
+      await other.ready();
+      expect((await other.inject({ url: '/v1/me', headers: { authorization: `Bearer ${key}` } })).statusCode).toBe(200);
+      await gw.app.inject({ method: 'DELETE', url: `/v1/api-keys/${id}`, headers: { authorization: admin.auth } });
+      await expect.poll(async () => (await other.inject({ url: '/v1/me', headers: { authorization: `Bearer ${key}` } })).statusCode, { timeout: 2000 }).toBe(401);
+    } finally {
+      await other.close();
+    }
   });
 
   it('audits every mutation and exports them as JSON lines', async () => {
