@@ -86,6 +86,21 @@ describe('ingest pipeline', () => {
     }
   });
 
+  it('exposes ingest metrics on the gateway and the worker', async () => {
+    const gateway = (await env.gw.app.inject({ url: '/metrics' })).body;
+    const metric = (text: string, name: string) => Number(new RegExp(`^${name.replace(/[{}]/g, '\\$&')} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
+    expect(metric(gateway, 'medgrade_ingest_bytes_total{direction="in"}')).toBeGreaterThan(1_000_000);
+    expect(metric(gateway, 'medgrade_ingest_bytes_total{direction="out"}')).toBeGreaterThan(1_000_000);
+    expect(metric(gateway, 'medgrade_intake_instances_total{outcome="accepted"}')).toBe(46);
+    expect(metric(gateway, 'medgrade_instances{status="READY"}')).toBeGreaterThanOrEqual(44);
+    expect(metric(gateway, 'medgrade_queue_jobs{queue="deidentify",state="waiting"}')).toBe(0);
+    const worker = await env.worker!.metrics.registry.metrics();
+    const ready = metric(worker, 'medgrade_instances_final_total{status="READY"}');
+    const rejected = metric(worker, 'medgrade_instances_final_total{status="REJECTED"}') || 0;
+    expect(ready + rejected).toBe(46);
+    expect(metric(worker, 'medgrade_job_duration_seconds_count{job="InstanceDeidentify",outcome="completed"}')).toBe(ready);
+  });
+
   it('QIDO-RS finds the multi-series study by UID and modality, with its series and instances', async () => {
     const study = await env.gw.db.prisma.study.findFirstOrThrow({ where: { projectId: env.projectId, seriesCount: 3 } });
     // Counts come from the recount in the READY transaction; check them against the rows.
