@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { writeSyntheticStudies } from '../../../packages/synthetic/src/index.ts';
+import { labelNames, writeSyntheticStudies } from '../../../packages/synthetic/src/index.ts';
 
 const PYTHON = '/usr/bin/python3';
 const TRAINER = resolve(import.meta.dirname, '..');
@@ -58,6 +58,21 @@ describe('services/trainer smoke run', () => {
     expect(last).toBeLessThan(first * 0.8);
     expect(full.at(-1)?.event).toBe('done');
     expect(full.some((e) => e.event === 'eval')).toBe(true);
+  });
+
+  it('writes evaluation.json with per-finding metrics, subgroups and bootstrap intervals', () => {
+    type Summary = { n: number; exactMatch: { value: number; ci95: number[] }; findings: Record<string, { f1: number; support: number }> };
+    const evaluation = JSON.parse(readFileSync(join(dir, 'full/evaluation.json'), 'utf8')) as { overall: Summary; subgroups: Record<string, Record<string, Summary>> };
+    const { overall } = evaluation;
+    expect(overall.n).toBe(24);
+    expect(Object.keys(overall.findings)).toEqual(labelNames('findings'));
+    const [lo = -1, hi = -1] = overall.exactMatch.ci95;
+    expect(lo).toBeLessThanOrEqual(overall.exactMatch.value);
+    expect(hi).toBeGreaterThanOrEqual(overall.exactMatch.value);
+    expect(Object.keys(evaluation.subgroups).sort()).toEqual(['ageBand', 'sex', 'site']);
+    for (const groups of Object.values(evaluation.subgroups)) {
+      expect(Object.values(groups).reduce((t, g) => t + g.n, 0)).toBe(24);
+    }
   });
 
   it('writes checkpoints every N steps and keeps the newest two', () => {
