@@ -24,7 +24,8 @@ function distinctInstances(n: number): Buffer[] {
 
 function startWorker(env: IngestEnv): ChildProcess {
   const { options } = env.s3;
-  const child = spawn(join(ROOT, 'node_modules/.bin/tsx'), ['services/deid-worker/src/main.ts'], {
+  // node itself with tsx's loader (not the tsx CLI, which forks): the signal reaches the worker.
+  const child = spawn(process.execPath, ['--import', 'tsx', 'services/deid-worker/src/main.ts'], {
     cwd: ROOT,
     stdio: ['ignore', 'ignore', 'pipe'],
     env: {
