@@ -34,6 +34,7 @@ export interface RunJob {
   webhook?: { url: string; secret: string } | undefined;
 }
 
+const MAX_INPUTS = 64;
 const STATUS = { QUEUED: 'queued', RUNNING: 'running', SUCCEEDED: 'succeeded', FAILED: 'failed' } as const;
 
 export function toInferenceDto(row: Inference): InferenceDto {
@@ -49,8 +50,16 @@ export function toInferenceDto(row: Inference): InferenceDto {
 async function runModel(ctx: RunContext, job: RunJob, model: ResolvedModel, request: StoredRequest): Promise<ModelInferenceResult> {
   const ref = { name: model.name, version: model.version, versionId: model.versionId };
   try {
-    const res = await ctx.client.infer({ orgId: job.row.orgId, name: model.name, version: model.version, inputs: job.inputs.inputs, prompt: request.prompt, candidates: request.candidates });
-    return { model: ref, instances: res.results.map((r) => ({ ...r, instanceId: job.inputs.instanceIds[r.index] ?? null })), timings: res.timings };
+    // The internal route takes at most MAX_INPUTS instances per call; a large study goes in chunks.
+    const instances: ModelInferenceResult['instances'] = [];
+    const timings = { loadMs: 0, preprocessMs: 0, inferMs: 0, totalMs: 0 };
+    for (let start = 0; start < job.inputs.inputs.length; start += MAX_INPUTS) {
+      const inputs = job.inputs.inputs.slice(start, start + MAX_INPUTS);
+      const res = await ctx.client.infer({ orgId: job.row.orgId, name: model.name, version: model.version, inputs, prompt: request.prompt, candidates: request.candidates });
+      for (const r of res.results) instances.push({ ...r, index: start + r.index, instanceId: job.inputs.instanceIds[start + r.index] ?? null });
+      for (const k of Object.keys(timings) as (keyof typeof timings)[]) timings[k] += res.timings[k];
+    }
+    return { model: ref, instances, timings };
   } catch (e) {
     const error = e instanceof AppError ? { code: e.code, message: e.message } : { code: 'INTERNAL', message: 'Inference failed' };
     if (!(e instanceof AppError)) ctx.log.error({ err: e }, 'inference model run failed');
