@@ -13,10 +13,11 @@ import { openUploadSession, type UploadSession } from '../ingest/upload.session.
 
 const STOW_TYPE = 'multipart/related; type="application/dicom"; boundary=<boundary>';
 
+// A part usually arrives as one slice of a request chunk: keep that view instead of copying.
 async function collect(body: AsyncIterable<Buffer>): Promise<Buffer> {
   const chunks: Buffer[] = [];
-  for await (const chunk of body) chunks.push(Buffer.from(chunk));
-  return Buffer.concat(chunks);
+  for await (const chunk of body) chunks.push(chunk);
+  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
 }
 
 function contentTypeOf(header: string | undefined): string {
