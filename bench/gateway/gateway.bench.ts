@@ -2,7 +2,7 @@
 // audit hook, pino request logging to /dev/null) against a bare Fastify hello-world route,
 // measured in the same run under the same load. Target: gateway >= 40% of the bare throughput.
 //
-//   pnpm --filter @medgrade/bench exec tsx gateway/gateway.bench.ts [seconds=5] [connections=10] [rounds=3]
+//   pnpm bench:gateway [seconds=5] [connections=10] [rounds=3]
 import { once } from 'node:events';
 import fs from 'node:fs';
 import autocannon from 'autocannon';
