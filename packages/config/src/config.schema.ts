@@ -70,7 +70,19 @@ export const ConfigSchema = z.object({
     maxQueueDelayMs: z.coerce.number().int().min(0),
     requestTimeoutMs: positiveInt,
   }),
-  deidWorker: z.object({ concurrency: positiveInt, metricsPort: z.coerce.number().int().min(0).max(65535) }),
+  deidWorker: z.object({
+    concurrency: positiveInt,
+    metricsPort: z.coerce.number().int().min(0).max(65535),
+    /** Ingest reconciler: re-enqueues stuck rows and deletes orphan quarantine objects. */
+    reconcile: z.object({
+      /** Milliseconds between passes (one replica per interval); 0 disables. */
+      intervalMs: z.coerce.number().int().min(0),
+      /** Rows and objects younger than this are left alone (intake may still be between steps). */
+      graceMs: positiveInt,
+      /** Most rows re-enqueued and most objects deleted in one pass. */
+      batchSize: positiveInt,
+    }),
+  }),
   ingest: z.object({ maxInstanceBytes: positiveInt, maxRequestBytes: positiveInt }),
   secrets: z.object({
     /** 32-byte key (base64 or 64 hex chars) that encrypts each project's HMAC secret. */

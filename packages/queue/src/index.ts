@@ -1,4 +1,5 @@
 export type { JobCatalog, JobSpec, PayloadOf, PayloadSchema } from './job-spec.ts';
+export { createLeases, type Leases } from './lease.ts';
 export { createProducer, openRedis, type JobProducer, type QueueConnection, type QueueDepth } from './queues.ts';
 export {
   checkHandlers,

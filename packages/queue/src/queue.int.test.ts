@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { Queue } from 'bullmq';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { JobSpec, PayloadSchema } from './job-spec.ts';
+import { createLeases } from './lease.ts';
 import { createProducer, openRedis } from './queues.ts';
 import { checkHandlers, startWorker, UnrecoverableError, type JobContext } from './workers.ts';
 
@@ -91,6 +92,44 @@ describe('queue wiring', () => {
     await worker.close();
     await raw.close();
     await producer.close();
+  });
+
+  it('requeueMany runs a finished job again but leaves a live one alone', async () => {
+    const conn = connection();
+    const producer = createProducer(catalog, conn);
+    const outcomes: string[] = [];
+    const calls: string[] = [];
+    const worker = startWorker(catalog, 'things', {
+      ThingProcess: async (p) => {
+        calls.push(p.thingId);
+        if (p.mode === 'bad') throw new UnrecoverableError('BAD_INPUT');
+      },
+    }, conn, { concurrency: 1, observe: (e) => outcomes.push(e.outcome) });
+    await producer.enqueue('ThingProcess', { thingId: 'r', mode: 'bad' });
+    await until(() => outcomes.length === 1);
+    // A plain enqueue of a failed job's id is a no-op; requeue runs it again.
+    await producer.enqueue('ThingProcess', { thingId: 'r' });
+    expect(await producer.requeueMany('ThingProcess', [{ thingId: 'r' }])).toBe(1);
+    await until(() => outcomes.length === 2);
+    expect(outcomes).toEqual(['failed', 'completed']);
+    await worker.close();
+    await producer.enqueue('ThingProcess', { thingId: 'w' });
+    expect(await producer.requeueMany('ThingProcess', [{ thingId: 'w' }, { thingId: 'w' }])).toBe(0);
+    expect(calls).toEqual(['r', 'r']);
+    await producer.close();
+  });
+
+  it('a lease is held by one caller until it expires', async () => {
+    const conn = connection();
+    const a = createLeases(conn);
+    const b = createLeases(conn);
+    expect(await a.tryAcquire('pass', 300)).toBe(true);
+    expect(await b.tryAcquire('pass', 300)).toBe(false);
+    expect(await b.tryAcquire('other', 300)).toBe(true);
+    await new Promise((r) => setTimeout(r, 400));
+    expect(await b.tryAcquire('pass', 300)).toBe(true);
+    await a.close();
+    await b.close();
   });
 
   it('refuses to start without exactly the handlers of its queue', () => {

@@ -22,6 +22,11 @@ export interface QueueDepth {
 export interface JobProducer<C extends JobCatalog> {
   enqueue<N extends keyof C & string>(name: N, payload: PayloadOf<C[N]>): Promise<void>;
   enqueueMany<N extends keyof C & string>(name: N, payloads: PayloadOf<C[N]>[]): Promise<void>;
+  /**
+   * Enqueues each payload whose job is not live (waiting, delayed, active): a finished job with the
+   * same jobId is removed first, so recovery can run it again. Returns how many were enqueued.
+   */
+  requeueMany<N extends keyof C & string>(name: N, payloads: PayloadOf<C[N]>[]): Promise<number>;
   depth(): Promise<QueueDepth[]>;
   close(): Promise<void>;
 }
@@ -49,6 +54,21 @@ function parseOrThrow(catalog: JobCatalog, name: string, payload: unknown): void
   if (!parsed.success) throw new Error(`invalid payload for job "${name}": ${parsed.error.message}`);
 }
 
+const LIVE_STATES = new Set(['waiting', 'delayed', 'active', 'prioritized', 'waiting-children']);
+
+// A completed or failed job keeps its jobId for a while (removeOnComplete/removeOnFail), and add()
+// with that id is then a no-op: remove the finished job so the work runs again.
+async function requeueOne(queue: Queue, name: string, spec: JobCatalog[string], payload: unknown): Promise<boolean> {
+  const jobId = spec.jobId(payload);
+  const job = await queue.getJob(jobId);
+  if (job) {
+    if (LIVE_STATES.has(await job.getState())) return false;
+    await queue.remove(jobId);
+  }
+  await queue.add(name, payload, jobOptions(spec, payload));
+  return true;
+}
+
 /** Builds the producer for every queue named in the catalog. */
 export function createProducer<C extends JobCatalog>(catalog: C, connection: QueueConnection): JobProducer<C> {
   const redis = openRedis(connection.redisUrl);
@@ -67,6 +87,14 @@ export function createProducer<C extends JobCatalog>(catalog: C, connection: Que
       for (const payload of payloads) parseOrThrow(catalog, name, payload);
       const jobs = payloads.map((data) => ({ name, data, opts: jobOptions(catalog[name]!, data) }));
       if (jobs.length > 0) await queueOf(name).addBulk(jobs);
+    },
+    async requeueMany(name, payloads) {
+      for (const payload of payloads) parseOrThrow(catalog, name, payload);
+      let added = 0;
+      for (const payload of payloads) {
+        if (await requeueOne(queueOf(name), name, catalog[name]!, payload)) added++;
+      }
+      return added;
     },
     async depth() {
       return Promise.all(

@@ -25,6 +25,10 @@ const app = startDeidWorkerApp({
   concurrency: config.deidWorker.concurrency,
   // Job names and error messages only: payloads and DICOM values never reach a log line.
   onError: (job, error) => log.warn({ job, code: (error as { code?: string }).code, msg: error.message }, 'job attempt failed'),
+  reconcile: config.deidWorker.reconcile,
+  onReconcile: (result) => {
+    if (result.requeued > 0 || result.orphansDeleted > 0) log.info(result, 'ingest reconciled');
+  },
 });
 const metricsServer = config.deidWorker.metricsPort > 0 ? await serveMetrics(app.metrics.registry, '0.0.0.0', config.deidWorker.metricsPort) : undefined;
 log.info({ concurrency: config.deidWorker.concurrency }, 'deid-worker started');

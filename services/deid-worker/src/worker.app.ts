@@ -2,13 +2,15 @@
 import { AuditLog } from '@medgrade/audit';
 import { JOB_CATALOG } from '@medgrade/contracts';
 import type { PrismaClient } from '@medgrade/db';
-import { createProducer, startWorker, type QueueConnection } from '@medgrade/queue';
+import { createLeases, createProducer, startWorker, type JobProducer, type QueueConnection } from '@medgrade/queue';
 import type { ObjectStore } from '@medgrade/storage';
 import { createDeidentifier } from './deid.engine.ts';
 import { DEID_QUEUE } from './deid.job.ts';
 import { handleInstanceDeidentify } from './deid.worker.ts';
+import { createReconcileRepository, type ReconcileResult } from './ingest.reconciler.ts';
 import { createIngestRepository, type AuditInTx } from './ingest.repository.ts';
 import { createProjectSettings } from './project.settings.ts';
+import { startReconcileLoop, type ReconcileLoop } from './reconcile.loop.ts';
 import { createWorkerMetrics, type WorkerMetrics } from './worker.metrics.ts';
 
 /** What the worker needs from its environment. */
@@ -20,6 +22,10 @@ export interface DeidWorkerAppOptions {
   projectSecretKey: Buffer;
   concurrency: number;
   onError?: (job: string, error: Error) => void;
+  /** Ingest reconciler (README); absent or intervalMs 0 disables it. */
+  reconcile?: { intervalMs: number; graceMs: number; batchSize: number };
+  /** After each reconciler pass this replica ran (counts only). */
+  onReconcile?: (result: ReconcileResult) => void;
 }
 
 /** A running worker with its metrics; close() drains active jobs first. */
@@ -34,7 +40,7 @@ export function startDeidWorkerApp(options: DeidWorkerAppOptions): DeidWorkerApp
   const audit: AuditInTx = async (tx, event) => {
     await auditLog.append({ ...event, actor: 'system:deid-worker', resourceType: 'instance' }, tx);
   };
-  // The producer is only used for queue depth on /metrics.
+  // The producer serves queue depth on /metrics and the reconciler's re-enqueues.
   const producer = createProducer(JOB_CATALOG, options.queue);
   const metrics = createWorkerMetrics(() => producer.depth());
   const handler = handleInstanceDeidentify({
@@ -50,11 +56,22 @@ export function startDeidWorkerApp(options: DeidWorkerAppOptions): DeidWorkerApp
     observe: metrics.observe,
     onError: options.onError,
   });
+  const reconciler = startReconciler(options, producer);
   return {
     metrics,
     async close() {
+      await reconciler?.close();
       await worker.close();
       await producer.close();
     },
   };
+}
+
+function startReconciler(options: DeidWorkerAppOptions, jobs: JobProducer<typeof JOB_CATALOG>): ReconcileLoop | undefined {
+  if (!options.reconcile || options.reconcile.intervalMs <= 0) return undefined;
+  return startReconcileLoop(
+    { repo: createReconcileRepository(options.prisma), store: options.store, jobs },
+    createLeases(options.queue),
+    { ...options.reconcile, onPass: options.onReconcile, onError: (error) => options.onError?.('IngestReconcile', error) },
+  );
 }

@@ -1,0 +1,151 @@
+// The ingest reconciler against the real Postgres (own database), Redis (own queue prefix) and a
+// filesystem object store: it recovers the two crash gaps of gateway intake.
+import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdtemp, readFile, rm, utimes } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadConfig, projectSecretKeyBytes } from '@medgrade/config';
+import { JOB_CATALOG } from '@medgrade/contracts';
+import { createTestDatabase, newProjectSecretCiphertext, type TestDatabase } from '@medgrade/db';
+import { createProducer, openRedis, type JobProducer } from '@medgrade/queue';
+import { FsObjectStore, ObjectNotFoundError } from '@medgrade/storage';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createReconcileRepository, reconcileIngest, type ReconcileResult } from './ingest.reconciler.ts';
+import { startDeidWorkerApp, type DeidWorkerApp } from './worker.app.ts';
+
+const MR_FILE = '/usr/lib/python3/dist-packages/pydicom/data/test_files/dicomdirtests/98892003/MR1/4919';
+const HOUR_MS = 3600_000;
+const GRACE_MS = 60_000;
+
+const config = loadConfig();
+let db: TestDatabase;
+let root: string;
+let store: FsObjectStore;
+let jobs: JobProducer<typeof JOB_CATALOG>;
+let worker: DeidWorkerApp;
+const passes: ReconcileResult[] = [];
+const errors: string[] = [];
+const prefix = `mgtest-reconcile-${randomBytes(4).toString('hex')}`;
+let orgId: string;
+let projectId: string;
+
+function keyOf(instanceId: string): string {
+  return `quarantine/${orgId}/${projectId}/${instanceId}.dcm`;
+}
+
+/** Stores a raw object whose modification time is ageMs in the past. */
+async function putRaw(instanceId: string, bytes: Buffer, ageMs: number): Promise<string> {
+  const key = keyOf(instanceId);
+  await store.put(key, bytes);
+  const at = new Date(Date.now() - ageMs);
+  await utimes(join(root, ...key.split('/')), at, at);
+  return key;
+}
+
+async function exists(key: string): Promise<boolean> {
+  try {
+    await store.head(key);
+    return true;
+  } catch (error) {
+    if (error instanceof ObjectNotFoundError) return false;
+    throw error;
+  }
+}
+
+async function until(check: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
+  const start = Date.now();
+  while (!(await check())) {
+    if (Date.now() - start > timeoutMs) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  root = await mkdtemp(join(tmpdir(), 'mg-reconcile-'));
+  store = new FsObjectStore(root);
+  const secretKey = projectSecretKeyBytes(config.secrets.projectSecretKey);
+  const org = await db.prisma.organization.create({ data: { slug: 'acme', name: 'ACME' } });
+  const project = await db.prisma.project.create({ data: { orgId: org.id, slug: 'chest', name: 'chest', secretCiphertext: newProjectSecretCiphertext(secretKey) } });
+  orgId = org.id;
+  projectId = project.id;
+  const queue = { redisUrl: config.redis.url, prefix };
+  jobs = createProducer(JOB_CATALOG, queue);
+  worker = startDeidWorkerApp({
+    prisma: db.prisma, store, queue, projectSecretKey: secretKey, concurrency: 2,
+    reconcile: { intervalMs: 200, graceMs: GRACE_MS, batchSize: 10 },
+    onReconcile: (result) => passes.push(result),
+    onError: (job, error) => errors.push(`${job}: ${error.message}`),
+  });
+});
+
+afterAll(async () => {
+  await worker?.close();
+  await jobs?.close();
+  const redis = openRedis(config.redis.url);
+  const keys = await redis.keys(`${prefix}:*`);
+  if (keys.length > 0) await redis.del(...keys);
+  await redis.quit();
+  await db?.drop();
+  if (root) await rm(root, { recursive: true, force: true });
+});
+
+describe('ingest reconciler', () => {
+  it('re-enqueues a RECEIVED row that never got a job, which then ends READY', async () => {
+    const instanceId = randomUUID();
+    const key = await putRaw(instanceId, await readFile(MR_FILE), HOUR_MS);
+    // The crash: row inserted, enqueue never happened.
+    await db.prisma.instance.create({ data: { id: instanceId, orgId, projectId, quarantineKey: key, inputSha256: 'a'.repeat(64) } });
+    await db.prisma.$executeRaw`UPDATE "Instance" SET "updatedAt" = now() - interval '1 hour' WHERE "id" = ${instanceId}::uuid`;
+
+    // READY commits first; the raw object is deleted and its key cleared right after.
+    const done = async () => {
+      const r = await db.prisma.instance.findUniqueOrThrow({ where: { id: instanceId } });
+      return r.status !== 'RECEIVED' && r.status !== 'DEIDENTIFYING' && r.quarantineKey === null;
+    };
+    await until(done).catch(async (error: unknown) => {
+      const r = await db.prisma.instance.findUniqueOrThrow({ where: { id: instanceId } });
+      throw new Error(`status ${r.status} ${r.errorCode ?? ''}, key ${r.quarantineKey ? 'kept' : 'cleared'}; worker errors: ${errors.join('; ')}`, { cause: error });
+    });
+    const row = await db.prisma.instance.findUniqueOrThrow({ where: { id: instanceId } });
+    expect(row.status).toBe('READY');
+    expect(row.errorCode).toBeNull();
+    expect(await exists(row.objectKey!)).toBe(true);
+    expect(await exists(key)).toBe(false);
+    expect(passes.some((p) => p.requeued === 1)).toBe(true);
+
+    // Done work is not redone: another pass finds nothing to re-enqueue.
+    const again = await reconcileIngest({ repo: createReconcileRepository(db.prisma), store, jobs }, { graceMs: GRACE_MS, batchSize: 10 });
+    expect(again.requeued).toBe(0);
+  });
+
+  it('deletes an old orphan raw object, keeps a fresh one and one that has a row', async () => {
+    const raw = randomBytes(256);
+    const orphan = await putRaw(randomUUID(), raw, HOUR_MS);
+    const fresh = await putRaw(randomUUID(), raw, 1_000);
+    const reviewedId = randomUUID();
+    const reviewed = await putRaw(reviewedId, raw, HOUR_MS);
+    // Burned-in review keeps its raw object on purpose.
+    await db.prisma.instance.create({ data: { id: reviewedId, orgId, projectId, status: 'REJECTED', errorCode: 'BURNED_IN_REVIEW', quarantineKey: reviewed, inputSha256: 'b'.repeat(64) } });
+    // A key intake never writes is not the reconciler's to judge.
+    const foreign = `quarantine/${orgId}/notes.txt`;
+    await store.put(foreign, raw);
+    await utimes(join(root, ...foreign.split('/')), new Date(Date.now() - HOUR_MS), new Date(Date.now() - HOUR_MS));
+
+    const result = await reconcileIngest({ repo: createReconcileRepository(db.prisma), store, jobs }, { graceMs: GRACE_MS, batchSize: 10 });
+    // The background loop may have deleted it first; either way it is gone exactly once.
+    expect(result.orphansDeleted).toBeLessThanOrEqual(1);
+    expect(await exists(orphan)).toBe(false);
+    expect(await exists(fresh)).toBe(true);
+    expect(await exists(reviewed)).toBe(true);
+    expect(await exists(foreign)).toBe(true);
+  });
+
+  it('deletes at most batchSize orphans per pass', async () => {
+    const keys = await Promise.all(Array.from({ length: 5 }, () => putRaw(randomUUID(), randomBytes(16), HOUR_MS)));
+    const now = () => new Date(Date.now() + 2 * HOUR_MS);
+    const first = await reconcileIngest({ repo: createReconcileRepository(db.prisma), store, jobs, now }, { graceMs: GRACE_MS, batchSize: 2 });
+    expect(first.orphansDeleted).toBeLessThanOrEqual(2);
+    await until(async () => (await Promise.all(keys.map(exists))).every((e) => !e));
+  });
+});

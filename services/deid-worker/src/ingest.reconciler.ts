@@ -1,0 +1,109 @@
+// Ingest reconciler. Gateway intake is three steps (raw object → RECEIVED row → job) and a crash
+// between two of them leaves either a row no job will process or a raw object (PHI) no row points
+// to. Each pass repairs both, for work older than a grace period (intake may still be mid-way):
+// rows still RECEIVED/DEIDENTIFYING whose job is not live are re-enqueued (jobId `instance-<id>`,
+// so replicas racing here still make one job), and quarantine objects whose instance has no row
+// are deleted. A pass touches at most batchSize rows and deletes at most batchSize objects.
+// Idempotent: a second pass, or one on another replica, finds nothing more to do.
+import { randomUUID } from 'node:crypto';
+import type { JOB_CATALOG } from '@medgrade/contracts';
+import type { PrismaClient } from '@medgrade/db';
+import type { JobProducer } from '@medgrade/queue';
+import type { ObjectStore } from '@medgrade/storage';
+
+/** The rows the reconciler reads. */
+export interface ReconcileRepository {
+  /** Ids of RECEIVED/DEIDENTIFYING rows last changed before `before`, oldest first. */
+  stuckInstanceIds(before: Date, limit: number): Promise<string[]>;
+  /** The subset of ids that have an Instance row. */
+  existingInstanceIds(ids: string[]): Promise<Set<string>>;
+}
+
+/** Adapters of one pass. */
+export interface ReconcilerDeps {
+  repo: ReconcileRepository;
+  store: ObjectStore;
+  jobs: Pick<JobProducer<typeof JOB_CATALOG>, 'requeueMany'>;
+  now?: () => Date;
+}
+
+/** Limits of one pass. */
+export interface ReconcileOptions {
+  graceMs: number;
+  batchSize: number;
+}
+
+/** What one pass did (counts only: never keys or DICOM values). */
+export interface ReconcileResult {
+  requeued: number;
+  orphansDeleted: number;
+}
+
+export const QUARANTINE_PREFIX = 'quarantine/';
+const QUARANTINE_KEY = /^quarantine\/[^/]+\/[^/]+\/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\.dcm$/;
+
+/** The instance id in a quarantine key, or undefined for a key intake did not write. */
+export function quarantineInstanceId(key: string): string | undefined {
+  return QUARANTINE_KEY.exec(key)?.[1];
+}
+
+/** The Prisma implementation of ReconcileRepository. */
+export function createReconcileRepository(prisma: PrismaClient): ReconcileRepository {
+  return {
+    async stuckInstanceIds(before, limit) {
+      const rows = await prisma.instance.findMany({
+        where: { status: { in: ['RECEIVED', 'DEIDENTIFYING'] }, updatedAt: { lt: before } },
+        orderBy: { updatedAt: 'asc' },
+        take: limit,
+        select: { id: true },
+      });
+      return rows.map((r) => r.id);
+    },
+    async existingInstanceIds(ids) {
+      if (ids.length === 0) return new Set();
+      const rows = await prisma.instance.findMany({ where: { id: { in: ids } }, select: { id: true } });
+      return new Set(rows.map((r) => r.id));
+    },
+  };
+}
+
+/** One reconciliation pass. */
+export async function reconcileIngest(deps: ReconcilerDeps, options: ReconcileOptions): Promise<ReconcileResult> {
+  const cutoff = new Date((deps.now?.() ?? new Date()).getTime() - options.graceMs);
+  const requeued = await requeueStuck(deps, cutoff, options.batchSize);
+  const orphansDeleted = await deleteOrphans(deps, cutoff, options.batchSize);
+  return { requeued, orphansDeleted };
+}
+
+async function requeueStuck(deps: ReconcilerDeps, cutoff: Date, limit: number): Promise<number> {
+  const ids = await deps.repo.stuckInstanceIds(cutoff, limit);
+  if (ids.length === 0) return 0;
+  const requestId = `reconcile-${randomUUID()}`;
+  return deps.jobs.requeueMany('InstanceDeidentify', ids.map((instanceId) => ({ requestId, instanceId })));
+}
+
+// Candidates are checked against the database batchSize at a time. An object older than the grace
+// period cannot gain a row any more: intake inserts the row right after storing the object.
+async function deleteOrphans(deps: ReconcilerDeps, cutoff: Date, limit: number): Promise<number> {
+  let deleted = 0;
+  let candidates: { key: string; id: string }[] = [];
+  const flush = async (): Promise<void> => {
+    const existing = await deps.repo.existingInstanceIds(candidates.map((c) => c.id));
+    for (const c of candidates) {
+      if (existing.has(c.id) || deleted >= limit) continue;
+      await deps.store.delete(c.key);
+      deleted++;
+    }
+    candidates = [];
+  };
+  for await (const object of deps.store.list(QUARANTINE_PREFIX)) {
+    const id = quarantineInstanceId(object.key);
+    if (!id || !object.lastModified || object.lastModified >= cutoff) continue;
+    candidates.push({ key: object.key, id });
+    if (candidates.length < limit) continue;
+    await flush();
+    if (deleted >= limit) return deleted;
+  }
+  await flush();
+  return deleted;
+}
