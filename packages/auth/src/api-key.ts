@@ -1,4 +1,4 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { hash, randomBytes, timingSafeEqual } from 'node:crypto';
 
 // Key format: mgk_<prefix>_<secret>. The prefix (48 random bits, hex) is public and indexed for
 // lookup; the secret is 256 random bits (base64url). Only SHA-256 of the whole key is stored, so a
@@ -16,7 +16,8 @@ export interface GeneratedApiKey {
 }
 
 export function hashApiKey(key: string): Buffer {
-  return createHash('sha256').update(key, 'utf8').digest();
+  // One-shot hash: no Hash object per call (this runs on every authenticated request).
+  return hash('sha256', key, 'buffer');
 }
 
 /** A new random key with its lookup prefix and stored hash. */

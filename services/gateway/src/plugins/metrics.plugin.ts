@@ -23,7 +23,7 @@ export const metricsPlugin = fp(
     // Label children cached per (method, route, status): prom-client hashes label objects on
     // every call otherwise, which shows up in the gateway's per-request cost.
     const children = new Map<string, { count: Counter.Internal; latency: Histogram.Internal<string> }>();
-    app.addHook('onResponse', async (request, reply) => {
+    app.addHook('onResponse', (request, reply, done) => {
       const route = request.is404 ? 'unmatched' : (request.routeOptions.url ?? 'unmatched');
       const id = `${request.method} ${route} ${reply.statusCode}`;
       let child = children.get(id);
@@ -34,6 +34,7 @@ export const metricsPlugin = fp(
       }
       child.count.inc();
       child.latency.observe(reply.elapsedTime / 1000);
+      done();
     });
 
     app.get('/metrics', { config: { public: true }, schema: { tags: ['operations'], summary: 'Prometheus metrics (text format)' } }, async (_request, reply) => {

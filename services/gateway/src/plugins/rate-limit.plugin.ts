@@ -17,16 +17,16 @@ export const rateLimitPlugin = fp(
     });
     app.addHook('onClose', () => limiter.close());
 
-    app.addHook('onRequest', async (request, reply) => {
-      if (!request.auth) return;
+    // Synchronous (callback style): the decision is local, so no promise per request.
+    app.addHook('onRequest', (request, reply, done) => {
+      if (!request.auth) return done();
       const decision = limiter.hit(request.auth.keyId);
       reply.header('x-ratelimit-limit', decision.limit);
       reply.header('x-ratelimit-remaining', decision.remaining);
       reply.header('x-ratelimit-reset', decision.resetSeconds);
-      if (!decision.allowed) {
-        reply.header('retry-after', decision.resetSeconds);
-        throw new RateLimitedError(decision.resetSeconds);
-      }
+      if (decision.allowed) return done();
+      reply.header('retry-after', decision.resetSeconds);
+      done(new RateLimitedError(decision.resetSeconds));
     });
   },
   { name: 'rate-limit', dependencies: ['deps', 'auth'] },
