@@ -15,6 +15,7 @@ import { parseArgs } from 'node:util';
 import { dicomToModelInput, folderReader, readVerifiedBundle, VisionLanguageModel } from '../../packages/models/src/index.ts';
 import { FsObjectStore } from '../../packages/storage/src/index.ts';
 import { generateStudy, studyToDicom } from '../../packages/synthetic/src/index.ts';
+import { get, post } from './client.ts';
 import { loadGenerator, percentile, summarize, type Summary } from './load.ts';
 import { startInference } from './server.ts';
 
@@ -73,15 +74,14 @@ async function main(): Promise<void> {
   const off = await startInference(18182, root, TOKEN, 1, 0);
   const headers = { 'content-type': 'application/octet-stream', 'inference-header-content-length': String(header.length), authorization: `Bearer ${TOKEN}`, 'x-medgrade-org': 'bench' };
   const caller = (url: string) => async (i: number): Promise<void> => {
-    const res = await fetch(`${url}/v2/models/model/versions/1/infer`, { method: 'POST', headers, body: bodies[i % bodies.length] });
-    if (!res.ok) throw new Error(`HTTP ${res.status}: ${await res.text()}`);
-    await res.arrayBuffer();
+    const res = await post(`${url}/v2/models/model/versions/1/infer`, headers, bodies[i % bodies.length]!);
+    if (res.status !== 200) throw new Error(`HTTP ${res.status}: ${res.body.toString()}`);
   };
   const model = await VisionLanguageModel.load(bundle);
   try {
     for (const url of [on.url, off.url]) await loadGenerator(4, 1, caller(url)); // load the model, warm connections
     // A no-op round trip to the same server: what any cross-process call costs on this machine now.
-    const ping = async (): Promise<void> => void (await (await fetch(`${on.url}/v2/health/live`)).arrayBuffer());
+    const ping = async (): Promise<void> => void (await get(`${on.url}/v2/health/live`));
     const c1 = await pairedC1(model, inputs, caller(on.url), ping, Number(args.requests));
     const best: Record<string, Summary> = {};
     for (let r = 0; r < Number(args.rounds); r++) {

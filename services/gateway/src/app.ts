@@ -10,7 +10,7 @@ import { docsPlugin } from './plugins/docs.plugin.ts';
 import { errorsPlugin } from './plugins/errors.plugin.ts';
 import { metricsPlugin } from './plugins/metrics.plugin.ts';
 import { rateLimitPlugin } from './plugins/rate-limit.plugin.ts';
-import { responseSerializerCompiler } from './response-serializer.ts';
+import { responseSerializerCompiler } from '@medgrade/contracts/http';
 import { apiKeyRoutes } from './routes/api-keys.routes.ts';
 import { auditRoutes } from './routes/audit.routes.ts';
 import { healthRoutes } from './routes/health.routes.ts';

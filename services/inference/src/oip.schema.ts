@@ -19,11 +19,19 @@ export const InferRequestSchema = z.object({
   outputs: z.array(z.object({ name: z.string(), parameters: z.record(z.string(), z.unknown()).optional() })).optional(),
 });
 
+/** Response tensors hold JSON arrays (flat, row-major), so fast-json-stringify can write them. */
+const OutputTensorSchema = z.object({
+  name: z.string(),
+  shape: z.array(z.number().int().nonnegative()),
+  datatype: z.enum(OIP_DATATYPES),
+  data: z.array(z.union([z.number(), z.string()])),
+});
+
 export const InferResponseSchema = z.object({
   model_name: z.string(),
   model_version: z.string(),
   id: z.string().optional(),
-  outputs: z.array(TensorSchema),
+  outputs: z.array(OutputTensorSchema),
 });
 
 const TensorMetadataSchema = z.object({ name: z.string(), datatype: z.string(), shape: z.array(z.number().int()) });
@@ -40,3 +48,4 @@ export const ModelParamsSchema = z.object({ name: z.string().min(1), version: z.
 
 export type InferRequest = z.infer<typeof InferRequestSchema>;
 export type OipTensor = z.infer<typeof TensorSchema>;
+export type OipOutputTensor = z.infer<typeof OutputTensorSchema>;

@@ -1,7 +1,7 @@
 // OIP v2 tensors ↔ model requests and results: the manifest decides the tensor names.
 import { BadRequestError } from '@medgrade/contracts';
 import type { Manifest, ModelRequest, ModelResult } from '@medgrade/models';
-import type { InferRequest, OipTensor } from './oip.schema.ts';
+import type { InferRequest, OipOutputTensor, OipTensor } from './oip.schema.ts';
 
 /** Tensor metadata of a model as OIP clients see it. */
 export function tensorMetadata(m: Manifest): { inputs: OipMeta[]; outputs: OipMeta[] } {
@@ -60,8 +60,8 @@ export function requestsFromOip(body: InferRequest, m: Manifest): ModelRequest[]
 }
 
 /** OIP output tensors for the results, limited to the requested names when the client lists any. */
-export function outputsFromResults(results: ModelResult[], m: Manifest, requested: InferRequest['outputs']): OipTensor[] {
-  const out: OipTensor[] = [];
+export function outputsFromResults(results: ModelResult[], m: Manifest, requested: InferRequest['outputs']): OipOutputTensor[] {
+  const out: OipOutputTensor[] = [];
   if (m.task === 'report-generation') out.push({ name: 'text', datatype: 'BYTES', shape: [results.length], data: results.map((r) => r.text ?? '') });
   if (m.labels) {
     const data = results.flatMap((r) => (r.labels ?? []).map((l) => l.score));

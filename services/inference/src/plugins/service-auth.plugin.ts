@@ -15,12 +15,14 @@ export function bearerMatches(header: string | undefined, token: string): boolea
 
 export const serviceAuthPlugin = fp(
   async (app: FastifyInstance, opts: { token: string; publicPaths: readonly string[] }) => {
-    app.addHook('onRequest', async (request) => {
+    // Callback style: an async hook costs a promise on every request.
+    app.addHook('onRequest', (request, _reply, done) => {
       const path = request.url.split('?')[0] ?? '';
-      if (opts.publicPaths.includes(path)) return;
-      if (!bearerMatches(request.headers.authorization, opts.token)) {
-        throw new UnauthenticatedError('Missing or invalid service credential: send Authorization: Bearer <INFERENCE_SERVICE_TOKEN>');
+      if (opts.publicPaths.includes(path) || bearerMatches(request.headers.authorization, opts.token)) {
+        done();
+        return;
       }
+      done(new UnauthenticatedError('Missing or invalid service credential: send Authorization: Bearer <INFERENCE_SERVICE_TOKEN>'));
     });
   },
   { name: 'service-auth' },
