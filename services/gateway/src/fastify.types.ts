@@ -10,8 +10,10 @@ export type RequestAuditInput = Omit<AuditInput, 'orgId' | 'actor' | 'requestId'
 
 declare module 'fastify' {
   interface FastifyContextConfig {
-    /** Scopes the caller's key needs; [] means any valid key. Required unless `public`. */
+    /** Scopes the caller's key needs; [] means any valid key. Required unless `public` or `anyScopes`. */
     scopes?: Scope[];
+    /** The key needs at least one of these (besides every one of `scopes`); not empty. */
+    anyScopes?: Scope[];
     /** No API key needed (health, metrics, docs). */
     public?: boolean;
   }

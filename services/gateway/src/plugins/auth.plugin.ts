@@ -1,11 +1,12 @@
 import fp from 'fastify-plugin';
-import { ApiKeyService, missingScopes } from '@medgrade/auth';
-import { ForbiddenError, UnauthenticatedError, errorResponses } from '@medgrade/contracts';
+import { ApiKeyService, hasScopes, missingScopes } from '@medgrade/auth';
+import { ForbiddenError, UnauthenticatedError, errorResponses, type Scope } from '@medgrade/contracts';
 import type { FastifyRequest, RouteOptions } from 'fastify';
 
 // Every route needs an API key unless its config says `public: true`; a non-public route must
-// declare `config.scopes` (registration fails otherwise, so nobody ships an unguarded route by
-// accident). The route also gets the bearer security requirement and error responses in OpenAPI.
+// declare `config.scopes` (all of them needed) and/or `config.anyScopes` (at least one needed);
+// registration fails otherwise, so nobody ships an unguarded route by accident. The route also
+// gets the bearer security requirement, its scopes in the description and error responses in OpenAPI.
 
 const REVOKED_CHANNEL = 'apikey-revoked';
 
@@ -16,17 +17,37 @@ function bearerToken(request: FastifyRequest): string | null {
   return match ? match[1]! : null;
 }
 
+/** The sentence OpenAPI shows for a route's scopes ('' when any valid key will do). */
+function scopesText(scopes: readonly Scope[], anyScopes: readonly Scope[] | undefined): string {
+  const parts: string[] = [];
+  if (scopes.length > 0) parts.push(`all of: ${scopes.join(', ')}`);
+  if (anyScopes) parts.push(`one of: ${anyScopes.join(', ')}`);
+  return parts.length > 0 ? `Scopes needed: ${parts.join('; and ')} (\`admin\` covers every scope).` : '';
+}
+
 function documentRoute(route: RouteOptions): void {
   if (route.config?.public) return;
-  if (!route.config?.scopes) {
-    throw new Error(`Route ${route.method} ${route.url} must declare config.scopes (or config.public: true)`);
+  const { scopes, anyScopes } = route.config ?? {};
+  if (!scopes && !anyScopes) {
+    throw new Error(`Route ${route.method} ${route.url} must declare config.scopes or config.anyScopes (or config.public: true)`);
   }
+  if (anyScopes?.length === 0) throw new Error(`Route ${route.method} ${route.url}: config.anyScopes needs at least one scope`);
   if (!route.schema || route.schema.hide) return;
+  const needed = scopesText(scopes ?? [], anyScopes);
   route.schema = {
     ...route.schema,
+    ...(needed ? { description: [route.schema.description, needed].filter(Boolean).join('\n\n') } : {}),
     security: [{ bearerAuth: [] }],
     response: { ...errorResponses, ...(route.schema.response as object | undefined) },
   };
+}
+
+/** Refuses a key that lacks one of `scopes` or has none of `anyScopes`. */
+function checkScopes(granted: readonly string[], scopes: readonly Scope[], anyScopes: readonly Scope[] | undefined): void {
+  const missing = missingScopes(granted, scopes);
+  if (missing.length > 0) throw new ForbiddenError(`This API key lacks the scope(s) ${missing.join(', ')}`, { missingScopes: missing });
+  if (!anyScopes || anyScopes.some((scope) => hasScopes(granted, [scope]))) return;
+  throw new ForbiddenError(`This API key needs one of the scopes ${anyScopes.join(', ')}`, { anyOfScopes: [...anyScopes] });
 }
 
 export const authPlugin = fp(
@@ -56,8 +77,7 @@ export const authPlugin = fp(
       const token = bearerToken(request);
       const auth = token ? await apiKeys.verify(token) : null;
       if (!auth) throw new UnauthenticatedError();
-      const missing = missingScopes(auth.scopes, request.routeOptions.config.scopes ?? []);
-      if (missing.length > 0) throw new ForbiddenError(`This API key lacks the scope(s) ${missing.join(', ')}`, { missingScopes: missing });
+      checkScopes(auth.scopes, request.routeOptions.config.scopes ?? [], request.routeOptions.config.anyScopes);
       request.auth = auth;
     });
   },

@@ -90,7 +90,8 @@ export const uploadRoutes: FastifyPluginAsyncZod = async (app) => {
   });
 
   app.get('/v1/uploads/:id', {
-    config: { scopes: ['studies:read'] },
+    // The uploader (studies:write only) polls what it sent; readers see it too.
+    config: { anyScopes: ['studies:read', 'studies:write'] },
     schema: { tags, summary: 'Status of an upload, per instance', params: IdParamsSchema, response: { 200: UploadStatusSchema } },
   }, async (request) => {
     const upload = await app.deps.prisma.upload.findFirst({ where: { id: request.params.id, ...tenantWhere(request) } });
