@@ -6,11 +6,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig, projectSecretKeyBytes } from '@medgrade/config';
 import { JOB_CATALOG } from '@medgrade/contracts';
-import { createTestDatabase, newProjectSecretCiphertext, type TestDatabase } from '@medgrade/db';
+import { createTestDatabase, newProjectSecretCiphertext, Prisma, type TestDatabase } from '@medgrade/db';
 import { createProducer, openRedis, type JobProducer } from '@medgrade/queue';
 import { FsObjectStore, ObjectNotFoundError } from '@medgrade/storage';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createReconcileRepository, reconcileIngest, type ReconcileResult } from './ingest.reconciler.ts';
+import { createReconcileRepository, reconcileIngest, stuckInstancesSql, type ReconcileResult } from './ingest.reconciler.ts';
 import { startDeidWorkerApp, type DeidWorkerApp } from './worker.app.ts';
 
 const MR_FILE = '/usr/lib/python3/dist-packages/pydicom/data/test_files/dicomdirtests/98892003/MR1/4919';
@@ -147,5 +147,24 @@ describe('ingest reconciler', () => {
     const first = await reconcileIngest({ repo: createReconcileRepository(db.prisma), store, jobs, now }, { graceMs: GRACE_MS, batchSize: 2 });
     expect(first.orphansDeleted).toBeLessThanOrEqual(2);
     await until(async () => (await Promise.all(keys.map(exists))).every((e) => !e));
+  });
+
+  it('scans in-flight rows through the partial index, never the READY bulk', async () => {
+    // The shape of a live table: many READY rows, a few in flight (fresh, so no pass touches them).
+    await db.prisma.$executeRaw`
+      INSERT INTO "Instance" ("id", "orgId", "projectId", "status", "inputSha256", "updatedAt")
+      SELECT gen_random_uuid(), ${orgId}::uuid, ${projectId}::uuid, 'READY', md5(g::text), now() - g * interval '1 second'
+      FROM generate_series(1, 20000) AS g`;
+    await db.prisma.$executeRaw`
+      INSERT INTO "Instance" ("id", "orgId", "projectId", "status", "inputSha256", "updatedAt")
+      SELECT gen_random_uuid(), ${orgId}::uuid, ${projectId}::uuid, 'RECEIVED', md5(g::text), now()
+      FROM generate_series(1, 20) AS g`;
+    await db.prisma.$executeRaw`ANALYZE "Instance"`;
+    // The very statement the repository runs (stuckInstanceIds), explained.
+    const rows = await db.prisma.$queryRaw<{ 'QUERY PLAN': unknown }[]>(Prisma.sql`EXPLAIN (FORMAT JSON) ${stuckInstancesSql(new Date(Date.now() - GRACE_MS), 500)}`);
+    const plan = JSON.stringify(rows[0]!['QUERY PLAN']);
+    expect(plan).toContain('"Index Name":"Instance_inflight_updatedAt_idx"');
+    expect(plan).not.toContain('Seq Scan');
+    expect(plan).not.toContain('"Node Type":"Sort"');
   });
 });

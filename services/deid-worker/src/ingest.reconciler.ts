@@ -7,7 +7,7 @@
 // Idempotent: a second pass, or one on another replica, finds nothing more to do.
 import { randomUUID } from 'node:crypto';
 import type { JOB_CATALOG } from '@medgrade/contracts';
-import type { PrismaClient } from '@medgrade/db';
+import { Prisma, type PrismaClient } from '@medgrade/db';
 import type { JobProducer } from '@medgrade/queue';
 import type { ObjectStore } from '@medgrade/storage';
 
@@ -23,7 +23,7 @@ export interface ReconcileRepository {
 export interface ReconcilerDeps {
   repo: ReconcileRepository;
   store: ObjectStore;
-  jobs: Pick<JobProducer<typeof JOB_CATALOG>, 'requeueMany'>;
+  jobs: Pick<JobProducer<Pick<typeof JOB_CATALOG, 'InstanceDeidentify'>>, 'requeueMany'>;
   now?: () => Date;
 }
 
@@ -47,16 +47,24 @@ export function quarantineInstanceId(key: string): string | undefined {
   return QUARANTINE_KEY.exec(key)?.[1];
 }
 
+/**
+ * The stuck-row scan, served by the partial index "Instance_inflight_updatedAt_idx" (only
+ * RECEIVED/DEIDENTIFYING rows, in updatedAt order). The statuses are literals, not parameters, so
+ * the planner can always prove the index predicate, even for a cached generic plan.
+ */
+export function stuckInstancesSql(before: Date, limit: number): Prisma.Sql {
+  return Prisma.sql`
+    SELECT "id"::text AS "id" FROM "Instance"
+    WHERE "status" IN ('RECEIVED', 'DEIDENTIFYING') AND "updatedAt" < ${before}::timestamptz
+    ORDER BY "updatedAt" ASC
+    LIMIT ${limit}::int`;
+}
+
 /** The Prisma implementation of ReconcileRepository. */
 export function createReconcileRepository(prisma: PrismaClient): ReconcileRepository {
   return {
     async stuckInstanceIds(before, limit) {
-      const rows = await prisma.instance.findMany({
-        where: { status: { in: ['RECEIVED', 'DEIDENTIFYING'] }, updatedAt: { lt: before } },
-        orderBy: { updatedAt: 'asc' },
-        take: limit,
-        select: { id: true },
-      });
+      const rows = await prisma.$queryRaw<{ id: string }[]>(stuckInstancesSql(before, limit));
       return rows.map((r) => r.id);
     },
     async existingInstanceIds(ids) {
