@@ -47,6 +47,8 @@ export const ConfigSchema = z.object({
     publicUrl: z.url(),
     rateLimit: z.object({ max: positiveInt, windowMs: positiveInt }),
     keyCacheTtlMs: z.coerce.number().int().min(0),
+    /** Largest Open Inference Protocol v2 request body (JSON or binary tensors) the gateway forwards. */
+    oipMaxRequestBytes: positiveInt,
   }),
   inference: z.object({
     host: z.string().min(1),

@@ -12,3 +12,4 @@ export * from './logging.ts';
 export * from './api/deid-profile.schema.ts';
 export * from './api/ingest.schema.ts';
 export * from './api/model.schema.ts';
+export * from './api/oip.schema.ts';
