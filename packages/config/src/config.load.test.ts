@@ -54,4 +54,13 @@ describe('loadConfig', () => {
     expect(config.inference.maxBatchSize).toBe(16);
     expect(() => loadConfig({ INFERENCE_EXECUTION_PROVIDERS: 'tpu' })).toThrow(/INFERENCE_EXECUTION_PROVIDERS: "tpu" is not a list of cpu, cuda/);
   });
+
+  it('keeps webhooks off private networks unless WEBHOOK_ALLOW_PRIVATE_NETWORKS is set', () => {
+    expect(loadConfig({}).webhooks.allowPrivateNetworks).toBe(false);
+    expect(loadConfig({}).inferenceWorker.concurrency).toBe(4);
+    const config = loadConfig({ WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true', INFERENCE_WORKER_CONCURRENCY: '0' });
+    expect(config.webhooks.allowPrivateNetworks).toBe(true);
+    expect(config.inferenceWorker.concurrency).toBe(0);
+    expect(() => loadConfig({ WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'yes' })).toThrow(/WEBHOOK_ALLOW_PRIVATE_NETWORKS: .*true or false/);
+  });
 });

@@ -62,6 +62,8 @@ const SETTINGS: Setting[] = [
   { env: 'DEID_RECONCILE_INTERVAL_MS', path: 'deidWorker.reconcile.intervalMs', fallback: '60000', hint: 'milliseconds between ingest reconciler passes, 0 disables' },
   { env: 'DEID_RECONCILE_GRACE_MS', path: 'deidWorker.reconcile.graceMs', fallback: '900000', hint: 'age in milliseconds before a stuck row is re-enqueued or an orphan raw object deleted, a positive integer' },
   { env: 'DEID_RECONCILE_BATCH_SIZE', path: 'deidWorker.reconcile.batchSize', fallback: '500', hint: 'most rows re-enqueued and objects deleted per pass, a positive integer' },
+  { env: 'INFERENCE_WORKER_CONCURRENCY', path: 'inferenceWorker.concurrency', fallback: '4', hint: 'asynchronous inference jobs a gateway process runs at once, 0 or more (0: this gateway runs none)' },
+  { env: 'WEBHOOK_ALLOW_PRIVATE_NETWORKS', path: 'webhooks.allowPrivateNetworks', fallback: 'false', hint: 'true or false (true lets webhooks reach loopback and private networks: on-premises or development only)' },
   { env: 'INGEST_MAX_INSTANCE_BYTES', path: 'ingest.maxInstanceBytes', fallback: String(512 * 1024 * 1024), hint: 'largest accepted DICOM instance in bytes' },
   { env: 'INGEST_MAX_REQUEST_BYTES', path: 'ingest.maxRequestBytes', fallback: String(8 * 1024 * 1024 * 1024), hint: 'largest accepted upload request body in bytes' },
   { env: 'PROJECT_SECRET_KEY', path: 'secrets.projectSecretKey', hint: '32 random bytes as base64 or 64 hex characters (openssl rand -base64 32)' },

@@ -85,6 +85,18 @@ export const ConfigSchema = z.object({
       batchSize: positiveInt,
     }),
   }),
+  /** Asynchronous inferences (InferenceRun / InferenceWebhookDeliver jobs), served by the gateway process. */
+  inferenceWorker: z.object({
+    /** Jobs one gateway process runs at once; 0 turns the worker role off on this replica. */
+    concurrency: z.coerce.number().int().min(0),
+  }),
+  webhooks: z.object({
+    /**
+     * Allow webhook URLs that resolve to loopback, private, link-local or other non-public
+     * addresses (on-premises and development only: it re-opens server-side request forgery).
+     */
+    allowPrivateNetworks: bool,
+  }),
   ingest: z.object({ maxInstanceBytes: positiveInt, maxRequestBytes: positiveInt }),
   secrets: z.object({
     /** 32-byte key (base64 or 64 hex chars) that encrypts each project's HMAC secret. */

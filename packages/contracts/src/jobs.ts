@@ -8,9 +8,10 @@ export interface RetryPolicy {
   backoff: { type: 'exponential' | 'fixed'; delayMs: number };
 }
 
-export interface JobDefinition<Name extends string = string, Payload extends z.ZodType = z.ZodType> {
+export interface JobDefinition<Name extends string = string, Payload extends z.ZodType = z.ZodType, Queue extends string = string> {
   name: Name;
-  queue: string;
+  /** Kept as its literal type, so a worker's handler table is checked against its own queue. */
+  queue: Queue;
   payload: Payload;
   retry: RetryPolicy;
   /** Deduplication id (`${entity}-${id}`, no ':'), so a double submit is one job. */
@@ -21,7 +22,7 @@ export interface JobDefinition<Name extends string = string, Payload extends z.Z
 export const JobPayloadBase = z.object({ requestId: z.string().min(1) });
 
 /** Define a catalog entry with its types preserved. */
-export function defineJob<Name extends string, Payload extends z.ZodType>(def: JobDefinition<Name, Payload>): JobDefinition<Name, Payload> {
+export function defineJob<const Name extends string, Payload extends z.ZodType, const Queue extends string>(def: JobDefinition<Name, Payload, Queue>): JobDefinition<Name, Payload, Queue> {
   if (def.queue.includes(':')) throw new Error(`queue name ${def.queue} must not contain ':'`);
   return def;
 }
@@ -38,6 +39,26 @@ export const JOB_CATALOG = {
     payload: JobPayloadBase.extend({ instanceId: z.uuid() }),
     retry: { attempts: 5, backoff: { type: 'exponential', delayMs: 1000 } },
     jobId: (p) => `instance-${p.instanceId}`,
+  }),
+  /**
+   * Run one accepted asynchronous inference (`POST /v1/inferences` without `wait`; served by the
+   * gateway's inference worker). Everything else it needs is on the Inference row. Backoff covers
+   * an inference service that is down or restarting (about 2 + 4 + 8 + 16 + 32 s); bad input fails at once.
+   */
+  InferenceRun: defineJob({
+    name: 'InferenceRun',
+    queue: 'inference',
+    payload: JobPayloadBase.extend({ inferenceId: z.uuid() }),
+    retry: { attempts: 6, backoff: { type: 'exponential', delayMs: 2000 } },
+    jobId: (p) => `inference-${p.inferenceId}`,
+  }),
+  /** POST the signed result of a finished inference to its webhook URL, with its own bounded retries. */
+  InferenceWebhookDeliver: defineJob({
+    name: 'InferenceWebhookDeliver',
+    queue: 'inference',
+    payload: JobPayloadBase.extend({ inferenceId: z.uuid() }),
+    retry: { attempts: 5, backoff: { type: 'exponential', delayMs: 1000 } },
+    jobId: (p) => `inference-webhook-${p.inferenceId}`,
   }),
 } satisfies Record<string, JobDefinition>;
 
