@@ -51,6 +51,9 @@ const RESOURCES: Record<string, (gw: TestGateway, a: { orgId: string; auth: stri
   },
 };
 
+/** An Open Inference Protocol v2 request (org A's model version 1 exists: RESOURCES.inference). */
+const OIP_INFER = { inputs: [{ name: 'pixel_values', datatype: 'FP32', shape: [1, 1, 1, 1], data: [0] }] };
+
 /** One row per operation ("METHOD /path" as in OpenAPI): the request org B sends. */
 const PROBES: Record<string, (a: OrgA) => Promise<Probe> | Probe> = {
   'GET /v1/me': () => ({}),
@@ -78,6 +81,12 @@ const PROBES: Record<string, (a: OrgA) => Promise<Probe> | Probe> = {
   'POST /v1/models/{name}/versions/{version}/retire': async (a) => ({ params: { name: await a.resource('model'), version: '1' }, payload: { reason: 'pwned' } }),
   'POST /v1/inferences': async (a) => ({ payload: { models: [await a.resource('model')], input: { studyId: '00000000-0000-4000-8000-000000000000' } } }),
   'GET /v1/inferences/{id}': async (a) => ({ params: { id: await a.resource('inference') } }),
+  'GET /v2/models/{name}': async (a) => ({ params: { name: await a.resource('model') } }),
+  'GET /v2/models/{name}/ready': async (a) => ({ params: { name: await a.resource('model') } }),
+  'POST /v2/models/{name}/infer': async (a) => ({ params: { name: await a.resource('model') }, payload: OIP_INFER }),
+  'GET /v2/models/{name}/versions/{version}': async (a) => ({ params: { name: await a.resource('model'), version: '1' } }),
+  'GET /v2/models/{name}/versions/{version}/ready': async (a) => ({ params: { name: await a.resource('model'), version: '1' } }),
+  'POST /v2/models/{name}/versions/{version}/infer': async (a) => ({ params: { name: await a.resource('model'), version: '1' }, payload: OIP_INFER }),
   'POST /dicomweb/studies': async (a) => ({ query: { projectId: await a.resource('project') }, headers: { 'content-type': 'multipart/related; type="application/dicom"; boundary=x' }, payload: '--x--\r\n' }),
   'POST /v1/uploads': async (a) => ({ query: { projectId: await a.resource('project') }, headers: { 'content-type': 'multipart/form-data; boundary=x' }, payload: '--x--\r\n' }),
   'GET /v1/uploads/{id}': async (a) => ({ params: { id: await a.resource('upload') } }),
@@ -97,7 +106,7 @@ const PROBES: Record<string, (a: OrgA) => Promise<Probe> | Probe> = {
 };
 
 /** Operations that need no key (everything else must answer 401 without one). */
-const PUBLIC = new Set(['GET /health/live', 'GET /health/ready', 'GET /metrics']);
+const PUBLIC = new Set(['GET /health/live', 'GET /health/ready', 'GET /metrics', 'GET /v2/health/live', 'GET /v2/health/ready']);
 
 interface Operation {
   id: string;
