@@ -9,9 +9,8 @@
 import type { IncomingMessage } from 'node:http';
 import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
-import { hasScopes, type AuthContext } from '@medgrade/auth';
 import {
-  AppError, BadRequestError, ErrorResponseSchema, ForbiddenError, OIP_BINARY_HEADER, OipInferBodySchema, OipInferHeadersSchema, OipInferResponseSchema,
+  AppError, BadRequestError, ErrorResponseSchema, OIP_BINARY_HEADER, OipInferBodySchema, OipInferHeadersSchema, OipInferResponseSchema,
   OipLiveSchema, OipModelMetadataSchema, OipModelParamsSchema, OipModelReadySchema, OipReadySchema, OipVersionParamsSchema, type OipModelMetadata, type Scope,
 } from '@medgrade/contracts';
 import type { FastifyReply } from 'fastify';
@@ -31,11 +30,6 @@ const MODEL_URLS = [
   { url: '/v2/models/:name', params: OipModelParamsSchema, which: 'the latest released version' },
   { url: '/v2/models/:name/versions/:version', params: OipVersionParamsSchema, which: 'a version (drafts need models:write)' },
 ] as const;
-
-function requireAnyScope(auth: AuthContext, scopes: Scope[]): void {
-  if (scopes.some((s) => hasScopes(auth.scopes, [s]))) return;
-  throw new ForbiddenError(`This API key needs one of the scopes ${scopes.join(', ')}`, { anyOfScopes: scopes });
-}
 
 /** Aborted when the client goes away before its response is complete, so the service drops the work. */
 function abortOnClose(reply: FastifyReply): AbortController {
@@ -69,10 +63,9 @@ export const oipRoutes: FastifyPluginAsyncZod = async (app) => {
 
   for (const { url, params, which } of MODEL_URLS) {
     app.get(url, {
-      config: { scopes: [] },
-      schema: { tags, summary: `Model metadata (tensor names, types, shapes) of ${which}; needs models:read or inference:run`, params, response: { 200: OipModelMetadataSchema, ...errors } },
+      config: { anyScopes: METADATA_SCOPES },
+      schema: { tags, summary: `Model metadata (tensor names, types, shapes) of ${which}`, params, response: { 200: OipModelMetadataSchema, ...errors } },
     }, async (request) => {
-      requireAnyScope(request.auth, METADATA_SCOPES);
       const { name, version } = request.params as { name: string; version?: string };
       const model = await resolveOipModel(prisma, request.auth, name, version);
       const meta = (await upstream.model({ orgId: request.auth.orgId, ...model }, '')) as OipModelMetadata;
