@@ -33,6 +33,23 @@ describe('AuditLog', () => {
     expect(await audit.verify(orgId)).toMatchObject({ intact: true, checked: 27 });
   });
 
+  it('appends many events in one transaction, chained in order, without forking concurrent appends', async () => {
+    const other = (await db.prisma.organization.create({ data: { slug: 'b', name: 'B' } })).id;
+    const batch = (n: number) => Array.from({ length: n }, (_, i) => ({ orgId: i % 2 ? other : orgId, actor: 'test', action: 'x.batch', resourceType: 'x', resourceId: String(i) }));
+    await Promise.all([
+      db.prisma.$transaction((tx) => audit.appendMany(batch(10), tx)),
+      audit.append({ orgId, actor: 'test', action: 'x.single', resourceType: 'x' }),
+      db.prisma.$transaction((tx) => audit.appendMany(batch(6), tx)),
+    ]);
+    const ours = await audit.list(orgId, { action: 'x.batch' }, { limit: 100 });
+    expect(ours).toHaveLength(8);
+    expect(await audit.list(other, {}, { limit: 100 })).toHaveLength(8);
+    expect(await audit.verify(orgId)).toMatchObject({ intact: true, checked: 36 });
+    expect(await audit.verify(other)).toMatchObject({ intact: true, checked: 8 });
+    await db.prisma.$transaction((tx) => audit.appendMany([], tx));
+    expect(await audit.verify(orgId)).toMatchObject({ intact: true, checked: 36 });
+  });
+
   it('filters and pages the list', async () => {
     const page1 = await audit.list(orgId, { action: 'x.concurrent' }, { limit: 10 });
     const page2 = await audit.list(orgId, { action: 'x.concurrent' }, { limit: 100, afterSeq: page1.at(-1)!.seq });

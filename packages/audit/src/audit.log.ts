@@ -1,5 +1,5 @@
 import type { AuditEvent, Prisma, PrismaClient } from '@medgrade/db';
-import { GENESIS_HASH, hashEvent } from './audit.hash.ts';
+import { GENESIS_HASH, hashEvent, type HashedEventFields } from './audit.hash.ts';
 
 type Db = PrismaClient | Prisma.TransactionClient;
 
@@ -53,9 +53,46 @@ export class AuditLog {
   }
 
   async #appendIn(tx: Prisma.TransactionClient, input: AuditInput): Promise<AuditEvent> {
-    await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${input.orgId}, 7))`;
-    const head = await tx.auditEvent.findFirst({ where: { orgId: input.orgId }, orderBy: { seq: 'desc' }, select: { hash: true } });
-    const fields = {
+    await this.#lock(tx, input.orgId);
+    const fields = this.#fields(input, await this.#head(tx, input.orgId));
+    return tx.auditEvent.create({ data: { ...fields, details: fields.details as Prisma.InputJsonObject, hash: hashEvent(fields) } });
+  }
+
+  /**
+   * Append several events inside `tx` (for one change that records many, such as a batch of
+   * instances committed together): one lock and one head read per organization, one INSERT.
+   * Events of one organization chain in the order given.
+   */
+  async appendMany(inputs: readonly AuditInput[], tx: Prisma.TransactionClient): Promise<void> {
+    if (inputs.length === 0) return;
+    const orgs = [...new Set(inputs.map((i) => i.orgId))].sort();
+    const heads = new Map<string, string>();
+    // Sorted, so two batches spanning the same organizations take their locks in one order.
+    for (const org of orgs) {
+      await this.#lock(tx, org);
+      heads.set(org, await this.#head(tx, org));
+    }
+    const rows = inputs.map((input) => {
+      const fields = this.#fields(input, heads.get(input.orgId) ?? GENESIS_HASH);
+      const hash = hashEvent(fields);
+      heads.set(input.orgId, hash);
+      return { ...fields, details: fields.details as Prisma.InputJsonObject, hash };
+    });
+    // One multi-row INSERT: the sequence numbers follow the order of `rows`, so seq order is chain order.
+    await tx.auditEvent.createMany({ data: rows });
+  }
+
+  async #lock(tx: Prisma.TransactionClient, orgId: string): Promise<void> {
+    await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${orgId}, 7))`;
+  }
+
+  async #head(tx: Prisma.TransactionClient, orgId: string): Promise<string> {
+    const head = await tx.auditEvent.findFirst({ where: { orgId }, orderBy: { seq: 'desc' }, select: { hash: true } });
+    return head?.hash ?? GENESIS_HASH;
+  }
+
+  #fields(input: AuditInput, prevHash: string): HashedEventFields {
+    return {
       orgId: input.orgId,
       actor: input.actor,
       action: input.action,
@@ -63,11 +100,10 @@ export class AuditLog {
       resourceId: input.resourceId ?? null,
       requestId: input.requestId ?? null,
       details: input.details ?? {},
-      prevHash: head?.hash ?? GENESIS_HASH,
+      prevHash,
       // Millisecond precision: exactly what timestamptz(3) stores, so the hash re-computes.
       createdAt: new Date(this.#now().getTime()),
     };
-    return tx.auditEvent.create({ data: { ...fields, details: fields.details as Prisma.InputJsonObject, hash: hashEvent(fields) } });
   }
 
   /** Events of an organization, oldest first, after `afterSeq`. */

@@ -1,8 +1,10 @@
-// Dynamic batching per model, like Triton's `dynamic_batching`: requests queue; a batch is
+// Dynamic batching, like Triton's `dynamic_batching`: requests queue; a batch is
 // dispatched as soon as `maxBatchSize` are waiting or the oldest has waited `maxQueueDelayMs`.
 // With `maxQueueDelayMs` 0 an idle model runs a request at once (no added latency at low load).
-// One batch runs at a time per model (onnxruntime already uses the CPU threads it is given), and
-// requests that arrive meanwhile form the next batch, which is where batching wins under load.
+// One batch runs at a time per batcher, and requests that arrive meanwhile form the next batch,
+// which is where batching wins under load. Used per model by services/inference (onnxruntime
+// already uses the CPU threads it is given) and for the deid-worker's READY commits (one
+// transaction for the instances that finished while the previous one committed).
 // A request whose signal aborts while queued leaves the queue and rejects at once; one that
 // aborts mid-batch rejects at once and its row's result is dropped.
 

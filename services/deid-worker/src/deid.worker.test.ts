@@ -21,11 +21,11 @@ class MemoryRepo implements IngestRepository {
     const r = this.rows.get(id);
     return r ? { ...r } : null;
   }
-  async markDeidentifying(id: string) {
-    const r = this.rows.get(id)!;
-    if (r.status === 'READY' || r.status === 'REJECTED') return false;
+  async claim(id: string) {
+    const r = this.rows.get(id);
+    if (!r || r.status === 'READY' || r.status === 'REJECTED') return null;
     r.status = 'DEIDENTIFYING';
-    return true;
+    return { ...r };
   }
   async markReady(inst: WorkInstance, result: ReadyResult) {
     if (this.failNextReady) {

@@ -38,11 +38,14 @@ async function finishDeletion(deps: DeidWorkerDeps, instance: WorkInstance): Pro
 /** Builds the handler for the InstanceDeidentify job. */
 export function handleInstanceDeidentify(deps: DeidWorkerDeps) {
   return async (payload: InstanceDeidentifyPayload, ctx: JobContext): Promise<void> => {
-    const instance = await deps.repo.find(payload.instanceId);
-    // The row is created before the job; a missing row means the project was deleted.
-    if (!instance) return;
-    if (instance.status === 'READY') return finishDeletion(deps, instance);
-    if (instance.status === 'REJECTED') return;
+    // One statement in the common case: claim the row; only a row that cannot be claimed is read.
+    const instance = await deps.repo.claim(payload.instanceId);
+    if (!instance) {
+      const row = await deps.repo.find(payload.instanceId);
+      // The row is created before the job; a missing row means the project was deleted.
+      if (row?.status === 'READY') await finishDeletion(deps, row);
+      return;
+    }
     try {
       await deidentifyOne(deps, instance, payload.requestId);
     } catch (error) {
@@ -70,7 +73,6 @@ async function readRaw(deps: DeidWorkerDeps, instance: WorkInstance): Promise<Bu
 }
 
 async function deidentifyOne(deps: DeidWorkerDeps, instance: WorkInstance, requestId?: string): Promise<void> {
-  if (!(await deps.repo.markDeidentifying(instance.id))) return;
   const raw = await readRaw(deps, instance);
   deps.onBytes?.('in', raw.length);
   const outcome = await deps.engine.run(raw, await deps.project(instance.projectId));

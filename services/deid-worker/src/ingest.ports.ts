@@ -44,9 +44,9 @@ export interface ReadyResult {
 /** Row changes; each is one transaction, and markReady/markRejected write their audit event in it. */
 export interface IngestRepository {
   find(instanceId: string): Promise<WorkInstance | null>;
-  /** RECEIVED|FAILED|DEIDENTIFYING → DEIDENTIFYING; false when the row is already final. */
-  markDeidentifying(instanceId: string): Promise<boolean>;
-  /** Upserts Study/Series, sets the Instance READY, recounts, audits — all or nothing. */
+  /** RECEIVED|FAILED|DEIDENTIFYING → DEIDENTIFYING, returning the row; null when it is final or gone. */
+  claim(instanceId: string): Promise<WorkInstance | null>;
+  /** Upserts Study/Series, sets the Instance READY, recounts, audits — all or nothing (may share a transaction with other instances). */
   markReady(instance: WorkInstance, result: ReadyResult, requestId?: string): Promise<void>;
   markRejected(instance: WorkInstance, code: string, requestId?: string): Promise<void>;
   markFailed(instanceId: string, code: string): Promise<void>;

@@ -1,7 +1,14 @@
-// Prisma implementation of IngestRepository. The READY transaction is ordered so that the
-// contended locks (the study/series rows for the counters, then the organization's audit chain)
-// are taken last and held only until commit: many workers on one study overlap everything else.
+// Prisma implementation of IngestRepository, built for throughput: a worker runs many jobs at
+// once, and the instances that finish while one READY transaction commits are committed together
+// in the next (DynamicBatcher: one batch at a time, no added delay when idle). A batch is a fixed
+// number of statements whatever its size: upsert its studies, upsert its series, set its
+// instances READY, move the counters, append its audit events. Locks are taken in a fixed order
+// (studies and series sorted by key, then the organization's audit chain, last, held only until
+// commit), so batches on other workers overlapping the same study queue instead of deadlocking.
+// A batch that fails is retried one instance at a time, so one bad row cannot fail its neighbours.
+// Set-based statements read their rows from one jsonb parameter (jsonb_to_recordset).
 import type { Prisma, PrismaClient } from '@medgrade/db';
+import { DynamicBatcher } from '@medgrade/queue/batcher';
 import type { IngestRepository, InstanceSummary, ReadyResult, WorkInstance } from './ingest.ports.ts';
 
 type Tx = Prisma.TransactionClient;
@@ -15,56 +22,207 @@ export interface IngestAuditEvent {
   details: Record<string, string | number | boolean>;
 }
 
-/** Appends an audit event with the transaction's client (packages/audit). */
-export type AuditInTx = (tx: Tx, event: IngestAuditEvent) => Promise<void>;
+/** Appends audit events with the transaction's client (packages/audit), in order. */
+export type AuditInTx = (tx: Tx, events: IngestAuditEvent[]) => Promise<void>;
 
-// No row lock here: DO NOTHING leaves an existing study untouched, so concurrent workers on one
-// study do not queue behind each other until the final counter update.
-async function upsertStudy(tx: Tx, inst: WorkInstance, s: InstanceSummary): Promise<string> {
-  const inserted = await tx.$queryRaw<{ id: string }[]>`
+/** Most instances one READY transaction commits. */
+const MAX_READY_BATCH = 64;
+
+interface ReadyItem {
+  inst: WorkInstance;
+  result: ReadyResult;
+  requestId?: string;
+}
+
+type Outcome = { ok: true } | { ok: false; error: unknown };
+
+const day = (d: Date | undefined): string | null => (d ? d.toISOString().slice(0, 10) : null);
+const json = (rows: unknown[]): string => JSON.stringify(rows);
+const studyKey = (projectId: string, uid: string): string => `${projectId} ${uid}`;
+
+function byKey<T>(rows: T[], key: (row: T) => string): T[] {
+  const unique = new Map<string, T>();
+  for (const row of rows) if (!unique.has(key(row))) unique.set(key(row), row);
+  return [...unique.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, row]) => row);
+}
+
+interface KeyedId {
+  id: string;
+  projectId: string;
+  uid: string;
+  created: boolean;
+}
+
+// INSERT … ON CONFLICT DO NOTHING leaves existing studies untouched (no row lock), so concurrent
+// batches on one study do not queue here; the ids of rows that existed come from a second read.
+async function upsertStudies(tx: Tx, items: ReadyItem[]): Promise<Map<string, KeyedId>> {
+  const rows = byKey(items, (i) => studyKey(i.inst.projectId, i.result.summary.studyInstanceUid)).map(({ inst, result: { summary: s } }) => ({
+    orgId: inst.orgId, projectId: inst.projectId, uid: s.studyInstanceUid, surrogate: s.patientSurrogateId ?? null, sex: s.patientSex ?? null,
+    ageYears: s.patientAgeYears ?? null, ageBand: s.patientAgeBand ?? null, studyDate: day(s.studyDate), modalities: s.modality ? [s.modality] : [],
+  }));
+  const inserted = await tx.$queryRaw<KeyedId[]>`
     INSERT INTO "Study" ("id", "orgId", "projectId", "studyInstanceUid", "patientSurrogateId", "patientSex",
                          "patientAgeYears", "patientAgeBand", "studyDate", "modalities", "updatedAt")
-    VALUES (gen_random_uuid(), ${inst.orgId}::uuid, ${inst.projectId}::uuid, ${s.studyInstanceUid},
-            ${s.patientSurrogateId ?? null}, ${s.patientSex ?? null}, ${s.patientAgeYears ?? null}::int, ${s.patientAgeBand ?? null},
-            ${s.studyDate ?? null}::date, ${s.modality ? [s.modality] : []}::text[], now())
+    SELECT gen_random_uuid(), x."orgId", x."projectId", x."uid", x."surrogate", x."sex", x."ageYears", x."ageBand", x."studyDate", x."modalities", now()
+    FROM jsonb_to_recordset(${json(rows)}::jsonb) AS x("orgId" uuid, "projectId" uuid, "uid" text, "surrogate" text, "sex" text,
+                                                       "ageYears" int, "ageBand" text, "studyDate" date, "modalities" text[])
     ON CONFLICT ("projectId", "studyInstanceUid") DO NOTHING
-    RETURNING "id"`;
-  if (inserted[0]) return inserted[0].id;
-  const found = await tx.study.findUniqueOrThrow({ where: { projectId_studyInstanceUid: { projectId: inst.projectId, studyInstanceUid: s.studyInstanceUid } }, select: { id: true } });
-  return found.id;
+    RETURNING "id"::text AS "id", "projectId"::text AS "projectId", "studyInstanceUid" AS "uid", true AS "created"`;
+  return withExisting(tx, 'Study', rows, inserted);
 }
 
-/** The series id and whether this transaction created it (it then counts once for the study). */
-async function upsertSeries(tx: Tx, inst: WorkInstance, studyId: string, s: InstanceSummary): Promise<{ id: string; created: boolean }> {
-  const inserted = await tx.$queryRaw<{ id: string }[]>`
+async function upsertSeries(tx: Tx, items: ReadyItem[], studies: Map<string, KeyedId>): Promise<Map<string, KeyedId>> {
+  const rows = byKey(items, (i) => studyKey(i.inst.projectId, i.result.summary.seriesInstanceUid)).map(({ inst, result: { summary: s } }) => ({
+    orgId: inst.orgId, projectId: inst.projectId, uid: s.seriesInstanceUid, studyId: studies.get(studyKey(inst.projectId, s.studyInstanceUid))?.id,
+    modality: s.modality ?? null, bodyPart: s.bodyPart ?? null, manufacturer: s.manufacturer ?? null, seriesDate: day(s.seriesDate),
+  }));
+  const inserted = await tx.$queryRaw<KeyedId[]>`
     INSERT INTO "Series" ("id", "orgId", "projectId", "studyId", "seriesInstanceUid", "modality", "bodyPart",
                           "manufacturer", "seriesDate", "updatedAt")
-    VALUES (gen_random_uuid(), ${inst.orgId}::uuid, ${inst.projectId}::uuid, ${studyId}::uuid, ${s.seriesInstanceUid},
-            ${s.modality ?? null}, ${s.bodyPart ?? null}, ${s.manufacturer ?? null}, ${s.seriesDate ?? null}::date, now())
+    SELECT gen_random_uuid(), x."orgId", x."projectId", x."studyId", x."uid", x."modality", x."bodyPart", x."manufacturer", x."seriesDate", now()
+    FROM jsonb_to_recordset(${json(rows)}::jsonb) AS x("orgId" uuid, "projectId" uuid, "uid" text, "studyId" uuid, "modality" text,
+                                                       "bodyPart" text, "manufacturer" text, "seriesDate" date)
     ON CONFLICT ("projectId", "seriesInstanceUid") DO NOTHING
-    RETURNING "id"`;
-  if (inserted[0]) return { id: inserted[0].id, created: true };
-  const found = await tx.series.findUniqueOrThrow({ where: { projectId_seriesInstanceUid: { projectId: inst.projectId, seriesInstanceUid: s.seriesInstanceUid } }, select: { id: true } });
-  return { id: found.id, created: false };
+    RETURNING "id"::text AS "id", "projectId"::text AS "projectId", "seriesInstanceUid" AS "uid", true AS "created"`;
+  return withExisting(tx, 'Series', rows, inserted);
 }
 
-// Counters move only in the transaction that turned the instance READY (so a retry never counts
-// twice), in one statement at the end: the study and series row locks are held only from here to
-// commit. The modality list changes only when a new modality appears.
-async function count(tx: Tx, studyId: string, seriesId: string, seriesCreated: boolean, modality: string | undefined): Promise<void> {
+/** Inserted ids plus the ids of rows that already existed (committed by someone else). */
+async function withExisting(tx: Tx, table: 'Study' | 'Series', rows: { projectId: string; uid: string }[], inserted: KeyedId[]): Promise<Map<string, KeyedId>> {
+  const found = new Map(inserted.map((r) => [studyKey(r.projectId, r.uid), r]));
+  const missing = rows.filter((r) => !found.has(studyKey(r.projectId, r.uid))).map((r) => ({ projectId: r.projectId, uid: r.uid }));
+  if (missing.length === 0) return found;
+  const existing = table === 'Study'
+    ? await tx.$queryRaw<KeyedId[]>`
+        SELECT s."id"::text AS "id", s."projectId"::text AS "projectId", s."studyInstanceUid" AS "uid", false AS "created"
+        FROM "Study" s JOIN jsonb_to_recordset(${json(missing)}::jsonb) AS x("projectId" uuid, "uid" text)
+          ON s."projectId" = x."projectId" AND s."studyInstanceUid" = x."uid"`
+    : await tx.$queryRaw<KeyedId[]>`
+        SELECT s."id"::text AS "id", s."projectId"::text AS "projectId", s."seriesInstanceUid" AS "uid", false AS "created"
+        FROM "Series" s JOIN jsonb_to_recordset(${json(missing)}::jsonb) AS x("projectId" uuid, "uid" text)
+          ON s."projectId" = x."projectId" AND s."seriesInstanceUid" = x."uid"`;
+  for (const r of existing) found.set(studyKey(r.projectId, r.uid), r);
+  if (found.size < rows.length) throw new Error(`${table} rows vanished during the READY commit`);
+  return found;
+}
+
+/** Sets the batch's instances READY; returns the ids that were not READY before (they count). */
+async function setReady(tx: Tx, items: ReadyItem[], series: Map<string, KeyedId>): Promise<Set<string>> {
+  const rows = items.map(({ inst, result: r }) => {
+    const s: InstanceSummary = r.summary;
+    return {
+      id: inst.id, seriesId: series.get(studyKey(inst.projectId, s.seriesInstanceUid))?.id, objectKey: r.objectKey, byteSize: r.byteSize, sha256: r.sha256,
+      burnedIn: r.burnedInFlag, sop: s.sopInstanceUid, sopClass: s.sopClassUid ?? null, study: s.studyInstanceUid, seriesUid: s.seriesInstanceUid,
+      rows: s.rows ?? null, columns: s.columns ?? null, frames: s.frames ?? null,
+    };
+  });
+  const turned = await tx.$queryRaw<{ id: string }[]>`
+    UPDATE "Instance" AS i SET
+      "status" = 'READY', "errorCode" = NULL, "seriesId" = x."seriesId", "objectKey" = x."objectKey", "byteSize" = x."byteSize",
+      "sha256" = x."sha256", "burnedInFlag" = x."burnedIn", "sopInstanceUid" = x."sop", "sopClassUid" = x."sopClass",
+      "studyInstanceUid" = x."study", "seriesInstanceUid" = x."seriesUid", "rows" = x."rows", "columns" = x."columns",
+      "frames" = x."frames", "updatedAt" = now()
+    FROM jsonb_to_recordset(${json(rows)}::jsonb) AS x("id" uuid, "seriesId" uuid, "objectKey" text, "byteSize" int, "sha256" text,
+                                                       "burnedIn" boolean, "sop" text, "sopClass" text, "study" text, "seriesUid" text,
+                                                       "rows" int, "columns" int, "frames" int)
+    WHERE i."id" = x."id" AND i."status" <> 'READY'
+    RETURNING i."id"::text AS "id"`;
+  return new Set(turned.map((r) => r.id));
+}
+
+// Counters move only in the transaction that turned an instance READY (so a retry never counts
+// twice). Rows are locked in id order first: batches of two workers on the same study then queue.
+async function count(tx: Tx, items: ReadyItem[], turned: Set<string>, studies: Map<string, KeyedId>, series: Map<string, KeyedId>): Promise<void> {
+  const seriesCounts = new Map<string, number>();
+  const studyCounts = new Map<string, { n: number; created: Set<string>; modalities: Set<string> }>();
+  for (const { inst, result: { summary: s } } of items) {
+    if (!turned.has(inst.id)) continue;
+    const se = series.get(studyKey(inst.projectId, s.seriesInstanceUid));
+    const st = studies.get(studyKey(inst.projectId, s.studyInstanceUid));
+    if (!se || !st) continue;
+    seriesCounts.set(se.id, (seriesCounts.get(se.id) ?? 0) + 1);
+    const c = studyCounts.get(st.id) ?? { n: 0, created: new Set(), modalities: new Set() };
+    c.n += 1;
+    if (se.created) c.created.add(se.id);
+    if (s.modality) c.modalities.add(s.modality);
+    studyCounts.set(st.id, c);
+  }
+  if (seriesCounts.size === 0) return;
+  const seriesRows = [...seriesCounts].map(([id, n]) => ({ id, n }));
+  const studyRows = [...studyCounts].map(([id, c]) => ({ id, n: c.n, created: c.created.size, modalities: [...c.modalities] }));
   await tx.$executeRaw`
-    WITH s AS (UPDATE "Series" SET "instanceCount" = "instanceCount" + 1, "updatedAt" = now() WHERE "id" = ${seriesId}::uuid)
-    UPDATE "Study" SET
-      "instanceCount" = "instanceCount" + 1,
-      "seriesCount" = "seriesCount" + ${seriesCreated ? 1 : 0}::int,
-      "modalities" = CASE WHEN ${modality ?? null}::text IS NULL OR ${modality ?? null}::text = ANY("modalities") THEN "modalities"
-                          ELSE ARRAY(SELECT DISTINCT m FROM unnest("modalities" || ARRAY[${modality ?? null}::text]) AS m ORDER BY m) END,
+    WITH x AS (SELECT * FROM jsonb_to_recordset(${json(seriesRows)}::jsonb) AS x("id" uuid, "n" int)),
+         locked AS (SELECT "id" FROM "Series" WHERE "id" IN (SELECT "id" FROM x) ORDER BY "id" FOR UPDATE)
+    UPDATE "Series" AS s SET "instanceCount" = s."instanceCount" + x."n", "updatedAt" = now()
+    FROM x WHERE s."id" = x."id" AND s."id" IN (SELECT "id" FROM locked)`;
+  await tx.$executeRaw`
+    WITH x AS (SELECT * FROM jsonb_to_recordset(${json(studyRows)}::jsonb) AS x("id" uuid, "n" int, "created" int, "modalities" text[])),
+         locked AS (SELECT "id" FROM "Study" WHERE "id" IN (SELECT "id" FROM x) ORDER BY "id" FOR UPDATE)
+    UPDATE "Study" AS s SET
+      "instanceCount" = s."instanceCount" + x."n",
+      "seriesCount" = s."seriesCount" + x."created",
+      "modalities" = CASE WHEN x."modalities" <@ s."modalities" THEN s."modalities"
+                          ELSE ARRAY(SELECT DISTINCT m FROM unnest(s."modalities" || x."modalities") AS m ORDER BY m) END,
       "updatedAt" = now()
-    WHERE "id" = ${studyId}::uuid`;
+    FROM x WHERE s."id" = x."id" AND s."id" IN (SELECT "id" FROM locked)`;
+}
+
+async function commitReady(prisma: PrismaClient, audit: AuditInTx, items: ReadyItem[]): Promise<void> {
+  await prisma.$transaction(async (tx) => {
+    const studies = await upsertStudies(tx, items);
+    const series = await upsertSeries(tx, items, studies);
+    const turned = await setReady(tx, items, series);
+    if (turned.size === 0) return;
+    await count(tx, items, turned, studies, series);
+    // Last: the audit chain's per-organization lock is then held only until commit.
+    await audit(tx, items.filter((i) => turned.has(i.inst.id)).map(({ inst, result, requestId }) => ({
+      orgId: inst.orgId, action: 'instance.deidentified' as const, resourceId: inst.id, requestId,
+      details: {
+        studyId: studies.get(studyKey(inst.projectId, result.summary.studyInstanceUid))?.id ?? '',
+        seriesId: series.get(studyKey(inst.projectId, result.summary.seriesInstanceUid))?.id ?? '',
+        byteSize: result.byteSize, burnedInFlag: result.burnedInFlag,
+      },
+    })));
+  }, { timeout: 30_000 });
+}
+
+async function settle(work: () => Promise<void>): Promise<Outcome> {
+  try {
+    await work();
+    return { ok: true };
+  } catch (error) {
+    return { ok: false, error };
+  }
 }
 
 /** Builds the repository over a Prisma client and the audit appender. */
 export function createIngestRepository(prisma: PrismaClient, audit: AuditInTx): IngestRepository {
+  const ready = new DynamicBatcher<ReadyItem, Outcome>({
+    maxBatchSize: MAX_READY_BATCH,
+    maxQueueDelayMs: 0,
+    run: async (items) => {
+      const all = await settle(() => commitReady(prisma, audit, items));
+      if (all.ok || items.length === 1) return items.map(() => all);
+      const each: Outcome[] = [];
+      for (const item of items) each.push(await settle(() => commitReady(prisma, audit, [item])));
+      return each;
+    },
+  });
+  // Forgetting quarantine keys after their objects are gone: one UPDATE for whatever is waiting.
+  const cleared = new DynamicBatcher<string, Outcome>({
+    maxBatchSize: 256,
+    maxQueueDelayMs: 0,
+    run: async (ids) => {
+      const outcome = await settle(async () => {
+        await prisma.$executeRaw`UPDATE "Instance" SET "quarantineKey" = NULL, "updatedAt" = now() WHERE "id" = ANY(${ids}::uuid[])`;
+      });
+      return ids.map(() => outcome);
+    },
+  });
+  const unwrap = async (outcome: Promise<Outcome>): Promise<void> => {
+    const o = await outcome;
+    if (!o.ok) throw o.error;
+  };
   return {
     async find(instanceId) {
       return prisma.instance.findUnique({
@@ -72,44 +230,23 @@ export function createIngestRepository(prisma: PrismaClient, audit: AuditInTx): 
         select: { id: true, orgId: true, projectId: true, status: true, quarantineKey: true },
       });
     },
-    async markDeidentifying(instanceId) {
-      const { count } = await prisma.instance.updateMany({
-        where: { id: instanceId, status: { in: ['RECEIVED', 'DEIDENTIFYING', 'FAILED'] } },
-        data: { status: 'DEIDENTIFYING', errorCode: null },
-      });
-      return count === 1;
+    async claim(instanceId) {
+      const rows = await prisma.$queryRaw<WorkInstance[]>`
+        UPDATE "Instance" SET "status" = 'DEIDENTIFYING', "errorCode" = NULL, "updatedAt" = now()
+        WHERE "id" = ${instanceId}::uuid AND "status" IN ('RECEIVED', 'DEIDENTIFYING', 'FAILED')
+        RETURNING "id"::text AS "id", "orgId"::text AS "orgId", "projectId"::text AS "projectId", "status"::text AS "status", "quarantineKey"`;
+      return rows[0] ?? null;
     },
-    async markReady(inst, result: ReadyResult, requestId) {
-      const s = result.summary;
-      await prisma.$transaction(async (tx) => {
-        const studyId = await upsertStudy(tx, inst, s);
-        const series = await upsertSeries(tx, inst, studyId, s);
-        const { count: turnedReady } = await tx.instance.updateMany({
-          where: { id: inst.id, status: { not: 'READY' } },
-          data: {
-            status: 'READY', errorCode: null, seriesId: series.id, objectKey: result.objectKey, byteSize: result.byteSize,
-            sha256: result.sha256, burnedInFlag: result.burnedInFlag, sopInstanceUid: s.sopInstanceUid,
-            sopClassUid: s.sopClassUid ?? null, studyInstanceUid: s.studyInstanceUid, seriesInstanceUid: s.seriesInstanceUid,
-            rows: s.rows ?? null, columns: s.columns ?? null, frames: s.frames ?? null,
-          },
-        });
-        if (turnedReady === 0) return;
-        await count(tx, studyId, series.id, series.created, s.modality);
-        // Last: the audit chain's per-organization lock is then held only until commit.
-        await audit(tx, { orgId: inst.orgId, action: 'instance.deidentified', resourceId: inst.id, requestId, details: { studyId, seriesId: series.id, byteSize: result.byteSize, burnedInFlag: result.burnedInFlag } });
-      });
-    },
+    markReady: (inst, result, requestId) => unwrap(ready.submit({ inst, result, requestId })),
     async markRejected(inst, code, requestId) {
       await prisma.$transaction(async (tx) => {
         await tx.instance.update({ where: { id: inst.id }, data: { status: 'REJECTED', errorCode: code } });
-        await audit(tx, { orgId: inst.orgId, action: 'instance.rejected', resourceId: inst.id, requestId, details: { code } });
+        await audit(tx, [{ orgId: inst.orgId, action: 'instance.rejected', resourceId: inst.id, requestId, details: { code } }]);
       });
     },
     async markFailed(instanceId, code) {
       await prisma.instance.updateMany({ where: { id: instanceId, status: { not: 'READY' } }, data: { status: 'FAILED', errorCode: code } });
     },
-    async clearQuarantine(instanceId) {
-      await prisma.instance.update({ where: { id: instanceId }, data: { quarantineKey: null } });
-    },
+    clearQuarantine: (instanceId) => unwrap(cleared.submit(instanceId)),
   };
 }

@@ -37,8 +37,8 @@ export interface DeidWorkerApp {
 /** Starts consuming the deidentify queue. */
 export function startDeidWorkerApp(options: DeidWorkerAppOptions): DeidWorkerApp {
   const auditLog = new AuditLog(options.prisma);
-  const audit: AuditInTx = async (tx, event) => {
-    await auditLog.append({ ...event, actor: 'system:deid-worker', resourceType: 'instance' }, tx);
+  const audit: AuditInTx = async (tx, events) => {
+    await auditLog.appendMany(events.map((event) => ({ ...event, actor: 'system:deid-worker', resourceType: 'instance' })), tx);
   };
   // The producer serves queue depth on /metrics and the reconciler's re-enqueues.
   const producer = createProducer(JOB_CATALOG, options.queue);
