@@ -1,12 +1,14 @@
 // Gateway entry point: only composes (STYLE.md 1). Load config, build adapters, build the app,
 // listen, and close everything on SIGTERM/SIGINT.
 import { Redis } from 'ioredis';
-import { ConfigError, loadConfig } from '@medgrade/config';
+import { ConfigError, loadConfig, projectSecretKeyBytes } from '@medgrade/config';
 import { createPrismaClient } from '@medgrade/db';
 import { JOB_CATALOG } from '@medgrade/contracts';
 import { createProducer } from '@medgrade/queue';
 import { createObjectStore } from '@medgrade/storage';
 import { buildApp } from './app.ts';
+import { httpInferenceClient } from './inference/inference.client.ts';
+import { startInferenceWorker } from './inference/inference.worker.ts';
 import { createLogger } from './logger.ts';
 import { assertPostgres, assertRedis } from './startup.ts';
 
@@ -41,11 +43,24 @@ try {
 const store = createObjectStore(config.storage);
 const jobs = createProducer(JOB_CATALOG, { redisUrl: config.redis.url, prefix: config.redis.keyPrefix });
 const objectStoreCheck = { name: 'objectStore', check: () => store.check() };
-const app = await buildApp({ config, prisma, redis, logger, store, jobs, readinessChecks: [objectStoreCheck] });
+const inference = httpInferenceClient(config.inference.url, config.inference.serviceToken);
+const app = await buildApp({ config, prisma, redis, logger, store, jobs, inference, readinessChecks: [objectStoreCheck] });
+// Second role: asynchronous inferences and their webhooks (README: why in the gateway process).
+const inferenceWorker = config.inferenceWorker.concurrency > 0
+  ? startInferenceWorker({
+      prisma, store, client: inference, log: logger,
+      queue: { redisUrl: config.redis.url, prefix: config.redis.keyPrefix },
+      secretKey: projectSecretKeyBytes(config.secrets.projectSecretKey),
+      allowPrivateNetworks: config.webhooks.allowPrivateNetworks,
+      concurrency: config.inferenceWorker.concurrency,
+    })
+  : undefined;
 
 async function shutdown(signal: string): Promise<void> {
   logger.info({ signal }, 'shutting down');
   await app.close();
+  // Lets active inference jobs finish; queued ones wait in Redis for the next worker.
+  await inferenceWorker?.close();
   await prisma.$disconnect();
   await redis.quit();
   await jobs.close();

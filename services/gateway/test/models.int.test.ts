@@ -1,11 +1,9 @@
 // Registry and inference API end to end on real Postgres, Redis, a filesystem object store and a
 // real inference service listening on a port: auth (401/403/404 across organizations), corrupt
-// bundles refused at upload, release audited, sync/async inference with one and two models on an
-// uploaded DICOM file that is de-identified in memory.
+// bundles refused at upload, release audited, synchronous inference with one and two models on an
+// uploaded DICOM file that is de-identified in memory. Asynchronous inference (BullMQ worker,
+// webhooks): inference-jobs.int.test.ts.
 import { execFileSync } from 'node:child_process';
-import { createHmac } from 'node:crypto';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -136,49 +134,6 @@ describe('model registry and inference API', () => {
     const audit = await gw.db.prisma.auditEvent.findMany({ where: { orgId: writer.orgId, resourceId: out.id } });
     expect(audit.map((e) => e.action).sort()).toEqual(['inference.complete', 'inference.create']);
     expect(JSON.stringify(await gw.db.prisma.inference.findUnique({ where: { id: out.id } }))).not.toContain(dicomBase64.slice(0, 64));
-  });
-
-  it('answers 202 and completes asynchronously; other organizations cannot read it', async () => {
-    const dicomBase64 = studyToDicom(generateStudy(3, 1, 'findings')).toString('base64');
-    const res = await inject('POST', '/v1/inferences', runner, { models: ['tiny'], input: { projectId, dicomBase64 } });
-    expect(res.statusCode).toBe(202);
-    const id = res.json().id as string;
-    let status = res.json().status as string;
-    for (let i = 0; i < 100 && (status === 'queued' || status === 'running'); i++) {
-      await new Promise((r) => setTimeout(r, 50));
-      status = (await inject('GET', `/v1/inferences/${id}`, runner)).json().status;
-    }
-    expect(status).toBe('succeeded');
-    expect((await inject('GET', `/v1/inferences/${id}`, other)).statusCode).toBe(404);
-    expect((await inject('GET', `/v1/inferences/${id}`, reader)).statusCode).toBe(403);
-  });
-
-  it('calls the webhook with a body signed by the secret shown once in the 202', async () => {
-    const received: { body: string; signature: string }[] = [];
-    const hook = createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => {
-        received.push({ body: Buffer.concat(chunks).toString('utf8'), signature: String(req.headers['x-medgrade-signature']) });
-        res.end('ok');
-      });
-    });
-    await new Promise<void>((r) => hook.listen(0, '127.0.0.1', r));
-    try {
-      const port = (hook.address() as AddressInfo).port;
-      const dicomBase64 = studyToDicom(generateStudy(3, 2, 'findings')).toString('base64');
-      const res = await inject('POST', '/v1/inferences', runner, { models: ['tiny'], input: { projectId, dicomBase64 }, webhookUrl: `http://127.0.0.1:${port}/hook` });
-      expect(res.statusCode).toBe(202);
-      const { id, webhookSecret } = res.json() as { id: string; webhookSecret: string };
-      for (let i = 0; i < 100 && received.length === 0; i++) await new Promise((r) => setTimeout(r, 50));
-      expect(received).toHaveLength(1);
-      const [call] = received;
-      expect(call!.signature).toBe(`sha256=${createHmac('sha256', webhookSecret).update(call!.body).digest('hex')}`);
-      expect(JSON.parse(call!.body)).toMatchObject({ id, status: 'succeeded' });
-      expect((await inject('GET', `/v1/inferences/${id}`, runner)).json()).not.toHaveProperty('webhookSecret');
-    } finally {
-      await new Promise((r) => hook.close(r));
-    }
   });
 
   it('retires a version: it no longer serves and cannot be released again', async () => {

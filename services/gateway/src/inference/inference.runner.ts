@@ -1,10 +1,10 @@
 // Runs a stored Inference: every model in parallel through the inference service, results
-// (model version, per-instance outputs, timings) written back to the row, completion audited,
-// then the optional webhook called with an HMAC-SHA256 signed body. A model that fails gets its
-// own error entry; the inference fails only when every model failed.
-import { createHmac } from 'node:crypto';
+// (model version, per-instance outputs, timings) written back to the row and the completion
+// audited in one transaction. A model that fails gets its own error entry; the inference fails
+// only when every model failed. The final write happens once: a second run of the same inference
+// (a re-delivered job) finds the row final and changes nothing.
 import type { AuditLog } from '@medgrade/audit';
-import { AppError, type InferenceDto, type ModelInferenceResult } from '@medgrade/contracts';
+import { AppError, ServiceUnavailableError, type InferenceDto, type ModelInferenceResult } from '@medgrade/contracts';
 import type { Inference, Prisma, PrismaClient } from '@medgrade/db';
 import type { FastifyBaseLogger } from 'fastify';
 import type { InferenceClient } from './inference.client.ts';
@@ -16,7 +16,8 @@ export interface StoredRequest {
   input: { kind: ResolvedInputs['kind']; instanceIds: (string | null)[] };
   prompt?: string | undefined;
   candidates?: string[] | undefined;
-  webhook?: boolean;
+  /** URL and secret sealed with PROJECT_SECRET_KEY (webhook.delivery.ts); rows before it hold a boolean. */
+  webhook?: { sealed: string } | boolean;
 }
 
 export interface RunContext {
@@ -26,21 +27,39 @@ export interface RunContext {
   log: FastifyBaseLogger;
 }
 
-export interface RunJob {
+/** Who runs which row, for the audit trail. */
+export interface RunRef {
   row: Inference;
   actor: string;
   requestId: string;
+}
+
+export interface RunJob extends RunRef {
   inputs: ResolvedInputs;
-  webhook?: { url: string; secret: string } | undefined;
 }
 
 const MAX_INPUTS = 64;
 const STATUS = { QUEUED: 'queued', RUNNING: 'running', SUCCEEDED: 'succeeded', FAILED: 'failed' } as const;
+/** Errors worth another attempt later: the inference service down, restarting or overloaded. */
+export const TRANSIENT_CODES: ReadonlySet<string> = new Set(['SERVICE_UNAVAILABLE']);
+
+export function storedRequest(row: Inference): StoredRequest {
+  return row.request as unknown as StoredRequest;
+}
+
+/** The sealed webhook target of the row, if it has one. */
+export function sealedWebhook(row: Inference): string | undefined {
+  const webhook = storedRequest(row).webhook;
+  return typeof webhook === 'object' ? webhook.sealed : undefined;
+}
+
+export function isFinal(row: Inference): boolean {
+  return row.status === 'SUCCEEDED' || row.status === 'FAILED';
+}
 
 export function toInferenceDto(row: Inference): InferenceDto {
-  const request = row.request as unknown as StoredRequest;
   return {
-    id: row.id, status: STATUS[row.status], models: request.models,
+    id: row.id, status: STATUS[row.status], models: storedRequest(row).models,
     results: (row.outputs ?? []) as unknown as ModelInferenceResult[],
     timings: (row.timings ?? null) as InferenceDto['timings'],
     createdAt: row.createdAt.toISOString(), completedAt: row.completedAt?.toISOString() ?? null,
@@ -67,39 +86,44 @@ async function runModel(ctx: RunContext, job: RunJob, model: ResolvedModel, requ
   }
 }
 
-async function callWebhook(ctx: RunContext, url: string, secret: string, dto: InferenceDto): Promise<void> {
-  const body = JSON.stringify(dto);
-  const signature = createHmac('sha256', secret).update(body).digest('hex');
-  try {
-    const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', 'x-medgrade-signature': `sha256=${signature}` }, body, signal: AbortSignal.timeout(10_000) });
-    if (!res.ok) ctx.log.warn({ status: res.status, inferenceId: dto.id }, 'inference webhook answered with an error');
-  } catch {
-    ctx.log.warn({ inferenceId: dto.id }, 'inference webhook not reachable');
-  }
-}
-
-/** Execute the job and return the finished row's DTO. */
-export async function runInference(ctx: RunContext, job: RunJob): Promise<InferenceDto> {
-  const started = performance.now();
-  const request = job.row.request as unknown as StoredRequest;
-  await ctx.prisma.inference.update({ where: { id: job.row.id }, data: { status: 'RUNNING' } });
-  const results = await Promise.all(request.models.map((m) => runModel(ctx, job, m, request)));
-  const failed = results.every((r) => r.error);
-  const row = await ctx.prisma.$transaction(async (tx) => {
-    const updated = await tx.inference.update({
-      where: { id: job.row.id },
+/**
+ * Writes the final state and audits `inference.complete` in one transaction, only when the row is
+ * not final yet (the conditional update serializes concurrent runs); returns the row as stored.
+ */
+export async function finishInference(ctx: Pick<RunContext, 'prisma' | 'auditLog'>, ref: RunRef, results: ModelInferenceResult[], totalMs: number | null, errorCode?: string): Promise<Inference> {
+  const failed = results.length === 0 || results.every((r) => r.error);
+  const request = storedRequest(ref.row);
+  return ctx.prisma.$transaction(async (tx) => {
+    const { count } = await tx.inference.updateMany({
+      where: { id: ref.row.id, status: { in: ['QUEUED', 'RUNNING'] } },
       data: {
         status: failed ? 'FAILED' : 'SUCCEEDED', outputs: results as unknown as Prisma.InputJsonValue,
-        timings: { totalMs: performance.now() - started }, completedAt: new Date(), errorCode: failed ? (results[0]?.error?.code ?? 'INTERNAL') : null,
+        timings: totalMs === null ? undefined : { totalMs }, completedAt: new Date(),
+        errorCode: failed ? (errorCode ?? results[0]?.error?.code ?? 'INTERNAL') : null,
       },
     });
-    await ctx.auditLog.append({
-      orgId: job.row.orgId, actor: job.actor, requestId: job.requestId, action: 'inference.complete', resourceType: 'inference', resourceId: job.row.id,
-      details: { status: updated.status, models: request.models.map((m) => `${m.name}@${m.version}`), inputKind: request.input.kind, instanceIds: request.input.instanceIds.filter(Boolean) },
-    }, tx);
-    return updated;
+    if (count === 1) {
+      await ctx.auditLog.append({
+        orgId: ref.row.orgId, actor: ref.actor, requestId: ref.requestId, action: 'inference.complete', resourceType: 'inference', resourceId: ref.row.id,
+        details: { status: failed ? 'FAILED' : 'SUCCEEDED', models: request.models.map((m) => `${m.name}@${m.version}`), inputKind: request.input.kind, instanceIds: request.input.instanceIds.filter(Boolean) },
+      }, tx);
+    }
+    return tx.inference.findUniqueOrThrow({ where: { id: ref.row.id } });
   });
-  const dto = toInferenceDto(row);
-  if (job.webhook) await callWebhook(ctx, job.webhook.url, job.webhook.secret, dto);
-  return dto;
+}
+
+/**
+ * Runs every model and stores the outcome. With `retryTransient`, a model that met a transient
+ * fault (the inference service down) throws ServiceUnavailableError instead, storing nothing, so
+ * the job is tried again later; without it (the last attempt, or `?wait=true`) the fault is stored.
+ */
+export async function executeInference(ctx: RunContext, job: RunJob, options: { retryTransient: boolean }): Promise<Inference> {
+  const started = performance.now();
+  const request = storedRequest(job.row);
+  await ctx.prisma.inference.updateMany({ where: { id: job.row.id, status: 'QUEUED' }, data: { status: 'RUNNING' } });
+  const results = await Promise.all(request.models.map((m) => runModel(ctx, job, m, request)));
+  if (options.retryTransient && results.some((r) => r.error && TRANSIENT_CODES.has(r.error.code))) {
+    throw new ServiceUnavailableError('The inference service is not available: the job retries later');
+  }
+  return finishInference(ctx, job, results, performance.now() - started);
 }

@@ -1,0 +1,123 @@
+// The inference worker: serves the BullMQ "inference" queue inside the gateway process (main.ts
+// starts it unless INFERENCE_WORKER_CONCURRENCY=0; README says why there).
+// - InferenceRun marks the row RUNNING, reads its inputs back (staged de-identified upload or the
+//   organization's READY instances), runs the models, stores results and audits in one transaction,
+//   then deletes staged inputs and enqueues the webhook. The inference service being down is retried
+//   with the catalog's exponential backoff; bad input (a model refusing it, an input gone) fails at once;
+//   a final failure marks the row FAILED with its errorCode and still cleans up and notifies.
+// - InferenceWebhookDeliver re-checks the URL, POSTs the signed result to the checked address and
+//   retries 408/429/5xx and unreachable receivers a bounded number of times.
+// Idempotent: a re-delivered run finds the row final and only repeats the clean-up and the enqueue
+// (deduplicated by jobId), so results are written and audited once and the webhook is sent once per
+// completion (at least once if the process dies mid-POST).
+import { AuditLog } from '@medgrade/audit';
+import { AppError, JOB_CATALOG } from '@medgrade/contracts';
+import type { Inference, PrismaClient } from '@medgrade/db';
+import { createProducer, startWorker, UnrecoverableError, type JobContext, type JobProducer, type PayloadOf, type QueueConnection } from '@medgrade/queue';
+import type { ObjectStore } from '@medgrade/storage';
+import type { FastifyBaseLogger } from 'fastify';
+import type { InferenceClient } from './inference.client.ts';
+import { executeInference, finishInference, isFinal, sealedWebhook, toInferenceDto, TRANSIENT_CODES, type RunContext, type RunRef } from './inference.runner.ts';
+import { deleteStagedInputs, loadInputs } from './inference.staging.ts';
+import { deliverWebhook, openWebhook, WebhookStatusError } from './webhook.delivery.ts';
+import { WebhookUrlError, type Resolver } from './webhook.guard.ts';
+
+export const INFERENCE_QUEUE = JOB_CATALOG.InferenceRun.queue;
+type InferencePayload = PayloadOf<typeof JOB_CATALOG.InferenceRun>;
+
+/** What the worker needs from its environment. */
+export interface InferenceWorkerOptions {
+  prisma: PrismaClient;
+  store: ObjectStore;
+  client: InferenceClient;
+  queue: QueueConnection;
+  /** PROJECT_SECRET_KEY bytes: opens the sealed webhook targets. */
+  secretKey: Buffer;
+  allowPrivateNetworks: boolean;
+  concurrency: number;
+  log: FastifyBaseLogger;
+  webhookTimeoutMs?: number;
+  /** DNS for webhook hosts; the system resolver unless a test passes one. */
+  resolve?: Resolver;
+}
+
+interface JobDeps extends RunContext {
+  options: InferenceWorkerOptions;
+  jobs: JobProducer<typeof JOB_CATALOG>;
+}
+
+function isTransient(error: unknown): boolean {
+  // Our own errors say what they are; anything else (Postgres, Redis, the store) is an outage.
+  return error instanceof AppError ? TRANSIENT_CODES.has(error.code) : !(error instanceof UnrecoverableError);
+}
+
+// Done after the final write, and again on a re-delivery: both steps are safe to repeat.
+async function settle(deps: JobDeps, row: Inference, requestId: string): Promise<void> {
+  await deleteStagedInputs(deps.options.store, row);
+  if (sealedWebhook(row)) await deps.jobs.enqueue('InferenceWebhookDeliver', { inferenceId: row.id, requestId });
+}
+
+/** Handler of InferenceRun. */
+export function handleInferenceRun(deps: JobDeps) {
+  return async (payload: InferencePayload, job: JobContext): Promise<void> => {
+    const row = await deps.prisma.inference.findUnique({ where: { id: payload.inferenceId } });
+    if (!row) throw new UnrecoverableError('INFERENCE_NOT_FOUND');
+    if (isFinal(row)) return settle(deps, row, payload.requestId);
+    const ref: RunRef = { row, actor: row.createdBy ?? 'system:inference-worker', requestId: payload.requestId };
+    let done: Inference;
+    try {
+      const inputs = await loadInputs(deps.prisma, deps.options.store, row);
+      done = await executeInference(deps, { ...ref, inputs }, { retryTransient: !job.lastAttempt });
+    } catch (error) {
+      if (!job.lastAttempt && isTransient(error)) throw error;
+      const code = error instanceof AppError ? error.code : 'INTERNAL';
+      await settle(deps, await finishInference(deps, ref, [], null, code), payload.requestId);
+      throw job.lastAttempt ? error : new UnrecoverableError(code);
+    }
+    await settle(deps, done, payload.requestId);
+  };
+}
+
+/** Handler of InferenceWebhookDeliver. */
+export function handleInferenceWebhookDeliver(deps: JobDeps) {
+  return async (payload: InferencePayload): Promise<void> => {
+    const row = await deps.prisma.inference.findUnique({ where: { id: payload.inferenceId } });
+    if (!row) throw new UnrecoverableError('INFERENCE_NOT_FOUND');
+    const sealed = sealedWebhook(row);
+    if (!sealed) return;
+    if (!isFinal(row)) throw new Error('the inference is not finished yet');
+    const { options } = deps;
+    try {
+      await deliverWebhook(openWebhook(options.secretKey, sealed), toInferenceDto(row), { allowPrivateNetworks: options.allowPrivateNetworks, timeoutMs: options.webhookTimeoutMs ?? 10_000, resolve: options.resolve });
+    } catch (error) {
+      if (error instanceof WebhookUrlError && error.reason !== 'unresolved') throw new UnrecoverableError('WEBHOOK_URL_REFUSED');
+      if (error instanceof WebhookStatusError && !error.retryable) throw new UnrecoverableError(`WEBHOOK_REFUSED_${error.status}`);
+      throw error;
+    }
+  };
+}
+
+/** A running inference worker; close() waits for active jobs, then disconnects. */
+export interface InferenceWorker {
+  close(): Promise<void>;
+}
+
+/** Starts consuming the inference queue. */
+export function startInferenceWorker(options: InferenceWorkerOptions): InferenceWorker {
+  const jobs = createProducer(JOB_CATALOG, options.queue);
+  const deps: JobDeps = { prisma: options.prisma, client: options.client, auditLog: new AuditLog(options.prisma), log: options.log, options, jobs };
+  const worker = startWorker(JOB_CATALOG, INFERENCE_QUEUE, {
+    InferenceRun: handleInferenceRun(deps),
+    InferenceWebhookDeliver: handleInferenceWebhookDeliver(deps),
+  }, options.queue, {
+    concurrency: options.concurrency,
+    // Job name, code and message only: payloads, URLs and secrets never reach a log line.
+    onError: (job, error) => options.log.warn({ job, code: (error as { code?: string }).code, msg: error.message }, 'inference job attempt failed'),
+  });
+  return {
+    async close() {
+      await worker.close();
+      await jobs.close();
+    },
+  };
+}

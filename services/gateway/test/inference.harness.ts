@@ -1,0 +1,109 @@
+// Asynchronous inference for tests: a gateway (own database and Redis prefix) with a filesystem
+// object store and a job producer, the real inference service on a port serving the tiny test
+// bundle (registered and released through the API), and inference workers started on demand,
+// built exactly as the gateway's main.ts builds its own.
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { childProcessEnv, loadConfig, projectSecretKeyBytes } from '@medgrade/config';
+import { JOB_CATALOG } from '@medgrade/contracts';
+import { buildInferenceApp } from '@medgrade/inference';
+import { createProducer, type JobProducer } from '@medgrade/queue';
+import { FsObjectStore } from '@medgrade/storage';
+import type { FastifyInstance } from 'fastify';
+import { pino } from 'pino';
+import { httpInferenceClient } from '../src/inference/inference.client.ts';
+import { startInferenceWorker, type InferenceWorker } from '../src/inference/inference.worker.ts';
+import { bundleMultipart } from './bundle.multipart.ts';
+import { createTestGateway, type TestGateway } from './gateway.harness.ts';
+
+export const TINY_BUNDLE = join(import.meta.dirname, '../../../packages/models/test/fixtures/tiny-bundle');
+const TOKEN = 'inference-jobs-test-service-token';
+
+/** A free TCP port on 127.0.0.1 (nothing listens on it when this returns). */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const address = server.address();
+  await new Promise((r) => server.close(r));
+  return typeof address === 'object' && address ? address.port : 0;
+}
+
+export interface InferenceEnv {
+  gw: TestGateway;
+  store: FsObjectStore;
+  jobs: JobProducer<typeof JOB_CATALOG>;
+  /** Where the inference service listens (or will, after startInference()). */
+  inferenceUrl: string;
+  runner: { auth: string; orgId: string };
+  projectId: string;
+  /** Starts the inference service on inferenceUrl (the environment starts it unless told not to). */
+  startInference(): Promise<void>;
+  stopInference(): Promise<void>;
+  /** Starts a worker as main.ts does; closed by close() unless closed before. */
+  startWorker(options?: { allowPrivateNetworks?: boolean }): InferenceWorker;
+  close(): Promise<void>;
+}
+
+/** The environment; `env` reaches the gateway's config (e.g. WEBHOOK_ALLOW_PRIVATE_NETWORKS). */
+export async function createInferenceEnv(env: Record<string, string> = {}): Promise<InferenceEnv> {
+  const root = await mkdtemp(join(tmpdir(), 'gw-inference-jobs-'));
+  const store = new FsObjectStore(join(root, 'objects'));
+  const port = await freePort();
+  const inferenceUrl = `http://127.0.0.1:${port}`;
+  const client = httpInferenceClient(inferenceUrl, TOKEN);
+  const prefix = `test-${randomBytes(4).toString('hex')}`;
+  const queue = { redisUrl: loadConfig(childProcessEnv()).redis.url, prefix };
+  const jobs = createProducer(JOB_CATALOG, queue);
+  const gw = await createTestGateway({ REDIS_KEY_PREFIX: prefix, RATE_LIMIT_MAX: '100000', ...env }, { store, inference: client, jobs });
+  let inference: FastifyInstance | undefined;
+  const workers = new Set<InferenceWorker>();
+  const self: InferenceEnv = {
+    gw, store, jobs, inferenceUrl,
+    runner: { auth: '', orgId: '' },
+    projectId: '',
+    async startInference() {
+      inference = await buildInferenceApp({ store, config: { serviceToken: TOKEN, executionProviders: ['cpu'], intraOpThreads: 1, interOpThreads: 1, memoryBudgetMb: 64, maxBatchSize: 8, maxQueueDelayMs: 0, requestTimeoutMs: 30_000 } });
+      await inference.listen({ host: '127.0.0.1', port });
+    },
+    async stopInference() {
+      await inference?.close();
+      inference = undefined;
+    },
+    startWorker(options = {}) {
+      const worker = startInferenceWorker({
+        prisma: gw.db.prisma, store, client, queue, log: pino({ level: 'silent' }),
+        secretKey: projectSecretKeyBytes(gw.config.secrets.projectSecretKey),
+        allowPrivateNetworks: options.allowPrivateNetworks ?? gw.config.webhooks.allowPrivateNetworks,
+        concurrency: 2,
+      });
+      const tracked: InferenceWorker = { close: async () => { workers.delete(tracked); await worker.close(); } };
+      workers.add(tracked);
+      return tracked;
+    },
+    async close() {
+      for (const w of [...workers]) await w.close();
+      await jobs.close();
+      await self.stopInference();
+      await gw.close();
+      await rm(root, { recursive: true, force: true });
+    },
+  };
+  await self.startInference();
+  await registerTinyModel(gw);
+  const runner = await gw.key('jobs-a', ['inference:run']);
+  self.runner = runner;
+  self.projectId = await gw.project(runner.orgId, 'jobs-a-project');
+  return self;
+}
+
+async function registerTinyModel(gw: TestGateway): Promise<void> {
+  const admin = (await gw.key('jobs-a', ['admin'])).auth;
+  const post = (url: string, payload: object | Buffer, headers: Record<string, string> = {}) => gw.app.inject({ method: 'POST', url, payload, headers: { ...headers, authorization: admin } });
+  if ((await post('/v1/models', { name: 'tiny' })).statusCode !== 201) throw new Error('could not create the test model');
+  const up = await bundleMultipart(TINY_BUNDLE);
+  if ((await post('/v1/models/tiny/versions', up.payload, up.headers)).statusCode !== 201) throw new Error('could not upload the test bundle');
+  if ((await post('/v1/models/tiny/versions/1/release', { reason: 'inference job tests' })).statusCode !== 200) throw new Error('could not release the test bundle');
+}
