@@ -1,70 +1,128 @@
-// QIDO-RS attribute matching (PS3.18 8.3.4) translated to index filters: single value, UID list
-// (comma separated), leading/trailing * wildcards on text, and date ranges. Keys are keywords or tags.
+// QIDO-RS attribute matching (PS3.18 8.3.4, PS3.4 C.2.2.2) parsed into conditions: single values
+// and value lists, UID lists, wildcards (`*` any run, `?` one character, anywhere in a value) on
+// the string VRs that allow them, date ranges, and fuzzy matching of person names. Keys are
+// keywords or tags. A malformed value of a known key is a 400 that names the key and the form to
+// use, never the value (values may be identifying); unknown keys are reported for a Warning.
+import { BadRequestError } from '@medgrade/contracts';
 
-/** One searchable attribute of a level. */
+/**
+ * One searchable attribute of a level. `uid`: UID lists, no wildcards; `text`/`code`: literal,
+ * value lists and wildcards, case-sensitive; `name` (PN): the same, or fuzzy with fuzzymatching=true;
+ * `date`: DA ranges. `column` is the SQL column; `array` when it holds several values (matches any).
+ */
 export interface QidoKey {
   keyword: string;
   tag: string;
-  kind: 'uid' | 'text' | 'date' | 'code';
+  kind: 'uid' | 'text' | 'date' | 'code' | 'name';
+  column: string;
+  array?: boolean;
 }
+
+/** One value to match: literally, or as a DICOM wildcard pattern (still holding `*` and `?`). */
+export type Term = { exact: string } | { pattern: string };
 
 /** The parsed condition on one attribute. */
 export type Condition =
-  | { kind: 'in'; values: string[] }
-  | { kind: 'like'; pattern: string }
+  | { kind: 'match'; terms: Term[] }
+  | { kind: 'fuzzy'; words: string[] }
   | { kind: 'range'; from?: Date; to?: Date };
 
-/** YYYYMMDD, YYYYMMDD-, -YYYYMMDD or YYYYMMDD-YYYYMMDD; undefined when malformed. */
+/** What a query asks of one level. */
+export interface QidoSearch {
+  conditions: Map<string, Condition>;
+  /** Query keys this level does not search on (for the Warning header). */
+  ignored: string[];
+  /** fuzzymatching=true was asked for. */
+  fuzzy: boolean;
+}
+
+/** Longest value we match (LO/PN are at most 64 characters per value). */
+const MAX_VALUE = 64;
+const MAX_VALUES = 100;
+const UID = /^[0-9]+(\.[0-9]+)*$/;
+const RESERVED = new Set(['limit', 'offset', 'includefield', 'fuzzymatching']);
+
+function utcDate(s: string): Date | undefined {
+  const [y, m, d] = [Number(s.slice(0, 4)), Number(s.slice(4, 6)), Number(s.slice(6, 8))];
+  const date = new Date(Date.UTC(y, m - 1, d));
+  return date.getUTCMonth() === m - 1 && date.getUTCDate() === d ? date : undefined;
+}
+
+/** YYYYMMDD, YYYYMMDD-, -YYYYMMDD or YYYYMMDD-YYYYMMDD of real calendar days; undefined otherwise. */
 export function parseDateRange(value: string): { from?: Date; to?: Date } | undefined {
   const m = /^(\d{8})?(-)?(\d{8})?$/.exec(value);
   if (!m || (!m[1] && !m[3])) return undefined;
-  const date = (s: string) => new Date(Date.UTC(Number(s.slice(0, 4)), Number(s.slice(4, 6)) - 1, Number(s.slice(6, 8))));
-  const from = m[1] ? date(m[1]) : undefined;
-  const to = m[3] ? date(m[3]) : m[2] ? undefined : from;
+  const from = m[1] ? utcDate(m[1]) : undefined;
+  const to = m[3] ? utcDate(m[3]) : m[2] ? undefined : from;
+  if ((m[1] && !from) || (m[3] && !to)) return undefined;
   return { from, to };
 }
 
-function condition(key: QidoKey, raw: string): Condition | undefined {
-  if (key.kind === 'date') {
-    const range = parseDateRange(raw);
-    return range ? { kind: 'range', ...range } : undefined;
-  }
-  if (key.kind !== 'uid' && /[*?]/.test(raw)) return { kind: 'like', pattern: raw };
-  const values = raw.split(key.kind === 'uid' ? /[,\\]/ : /\\/).map((v) => v.trim()).filter(Boolean);
-  return values.length > 0 ? { kind: 'in', values } : undefined;
+function invalid(key: QidoKey, fix: string): BadRequestError {
+  return new BadRequestError(`Invalid value for QIDO key ${key.keyword}: ${fix}`, { key: key.keyword });
 }
 
-/** Splits a query into conditions on known keys and the names of keys this level ignores. */
-export function parseQido(query: Record<string, unknown>, keys: QidoKey[]): { conditions: Map<string, Condition>; ignored: string[] } {
-  const reserved = new Set(['limit', 'offset', 'includefield', 'fuzzymatching']);
+function values(key: QidoKey, raw: string, separator: RegExp): string[] {
+  if ([...raw].some((ch) => ch < ' ' || ch === '\u007f')) throw invalid(key, 'remove control characters');
+  const list = raw.split(separator).map((v) => v.trim()).filter(Boolean);
+  if (list.length > MAX_VALUES) throw invalid(key, `give at most ${MAX_VALUES} values`);
+  if (list.some((v) => v.length > MAX_VALUE)) throw invalid(key, `each value may have at most ${MAX_VALUE} characters`);
+  return list;
+}
+
+function term(value: string): Term {
+  return /[*?]/.test(value) ? { pattern: value } : { exact: value };
+}
+
+/** The condition of one key, or undefined for universal matching (empty value or a lone "*"). */
+function condition(key: QidoKey, raw: string, fuzzy: boolean): Condition | undefined {
+  if (raw.trim() === '') return undefined;
+  if (key.kind === 'date') {
+    const range = parseDateRange(raw.trim());
+    if (!range) throw invalid(key, 'use YYYYMMDD, YYYYMMDD-, -YYYYMMDD or YYYYMMDD-YYYYMMDD with real dates');
+    return { kind: 'range', ...range };
+  }
+  if (key.kind === 'uid') {
+    const uids = values(key, raw, /[,\\]/);
+    if (uids.some((u) => !UID.test(u))) throw invalid(key, 'UIDs are digits and dots, listed with "," or "\\"; wildcards are not allowed on UIDs');
+    return { kind: 'match', terms: uids.map((exact) => ({ exact })) };
+  }
+  const list = values(key, raw, /\\/);
+  if (list.every((v) => /^\*+$/.test(v))) return undefined;
+  if (key.kind === 'name' && fuzzy) {
+    const words = list.flatMap((v) => v.split(/[\^=\s,]+/)).filter((w) => w !== '' && !/^\*+$/.test(w));
+    return words.length > 0 ? { kind: 'fuzzy', words } : undefined;
+  }
+  return { kind: 'match', terms: list.map(term) };
+}
+
+function fuzzyFlag(value: unknown): boolean {
+  if (value === undefined) return false;
+  const v = String(Array.isArray(value) ? value[0] : value);
+  if (v !== 'true' && v !== 'false') throw new BadRequestError('Invalid fuzzymatching: use true or false', { key: 'fuzzymatching' });
+  return v === 'true';
+}
+
+/** Splits a query into conditions on this level's keys and the names of the keys it ignores. */
+export function parseQido(query: Record<string, unknown>, keys: QidoKey[]): QidoSearch {
+  const fuzzy = fuzzyFlag(query.fuzzymatching);
   const conditions = new Map<string, Condition>();
   const ignored: string[] = [];
   for (const [name, value] of Object.entries(query)) {
-    if (reserved.has(name) || value === undefined) continue;
+    if (RESERVED.has(name) || value === undefined) continue;
     const key = keys.find((k) => k.keyword === name || k.tag === name.toUpperCase());
-    const raw = Array.isArray(value) ? String(value[0]) : String(value);
-    const c = key ? condition(key, raw) : undefined;
-    if (key && c) conditions.set(key.keyword, c);
-    else ignored.push(name);
+    if (!key) {
+      ignored.push(name);
+      continue;
+    }
+    const c = condition(key, Array.isArray(value) ? String(value[0]) : String(value), fuzzy);
+    if (c) conditions.set(key.keyword, c);
   }
-  return { conditions, ignored };
+  return { conditions, ignored, fuzzy };
 }
 
 /** includefield values as a set of keywords/tags ("all" included as is). */
 export function includeFields(value: string | string[] | undefined): Set<string> {
   const list = Array.isArray(value) ? value : value ? [value] : [];
   return new Set(list.flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean));
-}
-
-/** A Prisma string filter for a DICOM wildcard: leading/trailing "*" become prefix/suffix/contains; other forms are unsupported (undefined). */
-export function wildcardFilter(pattern: string): { startsWith?: string; endsWith?: string; contains?: string; equals?: string } | undefined {
-  if (pattern.includes('?')) return undefined;
-  const core = pattern.replace(/^\*+|\*+$/g, '');
-  if (core.includes('*')) return undefined;
-  const head = pattern.startsWith('*');
-  const tail = pattern.endsWith('*');
-  if (head && tail) return { contains: core };
-  if (tail) return { startsWith: core };
-  if (head) return { endsWith: core };
-  return { equals: core };
 }

@@ -1,0 +1,66 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabase, Prisma, type TestDatabase } from '@medgrade/db';
+import { parseQido, type Condition, type QidoKey } from './qido.query.ts';
+import { valueSql } from './qido.sql.ts';
+
+// The SQL of each matching form, run by the real Postgres over person names (PN) with awkward
+// characters: what the LIKE/ILIKE translation and escaping really match.
+
+const NAMES = ['Doe^John', 'DOE^JANE^Q', 'van der Berg^Anna', 'Smith^Johnny=山田^太郎', 'Johnson^Bob', 'O_Neil^Pat', '50%^Off', 'back\\slash^X'];
+const PN: QidoKey = { keyword: 'PatientName', tag: '00100010', kind: 'name', column: 'name' };
+
+describe('QIDO matching SQL on Postgres', () => {
+  let db: TestDatabase;
+  beforeAll(async () => {
+    db = await createTestDatabase();
+  });
+  afterAll(async () => db?.drop());
+
+  async function matching(c: Condition): Promise<string[]> {
+    const values = Prisma.join(NAMES.map((n) => Prisma.sql`(${n})`));
+    const rows = await db.prisma.$queryRaw<{ v: string }[]>`SELECT v FROM (VALUES ${values}) AS t(v) WHERE ${valueSql(Prisma.raw('v'), c)} ORDER BY v`;
+    return rows.map((r) => r.v).sort();
+  }
+  const query = (value: string, fuzzy = false) => parseQido({ PatientName: value, ...(fuzzy ? { fuzzymatching: 'true' } : {}) }, [PN]).conditions.get('PatientName')!;
+
+  it('matches wildcards anywhere, case-sensitively, and value lists', async () => {
+    expect(await matching(query('D?e^J*'))).toEqual(['Doe^John']);
+    expect(await matching(query('*^J*'))).toEqual(['DOE^JANE^Q', 'Doe^John', 'Smith^Johnny=山田^太郎']);
+    expect(await matching(query('Smith^Johnny=??^太郎'))).toEqual(['Smith^Johnny=山田^太郎']);
+    expect(await matching(query('doe^john'))).toEqual([]);
+    expect(await matching(query('Doe^John\\Johnson^B*'))).toEqual(['Doe^John', 'Johnson^Bob']);
+  });
+
+  it('matches the user\'s %, _ and backslash only literally', async () => {
+    expect(await matching(query('50%^Off'))).toEqual(['50%^Off']);
+    expect(await matching(query('5_%^*'))).toEqual([]);
+    expect(await matching(query('O_Neil*'))).toEqual(['O_Neil^Pat']);
+    expect(await matching(query('?_*'))).toEqual(['O_Neil^Pat']);
+    expect(await matching({ kind: 'match', terms: [{ pattern: 'back\\slash*' }] })).toEqual(['back\\slash^X']);
+    expect(await matching({ kind: 'match', terms: [{ pattern: 'back\\*' }] })).toEqual(['back\\slash^X']);
+  });
+
+  it('fuzzymatching: every word starts some name part, ignoring case', async () => {
+    expect(await matching(query('jo', true))).toEqual(['Doe^John', 'Johnson^Bob', 'Smith^Johnny=山田^太郎']);
+    expect(await matching(query('doe', true))).toEqual(['DOE^JANE^Q', 'Doe^John']);
+    expect(await matching(query('DOE^ja', true))).toEqual(['DOE^JANE^Q']);
+    expect(await matching(query('berg', true))).toEqual(['van der Berg^Anna']);
+    expect(await matching(query('山田', true))).toEqual(['Smith^Johnny=山田^太郎']);
+    expect(await matching(query('oe', true))).toEqual([]);
+    expect(await matching(query('o_', true))).toEqual(['O_Neil^Pat']);
+    expect(await matching(query('j?hn', true))).toEqual(['Doe^John', 'Johnson^Bob', 'Smith^Johnny=山田^太郎']);
+  });
+
+  it('bounds date ranges by calendar day', async () => {
+    const days = Prisma.join(['2020-01-01', '2020-06-30', '2021-01-01'].map((d) => Prisma.sql`(${d}::date)`));
+    const run = async (range: string) => {
+      const c = parseQido({ StudyDate: range }, [{ keyword: 'StudyDate', tag: '00080020', kind: 'date', column: 'd' }]).conditions.get('StudyDate')!;
+      const rows = await db.prisma.$queryRaw<{ d: string }[]>`SELECT to_char(d, 'YYYYMMDD') AS d FROM (VALUES ${days}) AS t(d) WHERE ${valueSql(Prisma.raw('d'), c)} ORDER BY d`;
+      return rows.map((r) => r.d);
+    };
+    expect(await run('20200630')).toEqual(['20200630']);
+    expect(await run('20200101-20200630')).toEqual(['20200101', '20200630']);
+    expect(await run('20200701-')).toEqual(['20210101']);
+    expect(await run('-20200101')).toEqual(['20200101']);
+  });
+});

@@ -1,0 +1,68 @@
+// QIDO conditions as SQL over the de-identified index. Every user value is a bound parameter;
+// wildcards become LIKE patterns with the value's own `%`, `_` and `\` escaped, so they match
+// only themselves. Column names come from the route's key table, never from the query.
+import { Prisma } from '@medgrade/db';
+import type { Condition, QidoKey, Term } from './qido.query.ts';
+
+/** A DICOM wildcard value as a LIKE pattern: `*` → `%`, `?` → `_`; `%`, `_` and `\` escaped. */
+export function likePattern(value: string): string {
+  let out = '';
+  for (const ch of value) {
+    if (ch === '*') out += '%';
+    else if (ch === '?') out += '_';
+    else if (ch === '%' || ch === '_' || ch === '\\') out += `\\${ch}`;
+    else out += ch;
+  }
+  return out;
+}
+
+function termSql(value: Prisma.Sql, t: Term): Prisma.Sql {
+  return 'exact' in t ? Prisma.sql`${value} = ${t.exact}` : Prisma.sql`${value} LIKE ${likePattern(t.pattern)} ESCAPE '\\'`;
+}
+
+// A fuzzy word matches when it starts one part of the name, ignoring case: the PN components
+// (family^given^middle^prefix^suffix, each representation group after "=") and each
+// space-separated word inside them. Every word of the query has to match.
+function fuzzySql(value: Prisma.Sql, words: string[]): Prisma.Sql {
+  const each = words.map((w) => Prisma.sql`EXISTS (SELECT 1 FROM regexp_split_to_table(${value}, '[=^ ]') AS part WHERE part ILIKE ${`${likePattern(w)}%`} ESCAPE '\\')`);
+  return Prisma.join(each, ' AND ');
+}
+
+/** The SQL of one condition on a single value. */
+export function valueSql(value: Prisma.Sql, c: Condition): Prisma.Sql {
+  if (c.kind === 'fuzzy') return Prisma.sql`(${fuzzySql(value, c.words)})`;
+  if (c.kind === 'match') return Prisma.sql`(${Prisma.join(c.terms.map((t) => termSql(value, t)), ' OR ')})`;
+  // As 'YYYY-MM-DD' text: a timestamp parameter would shift with the session's time zone.
+  const day = (d: Date) => d.toISOString().slice(0, 10);
+  const bounds = [
+    ...(c.from ? [Prisma.sql`${value} >= ${day(c.from)}::date`] : []),
+    ...(c.to ? [Prisma.sql`${value} <= ${day(c.to)}::date`] : []),
+  ];
+  return Prisma.sql`(${Prisma.join(bounds, ' AND ')})`;
+}
+
+/** One SQL condition per parsed key, on `alias`'s columns (an array column matches when any element does). */
+export function conditionsSql(alias: string, keys: QidoKey[], conditions: Map<string, Condition>): Prisma.Sql[] {
+  const out: Prisma.Sql[] = [];
+  for (const key of keys) {
+    const c = conditions.get(key.keyword);
+    if (!c) continue;
+    const column = Prisma.raw(`${alias}."${key.column}"`);
+    out.push(key.array ? Prisma.sql`EXISTS (SELECT 1 FROM unnest(${column}) AS v WHERE ${valueSql(Prisma.raw('v'), c)})` : valueSql(column, c));
+  }
+  return out;
+}
+
+/** The caller's rows: its organization, and its project for project keys (as tenantWhere). */
+export function tenantSql(alias: string, auth: { orgId: string; projectId?: string | null }): Prisma.Sql[] {
+  return [
+    Prisma.sql`${Prisma.raw(alias)}."orgId" = ${auth.orgId}::uuid`,
+    ...(auth.projectId ? [Prisma.sql`${Prisma.raw(alias)}."projectId" = ${auth.projectId}::uuid`] : []),
+  ];
+}
+
+/** Rows fetched by id, put back in the order of `ids` (the order the search chose). */
+export function inOrder<T extends { id: string }>(ids: string[], rows: T[]): T[] {
+  const byId = new Map(rows.map((r) => [r.id, r]));
+  return ids.flatMap((id) => byId.get(id) ?? []);
+}

