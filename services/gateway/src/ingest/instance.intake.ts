@@ -1,9 +1,9 @@
-// Accepts one uploaded instance: validate, dedupe, raw bytes to quarantine, row, job — in that
+// Accepts uploaded instances: validate, dedupe, raw bytes to quarantine, rows, jobs — in that
 // order, so a row always has its object and a job always has its row. Shared by STOW-RS and
 // /v1/uploads. Nothing here logs or returns a DICOM value except UIDs the caller sent.
 import { createHash, randomUUID } from 'node:crypto';
 import type { JOB_CATALOG } from '@medgrade/contracts';
-import { decryptProjectSecret, type PrismaClient } from '@medgrade/db';
+import { decryptProjectSecret, type Prisma, type PrismaClient } from '@medgrade/db';
 import { mapUid } from '@medgrade/deid';
 import type { JobProducer } from '@medgrade/queue';
 import type { ObjectStore } from '@medgrade/storage';
@@ -57,35 +57,54 @@ export function quarantineKey(orgId: string, projectId: string, instanceId: stri
   return `quarantine/${orgId}/${projectId}/${instanceId}.dcm`;
 }
 
-/** Validates and stores one instance, then enqueues its de-identification. */
-export async function acceptInstance(deps: IntakeDeps, target: IntakeTarget, project: IntakeProject, bytes: Buffer): Promise<IntakeResult> {
-  deps.onBytesIn?.(bytes.length);
-  const check = checkPart10(bytes);
-  const inputSha256 = createHash('sha256').update(bytes).digest('hex');
-  if (!check.ok) {
-    // A row even for refused files, so the upload's status lists every file with its reason.
-    const row = await deps.prisma.instance.create({
-      data: { orgId: target.orgId, projectId: target.projectId, uploadId: target.uploadId, status: 'REJECTED', errorCode: check.code, inputSha256 },
-      select: { id: true },
-    });
-    return { ...check, instanceId: row.id };
-  }
+interface Checked {
+  bytes: Buffer;
+  inputSha256: string;
+  check: ReturnType<typeof checkPart10>;
+}
+
+/**
+ * Validates and stores a batch of instances, then enqueues their de-identification; results in
+ * input order. A fixed number of round trips whatever the batch size: one dedupe query, the
+ * quarantine writes in parallel, one INSERT of the rows, one enqueue of the jobs, in that order
+ * (an object before its row, a row before its job; the deid-worker's reconciler repairs a crash
+ * between two steps). Identical bytes, already stored or earlier in the batch, are one instance.
+ */
+export async function acceptInstances(deps: IntakeDeps, target: IntakeTarget, project: IntakeProject, files: readonly Buffer[]): Promise<IntakeResult[]> {
+  const checked: Checked[] = files.map((bytes) => {
+    deps.onBytesIn?.(bytes.length);
+    return { bytes, check: checkPart10(bytes), inputSha256: createHash('sha256').update(bytes).digest('hex') };
+  });
+  const hashes = [...new Set(checked.filter((c) => c.check.ok).map((c) => c.inputSha256))];
+  const existing = hashes.length === 0 ? [] : await deps.prisma.instance.findMany({
+    where: { projectId: target.projectId, inputSha256: { in: hashes }, status: { not: 'FAILED' } },
+    select: { id: true, status: true, inputSha256: true },
+  });
+  const known = new Map<string, { id: string; status: string }>(existing.map((e) => [e.inputSha256, e]));
   const map = (uid: string) => (project.retainUids ? uid : mapUid(project.secret, uid));
-  const deid = { study: map(check.studyInstanceUid), series: map(check.seriesInstanceUid), sop: map(check.sopInstanceUid) };
-  const existing = await deps.prisma.instance.findFirst({
-    where: { projectId: target.projectId, inputSha256, status: { not: 'FAILED' } },
-    select: { id: true, status: true },
+  const rows: Prisma.InstanceCreateManyInput[] = [];
+  const fresh: { key: string; bytes: Buffer; instanceId: string }[] = [];
+  const results = checked.map(({ bytes, check, inputSha256 }): IntakeResult => {
+    const base = { orgId: target.orgId, projectId: target.projectId, uploadId: target.uploadId, inputSha256 };
+    if (!check.ok) {
+      // A row even for refused files, so the upload's status lists every file with its reason.
+      const instanceId = randomUUID();
+      rows.push({ ...base, id: instanceId, status: 'REJECTED', errorCode: check.code });
+      return { ...check, instanceId };
+    }
+    const deid = { study: map(check.studyInstanceUid), series: map(check.seriesInstanceUid), sop: map(check.sopInstanceUid) };
+    // Re-uploading the same bytes is a no-op that reports the existing instance.
+    const same = known.get(inputSha256);
+    if (same) return { ok: true, instanceId: same.id, status: same.status, duplicate: true, sopClassUid: check.sopClassUid, deid };
+    const instanceId = randomUUID();
+    const key = quarantineKey(target.orgId, target.projectId, instanceId);
+    known.set(inputSha256, { id: instanceId, status: 'RECEIVED' });
+    fresh.push({ key, bytes, instanceId });
+    rows.push({ ...base, id: instanceId, quarantineKey: key, sopClassUid: check.sopClassUid });
+    return { ok: true, instanceId, status: 'RECEIVED', duplicate: false, sopClassUid: check.sopClassUid, deid };
   });
-  // Re-uploading the same bytes is a no-op that reports the existing instance.
-  if (existing) {
-    return { ok: true, instanceId: existing.id, status: existing.status, duplicate: true, sopClassUid: check.sopClassUid, deid };
-  }
-  const instanceId = randomUUID();
-  const key = quarantineKey(target.orgId, target.projectId, instanceId);
-  await deps.store.put(key, bytes, { contentType: 'application/dicom' });
-  await deps.prisma.instance.create({
-    data: { id: instanceId, orgId: target.orgId, projectId: target.projectId, uploadId: target.uploadId, quarantineKey: key, inputSha256, sopClassUid: check.sopClassUid },
-  });
-  await deps.jobs.enqueue('InstanceDeidentify', { requestId: target.requestId, instanceId });
-  return { ok: true, instanceId, status: 'RECEIVED', duplicate: false, sopClassUid: check.sopClassUid, deid };
+  await Promise.all(fresh.map((f) => deps.store.put(f.key, f.bytes, { contentType: 'application/dicom' })));
+  if (rows.length > 0) await deps.prisma.instance.createMany({ data: rows });
+  await deps.jobs.enqueueMany('InstanceDeidentify', fresh.map((f) => ({ requestId: target.requestId, instanceId: f.instanceId })));
+  return results;
 }

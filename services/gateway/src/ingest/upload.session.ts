@@ -1,20 +1,28 @@
 // One upload request (STOW-RS or /v1/uploads): an Upload row, the project settings loaded once,
 // and the results of every file in request order.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { acceptInstance, loadIntakeProject, type IntakeDeps, type IntakeProject, type IntakeResult } from './instance.intake.ts';
+import { acceptInstances, loadIntakeProject, type IntakeDeps, type IntakeProject, type IntakeResult } from './instance.intake.ts';
 import { intakeDeps } from './ingest.context.ts';
 import { ingestMetrics } from './ingest.metrics.ts';
 
-const IN_FLIGHT = 4;
+/** A batch goes to intake at this many files or bytes, whichever comes first. */
+const BATCH_FILES = 32;
+const BATCH_BYTES = 32 * 1024 * 1024;
+/** Batches being stored while the next one is read (memory: about this many batches). */
+const BATCHES_IN_FLIGHT = 2;
+
+/** Placeholder of a submitted file until its batch is stored (a failed batch leaves it). */
+const NOT_STORED: IntakeResult = { ok: false, code: 'MALFORMED', message: 'not stored: the upload failed before this file' };
 
 /** Accepts files into one Upload. */
 export interface UploadSession {
   uploadId: string;
+  /** One entry per file in request order (complete once finish() resolved). */
   results: (IntakeResult & { fileName?: string })[];
-  accept(bytes: Buffer, fileName?: string): Promise<IntakeResult>;
   /**
-   * Starts accepting a file and returns once fewer than IN_FLIGHT are pending, so reading the next
-   * file overlaps the store and database round trips of the previous ones (memory: IN_FLIGHT files).
+   * Adds a file to the current batch, handing full batches to intake, and returns once fewer than
+   * BATCHES_IN_FLIGHT are being stored: reading the next files overlaps the store and database
+   * round trips of the previous batch, and intake costs a few round trips per batch, not per file.
    */
   submit(bytes: Buffer, fileName?: string): Promise<void>;
   /** Waits for submitted files, records the instance count and the audit event; call once. */
@@ -33,30 +41,45 @@ export async function openUploadSession(app: FastifyInstance, request: FastifyRe
   const target = { orgId: request.auth.orgId, projectId, uploadId: upload.id, requestId: request.id };
   const results: UploadSession['results'] = [];
   const pending = new Set<Promise<unknown>>();
+  let batch: { bytes: Buffer; slot: number; fileName?: string }[] = [];
+  let batchBytes = 0;
   let failure: unknown;
-  const accept = async (bytes: Buffer, fileName?: string): Promise<IntakeResult> => {
-    const result = await acceptInstance(deps, target, project, bytes);
-    metrics.intake(!result.ok ? 'refused' : result.duplicate ? 'duplicate' : 'accepted');
-    results.push({ ...result, fileName });
-    return result;
+  const store = async (files: typeof batch): Promise<void> => {
+    const accepted = await acceptInstances(deps, target, project, files.map((f) => f.bytes));
+    accepted.forEach((result, i) => {
+      const file = files[i]!;
+      metrics.intake(!result.ok ? 'refused' : result.duplicate ? 'duplicate' : 'accepted');
+      results[file.slot] = { ...result, fileName: file.fileName };
+    });
+  };
+  const flush = (): void => {
+    if (batch.length === 0) return;
+    const files = batch;
+    batch = [];
+    batchBytes = 0;
+    const task: Promise<unknown> = store(files).catch((error: unknown) => (failure ??= error)).finally(() => pending.delete(task));
+    pending.add(task);
   };
   return {
     uploadId: upload.id,
     results,
-    accept,
     async submit(bytes, fileName) {
       if (failure) throw failure;
-      const task: Promise<unknown> = accept(bytes, fileName).catch((error: unknown) => (failure ??= error)).finally(() => pending.delete(task));
-      pending.add(task);
-      while (pending.size >= IN_FLIGHT) await Promise.race(pending);
+      // The slot keeps request order while batches complete; finish() fills every slot.
+      batch.push({ bytes, fileName, slot: results.push(NOT_STORED) - 1 });
+      batchBytes += bytes.length;
+      if (batch.length >= BATCH_FILES || batchBytes >= BATCH_BYTES) flush();
+      while (pending.size >= BATCHES_IN_FLIGHT) await Promise.race(pending);
       if (failure) throw failure;
     },
     async finish() {
+      if (!failure) flush();
       await Promise.all(pending);
-      await deps.prisma.upload.update({ where: { id: upload.id }, data: { instanceCount: results.length } });
-      const accepted = results.filter((r) => r.ok).length;
+      const stored = results.filter((r) => r !== NOT_STORED);
+      await deps.prisma.upload.update({ where: { id: upload.id }, data: { instanceCount: stored.length } });
+      const accepted = stored.filter((r) => r.ok).length;
       if (failure) throw failure;
-      await request.audit({ action: 'upload.create', resourceType: 'upload', resourceId: upload.id, details: { projectId, files: results.length, accepted } });
+      await request.audit({ action: 'upload.create', resourceType: 'upload', resourceId: upload.id, details: { projectId, files: stored.length, accepted } });
     },
   };
 }
