@@ -9,7 +9,10 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dicomToModelInput, folderReader, readVerifiedBundle } from '../../packages/models/src/index.ts';
 import { generateStudy, studyToDicom, type SyntheticStudy } from '../../packages/synthetic/src/index.ts';
+import { projectSecretKeyBytes } from '../../packages/config/src/index.ts';
 import { buildInferenceApp } from '../../services/inference/src/app.ts';
+import { httpInferenceClient } from '../../services/gateway/src/inference/inference.client.ts';
+import { startInferenceWorker } from '../../services/gateway/src/inference/inference.worker.ts';
 import { bundleMultipart } from '../../services/gateway/test/bundle.multipart.ts';
 import { createIngestEnv, stowBody, waitFinal, type IngestEnv } from '../ingest/ingest.harness.ts';
 
@@ -101,6 +104,30 @@ describe.skipIf(!existsSync(join(REFERENCE, 'manifest.json')))('inference end to
     expect(out.status).toBe('succeeded');
     expect(out.results.map((r: { model: { name: string } }) => r.model.name)).toEqual(['medgrade-cxr-tiny', 'tiny-test']);
     for (const r of out.results) expect(typeof r.instances[0].text).toBe('string');
+  });
+
+  it('runs a 202 inference on a study through the BullMQ inference worker', async () => {
+    const worker = startInferenceWorker({
+      prisma: env.gw.db.prisma, store: env.store, client: httpInferenceClient(inferenceUrl, TOKEN), log: env.gw.app.log,
+      queue: { redisUrl: env.gw.config.redis.url, prefix: env.prefix },
+      secretKey: projectSecretKeyBytes(env.gw.config.secrets.projectSecretKey), allowPrivateNetworks: false, concurrency: 1,
+    });
+    try {
+      const s = studies[0]!;
+      const res = await env.gw.app.inject({ method: 'POST', url: '/v1/inferences', headers: { authorization: auth }, payload: { models: ['medgrade-cxr-tiny'], input: { studyId: s.studyId } } });
+      expect(res.statusCode).toBe(202);
+      const id = res.json().id as string;
+      let out = res.json();
+      for (let i = 0; i < 600 && (out.status === 'queued' || out.status === 'running'); i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        out = (await env.gw.app.inject({ method: 'GET', url: `/v1/inferences/${id}`, headers: { authorization: auth } })).json();
+      }
+      expect(out.status).toBe('succeeded');
+      const sync = (await env.gw.app.inject({ method: 'POST', url: '/v1/inferences?wait=true', headers: { authorization: auth }, payload: { models: ['medgrade-cxr-tiny'], input: { studyId: s.studyId } } })).json();
+      expect(out.results[0].instances.map((r: { instanceId: string; text: string }) => [r.instanceId, r.text])).toEqual(sync.results[0].instances.map((r: { instanceId: string; text: string }) => [r.instanceId, r.text]));
+    } finally {
+      await worker.close();
+    }
   });
 
   it('takes instance ids, and another organization gets 404 for the study', async () => {
