@@ -19,7 +19,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { InferenceClient } from './inference.client.ts';
 import { executeInference, finishInference, isFinal, sealedWebhook, toInferenceDto, TRANSIENT_CODES, type RunContext, type RunRef } from './inference.runner.ts';
 import { deleteStagedInputs, loadInputs } from './inference.staging.ts';
-import { deliverWebhook, openWebhook, WebhookStatusError } from './webhook.delivery.ts';
+import { deliverWebhook, openWebhook, WebhookStatusError, type WebhookTarget } from './webhook.delivery.ts';
 import { WebhookUrlError, type Resolver } from './webhook.guard.ts';
 
 export const INFERENCE_QUEUE = JOB_CATALOG.InferenceRun.queue;
@@ -87,8 +87,15 @@ export function handleInferenceWebhookDeliver(deps: JobDeps) {
     if (!sealed) return;
     if (!isFinal(row)) throw new Error('the inference is not finished yet');
     const { options } = deps;
+    let target: WebhookTarget;
     try {
-      await deliverWebhook(openWebhook(options.secretKey, sealed), toInferenceDto(row), { allowPrivateNetworks: options.allowPrivateNetworks, timeoutMs: options.webhookTimeoutMs ?? 10_000, resolve: options.resolve });
+      target = openWebhook(options.secretKey, sealed);
+    } catch {
+      // Sealed under another PROJECT_SECRET_KEY (or altered): no retry will open it.
+      throw new UnrecoverableError('WEBHOOK_SECRET_UNREADABLE');
+    }
+    try {
+      await deliverWebhook(target, toInferenceDto(row), { allowPrivateNetworks: options.allowPrivateNetworks, timeoutMs: options.webhookTimeoutMs ?? 10_000, resolve: options.resolve });
     } catch (error) {
       if (error instanceof WebhookUrlError && error.reason !== 'unresolved') throw new UnrecoverableError('WEBHOOK_URL_REFUSED');
       if (error instanceof WebhookStatusError && !error.retryable) throw new UnrecoverableError(`WEBHOOK_REFUSED_${error.status}`);

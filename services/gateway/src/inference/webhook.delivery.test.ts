@@ -55,6 +55,20 @@ describe('webhook delivery', () => {
     expect(calls[0]!.signature).toBe(signBody('k', calls[0]!.body));
   });
 
+  it('tries the next vetted address when one cannot be reached', async () => {
+    calls.length = 0;
+    answer = 200;
+    const resolve: Resolver = async () => [{ address: '127.0.0.2', family: 4 }, { address: '127.0.0.1', family: 4 }];
+    // Nothing listens on 127.0.0.2 at this port: the call must still arrive, once, on 127.0.0.1.
+    const closed = createServer();
+    await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
+    const deadPort = (closed.address() as AddressInfo).port;
+    await new Promise((r) => closed.close(r));
+    await expect(deliverWebhook({ url: `http://hooks.medgrade.invalid:${deadPort}/`, secret: 'k' }, {}, { allowPrivateNetworks: true, timeoutMs: 5000, resolve })).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+    await deliverWebhook({ url: `http://hooks.medgrade.invalid:${port}/`, secret: 'k' }, {}, { allowPrivateNetworks: true, timeoutMs: 5000, resolve });
+    expect(calls).toHaveLength(1);
+  });
+
   it('refuses a name that resolves to a private address at delivery, sending nothing', async () => {
     calls.length = 0;
     const rebound: Resolver = async () => [{ address: '127.0.0.1', family: 4 }];

@@ -86,6 +86,19 @@ export interface DeliveryOptions {
 export async function deliverWebhook(target: WebhookTarget, payload: unknown, options: DeliveryOptions): Promise<void> {
   const { url, addresses } = await vetWebhookUrl(target.url, options);
   const body = JSON.stringify(payload);
-  const status = await postPinned(url, addresses[0]!, body, { 'x-medgrade-signature': signBody(target.secret, body) }, options.timeoutMs);
-  if (status < 200 || status > 299) throw new WebhookStatusError(status);
+  const headers = { 'x-medgrade-signature': signBody(target.secret, body) };
+  // Like a browser, try the host's next address when one cannot be reached (e.g. IPv6 without a route).
+  let lastError: unknown;
+  for (const address of addresses) {
+    let status: number;
+    try {
+      status = await postPinned(url, address, body, headers, options.timeoutMs);
+    } catch (error) {
+      lastError = error;
+      continue;
+    }
+    if (status < 200 || status > 299) throw new WebhookStatusError(status);
+    return;
+  }
+  throw lastError;
 }
