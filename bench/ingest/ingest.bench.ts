@@ -43,7 +43,7 @@ function makeInstances(n: number): Buffer[] {
 function service(entry: string, env: NodeJS.ProcessEnv): ChildProcess {
   // PROF=1 writes a CPU profile of each service to /tmp/medgrade-prof (for finding hot spots).
   const prof = process.env.PROF ? ['--cpu-prof', '--cpu-prof-dir=/tmp/medgrade-prof'] : [];
-  return spawn(process.execPath, [...prof, '--import', 'tsx', entry], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
+  return spawn(process.execPath, [...prof, '--import', 'tsx', entry], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', process.env.BENCH_LOGS ? 'inherit' : 'ignore', 'inherit'] });
 }
 
 async function waitHttp(url: string): Promise<void> {

@@ -132,6 +132,9 @@ async function setReady(tx: Tx, items: ReadyItem[], series: Map<string, KeyedId>
 
 // Counters move only in the transaction that turned an instance READY (so a retry never counts
 // twice). Rows are locked in id order first: batches of two workers on the same study then queue.
+// FOR NO KEY UPDATE, not FOR UPDATE: the instance and series rows this transaction wrote hold
+// FOR KEY SHARE locks on their series and study (foreign keys), and two batches holding those
+// would deadlock on FOR UPDATE, which conflicts with KEY SHARE.
 async function count(tx: Tx, items: ReadyItem[], turned: Set<string>, studies: Map<string, KeyedId>, series: Map<string, KeyedId>): Promise<void> {
   const seriesCounts = new Map<string, number>();
   const studyCounts = new Map<string, { n: number; created: Set<string>; modalities: Set<string> }>();
@@ -152,12 +155,12 @@ async function count(tx: Tx, items: ReadyItem[], turned: Set<string>, studies: M
   const studyRows = [...studyCounts].map(([id, c]) => ({ id, n: c.n, created: c.created.size, modalities: [...c.modalities] }));
   await tx.$executeRaw`
     WITH x AS (SELECT * FROM jsonb_to_recordset(${json(seriesRows)}::jsonb) AS x("id" uuid, "n" int)),
-         locked AS (SELECT "id" FROM "Series" WHERE "id" IN (SELECT "id" FROM x) ORDER BY "id" FOR UPDATE)
+         locked AS (SELECT "id" FROM "Series" WHERE "id" IN (SELECT "id" FROM x) ORDER BY "id" FOR NO KEY UPDATE)
     UPDATE "Series" AS s SET "instanceCount" = s."instanceCount" + x."n", "updatedAt" = now()
     FROM x WHERE s."id" = x."id" AND s."id" IN (SELECT "id" FROM locked)`;
   await tx.$executeRaw`
     WITH x AS (SELECT * FROM jsonb_to_recordset(${json(studyRows)}::jsonb) AS x("id" uuid, "n" int, "created" int, "modalities" text[])),
-         locked AS (SELECT "id" FROM "Study" WHERE "id" IN (SELECT "id" FROM x) ORDER BY "id" FOR UPDATE)
+         locked AS (SELECT "id" FROM "Study" WHERE "id" IN (SELECT "id" FROM x) ORDER BY "id" FOR NO KEY UPDATE)
     UPDATE "Study" AS s SET
       "instanceCount" = s."instanceCount" + x."n",
       "seriesCount" = s."seriesCount" + x."created",
@@ -196,13 +199,14 @@ async function settle(work: () => Promise<void>): Promise<Outcome> {
 }
 
 /** Builds the repository over a Prisma client and the audit appender. */
-export function createIngestRepository(prisma: PrismaClient, audit: AuditInTx): IngestRepository {
+export function createIngestRepository(prisma: PrismaClient, audit: AuditInTx, options: { onBatchFailed?: (size: number, error: unknown) => void } = {}): IngestRepository {
   const ready = new DynamicBatcher<ReadyItem, Outcome>({
     maxBatchSize: MAX_READY_BATCH,
     maxQueueDelayMs: 0,
     run: async (items) => {
       const all = await settle(() => commitReady(prisma, audit, items));
       if (all.ok || items.length === 1) return items.map(() => all);
+      options.onBatchFailed?.(items.length, all.error);
       const each: Outcome[] = [];
       for (const item of items) each.push(await settle(() => commitReady(prisma, audit, [item])));
       return each;

@@ -45,7 +45,7 @@ export function startDeidWorkerApp(options: DeidWorkerAppOptions): DeidWorkerApp
   const metrics = createWorkerMetrics(() => producer.depth());
   const handler = handleInstanceDeidentify({
     store: options.store,
-    repo: createIngestRepository(options.prisma, audit),
+    repo: createIngestRepository(options.prisma, audit, { onBatchFailed: (_size, error) => options.onError?.('InstanceDeidentify(batch commit, retried one by one)', error as Error) }),
     engine: createDeidentifier(),
     project: createProjectSettings(options.prisma, options.projectSecretKey),
     onBytes: metrics.onBytes,
