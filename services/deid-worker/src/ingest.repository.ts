@@ -223,6 +223,19 @@ export function createIngestRepository(prisma: PrismaClient, audit: AuditInTx, o
       return ids.map(() => outcome);
     },
   });
+  // Claims of jobs that start together: one UPDATE … RETURNING for all of them.
+  const claims = new DynamicBatcher<string, WorkInstance | null>({
+    maxBatchSize: 256,
+    maxQueueDelayMs: 0,
+    run: async (ids) => {
+      const rows = await prisma.$queryRaw<WorkInstance[]>`
+        UPDATE "Instance" SET "status" = 'DEIDENTIFYING', "errorCode" = NULL, "updatedAt" = now()
+        WHERE "id" = ANY(${ids}::uuid[]) AND "status" IN ('RECEIVED', 'DEIDENTIFYING', 'FAILED')
+        RETURNING "id"::text AS "id", "orgId"::text AS "orgId", "projectId"::text AS "projectId", "status"::text AS "status", "quarantineKey"`;
+      const byId = new Map(rows.map((r) => [r.id, r]));
+      return ids.map((id) => byId.get(id) ?? null);
+    },
+  });
   const unwrap = async (outcome: Promise<Outcome>): Promise<void> => {
     const o = await outcome;
     if (!o.ok) throw o.error;
@@ -234,13 +247,7 @@ export function createIngestRepository(prisma: PrismaClient, audit: AuditInTx, o
         select: { id: true, orgId: true, projectId: true, status: true, quarantineKey: true },
       });
     },
-    async claim(instanceId) {
-      const rows = await prisma.$queryRaw<WorkInstance[]>`
-        UPDATE "Instance" SET "status" = 'DEIDENTIFYING', "errorCode" = NULL, "updatedAt" = now()
-        WHERE "id" = ${instanceId}::uuid AND "status" IN ('RECEIVED', 'DEIDENTIFYING', 'FAILED')
-        RETURNING "id"::text AS "id", "orgId"::text AS "orgId", "projectId"::text AS "projectId", "status"::text AS "status", "quarantineKey"`;
-      return rows[0] ?? null;
-    },
+    claim: (instanceId) => claims.submit(instanceId),
     markReady: (inst, result, requestId) => unwrap(ready.submit({ inst, result, requestId })),
     async markRejected(inst, code, requestId) {
       await prisma.$transaction(async (tx) => {
