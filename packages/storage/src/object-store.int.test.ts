@@ -101,6 +101,18 @@ describe.each(backends)('ObjectStore contract: $name', (backend) => {
 });
 
 describe('FsObjectStore specifics', () => {
+  it('creates missing directories on demand, for buffers and streams, in a root never checked', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'medgrade-fs-'));
+    const store = new FsObjectStore(root);
+    await store.put('a/b/c/one.dcm', Buffer.from('one'));
+    await store.put('a/b/d/two.dcm', Readable.from([Buffer.from('tw'), Buffer.from('o')]));
+    await store.put('a/b/c/three.dcm', Buffer.from('three'));
+    expect((await getBuffer(store, 'a/b/c/one.dcm')).toString()).toBe('one');
+    expect((await getBuffer(store, 'a/b/d/two.dcm')).toString()).toBe('two');
+    expect((await store.head('a/b/c/three.dcm')).size).toBe(5);
+    await rm(root, { recursive: true, force: true });
+  });
+
   it('leaves no temp file behind when a stream fails mid-write', async () => {
     const root = await mkdtemp(join(tmpdir(), 'medgrade-fs-'));
     const store = new FsObjectStore(root);
