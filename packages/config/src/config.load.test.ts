@@ -63,4 +63,11 @@ describe('loadConfig', () => {
     expect(config.inferenceWorker.concurrency).toBe(0);
     expect(() => loadConfig({ WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'yes' })).toThrow(/WEBHOOK_ALLOW_PRIVATE_NETWORKS: .*true or false/);
   });
+
+  it('runs the inference reconciler every minute with a 15-minute grace unless told otherwise', () => {
+    expect(loadConfig({}).inferenceWorker.reconcile).toEqual({ intervalMs: 60_000, graceMs: 900_000, batchSize: 500 });
+    const config = loadConfig({ INFERENCE_RECONCILE_INTERVAL_MS: '0', INFERENCE_RECONCILE_GRACE_MS: '120000', INFERENCE_RECONCILE_BATCH_SIZE: '10' });
+    expect(config.inferenceWorker.reconcile).toEqual({ intervalMs: 0, graceMs: 120_000, batchSize: 10 });
+    expect(() => loadConfig({ INFERENCE_RECONCILE_GRACE_MS: '0' })).toThrow(/INFERENCE_RECONCILE_GRACE_MS: .*longer than any \?wait=true inference runs/);
+  });
 });

@@ -89,6 +89,15 @@ export const ConfigSchema = z.object({
   inferenceWorker: z.object({
     /** Jobs one gateway process runs at once; 0 turns the worker role off on this replica. */
     concurrency: z.coerce.number().int().min(0),
+    /** Inference reconciler: re-enqueues stuck inferences and deletes orphan staged inputs. */
+    reconcile: z.object({
+      /** Milliseconds between passes (one replica per interval); 0 disables. */
+      intervalMs: z.coerce.number().int().min(0),
+      /** Inferences and staged objects younger than this are left alone (a submit may be mid-way, a ?wait=true run still going). */
+      graceMs: positiveInt,
+      /** Most inferences re-enqueued and most staged objects deleted in one pass. */
+      batchSize: positiveInt,
+    }),
   }),
   webhooks: z.object({
     /**
