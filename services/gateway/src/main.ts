@@ -53,6 +53,8 @@ const inferenceWorker = config.inferenceWorker.concurrency > 0
       secretKey: projectSecretKeyBytes(config.secrets.projectSecretKey),
       allowPrivateNetworks: config.webhooks.allowPrivateNetworks,
       concurrency: config.inferenceWorker.concurrency,
+      // Re-enqueues inferences a crash left without a job, deletes staged inputs left without a row.
+      reconcile: config.inferenceWorker.reconcile,
     })
   : undefined;
 

@@ -2,60 +2,11 @@
 // SSRF protection, on real Postgres, Redis, a filesystem object store and the real inference
 // service serving the tiny test bundle.
 import { createHmac } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { generateStudy, studyToDicom } from '@medgrade/synthetic';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stagingPrefix } from '../src/inference/inference.staging.ts';
-import { createInferenceEnv, type InferenceEnv } from './inference.harness.ts';
-
-interface Received { body: string; signature: string }
-
-async function receiver(): Promise<{ server: Server; url: string; received: Received[] }> {
-  const received: Received[] = [];
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      received.push({ body: Buffer.concat(chunks).toString('utf8'), signature: String(req.headers['x-medgrade-signature']) });
-      res.end('ok');
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`, received };
-}
-
-async function until(check: () => Promise<boolean> | boolean, what: string, ms = 30_000): Promise<void> {
-  const start = Date.now();
-  while (!(await check())) {
-    if (Date.now() - start > ms) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+import { completions, createInferenceEnv, dicomInput, receiver, row, stagedKeys, submit, until, type InferenceEnv } from './inference.harness.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function dicomInput(env: InferenceEnv, i: number) {
-  return { projectId: env.projectId, dicomBase64: studyToDicom(generateStudy(5, i, 'findings')).toString('base64') };
-}
-
-async function submit(env: InferenceEnv, payload: object, url = '/v1/inferences') {
-  return env.gw.app.inject({ method: 'POST', url, payload, headers: { authorization: env.runner.auth } });
-}
-
-async function row(env: InferenceEnv, id: string) {
-  return env.gw.db.prisma.inference.findUniqueOrThrow({ where: { id } });
-}
-
-async function completions(env: InferenceEnv, id: string) {
-  return env.gw.db.prisma.auditEvent.findMany({ where: { resourceId: id, action: 'inference.complete' } });
-}
-
-async function stagedKeys(env: InferenceEnv, id: string): Promise<string[]> {
-  const keys: string[] = [];
-  for await (const o of env.store.list(stagingPrefix(env.runner.orgId, id))) keys.push(o.key);
-  return keys;
-}
 
 /** BullMQ's hash of one job on the inference queue (attempts made, failed reason, data). */
 async function jobHash(env: InferenceEnv, jobId: string): Promise<Record<string, string>> {

@@ -4,18 +4,21 @@
 // built exactly as the gateway's main.ts builds its own.
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
+import { createServer as createHttpServer, type Server } from 'node:http';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { childProcessEnv, loadConfig, projectSecretKeyBytes } from '@medgrade/config';
 import { JOB_CATALOG } from '@medgrade/contracts';
+import { generateStudy, studyToDicom } from '@medgrade/synthetic';
 import { buildInferenceApp } from '@medgrade/inference';
 import { createProducer, type JobProducer } from '@medgrade/queue';
 import { FsObjectStore } from '@medgrade/storage';
 import type { FastifyInstance } from 'fastify';
 import { pino } from 'pino';
 import { httpInferenceClient } from '../src/inference/inference.client.ts';
-import { startInferenceWorker, type InferenceWorker } from '../src/inference/inference.worker.ts';
+import { stagingPrefix } from '../src/inference/inference.staging.ts';
+import { startInferenceWorker, type InferenceWorker, type InferenceWorkerOptions } from '../src/inference/inference.worker.ts';
 import { bundleMultipart } from './bundle.multipart.ts';
 import { createTestGateway, type TestGateway } from './gateway.harness.ts';
 
@@ -42,8 +45,8 @@ export interface InferenceEnv {
   /** Starts the inference service on inferenceUrl (the environment starts it unless told not to). */
   startInference(): Promise<void>;
   stopInference(): Promise<void>;
-  /** Starts a worker as main.ts does; closed by close() unless closed before. */
-  startWorker(options?: { allowPrivateNetworks?: boolean }): InferenceWorker;
+  /** Starts a worker as main.ts does (reconciler off unless given); closed by close() unless closed before. */
+  startWorker(options?: { allowPrivateNetworks?: boolean } & Pick<InferenceWorkerOptions, 'reconcile' | 'onReconcile'>): InferenceWorker;
   close(): Promise<void>;
 }
 
@@ -78,6 +81,8 @@ export async function createInferenceEnv(env: Record<string, string> = {}): Prom
         secretKey: projectSecretKeyBytes(gw.config.secrets.projectSecretKey),
         allowPrivateNetworks: options.allowPrivateNetworks ?? gw.config.webhooks.allowPrivateNetworks,
         concurrency: 2,
+        ...(options.reconcile ? { reconcile: options.reconcile } : {}),
+        ...(options.onReconcile ? { onReconcile: options.onReconcile } : {}),
       });
       const tracked: InferenceWorker = { close: async () => { workers.delete(tracked); await worker.close(); } };
       workers.add(tracked);
@@ -106,4 +111,57 @@ async function registerTinyModel(gw: TestGateway): Promise<void> {
   const up = await bundleMultipart(TINY_BUNDLE);
   if ((await post('/v1/models/tiny/versions', up.payload, up.headers)).statusCode !== 201) throw new Error('could not upload the test bundle');
   if ((await post('/v1/models/tiny/versions/1/release', { reason: 'inference job tests' })).statusCode !== 200) throw new Error('could not release the test bundle');
+}
+
+/** One webhook call as the receiver got it. */
+export interface Received { body: string; signature: string }
+
+/** A local webhook receiver recording every call (needs WEBHOOK_ALLOW_PRIVATE_NETWORKS=true). */
+export async function receiver(): Promise<{ server: Server; url: string; received: Received[] }> {
+  const received: Received[] = [];
+  const server = createHttpServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      received.push({ body: Buffer.concat(chunks).toString('utf8'), signature: String(req.headers['x-medgrade-signature']) });
+      res.end('ok');
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`, received };
+}
+
+/** Polls `check` every 50 ms until it holds; throws after `ms`. */
+export async function until(check: () => Promise<boolean> | boolean, what: string, ms = 30_000): Promise<void> {
+  const start = Date.now();
+  while (!(await check())) {
+    if (Date.now() - start > ms) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** A synthetic DICOM file (5 findings, seed i) as an upload input of the environment's project. */
+export function dicomInput(env: InferenceEnv, i: number) {
+  return { projectId: env.projectId, dicomBase64: studyToDicom(generateStudy(5, i, 'findings')).toString('base64') };
+}
+
+/** POST /v1/inferences as the environment's runner key. */
+export async function submit(env: InferenceEnv, payload: object, url = '/v1/inferences') {
+  return env.gw.app.inject({ method: 'POST', url, payload, headers: { authorization: env.runner.auth } });
+}
+
+export async function row(env: InferenceEnv, id: string) {
+  return env.gw.db.prisma.inference.findUniqueOrThrow({ where: { id } });
+}
+
+/** The inference.complete audit events of one inference. */
+export async function completions(env: InferenceEnv, id: string) {
+  return env.gw.db.prisma.auditEvent.findMany({ where: { resourceId: id, action: 'inference.complete' } });
+}
+
+/** The staged-input keys of one inference of the runner's organization. */
+export async function stagedKeys(env: InferenceEnv, id: string): Promise<string[]> {
+  const keys: string[] = [];
+  for await (const o of env.store.list(stagingPrefix(env.runner.orgId, id))) keys.push(o.key);
+  return keys;
 }

@@ -8,9 +8,19 @@ import { getBuffer, ObjectNotFoundError, type ObjectStore } from '@medgrade/stor
 import type { ResolvedInputs } from './inference.inputs.ts';
 import { storedRequest } from './inference.runner.ts';
 
+/** The object-store folder of every staged input. */
+export const STAGING_ROOT = 'inference-inputs/';
+const UUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
+const STAGED_KEY = new RegExp(`^inference-inputs/${UUID}/(${UUID})/\\d+\\.dcm$`);
+
 /** The object-store folder of one inference's staged inputs. */
 export function stagingPrefix(orgId: string, inferenceId: string): string {
-  return `inference-inputs/${orgId}/${inferenceId}/`;
+  return `${STAGING_ROOT}${orgId}/${inferenceId}/`;
+}
+
+/** The inference id in a staged-input key, or undefined for a key stageInputs did not write. */
+export function stagedInferenceId(key: string): string | undefined {
+  return STAGED_KEY.exec(key)?.[1];
 }
 
 /** Stores the de-identified uploaded bytes of the inputs (no-op for study and instance inputs). */

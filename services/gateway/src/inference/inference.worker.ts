@@ -10,16 +10,20 @@
 // Idempotent: a re-delivered run finds the row final and only repeats the clean-up and the enqueue
 // (deduplicated by jobId), so results are written and audited once and the webhook is sent once per
 // completion (at least once if the process dies mid-POST).
+// The worker also runs the inference reconciler (inference.reconciler.ts) for the crash windows of
+// a submit: rows left without a job and staged inputs left without a row.
 import { AuditLog } from '@medgrade/audit';
 import { AppError, JOB_CATALOG } from '@medgrade/contracts';
 import type { Inference, PrismaClient } from '@medgrade/db';
-import { createProducer, startWorker, UnrecoverableError, type JobContext, type JobProducer, type PayloadOf, type QueueConnection } from '@medgrade/queue';
+import { createLeases, createProducer, startWorker, UnrecoverableError, type JobContext, type JobProducer, type PayloadOf, type QueueConnection } from '@medgrade/queue';
 import type { ObjectStore } from '@medgrade/storage';
 import type { FastifyBaseLogger } from 'fastify';
 import type { InferenceClient } from './inference.client.ts';
+import { createInferenceReconcileRepository, reconcileInferences, type InferenceReconcileOptions, type InferenceReconcileResult } from './inference.reconciler.ts';
 import { executeInference, finishInference, isFinal, sealedWebhook, toInferenceDto, TRANSIENT_CODES, type RunContext, type RunRef } from './inference.runner.ts';
 import { deleteStagedInputs, loadInputs } from './inference.staging.ts';
 import { deliverWebhook, openWebhook, WebhookStatusError, type WebhookTarget } from './webhook.delivery.ts';
+import { startLeasedLoop, type LeasedLoop } from './reconcile.loop.ts';
 import { WebhookUrlError, type Resolver } from './webhook.guard.ts';
 
 export const INFERENCE_QUEUE = JOB_CATALOG.InferenceRun.queue;
@@ -39,6 +43,10 @@ export interface InferenceWorkerOptions {
   webhookTimeoutMs?: number;
   /** DNS for webhook hosts; the system resolver unless a test passes one. */
   resolve?: Resolver;
+  /** Inference reconciler (README); absent or intervalMs 0 disables it. */
+  reconcile?: InferenceReconcileOptions & { intervalMs: number };
+  /** After each reconciler pass this replica ran (counts only). */
+  onReconcile?: (result: InferenceReconcileResult) => void;
 }
 
 interface JobDeps extends RunContext {
@@ -121,10 +129,26 @@ export function startInferenceWorker(options: InferenceWorkerOptions): Inference
     // Job name, code and message only: payloads, URLs and secrets never reach a log line.
     onError: (job, error) => options.log.warn({ job, code: (error as { code?: string }).code, msg: error.message }, 'inference job attempt failed'),
   });
+  const reconciler = startReconciler(options, jobs);
   return {
     async close() {
+      await reconciler?.close();
       await worker.close();
       await jobs.close();
     },
   };
+}
+
+function startReconciler(options: InferenceWorkerOptions, jobs: JobProducer<typeof JOB_CATALOG>): LeasedLoop | undefined {
+  const settings = options.reconcile;
+  if (!settings || settings.intervalMs <= 0) return undefined;
+  const deps = { repo: createInferenceReconcileRepository(options.prisma), store: options.store, jobs };
+  return startLeasedLoop(() => reconcileInferences(deps, settings), createLeases(options.queue), {
+    lease: 'inference-reconcile', intervalMs: settings.intervalMs,
+    onPass: (result) => {
+      options.onReconcile?.(result);
+      if (result.requeued > 0 || result.stagedDeleted > 0) options.log.info(result, 'inferences reconciled');
+    },
+    onError: (error) => options.log.warn({ code: (error as { code?: string }).code, msg: error.message }, 'inference reconcile pass failed'),
+  });
 }
