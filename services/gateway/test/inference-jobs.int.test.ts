@@ -57,6 +57,31 @@ describe('asynchronous inferences through the BullMQ worker (private networks al
     }
   });
 
+  it('?wait=true with webhookUrl answers 200 with the webhookSecret, and the delivered signature verifies with it', async () => {
+    hook.received.length = 0;
+    const worker = env.startWorker();
+    try {
+      const res = await submit(env, { models: ['tiny'], input: dicomInput(env, 5), webhookUrl: hook.url }, '/v1/inferences?wait=true');
+      expect(res.statusCode).toBe(200);
+      const { id, status, webhookSecret } = res.json() as { id: string; status: string; webhookSecret: string };
+      expect(status).toBe('succeeded');
+      expect(webhookSecret).toMatch(/^[A-Za-z0-9_-]{43}$/);
+      await until(() => hook.received.length === 1, 'the webhook call');
+      const [call] = hook.received;
+      expect(call!.signature).toBe(`sha256=${createHmac('sha256', webhookSecret).update(call!.body).digest('hex')}`);
+      expect(JSON.parse(call!.body)).toMatchObject({ id, status: 'succeeded' });
+      expect(JSON.stringify(await row(env, id))).not.toContain(webhookSecret);
+      const got = (await env.gw.app.inject({ method: 'GET', url: `/v1/inferences/${id}`, headers: { authorization: env.runner.auth } })).json();
+      expect(got).not.toHaveProperty('webhookSecret');
+      // Without webhookUrl there is no secret to show.
+      const plain = await submit(env, { models: ['tiny'], input: dicomInput(env, 6) }, '/v1/inferences?wait=true');
+      expect(plain.statusCode).toBe(200);
+      expect(plain.json()).not.toHaveProperty('webhookSecret');
+    } finally {
+      await worker.close();
+    }
+  });
+
   it('is durable: accepted with no worker running, finished exactly once by a later worker, unchanged on re-delivery', async () => {
     hook.received.length = 0;
     const res = await submit(env, { models: ['tiny'], input: dicomInput(env, 1), webhookUrl: hook.url });

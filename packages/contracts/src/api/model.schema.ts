@@ -93,9 +93,10 @@ export const InferenceSchema = z
   })
   .meta({ id: 'Inference' });
 
-export const InferenceAcceptedSchema = InferenceSchema.extend({
-  webhookSecret: z.string().optional().describe('Shown once: HMAC-SHA256 key of the x-medgrade-signature header on the webhook call'),
-}).meta({ id: 'InferenceAccepted' });
+/** The answer to POST /v1/inferences (200 with ?wait=true, 202 without): the only place the webhook secret is shown. */
+export const InferenceSubmittedSchema = InferenceSchema.extend({
+  webhookSecret: z.string().optional().describe('Only with webhookUrl, shown once: HMAC-SHA256 key of the x-medgrade-signature header on the webhook call'),
+}).meta({ id: 'InferenceSubmitted' });
 
 export type ModelDto = z.infer<typeof ModelSchema>;
 export type ModelVersionDto = z.infer<typeof ModelVersionRecordSchema>;

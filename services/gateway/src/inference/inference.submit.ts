@@ -33,7 +33,8 @@ export interface Submission {
   audit(event: { action: string; resourceType: string; resourceId: string; details: Record<string, unknown> }): Promise<void>;
 }
 
-export type SubmitResult = { status: 200; body: InferenceDto } | { status: 202; body: InferenceDto & { webhookSecret?: string } };
+/** The webhook secret is in the answer whenever webhookUrl was given: the caller sees it only here. */
+export type SubmitResult = { status: 200 | 202; body: InferenceDto & { webhookSecret?: string } };
 
 const NO_QUEUE = 'Asynchronous inference and webhooks are not available on this gateway right now: retry later or use ?wait=true without webhookUrl';
 
@@ -73,10 +74,11 @@ export async function submitInference(ctx: SubmitContext, sub: Submission): Prom
   const row = await persist(ctx, sub, { id, models, inputs, stage, webhook });
   const ref = { row, actor: auth.keyId, requestId: sub.requestId };
   const job = { inferenceId: id, requestId: sub.requestId };
+  const secret = webhook ? { webhookSecret: webhook.secret } : {};
   if (sub.wait) {
     const done = await executeInference(ctx, { ...ref, inputs }, { retryTransient: false });
     if (webhook) await ctx.jobs!.enqueue('InferenceWebhookDeliver', job);
-    return { status: 200, body: toInferenceDto(done) };
+    return { status: 200, body: { ...toInferenceDto(done), ...secret } };
   }
   try {
     await ctx.jobs!.enqueue('InferenceRun', job);
@@ -86,5 +88,5 @@ export async function submitInference(ctx: SubmitContext, sub: Submission): Prom
     if (stage) await deleteStagedInputs(ctx.store!, row);
     throw new ServiceUnavailableError('The inference could not be queued: retry later');
   }
-  return { status: 202, body: { ...toInferenceDto(row), ...(webhook ? { webhookSecret: webhook.secret } : {}) } };
+  return { status: 202, body: { ...toInferenceDto(row), ...secret } };
 }

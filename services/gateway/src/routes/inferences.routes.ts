@@ -2,7 +2,7 @@
 // uploaded file de-identified in memory), synchronous with ?wait=true or 202 + polling/webhook
 // (a durable InferenceRun job; inference/inference.submit.ts and inference/inference.worker.ts).
 import { projectSecretKeyBytes } from '@medgrade/config';
-import { CreateInferenceBodySchema, IdParamsSchema, InferenceAcceptedSchema, InferenceQuerySchema, InferenceSchema, NotFoundError, ErrorResponseSchema } from '@medgrade/contracts';
+import { CreateInferenceBodySchema, IdParamsSchema, InferenceQuerySchema, InferenceSchema, InferenceSubmittedSchema, NotFoundError, ErrorResponseSchema } from '@medgrade/contracts';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { httpInferenceClient } from '../inference/inference.client.ts';
 import { toInferenceDto } from '../inference/inference.runner.ts';
@@ -22,7 +22,7 @@ export const inferenceRoutes: FastifyPluginAsyncZod = async (app) => {
     schema: {
       tags, summary: 'Run one or several models on a study, instances or an uploaded DICOM file (de-identified first, never stored raw)',
       querystring: InferenceQuerySchema, body: CreateInferenceBodySchema,
-      response: { 200: InferenceSchema, 202: InferenceAcceptedSchema, 422: ErrorResponseSchema, 503: ErrorResponseSchema, 504: ErrorResponseSchema },
+      response: { 200: InferenceSubmittedSchema, 202: InferenceSubmittedSchema, 422: ErrorResponseSchema, 503: ErrorResponseSchema, 504: ErrorResponseSchema },
     },
   }, async (request, reply) => {
     const result = await submitInference(context(), {
