@@ -1,5 +1,6 @@
 export type { JobCatalog, JobSpec, PayloadOf, PayloadSchema } from './job-spec.ts';
 export { createLeases, type Leases } from './lease.ts';
+export { startLeasedLoop, type LeasedLoop, type LeasedLoopOptions } from './leased-loop.ts';
 export { createProducer, openRedis, type JobProducer, type QueueConnection, type QueueDepth } from './queues.ts';
 export {
   checkHandlers,

@@ -15,7 +15,7 @@
 import { AuditLog } from '@medgrade/audit';
 import { AppError, JOB_CATALOG } from '@medgrade/contracts';
 import type { Inference, PrismaClient } from '@medgrade/db';
-import { createLeases, createProducer, startWorker, UnrecoverableError, type JobContext, type JobProducer, type PayloadOf, type QueueConnection } from '@medgrade/queue';
+import { createLeases, createProducer, startLeasedLoop, startWorker, UnrecoverableError, type JobContext, type JobProducer, type LeasedLoop, type PayloadOf, type QueueConnection } from '@medgrade/queue';
 import type { ObjectStore } from '@medgrade/storage';
 import type { FastifyBaseLogger } from 'fastify';
 import type { InferenceClient } from './inference.client.ts';
@@ -23,7 +23,6 @@ import { createInferenceReconcileRepository, reconcileInferences, type Inference
 import { executeInference, finishInference, isFinal, sealedWebhook, toInferenceDto, TRANSIENT_CODES, type RunContext, type RunRef } from './inference.runner.ts';
 import { deleteStagedInputs, loadInputs } from './inference.staging.ts';
 import { deliverWebhook, openWebhook, WebhookStatusError, type WebhookTarget } from './webhook.delivery.ts';
-import { startLeasedLoop, type LeasedLoop } from './reconcile.loop.ts';
 import { WebhookUrlError, type Resolver } from './webhook.guard.ts';
 
 export const INFERENCE_QUEUE = JOB_CATALOG.InferenceRun.queue;

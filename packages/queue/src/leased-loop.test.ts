@@ -1,8 +1,6 @@
-import { randomUUID } from 'node:crypto';
-import type { Leases } from '@medgrade/queue';
+import type { Leases } from './lease.ts';
 import { describe, expect, it } from 'vitest';
-import { stagedInferenceId, stagingPrefix } from './inference.staging.ts';
-import { startLeasedLoop } from './reconcile.loop.ts';
+import { startLeasedLoop } from './leased-loop.ts';
 
 // Grants the lease on the calls whose index is in `granted`.
 function leases(granted: (call: number) => boolean): Leases & { calls: string[]; closed: boolean } {
@@ -55,16 +53,15 @@ describe('startLeasedLoop', () => {
     await sleep(30);
     expect(lease.calls).toHaveLength(1);
   });
-});
 
-describe('stagedInferenceId', () => {
-  it('reads the inference id of keys stageInputs writes and nothing else', () => {
-    const org = randomUUID();
-    const id = randomUUID();
-    expect(stagedInferenceId(`${stagingPrefix(org, id)}0.dcm`)).toBe(id);
-    expect(stagedInferenceId(`${stagingPrefix(org, id)}12.dcm`)).toBe(id);
-    expect(stagedInferenceId(`${stagingPrefix(org, id)}x.dcm`)).toBeUndefined();
-    expect(stagedInferenceId(`inference-inputs/${id}/0.dcm`)).toBeUndefined();
-    expect(stagedInferenceId(`quarantine/${org}/${id}/0.dcm`)).toBeUndefined();
+  it('runs the pass when nobody observes it (no onPass)', async () => {
+    const lease = leases(() => true);
+    let passes = 0;
+    const loop = startLeasedLoop(async () => {
+      passes++;
+    }, lease, { lease: 'l', intervalMs: 5 });
+    while (lease.calls.length < 2) await sleep(2);
+    await loop.close();
+    expect(passes).toBeGreaterThanOrEqual(1);
   });
 });

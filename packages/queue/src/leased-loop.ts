@@ -1,7 +1,8 @@
-// Runs a reconciliation pass every intervalMs in each gateway replica. A Redis lease held for one
-// interval lets a single replica run each pass; a pass that fails is reported and retried next
-// interval (every pass is idempotent, so an overlap after a lease expiry is harmless).
-import type { Leases } from '@medgrade/queue';
+// Runs a periodic pass (the reconcilers of the deid-worker and the gateway's inference worker)
+// every intervalMs in each replica. A Redis lease held for one interval lets a single replica run
+// each pass; a pass that fails is reported and retried next interval (passes must be idempotent,
+// so an overlap after a lease expiry is harmless).
+import type { Leases } from './lease.ts';
 
 /** Loop settings and observers (counts and errors only, never keys). */
 export interface LeasedLoopOptions<R> {
