@@ -46,6 +46,16 @@ function service(entry: string, env: NodeJS.ProcessEnv): ChildProcess {
   return spawn(process.execPath, [...prof, '--import', 'tsx', entry], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', process.env.BENCH_LOGS ? 'inherit' : 'ignore', 'inherit'] });
 }
 
+/** User + system CPU seconds of a child so far (Linux /proc; 0 elsewhere). */
+function cpuSeconds(child: ChildProcess): number {
+  try {
+    const fields = readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return 0;
+  }
+}
+
 async function waitHttp(url: string): Promise<void> {
   for (let i = 0; i < 300; i++) {
     try {
@@ -103,6 +113,7 @@ async function runMedgrade(files: Buffer[], db: TestDatabase, s3: S3StoreOptions
   const children = [service('services/gateway/src/main.ts', env), ...Array.from({ length: WORKERS }, () => service('services/deid-worker/src/main.ts', env))];
   try {
     await waitHttp(`http://127.0.0.1:${port}/health/ready`);
+    const cpuAtStart = children.map(cpuSeconds);
     const batches = Array.from({ length: Math.ceil(files.length / BATCH) }, (_, i) => files.slice(i * BATCH, (i + 1) * BATCH));
     const start = performance.now();
     await pool(batches, CONCURRENCY, async (batch) => {
@@ -117,6 +128,8 @@ async function runMedgrade(files: Buffer[], db: TestDatabase, s3: S3StoreOptions
       await new Promise((r) => setTimeout(r, 50));
     }
     const seconds = (performance.now() - start) / 1000;
+    const cpu = children.map((c, i) => cpuSeconds(c) - cpuAtStart[i]!);
+    process.stdout.write(`CPU per instance while measured: gateway ${(cpu[0]! / files.length * 1000).toFixed(1)} ms, deid-worker(s) ${(cpu.slice(1).reduce((a, b) => a + b, 0) / files.length * 1000).toFixed(1)} ms\n`);
     const ready = await db.prisma.instance.count({ where: { projectId, status: 'READY' } });
     if (ready !== files.length) throw new Error(`only ${ready} of ${files.length} instances READY`);
     return { seconds, uploadSeconds };
