@@ -89,6 +89,11 @@ export class FsObjectStore implements ObjectStore {
     await rm(this.path(key), { force: true });
   }
 
+  async deleteMany(keys: readonly string[]): Promise<void> {
+    const paths = keys.map((k) => this.path(k));
+    await Promise.all(paths.map((p) => rm(p, { force: true })));
+  }
+
   async *list(prefix: string): AsyncIterable<ObjectInfo> {
     assertSafePrefix(prefix);
     // Walk only the deepest directory the prefix names completely.

@@ -80,6 +80,17 @@ describe.each(backends)('ObjectStore contract: $name', (backend) => {
     await expect(store.delete('del/me')).resolves.toBeUndefined();
   });
 
+  it('deletes many at once, missing keys included, and leaves the others', async () => {
+    const keys = Array.from({ length: 5 }, (_, i) => `many/${i}.dcm`);
+    for (const k of keys) await store.put(k, Buffer.from(k));
+    await store.put('many/keep.dcm', Buffer.from('keep'));
+    await store.deleteMany([...keys, 'many/never-existed.dcm']);
+    for (const k of keys) await expect(store.head(k)).rejects.toBeInstanceOf(ObjectNotFoundError);
+    expect((await store.head('many/keep.dcm')).size).toBe(4);
+    await expect(store.deleteMany([])).resolves.toBeUndefined();
+    await expect(store.deleteMany(['../escape'])).rejects.toBeInstanceOf(UnsafeKeyError);
+  });
+
   it('lists by prefix, including partial segment prefixes', async () => {
     for (const k of ['l/a/2', 'l/a/1', 'l/a-b', 'l/ab/3', 'm/other']) await store.put(k, Buffer.from(k));
     expect(await keys(store, 'l/')).toEqual(['l/a-b', 'l/a/1', 'l/a/2', 'l/ab/3']);

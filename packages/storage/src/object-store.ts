@@ -26,6 +26,8 @@ export interface ObjectStore {
   head(key: string): Promise<ObjectInfo>;
   /** Removes the object; deleting a missing object is not an error (retries must be safe). */
   delete(key: string): Promise<void>;
+  /** Removes several objects (S3: one DeleteObjects request per 1,000 keys); missing ones are not an error. */
+  deleteMany(keys: readonly string[]): Promise<void>;
   /** Every object whose key starts with prefix (order unspecified: S3-compatible servers differ). */
   list(prefix: string): AsyncIterable<ObjectInfo>;
   /** Throws with a how-to-fix message when the store cannot be used (readiness check). */

@@ -1,6 +1,7 @@
 // The only module that imports the AWS SDK (STYLE.md 17): everything else sees ObjectStore.
 import {
   DeleteObjectCommand,
+  DeleteObjectsCommand,
   GetObjectCommand,
   HeadBucketCommand,
   HeadObjectCommand,
@@ -39,6 +40,8 @@ export interface S3StoreOptions {
 }
 
 const MIN_PART = 5 * 1024 * 1024;
+/** Most keys one DeleteObjects request may name (S3 API limit). */
+const DELETE_BATCH = 1000;
 
 function isNotFound(error: unknown): boolean {
   const e = error as { name?: string; $metadata?: { httpStatusCode?: number } } | undefined;
@@ -116,6 +119,17 @@ export class S3ObjectStore implements ObjectStore {
   async delete(key: string): Promise<void> {
     assertSafeKey(key);
     await this.client.send(new DeleteObjectCommand({ Bucket: this.options.bucket, Key: key }));
+  }
+
+  async deleteMany(keys: readonly string[]): Promise<void> {
+    for (const key of keys) assertSafeKey(key);
+    for (let i = 0; i < keys.length; i += DELETE_BATCH) {
+      const chunk = keys.slice(i, i + DELETE_BATCH);
+      const result = await this.client.send(new DeleteObjectsCommand({ Bucket: this.options.bucket, Delete: { Objects: chunk.map((Key) => ({ Key })), Quiet: true } }));
+      // Quiet mode lists only failures; a missing key is a success in S3's delete semantics.
+      const failed = result.Errors ?? [];
+      if (failed.length > 0) throw new Error(`object store refused to delete ${failed.length} of ${chunk.length} objects (${failed[0]?.Code ?? 'unknown error'})`);
+    }
   }
 
   async *list(prefix: string): AsyncIterable<ObjectInfo> {

@@ -17,6 +17,8 @@ export interface DeidWorkerDeps {
   repo: IngestRepository;
   engine: Deidentifier;
   project(projectId: string): Promise<DeidProject>;
+  /** Deletes a raw object (default store.delete; main.ts batches concurrent deletes into one request). */
+  deleteRaw?(key: string): Promise<void>;
   /** Counts bytes read from quarantine and written to deid/ (metrics). */
   onBytes?(direction: 'in' | 'out', bytes: number): void;
   /** Final status of an instance, once (metrics). */
@@ -31,7 +33,7 @@ export function deidObjectKey(orgId: string, projectId: string, study: string, s
 
 async function finishDeletion(deps: DeidWorkerDeps, instance: WorkInstance): Promise<void> {
   if (!instance.quarantineKey) return;
-  await deps.store.delete(instance.quarantineKey);
+  await (deps.deleteRaw ? deps.deleteRaw(instance.quarantineKey) : deps.store.delete(instance.quarantineKey));
   await deps.repo.clearQuarantine(instance.id);
 }
 

@@ -3,6 +3,7 @@ import { AuditLog } from '@medgrade/audit';
 import { JOB_CATALOG } from '@medgrade/contracts';
 import type { PrismaClient } from '@medgrade/db';
 import { createLeases, createProducer, startWorker, type JobProducer, type QueueConnection } from '@medgrade/queue';
+import { DynamicBatcher } from '@medgrade/queue/batcher';
 import type { ObjectStore } from '@medgrade/storage';
 import { createDeidentifier } from './deid.engine.ts';
 import { DEID_QUEUE } from './deid.job.ts';
@@ -43,8 +44,25 @@ export function startDeidWorkerApp(options: DeidWorkerAppOptions): DeidWorkerApp
   // The producer serves queue depth on /metrics and the reconciler's re-enqueues.
   const producer = createProducer(JOB_CATALOG, options.queue);
   const metrics = createWorkerMetrics(() => producer.depth());
+  // Raw objects of instances that finish together go in one delete request (S3 DeleteObjects).
+  const rawDeletes = new DynamicBatcher<string, unknown>({
+    maxBatchSize: 1000,
+    maxQueueDelayMs: 0,
+    run: async (keys) => {
+      try {
+        await options.store.deleteMany(keys);
+        return keys.map(() => undefined);
+      } catch (error) {
+        return keys.map(() => error);
+      }
+    },
+  });
   const handler = handleInstanceDeidentify({
     store: options.store,
+    deleteRaw: async (key) => {
+      const error = await rawDeletes.submit(key);
+      if (error) throw error;
+    },
     repo: createIngestRepository(options.prisma, audit, { onBatchFailed: (_size, error) => options.onError?.('InstanceDeidentify(batch commit, retried one by one)', error as Error) }),
     engine: createDeidentifier(),
     project: createProjectSettings(options.prisma, options.projectSecretKey),
