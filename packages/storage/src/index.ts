@@ -2,3 +2,4 @@ export * from './object-store.ts';
 export { FsObjectStore } from './fs.store.ts';
 export { S3ObjectStore, type S3StoreOptions } from './s3.store.ts';
 export { createObjectStore, type StorageSettings } from './store.factory.ts';
+export { deleteStaleObjects, type StaleObjectSweep } from './stale-objects.ts';

@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import type { JOB_CATALOG } from '@medgrade/contracts';
 import { Prisma, type PrismaClient } from '@medgrade/db';
 import type { JobProducer } from '@medgrade/queue';
-import type { ObjectStore } from '@medgrade/storage';
+import { deleteStaleObjects, type ObjectStore } from '@medgrade/storage';
 
 /** The rows the reconciler reads. */
 export interface ReconcileRepository {
@@ -90,28 +90,7 @@ async function requeueStuck(deps: ReconcilerDeps, cutoff: Date, limit: number): 
   return deps.jobs.requeueMany('InstanceDeidentify', ids.map((instanceId) => ({ requestId, instanceId })));
 }
 
-// Candidates are checked against the database batchSize at a time. An object older than the grace
-// period cannot gain a row any more: intake inserts the row right after storing the object.
-async function deleteOrphans(deps: ReconcilerDeps, cutoff: Date, limit: number): Promise<number> {
-  let deleted = 0;
-  let candidates: { key: string; id: string }[] = [];
-  const flush = async (): Promise<void> => {
-    const existing = await deps.repo.existingInstanceIds(candidates.map((c) => c.id));
-    for (const c of candidates) {
-      if (existing.has(c.id) || deleted >= limit) continue;
-      await deps.store.delete(c.key);
-      deleted++;
-    }
-    candidates = [];
-  };
-  for await (const object of deps.store.list(QUARANTINE_PREFIX)) {
-    const id = quarantineInstanceId(object.key);
-    if (!id || !object.lastModified || object.lastModified >= cutoff) continue;
-    candidates.push({ key: object.key, id });
-    if (candidates.length < limit) continue;
-    await flush();
-    if (deleted >= limit) return deleted;
-  }
-  await flush();
-  return deleted;
+// An object older than the grace period cannot gain a row any more: intake inserts the row right after storing the object.
+function deleteOrphans(deps: ReconcilerDeps, cutoff: Date, limit: number): Promise<number> {
+  return deleteStaleObjects(deps.store, { prefix: QUARANTINE_PREFIX, ownerOf: quarantineInstanceId, cutoff, limit, keep: (ids) => deps.repo.existingInstanceIds(ids) });
 }

@@ -11,7 +11,7 @@ import { randomUUID } from 'node:crypto';
 import type { JOB_CATALOG } from '@medgrade/contracts';
 import { Prisma, type PrismaClient } from '@medgrade/db';
 import type { JobProducer } from '@medgrade/queue';
-import type { ObjectStore } from '@medgrade/storage';
+import { deleteStaleObjects, type ObjectStore } from '@medgrade/storage';
 import { STAGING_ROOT, stagedInferenceId } from './inference.staging.ts';
 
 /** The rows the reconciler reads. */
@@ -85,28 +85,7 @@ async function requeueStuck(deps: InferenceReconcilerDeps, cutoff: Date, limit: 
   return deps.jobs.requeueMany('InferenceRun', ids.map((inferenceId) => ({ requestId, inferenceId })));
 }
 
-// Candidates are checked against the database batchSize at a time. An object older than the grace
-// period cannot gain a row any more: submit inserts the row right after staging the upload.
-async function deleteOrphans(deps: InferenceReconcilerDeps, cutoff: Date, limit: number): Promise<number> {
-  let deleted = 0;
-  let candidates: { key: string; id: string }[] = [];
-  const flush = async (): Promise<void> => {
-    const unfinished = await deps.repo.unfinishedInferenceIds([...new Set(candidates.map((c) => c.id))]);
-    for (const c of candidates) {
-      if (unfinished.has(c.id) || deleted >= limit) continue;
-      await deps.store.delete(c.key);
-      deleted++;
-    }
-    candidates = [];
-  };
-  for await (const object of deps.store.list(STAGING_ROOT)) {
-    const id = stagedInferenceId(object.key);
-    if (!id || !object.lastModified || object.lastModified >= cutoff) continue;
-    candidates.push({ key: object.key, id });
-    if (candidates.length < limit) continue;
-    await flush();
-    if (deleted >= limit) return deleted;
-  }
-  await flush();
-  return deleted;
+// An object older than the grace period cannot gain a row any more: submit inserts the row right after staging the upload.
+function deleteOrphans(deps: InferenceReconcilerDeps, cutoff: Date, limit: number): Promise<number> {
+  return deleteStaleObjects(deps.store, { prefix: STAGING_ROOT, ownerOf: stagedInferenceId, cutoff, limit, keep: (ids) => deps.repo.unfinishedInferenceIds(ids) });
 }
