@@ -7,7 +7,7 @@
 // commit), so batches on other workers overlapping the same study queue instead of deadlocking.
 // A batch that fails is retried one instance at a time, so one bad row cannot fail its neighbours.
 // Set-based statements read their rows from one jsonb parameter (jsonb_to_recordset).
-import type { Prisma, PrismaClient } from '@medgrade/db';
+import { Prisma, type PrismaClient } from '@medgrade/db';
 import { DynamicBatcher } from '@medgrade/queue/batcher';
 import type { IngestRepository, InstanceSummary, ReadyResult, WorkInstance } from './ingest.ports.ts';
 
@@ -92,15 +92,11 @@ async function withExisting(tx: Tx, table: 'Study' | 'Series', rows: { projectId
   const found = new Map(inserted.map((r) => [studyKey(r.projectId, r.uid), r]));
   const missing = rows.filter((r) => !found.has(studyKey(r.projectId, r.uid))).map((r) => ({ projectId: r.projectId, uid: r.uid }));
   if (missing.length === 0) return found;
-  const existing = table === 'Study'
-    ? await tx.$queryRaw<KeyedId[]>`
-        SELECT s."id"::text AS "id", s."projectId"::text AS "projectId", s."studyInstanceUid" AS "uid", false AS "created"
-        FROM "Study" s JOIN jsonb_to_recordset(${json(missing)}::jsonb) AS x("projectId" uuid, "uid" text)
-          ON s."projectId" = x."projectId" AND s."studyInstanceUid" = x."uid"`
-    : await tx.$queryRaw<KeyedId[]>`
-        SELECT s."id"::text AS "id", s."projectId"::text AS "projectId", s."seriesInstanceUid" AS "uid", false AS "created"
-        FROM "Series" s JOIN jsonb_to_recordset(${json(missing)}::jsonb) AS x("projectId" uuid, "uid" text)
-          ON s."projectId" = x."projectId" AND s."seriesInstanceUid" = x."uid"`;
+  const uidColumn = Prisma.raw(table === 'Study' ? '"studyInstanceUid"' : '"seriesInstanceUid"');
+  const existing = await tx.$queryRaw<KeyedId[]>`
+    SELECT s."id"::text AS "id", s."projectId"::text AS "projectId", s.${uidColumn} AS "uid", false AS "created"
+    FROM ${Prisma.raw(`"${table}"`)} s JOIN jsonb_to_recordset(${json(missing)}::jsonb) AS x("projectId" uuid, "uid" text)
+      ON s."projectId" = x."projectId" AND s.${uidColumn} = x."uid"`;
   for (const r of existing) found.set(studyKey(r.projectId, r.uid), r);
   if (found.size < rows.length) throw new Error(`${table} rows vanished during the READY commit`);
   return found;
