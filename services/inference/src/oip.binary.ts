@@ -2,9 +2,9 @@
 // `Inference-Header-Content-Length` bytes followed by the raw tensors, in input order, of every
 // input whose `parameters.binary_data_size` is set (FP32 little endian; BYTES as 4-byte
 // length-prefixed strings). Large images skip JSON number parsing entirely.
-import { BadRequestError } from '@medgrade/contracts';
+import { BadRequestError, OIP_BINARY_HEADER } from '@medgrade/contracts';
 
-export const BINARY_HEADER = 'inference-header-content-length';
+export const BINARY_HEADER = OIP_BINARY_HEADER;
 
 interface RawInput {
   datatype?: unknown;
