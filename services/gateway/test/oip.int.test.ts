@@ -228,6 +228,14 @@ describe('OIP v2 on the gateway', () => {
     expect(spec.paths['/v2/health/ready'].get.security).toBeUndefined();
   });
 
+  it('answers server metadata publicly with the extensions it serves, as the inference service lists them', async () => {
+    const res = await inject('GET', '/v2', undefined);
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toEqual({ name: 'medgrade', version: '1', extensions: ['binary_tensor_data'] });
+    const service = await inference.inject({ url: '/v2', headers: { authorization: `Bearer ${TOKEN}` } });
+    expect(service.json().extensions).toEqual(res.json().extensions);
+  });
+
   it('serves OIP health publicly, and answers 503 once the inference service is gone', async () => {
     expect((await inject('GET', '/v2/health/live', undefined)).json()).toEqual({ live: true });
     expect((await inject('GET', '/v2/health/ready', undefined)).json()).toEqual({ ready: true });

@@ -106,7 +106,7 @@ const PROBES: Record<string, (a: OrgA) => Promise<Probe> | Probe> = {
 };
 
 /** Operations that need no key (everything else must answer 401 without one). */
-const PUBLIC = new Set(['GET /health/live', 'GET /health/ready', 'GET /metrics', 'GET /v2/health/live', 'GET /v2/health/ready']);
+const PUBLIC = new Set(['GET /health/live', 'GET /health/ready', 'GET /metrics', 'GET /v2', 'GET /v2/health/live', 'GET /v2/health/ready']);
 
 interface Operation {
   id: string;

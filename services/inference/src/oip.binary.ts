@@ -2,7 +2,8 @@
 // `Inference-Header-Content-Length` bytes followed by the raw tensors, in input order, of every
 // input whose `parameters.binary_data_size` is set (FP32 little endian; BYTES as 4-byte
 // length-prefixed strings). Large images skip JSON number parsing entirely.
-import { BadRequestError, OIP_BINARY_HEADER } from '@medgrade/contracts';
+import { BadRequestError, OIP_BINARY_EXTENSION, OIP_BINARY_HEADER } from '@medgrade/contracts';
+import type { FastifyInstance } from 'fastify';
 
 export const BINARY_HEADER = OIP_BINARY_HEADER;
 
@@ -49,4 +50,20 @@ export function decodeBinaryRequest(body: Buffer, headerLength: string | string[
     offset += size;
   }
   return json;
+}
+
+/**
+ * Takes binary bodies (application/octet-stream) in `app`: the parsed body is the JSON request
+ * with typed arrays as data. Returns the extension's name, so server metadata lists exactly what
+ * was installed.
+ */
+export function installBinaryTensors(app: FastifyInstance): string {
+  app.addContentTypeParser('application/octet-stream', { parseAs: 'buffer', bodyLimit: 256 * 1024 * 1024 }, (request, body, done) => {
+    try {
+      done(null, decodeBinaryRequest(body as Buffer, request.headers[BINARY_HEADER]));
+    } catch (e) {
+      done(e as Error, undefined);
+    }
+  });
+  return OIP_BINARY_EXTENSION;
 }

@@ -101,6 +101,12 @@ describe('inference service', () => {
     expect(res.json().outputs[0].data).toEqual([expectedText]);
   });
 
+  it('lists the binary tensor extension it serves in server metadata (GET /v2)', async () => {
+    const res = await app.inject({ url: '/v2', headers: auth });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toEqual({ name: 'medgrade-inference', version: '1', extensions: ['binary_tensor_data'] });
+  });
+
   it('refuses tensors of the wrong shape with a 400 that says the expected shape', async () => {
     const res = await app.inject({
       method: 'POST', url: '/v2/models/tiny/versions/1/infer', headers: auth,

@@ -8,6 +8,9 @@ import { ModelNameSchema, ModelVersionSchema } from './inference.schema.ts';
 /** Triton binary tensor extension: byte length of the JSON header that opens the body. */
 export const OIP_BINARY_HEADER = 'inference-header-content-length';
 
+/** Triton's name for the binary tensor data extension, as server metadata (`GET /v2`) lists it. */
+export const OIP_BINARY_EXTENSION = 'binary_tensor_data';
+
 export const OIP_DATATYPES = ['BOOL', 'UINT8', 'UINT16', 'UINT32', 'UINT64', 'INT8', 'INT16', 'INT32', 'INT64', 'FP16', 'FP32', 'FP64', 'BYTES'] as const;
 
 const DatatypeSchema = z.enum(OIP_DATATYPES);
@@ -68,6 +71,14 @@ export const OipModelMetadataSchema = z
   })
   .meta({ id: 'OipModelMetadata' });
 
+export const OipServerMetadataSchema = z
+  .object({
+    name: z.string(),
+    version: z.string(),
+    extensions: z.array(z.string()).describe('Protocol extensions this server implements, e.g. binary_tensor_data'),
+  })
+  .meta({ id: 'OipServerMetadata' });
+
 export const OipModelReadySchema = z.object({ name: z.string(), version: z.string(), ready: z.boolean() });
 export const OipLiveSchema = z.object({ live: z.boolean() });
 export const OipReadySchema = z.object({ ready: z.boolean() });
@@ -82,3 +93,4 @@ export const OipInferHeadersSchema = z.looseObject({
 
 export type OipInferResponse = z.infer<typeof OipInferResponseSchema>;
 export type OipModelMetadata = z.infer<typeof OipModelMetadataSchema>;
+export type OipServerMetadata = z.infer<typeof OipServerMetadataSchema>;

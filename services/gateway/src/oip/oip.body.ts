@@ -2,7 +2,7 @@
 // service as it arrives, counted against OIP_MAX_REQUEST_BYTES, so tensors are neither buffered
 // whole nor re-encoded (JSON, or Triton's binary extension with its header length).
 import type { IncomingMessage } from 'node:http';
-import { OIP_BINARY_HEADER, PayloadTooLargeError, UnsupportedMediaTypeError } from '@medgrade/contracts';
+import { OIP_BINARY_EXTENSION, OIP_BINARY_HEADER, PayloadTooLargeError, UnsupportedMediaTypeError } from '@medgrade/contracts';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 
 const JSON_TYPE = 'application/json';
@@ -19,8 +19,9 @@ function tooLarge(maxBytes: number): PayloadTooLargeError {
 /**
  * In this (encapsulated) context every body is handed to the route as the raw request stream;
  * only JSON, binary tensors or no Content-Type (Triton's HTTP client sends none) are accepted.
+ * Returns the protocol extensions this lets through, for server metadata.
  */
-export function passBodiesThrough(app: FastifyInstance, maxBytes: number): void {
+export function passBodiesThrough(app: FastifyInstance, maxBytes: number): string[] {
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', (request, payload, done) => {
     const type = mediaType(request);
@@ -34,6 +35,7 @@ export function passBodiesThrough(app: FastifyInstance, maxBytes: number): void 
     }
     done(null, payload);
   });
+  return [OIP_BINARY_EXTENSION];
 }
 
 /** The Content-Type to forward: as sent, or binary when the binary header says so. */

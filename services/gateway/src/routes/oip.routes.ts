@@ -5,13 +5,14 @@
 // Scopes: infer and ready need inference:run (ready loads the version into serving memory);
 // metadata needs models:read or inference:run (a tensor client reads it before its first call).
 // /v2/health/* are public OIP server probes that include the inference service; the gateway's own
-// /health/* stay the orchestrator probes.
+// /health/* stay the orchestrator probes. GET /v2 (server metadata) is public like them: it holds
+// no tenant data.
 import type { IncomingMessage } from 'node:http';
 import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import {
   AppError, BadRequestError, ErrorResponseSchema, OIP_BINARY_HEADER, OipInferBodySchema, OipInferHeadersSchema, OipInferResponseSchema,
-  OipLiveSchema, OipModelMetadataSchema, OipModelParamsSchema, OipModelReadySchema, OipReadySchema, OipVersionParamsSchema, type OipModelMetadata, type Scope,
+  OipLiveSchema, OipModelMetadataSchema, OipModelParamsSchema, OipModelReadySchema, OipReadySchema, OipServerMetadataSchema, OipVersionParamsSchema, type OipModelMetadata, type Scope,
 } from '@medgrade/contracts';
 import type { FastifyReply } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
@@ -45,7 +46,13 @@ export const oipRoutes: FastifyPluginAsyncZod = async (app) => {
   const registry = new ModelRegistry(prisma, store);
   const upstream = new OipUpstream(config.inference.url, config.inference.serviceToken, config.inference.requestTimeoutMs + UPSTREAM_GRACE_MS);
   const maxBytes = config.gateway.oipMaxRequestBytes;
-  passBodiesThrough(app, maxBytes);
+  // The binary extension reaches the service as sent, so the gateway lists what it lets through.
+  const extensions = passBodiesThrough(app, maxBytes);
+
+  app.get('/v2', {
+    config: { public: true },
+    schema: { tags, summary: 'OIP server metadata: name, version and the protocol extensions served (binary_tensor_data)', response: { 200: OipServerMetadataSchema } },
+  }, async () => ({ name: 'medgrade', version: '1', extensions }));
 
   app.get('/v2/health/live', {
     config: { public: true },

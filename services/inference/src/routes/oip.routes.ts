@@ -1,10 +1,10 @@
 // Open Inference Protocol v2 (KServe / Triton REST): model metadata, readiness and infer.
 // Called by the gateway (service credential + organization header); tensors in, tensors out.
-import { ErrorResponseSchema } from '@medgrade/contracts';
+import { ErrorResponseSchema, OipServerMetadataSchema } from '@medgrade/contracts';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { raceAbort, requestDeadline } from '../deadline.ts';
-import { BINARY_HEADER, decodeBinaryRequest } from '../oip.binary.ts';
+import { installBinaryTensors } from '../oip.binary.ts';
 import { InferRequestSchema, InferResponseSchema, ModelMetadataSchema, ModelParamsSchema } from '../oip.schema.ts';
 import { outputsFromResults, requestsFromOip, tensorMetadata } from '../oip.tensors.ts';
 import { orgOf, readManifest, resolveKey, storedVersions } from '../model.source.ts';
@@ -17,18 +17,12 @@ const VERSION = '/v2/models/:name/versions/:version';
 
 export const oipRoutes: FastifyPluginAsyncZod<ServingContext> = async (app, ctx) => {
   const { store, cache, metrics, requestTimeoutMs } = ctx;
-  // Binary tensor extension: the parsed body is the JSON request with typed arrays as data.
-  app.addContentTypeParser('application/octet-stream', { parseAs: 'buffer', bodyLimit: 256 * 1024 * 1024 }, (request, body, done) => {
-    try {
-      done(null, decodeBinaryRequest(body as Buffer, request.headers[BINARY_HEADER]));
-    } catch (e) {
-      done(e as Error, undefined);
-    }
-  });
+  // Protocol extensions, each added by the code that installs it: GET /v2 lists only what is served.
+  const extensions = [installBinaryTensors(app)];
 
   app.get('/v2', {
-    schema: { tags: ['oip'], summary: 'Server metadata', response: { 200: z.object({ name: z.string(), version: z.string(), extensions: z.array(z.string()) }) } },
-  }, async () => ({ name: 'medgrade-inference', version: '1', extensions: [] }));
+    schema: { tags: ['oip'], summary: 'Server metadata', response: { 200: OipServerMetadataSchema } },
+  }, async () => ({ name: 'medgrade-inference', version: '1', extensions }));
 
   for (const url of [MODEL, VERSION]) {
     app.get(url, {
