@@ -32,30 +32,42 @@ const { values: args } = parseArgs({
 const BUNDLE = args.bundle ?? (existsSync(join(REFERENCE, 'manifest.json')) ? REFERENCE : TEST_BUNDLE);
 
 function row(name: string, s: Pick<Summary, 'concurrency' | 'p50' | 'p99' | 'throughput' | 'count'>): string {
-  return `${name.padEnd(36)} c=${String(s.concurrency).padStart(2)}  p50 ${s.p50.toFixed(2).padStart(8)} ms  p99 ${s.p99.toFixed(2).padStart(8)} ms  ${s.throughput.toFixed(1).padStart(7)} req/s  (n=${s.count})`;
+  return `${name.padEnd(40)} c=${String(s.concurrency).padStart(2)}  p50 ${s.p50.toFixed(2).padStart(8)} ms  p99 ${s.p99.toFixed(2).padStart(8)} ms  ${s.throughput.toFixed(1).padStart(7)} req/s  (n=${s.count})`;
 }
 
-/** c=1: plain and HTTP requests alternate one by one over the same inputs. */
-async function pairedC1(model: VisionLanguageModel, inputs: Float32Array[], http: (i: number) => Promise<void>, ping: () => Promise<void>, n: number) {
+type Call = (i: number) => Promise<void>;
+
+function latencyStats(xs: number[]): Summary {
+  const s = [...xs].sort((a, b) => a - b);
+  return { concurrency: 1, count: s.length, p50: percentile(s, 0.5), p99: percentile(s, 0.99), throughput: 1000 / (xs.reduce((a, b) => a + b, 0) / xs.length) };
+}
+
+async function timed(call: Call, i: number, into: number[]): Promise<void> {
+  const t = performance.now();
+  await call(i);
+  into.push(performance.now() - t);
+}
+
+/**
+ * c=1: plain and HTTP requests alternate one by one, so drifting machine load hits both sides
+ * alike. The server sits idle through each plain run, as the client does through each HTTP call,
+ * so a call also pays this machine's wake-up from idle: the no-op round trip is measured both in
+ * that position (after a plain run) and back to back. (Closed-loop blocks of 25 were tried: plain
+ * back to back gets faster too, and the ratio read worse, 1.61x against 1.44x in the same run.)
+ */
+async function alternatingC1(plainRun: Call, http: Call, ping: Call, n: number) {
   const plain: number[] = [];
   const viaHttp: number[] = [];
   const pings: number[] = [];
+  const warmPings: number[] = [];
   for (let i = 0; i < n; i++) {
-    let t = performance.now();
-    await model.run([{ pixels: inputs[i % inputs.length]! }]);
-    plain.push(performance.now() - t);
-    t = performance.now();
-    await http(i);
-    viaHttp.push(performance.now() - t);
-    t = performance.now();
-    await ping();
-    pings.push(performance.now() - t);
+    await timed(plainRun, i, plain);
+    await timed(http, i, viaHttp);
+    await timed(plainRun, i, []);
+    await timed(ping, i, pings);
+    await timed(ping, i, warmPings);
   }
-  const stats = (xs: number[]) => {
-    const s = [...xs].sort((a, b) => a - b);
-    return { concurrency: 1, count: s.length, p50: percentile(s, 0.5), p99: percentile(s, 0.99), throughput: 1000 / (xs.reduce((a, b) => a + b, 0) / xs.length) };
-  };
-  return { plain: stats(plain), http: stats(viaHttp), ping: stats(pings) };
+  return { plain: latencyStats(plain), http: latencyStats(viaHttp), ping: latencyStats(pings), warmPing: latencyStats(warmPings) };
 }
 
 async function main(): Promise<void> {
@@ -82,9 +94,11 @@ async function main(): Promise<void> {
     for (const url of [on.url, off.url]) await loadGenerator(4, 1, caller(url)); // load the model, warm connections
     // A no-op round trip to the same server: what any cross-process call costs on this machine now.
     const ping = async (): Promise<void> => void (await get(`${on.url}/v2/health/live`));
+    const plainRun = async (i: number): Promise<void> => void (await model.run([{ pixels: inputs[i % inputs.length]! }]));
+    const http = caller(on.url);
     // Warm both sides (JIT, allocator, caches) with unrecorded pairs before the measured ones.
-    await pairedC1(model, inputs, caller(on.url), ping, 50);
-    const c1 = await pairedC1(model, inputs, caller(on.url), ping, Number(args.requests));
+    await alternatingC1(plainRun, http, ping, 50);
+    const c1 = await alternatingC1(plainRun, http, ping, Number(args.requests));
     const best: Record<string, Summary> = {};
     for (let r = 0; r < Number(args.rounds); r++) {
       for (const c of [8, 32]) {
@@ -101,10 +115,13 @@ async function main(): Promise<void> {
       console.log(row(`HTTP OIP v2, batching on (max ${args['max-batch']})`, best[`on-${c}`]!));
       console.log(row('HTTP OIP v2, batching off', best[`off-${c}`]!));
     }
-    console.log(row('HTTP no-op round trip (health/live)', c1.ping));
     const ratio = c1.http.p50 / c1.plain.p50;
     const gain = best['on-32']!.throughput / best['off-32']!.throughput;
-    console.log(`\nc=1 HTTP p50 / plain p50 = ${ratio.toFixed(2)}x (target <= 1.25x): ${ratio <= 1.25 ? 'PASS' : 'FAIL'}`);
+    console.log(row('HTTP no-op round trip after a plain run', c1.ping));
+    console.log(row('HTTP no-op round trip, back to back', c1.warmPing));
+    // What 1.25x leaves for everything HTTP adds, against what an empty call costs in the same spot.
+    console.log(`\nc=1 budget at 1.25x: ${(0.25 * c1.plain.p50).toFixed(2)} ms over plain; HTTP adds ${(c1.http.p50 - c1.plain.p50).toFixed(2)} ms, of which a no-op round trip after a plain run is ${c1.ping.p50.toFixed(2)} ms`);
+    console.log(`c=1 HTTP p50 / plain p50 = ${ratio.toFixed(2)}x (target <= 1.25x): ${ratio <= 1.25 ? 'PASS' : 'FAIL'}`);
     console.log(`c=32 batching on / off throughput = ${gain.toFixed(2)}x (target >= 1.5x): ${gain >= 1.5 ? 'PASS' : 'FAIL'}`);
   } finally {
     await model.release();
