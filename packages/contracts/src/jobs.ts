@@ -36,7 +36,9 @@ export const JOB_CATALOG = {
   InstanceDeidentify: defineJob({
     name: 'InstanceDeidentify',
     queue: 'deidentify',
-    payload: JobPayloadBase.extend({ instanceId: z.uuid() }),
+    // rawBytes: the raw object's size, so the worker reserves memory before reading it (absent on
+    // reconciler re-enqueues, where the worker asks the object store).
+    payload: JobPayloadBase.extend({ instanceId: z.uuid(), rawBytes: z.number().int().nonnegative().optional() }),
     retry: { attempts: 5, backoff: { type: 'exponential', delayMs: 1000 } },
     jobId: (p) => `instance-${p.instanceId}`,
   }),

@@ -9,6 +9,7 @@ import { UnrecoverableError, type JobContext } from '@medgrade/queue';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { deidObjectKey, handleInstanceDeidentify, type DeidWorkerDeps } from './deid.worker.ts';
 import type { DeidOutcome, IngestRepository, ReadyResult, WorkInstance } from './ingest.ports.ts';
+import { JOB_BYTES_PER_RAW_BYTE, MemoryBudget } from './memory.budget.ts';
 
 const ctx = (attempt = 1, lastAttempt = false): JobContext => ({ jobId: 'instance-i1', attempt, lastAttempt });
 const summary = { studyInstanceUid: '2.25.1', seriesInstanceUid: '2.25.2', sopInstanceUid: '2.25.3' };
@@ -148,5 +149,54 @@ describe('handleInstanceDeidentify', () => {
     await handleInstanceDeidentify(deps)({ requestId: 'r1', instanceId: 'i1' }, ctx());
     expect((await store.head('quarantine/o/p/i1.dcm')).size).toBe(9);
     expect(repo.audits).toEqual([]);
+  });
+
+  describe('with a memory budget', () => {
+    /** A budget that records each reservation and what was held while the engine ran. */
+    function recordingBudget(capacity: number) {
+      const budget = new MemoryBudget(capacity);
+      const reserved: number[] = [];
+      const reserve = budget.reserve.bind(budget);
+      budget.reserve = (bytes: number) => {
+        reserved.push(bytes);
+        return reserve(bytes);
+      };
+      return { budget, reserved };
+    }
+
+    it('reserves for the size the gateway sent, holds it while working, releases it after', async () => {
+      const { budget, reserved } = recordingBudget(1 << 20);
+      let heldWhileRunning = -1;
+      deps.engine = { run: async () => ((heldWhileRunning = budget.inUse), outcome) };
+      await handleInstanceDeidentify({ ...deps, memory: budget })({ requestId: 'r1', instanceId: 'i1', rawBytes: 1000 }, ctx());
+      expect(reserved).toEqual([JOB_BYTES_PER_RAW_BYTE * 1000]);
+      expect(heldWhileRunning).toBe(JOB_BYTES_PER_RAW_BYTE * 1000);
+      expect(budget.inUse).toBe(0);
+      expect(repo.rows.get('i1')!.status).toBe('READY');
+    });
+
+    it('asks the object store for the size when the job has none (reconciler re-enqueue)', async () => {
+      const { budget, reserved } = recordingBudget(1 << 20);
+      await handleInstanceDeidentify({ ...deps, memory: budget })({ requestId: 'r1', instanceId: 'i1' }, ctx());
+      expect(reserved).toEqual([JOB_BYTES_PER_RAW_BYTE * 'raw bytes'.length]);
+    });
+
+    it('releases the reservation when the job fails', async () => {
+      const { budget } = recordingBudget(1 << 20);
+      deps.engine = { run: async () => { throw new Error('out of memory'); } };
+      await expect(handleInstanceDeidentify({ ...deps, memory: budget })({ requestId: 'r1', instanceId: 'i1', rawBytes: 9 }, ctx())).rejects.toThrow('out of memory');
+      expect(budget.inUse).toBe(0);
+    });
+
+    it('waits while other jobs hold the budget', async () => {
+      const budget = new MemoryBudget(100);
+      const held = await budget.reserve(100);
+      const job = handleInstanceDeidentify({ ...deps, memory: budget })({ requestId: 'r1', instanceId: 'i1', rawBytes: 9 }, ctx());
+      await new Promise((r) => setTimeout(r, 20));
+      expect(repo.rows.get('i1')!.status).toBe('DEIDENTIFYING');
+      held();
+      await job;
+      expect(repo.rows.get('i1')!.status).toBe('READY');
+    });
   });
 });

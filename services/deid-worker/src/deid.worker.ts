@@ -10,6 +10,7 @@ import { ObjectNotFoundError, getBuffer, type ObjectStore } from '@medgrade/stor
 import { UnrecoverableError, type JobContext } from '@medgrade/queue';
 import type { InstanceDeidentifyPayload } from './deid.job.ts';
 import type { Deidentifier, DeidProject, IngestRepository, WorkInstance } from './ingest.ports.ts';
+import { JOB_BYTES_PER_RAW_BYTE, type MemoryBudget } from './memory.budget.ts';
 
 /** Adapters the handler needs (STYLE.md 3). */
 export interface DeidWorkerDeps {
@@ -23,6 +24,8 @@ export interface DeidWorkerDeps {
   onBytes?(direction: 'in' | 'out', bytes: number): void;
   /** Final status of an instance, once (metrics). */
   onFinal?(status: 'READY' | 'REJECTED' | 'FAILED'): void;
+  /** Bounds the bytes concurrent jobs hold; absent: concurrency alone bounds them. */
+  memory?: MemoryBudget;
 }
 
 
@@ -48,7 +51,9 @@ export function handleInstanceDeidentify(deps: DeidWorkerDeps) {
       if (row?.status === 'READY') await finishDeletion(deps, row);
       return;
     }
+    let release: (() => void) | undefined;
     try {
+      if (deps.memory) release = await deps.memory.reserve(JOB_BYTES_PER_RAW_BYTE * (await rawSize(deps, instance, payload.rawBytes)));
       await deidentifyOne(deps, instance, payload.requestId);
     } catch (error) {
       if (error instanceof UnrecoverableError) throw error;
@@ -57,8 +62,23 @@ export function handleInstanceDeidentify(deps: DeidWorkerDeps) {
         deps.onFinal?.('FAILED');
       }
       throw error;
+    } finally {
+      release?.();
     }
   };
+}
+
+/** The raw object's size: from the job when the gateway sent it, else from the object store. */
+async function rawSize(deps: DeidWorkerDeps, instance: WorkInstance, hint: number | undefined): Promise<number> {
+  if (hint !== undefined) return hint;
+  if (!instance.quarantineKey) return 0;
+  try {
+    return (await deps.store.head(instance.quarantineKey)).size;
+  } catch (error) {
+    // A missing object is reported by readRaw, which marks the instance.
+    if (error instanceof ObjectNotFoundError) return 0;
+    throw error;
+  }
 }
 
 async function readRaw(deps: DeidWorkerDeps, instance: WorkInstance): Promise<Buffer> {

@@ -10,6 +10,7 @@ import { DEID_QUEUE } from './deid.job.ts';
 import { handleInstanceDeidentify } from './deid.worker.ts';
 import { createReconcileRepository, type ReconcileResult } from './ingest.reconciler.ts';
 import { createIngestRepository, type AuditInTx } from './ingest.repository.ts';
+import { MemoryBudget } from './memory.budget.ts';
 import { createProjectSettings } from './project.settings.ts';
 import { startReconcileLoop, type ReconcileLoop } from './reconcile.loop.ts';
 import { createWorkerMetrics, type WorkerMetrics } from './worker.metrics.ts';
@@ -22,6 +23,8 @@ export interface DeidWorkerAppOptions {
   /** 32-byte key that decrypts project secrets. */
   projectSecretKey: Buffer;
   concurrency: number;
+  /** Bytes that concurrent jobs may hold at once (see memory.budget.ts); absent: no bound beyond concurrency. */
+  memoryBudgetBytes?: number;
   onError?: (job: string, error: Error) => void;
   /** Ingest reconciler (README); absent or intervalMs 0 disables it. */
   reconcile?: { intervalMs: number; graceMs: number; batchSize: number };
@@ -43,7 +46,8 @@ export function startDeidWorkerApp(options: DeidWorkerAppOptions): DeidWorkerApp
   };
   // The producer serves queue depth on /metrics and the reconciler's re-enqueues.
   const producer = createProducer(JOB_CATALOG, options.queue);
-  const metrics = createWorkerMetrics(() => producer.depth());
+  const memory = options.memoryBudgetBytes ? new MemoryBudget(options.memoryBudgetBytes) : undefined;
+  const metrics = createWorkerMetrics(() => producer.depth(), memory && (() => memory.inUse));
   // Raw objects of instances that finish together go in one delete request (S3 DeleteObjects).
   const rawDeletes = new DynamicBatcher<string, unknown>({
     maxBatchSize: 1000,
@@ -68,6 +72,7 @@ export function startDeidWorkerApp(options: DeidWorkerAppOptions): DeidWorkerApp
     project: createProjectSettings(options.prisma, options.projectSecretKey),
     onBytes: metrics.onBytes,
     onFinal: metrics.onFinal,
+    memory,
   });
   const worker = startWorker(JOB_CATALOG, DEID_QUEUE, { InstanceDeidentify: handler }, options.queue, {
     concurrency: options.concurrency,

@@ -12,8 +12,8 @@ export interface WorkerMetrics {
   onFinal(status: 'READY' | 'REJECTED' | 'FAILED'): void;
 }
 
-/** Creates the registry; `depth` is read at scrape time. */
-export function createWorkerMetrics(depth: () => Promise<QueueDepth[]>): WorkerMetrics {
+/** Creates the registry; `depth` and `memoryReserved` are read at scrape time. */
+export function createWorkerMetrics(depth: () => Promise<QueueDepth[]>, memoryReserved?: () => number): WorkerMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'medgrade_deid_worker_' });
   const durations = new Histogram({
@@ -36,6 +36,16 @@ export function createWorkerMetrics(depth: () => Promise<QueueDepth[]>): WorkerM
       }
     },
   });
+  if (memoryReserved) {
+    new Gauge({
+      name: 'medgrade_deid_memory_reserved_bytes',
+      help: 'Bytes reserved by running de-identification jobs (DEID_WORKER_MEMORY_BUDGET_MB bounds it)',
+      registers: [registry],
+      collect() {
+        this.set(memoryReserved());
+      },
+    });
+  }
   return {
     registry,
     observe: (e) => durations.observe({ job: e.name, outcome: e.outcome }, e.seconds),

@@ -130,6 +130,6 @@ export async function acceptInstances(deps: IntakeDeps, target: IntakeTarget, pr
   });
   await Promise.all(fresh.map((f) => deps.store.put(f.key, f.bytes, { contentType: 'application/dicom' })));
   if (rows.length > 0) await insertInstances(deps.prisma, rows);
-  await deps.jobs.enqueueMany('InstanceDeidentify', fresh.map((f) => ({ requestId: target.requestId, instanceId: f.instanceId })));
+  await deps.jobs.enqueueMany('InstanceDeidentify', fresh.map((f) => ({ requestId: target.requestId, instanceId: f.instanceId, rawBytes: f.bytes.length })));
   return results;
 }
