@@ -27,7 +27,10 @@ export interface InstanceSummary {
   patientAgeYears?: number;
   /** "40-49", "90+" (from the engine's report; input birth date may have gone). */
   patientAgeBand?: string;
+  /** PatientID (0010,0020) of the de-identified output. */
   patientSurrogateId?: string;
+  /** PatientName (0010,0010) of the de-identified output, as its PN string (groups joined by "="). */
+  patientName?: string;
   studyDate?: Date;
   seriesDate?: Date;
 }

@@ -38,7 +38,10 @@ describe('batched READY commits', () => {
       await Promise.all(rows.slice(wave, wave + 24).map((inst, k) => {
         const i = wave + k;
         return workers[i % 2]!.markReady(inst, {
-          summary: { studyInstanceUid: '2.25.100', seriesInstanceUid: `2.25.10${1 + (i % 3 === 0 ? 1 : 0)}`, sopInstanceUid: `2.25.2${i}`, modality: i % 5 === 0 ? 'CT' : 'MR' },
+          summary: {
+            studyInstanceUid: '2.25.100', seriesInstanceUid: `2.25.10${1 + (i % 3 === 0 ? 1 : 0)}`, sopInstanceUid: `2.25.2${i}`, modality: i % 5 === 0 ? 'CT' : 'MR',
+            patientName: 'Roe^Max', patientSurrogateId: 'MG4821', seriesDate: new Date('2019-03-01'),
+          },
           objectKey: `deid/${i}.dcm`, byteSize: 100, sha256: 'a'.repeat(64), burnedInFlag: false,
         });
       }));
@@ -47,8 +50,8 @@ describe('batched READY commits', () => {
     await workers[0]!.markReady(rows[0]!, { summary: { studyInstanceUid: '2.25.100', seriesInstanceUid: '2.25.102', sopInstanceUid: '2.25.20' }, objectKey: 'deid/0.dcm', byteSize: 100, sha256: 'a'.repeat(64), burnedInFlag: false });
     expect(failures).toEqual([]);
     const study = await db.prisma.study.findFirstOrThrow({ where: { projectId }, include: { series: { orderBy: { seriesInstanceUid: 'asc' } } } });
-    expect(study).toMatchObject({ instanceCount: n, seriesCount: 2, modalities: ['CT', 'MR'] });
-    expect(study.series.map((s) => s.instanceCount)).toEqual([n - n / 3, n / 3]);
+    expect(study).toMatchObject({ instanceCount: n, seriesCount: 2, modalities: ['CT', 'MR'], patientName: 'Roe^Max', patientSurrogateId: 'MG4821' });
+    expect(study.series.map((s) => [s.instanceCount, s.seriesDate?.toISOString()])).toEqual([[n - n / 3, '2019-03-01T00:00:00.000Z'], [n / 3, '2019-03-01T00:00:00.000Z']]);
     expect(await db.prisma.instance.count({ where: { projectId, status: 'READY' } })).toBe(n);
     const events = await auditLog.list(orgId, { action: 'instance.deidentified' }, { limit: 1000 });
     expect(events).toHaveLength(n);

@@ -57,14 +57,15 @@ interface KeyedId {
 // batches on one study do not queue here; the ids of rows that existed come from a second read.
 async function upsertStudies(tx: Tx, items: ReadyItem[]): Promise<Map<string, KeyedId>> {
   const rows = byKey(items, (i) => studyKey(i.inst.projectId, i.result.summary.studyInstanceUid)).map(({ inst, result: { summary: s } }) => ({
-    orgId: inst.orgId, projectId: inst.projectId, uid: s.studyInstanceUid, surrogate: s.patientSurrogateId ?? null, sex: s.patientSex ?? null,
-    ageYears: s.patientAgeYears ?? null, ageBand: s.patientAgeBand ?? null, studyDate: day(s.studyDate), modalities: s.modality ? [s.modality] : [],
+    orgId: inst.orgId, projectId: inst.projectId, uid: s.studyInstanceUid, surrogate: s.patientSurrogateId ?? null, name: s.patientName ?? null,
+    sex: s.patientSex ?? null, ageYears: s.patientAgeYears ?? null, ageBand: s.patientAgeBand ?? null, studyDate: day(s.studyDate),
+    modalities: s.modality ? [s.modality] : [],
   }));
   const inserted = await tx.$queryRaw<KeyedId[]>`
-    INSERT INTO "Study" ("id", "orgId", "projectId", "studyInstanceUid", "patientSurrogateId", "patientSex",
+    INSERT INTO "Study" ("id", "orgId", "projectId", "studyInstanceUid", "patientSurrogateId", "patientName", "patientSex",
                          "patientAgeYears", "patientAgeBand", "studyDate", "modalities", "updatedAt")
-    SELECT gen_random_uuid(), x."orgId", x."projectId", x."uid", x."surrogate", x."sex", x."ageYears", x."ageBand", x."studyDate", x."modalities", now()
-    FROM jsonb_to_recordset(${json(rows)}::jsonb) AS x("orgId" uuid, "projectId" uuid, "uid" text, "surrogate" text, "sex" text,
+    SELECT gen_random_uuid(), x."orgId", x."projectId", x."uid", x."surrogate", x."name", x."sex", x."ageYears", x."ageBand", x."studyDate", x."modalities", now()
+    FROM jsonb_to_recordset(${json(rows)}::jsonb) AS x("orgId" uuid, "projectId" uuid, "uid" text, "surrogate" text, "name" text, "sex" text,
                                                        "ageYears" int, "ageBand" text, "studyDate" date, "modalities" text[])
     ON CONFLICT ("projectId", "studyInstanceUid") DO NOTHING
     RETURNING "id"::text AS "id", "projectId"::text AS "projectId", "studyInstanceUid" AS "uid", true AS "created"`;

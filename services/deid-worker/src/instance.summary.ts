@@ -9,6 +9,7 @@ const T = {
   Modality: 0x00080060,
   BodyPartExamined: 0x00180015,
   Manufacturer: 0x00080070,
+  PatientName: 0x00100010,
   PatientID: 0x00100020,
   PatientSex: 0x00100040,
   PatientAge: 0x00101010,
@@ -59,6 +60,7 @@ export function summarize(file: DicomFile): InstanceSummary {
     patientSex: sex && ['M', 'F', 'O'].includes(sex) ? sex : undefined,
     patientAgeYears: ageInYears(text(ds, T.PatientAge)),
     patientSurrogateId: text(ds, T.PatientID),
+    patientName: text(ds, T.PatientName),
     studyDate: dicomDate(text(ds, T.StudyDate)),
     seriesDate: dicomDate(text(ds, T.SeriesDate)),
   };
