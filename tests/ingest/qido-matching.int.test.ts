@@ -1,8 +1,9 @@
 // Issue 4 follow-up, end to end on real files (Postgres, Redis/BullMQ, s3rver, the engine): the
 // uploader's studies:write-only key polls its own upload; QIDO-RS wildcard matching (`*` and `?`
 // anywhere, LIKE metacharacters literal, case-sensitive), value lists, universal matching, the
-// Warning header for unknown keys and for fuzzymatching, and 400s for malformed values that never
-// echo the value.
+// de-identified PatientName (fuzzy too) and PatientID and SeriesDate ranges, never the uploaded
+// values, the Warning header for unknown keys and for fuzzymatching, and 400s for malformed values
+// that never echo the value.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -99,15 +100,85 @@ describe('uploads polled by the uploader, and QIDO-RS matching', () => {
     expect(await search('PatientID=')).toHaveLength(7);
   });
 
-  it('warns about unknown keys and about fuzzymatching, without echoing values', async () => {
-    const unknown = await get('/dicomweb/studies?PatientName=Doe%5EJohn&limit=100');
+  // pydicom's Philips studies: one patient, uploaded as "Doe^Peter", ID 98890234, series of 2003-05-05.
+  async function philipsStudies() {
+    const studies = await env.gw.db.prisma.study.findMany({ where: { projectId: env.projectId }, include: { series: true } });
+    const philips = studies.filter((s) => s.series.some((se) => se.manufacturer === PHILIPS));
+    expect(philips).toHaveLength(3);
+    return { studies, philips };
+  }
+  const enc = encodeURIComponent;
+
+  it('finds the de-identified patient by fuzzy PatientName and wildcard PatientID, never by the uploaded values', async () => {
+    const { studies, philips } = await philipsStudies();
+    const search = async (q: string) => uids(await get(`/dicomweb/studies?${q}&limit=100`), '0020000D');
+    const { patientName: name, patientSurrogateId: id } = philips[0]!;
+    expect(philips.map((s) => [s.patientName, s.patientSurrogateId])).toEqual(philips.map(() => [name, id]));
+    expect(name).toMatch(/^[A-Z' -]+\^[A-Z' -]+$/);
+    expect(name).not.toMatch(/doe/i);
+    expect(id).toMatch(/^MG\d{8}$/);
+    const philipsUids = philips.map((s) => s.studyInstanceUid).sort();
+    const [family, given] = name!.split('^') as [string, string];
+    // Oracle for fuzzy matching: every word starts a name part, ignoring case (another patient's
+    // surrogate may share the prefixes; the secret, and so every surrogate, is new each run).
+    const fuzzyOracle = (...words: string[]) => studies
+      .filter((s) => words.every((w) => (s.patientName ?? '').split(/[=^ ]/).some((part) => part.toLowerCase().startsWith(w.toLowerCase()))))
+      .map((s) => s.studyInstanceUid).sort();
+    const words = [given.slice(0, 3).toLowerCase(), family.slice(0, 2).toLowerCase()];
+    const fuzzy = await get(`/dicomweb/studies?PatientName=${enc(words.join(' '))}&fuzzymatching=true`);
+    expect(fuzzy.headers.warning).toBeUndefined();
+    expect(uids(fuzzy, '0020000D')).toEqual(fuzzyOracle(...words));
+    expect(uids(fuzzy, '0020000D')).toEqual(expect.arrayContaining(philipsUids));
+    const result = (fuzzy.json() as Json[]).find((d) => d['0020000D']!.Value![0] === philipsUids[0])!;
+    expect(result['00100010']).toEqual({ vr: 'PN', Value: [{ Alphabetic: name }] });
+    expect(result['00100020']).toEqual({ vr: 'LO', Value: [id] });
+    expect(await search(`00100010=${enc(`${family}^*`)}`)).toEqual(studies.filter((s) => s.patientName?.startsWith(`${family}^`)).map((s) => s.studyInstanceUid).sort());
+    expect(await search(`PatientName=${enc(name!.toLowerCase())}`)).toEqual([]);
+    expect(await search(`PatientID=${enc(`${id!.slice(0, 5)}*`)}`)).toEqual(studies.filter((s) => s.patientSurrogateId?.startsWith(id!.slice(0, 5))).map((s) => s.studyInstanceUid).sort());
+    expect(await search(`PatientID=${enc(`*${id!.slice(-3)}`)}&PatientName=${enc(name!)}`)).toEqual(philipsUids);
+    // The uploaded name and ID find nothing, in any form (no surrogate name part starts with "doe").
+    for (const q of ['PatientName=Doe%5EPeter', 'PatientName=Doe*', 'PatientName=doe%5Epeter&fuzzymatching=true', 'PatientName=doe&fuzzymatching=true', 'PatientID=98890234', 'PatientID=9889*']) {
+      expect({ q, found: await search(q) }).toEqual({ q, found: [] });
+    }
+    // /v1/studies: the exact de-identified PatientID, and the surrogates in the DTO.
+    const listed = (await get(`/v1/studies?patientId=${enc(id!)}&limit=200`)).json() as { items: { studyInstanceUid: string; patientName: string; patientSurrogateId: string }[] };
+    expect(listed.items.map((s) => s.studyInstanceUid).sort()).toEqual(studies.filter((s) => s.patientSurrogateId === id).map((s) => s.studyInstanceUid).sort());
+    expect(listed.items[0]).toMatchObject({ patientName: name, patientSurrogateId: id });
+    expect((await get('/v1/studies?patientId=98890234')).json()).toEqual({ items: [], nextCursor: null });
+  });
+
+  it('matches SeriesDate (the shifted date of the output) as single dates and ranges, and returns it when matched on', async () => {
+    const { philips } = await philipsStudies();
+    const study = philips.find((s) => s.series.length >= 2)!;
+    const day = study.series[0]!.seriesDate!;
+    expect(study.series.every((se) => se.seriesDate?.getTime() === day.getTime())).toBe(true);
+    expect(day.toISOString().slice(0, 10)).not.toBe('2003-05-05');
+    const ymd = (d: Date, plusDays = 0) => new Date(d.getTime() + plusDays * 86_400_000).toISOString().slice(0, 10).replace(/-/g, '');
+    const all = study.series.map((se) => se.seriesInstanceUid).sort();
+    const series = async (q: string) => get(`/dicomweb/studies/${study.studyInstanceUid}/series?${q}`);
+    const inRange = await series(`SeriesDate=${ymd(day, -1)}-${ymd(day, 1)}`);
+    expect(uids(inRange, '0020000E')).toEqual(all);
+    expect((inRange.json() as Json[])[0]!['00080021']).toEqual({ vr: 'DA', Value: [ymd(day)] });
+    expect(uids(await series(`00080021=${ymd(day)}`), '0020000E')).toEqual(all);
+    expect(uids(await series(`SeriesDate=-${ymd(day)}`), '0020000E')).toEqual(all);
+    expect(uids(await series(`SeriesDate=${ymd(day, 1)}-`), '0020000E')).toEqual([]);
+    expect(uids(await series('SeriesDate=20030505'), '0020000E')).toEqual([]);
+    expect((await series('Modality=MR')).json()[0]).not.toHaveProperty('00080021');
+  });
+
+  it('warns about unknown keys and about fuzzymatching where no PN key exists, without echoing values', async () => {
+    const unknown = await get('/dicomweb/studies?ReferringPhysicianName=Doe%5EJohn&limit=100');
     expect(unknown.statusCode).toBe(200);
     expect(unknown.json()).toHaveLength(7);
-    expect(unknown.headers.warning).toBe('299 medgrade "Unsupported query keys ignored: PatientName"');
-    const fuzzy = await get('/dicomweb/studies?ModalitiesInStudy=CT&fuzzymatching=true');
+    expect(unknown.headers.warning).toBe('299 medgrade "Unsupported query keys ignored: ReferringPhysicianName"');
+    const study = status.instances[0]!.studyInstanceUid!;
+    const fuzzy = await get(`/dicomweb/studies/${study}/series?fuzzymatching=true`);
     expect(fuzzy.statusCode).toBe(200);
-    expect(fuzzy.json()).toHaveLength(3);
+    expect(fuzzy.json()).not.toHaveLength(0);
     expect(String(fuzzy.headers.warning)).toContain('fuzzymatching parameter is not supported for these attributes. Only literal matching has been performed.');
+    const studyLevel = await get('/dicomweb/studies?ModalitiesInStudy=CT&fuzzymatching=true');
+    expect(studyLevel.json()).toHaveLength(3);
+    expect(studyLevel.headers.warning).toBeUndefined();
   });
 
   it('refuses malformed values of known keys with a 400 naming the key, never the value', async () => {

@@ -2,7 +2,8 @@ import { z } from 'zod';
 import { TimestampSchema } from './common.schema.ts';
 
 // Uploads, instance status, studies and DICOMweb query shapes. Every UID here is a
-// de-identified one; nothing from an uploaded header except UIDs ever appears.
+// de-identified one; no value of an uploaded header ever appears, only those of the
+// de-identified output (UIDs, and the patient surrogates a study carries).
 
 export const InstanceStatusSchema = z.enum(['RECEIVED', 'DEIDENTIFYING', 'READY', 'REJECTED', 'FAILED']);
 
@@ -45,7 +46,8 @@ export const StudySchema = z
     id: z.uuid(),
     projectId: z.uuid(),
     studyInstanceUid: Uid,
-    patientSurrogateId: z.string().nullable(),
+    patientSurrogateId: z.string().nullable().describe('PatientID (0010,0020) of the de-identified output: a surrogate under the default profile, never the uploaded ID'),
+    patientName: z.string().nullable().describe('PatientName (0010,0010) of the de-identified output as a DICOM PN string ("Family^Given"): a surrogate under the default profile, never the uploaded name'),
     patientSex: z.string().nullable(),
     patientAgeBand: z.string().nullable(),
     studyDate: z.iso.date().nullable().describe('Shifted study date when the profile keeps modified dates'),
@@ -76,6 +78,7 @@ export const StudyListQuerySchema = z.object({
   modality: z.string().regex(/^[A-Z0-9]{1,16}$/).optional(),
   bodyPart: z.string().min(1).max(64).optional(),
   studyInstanceUid: Uid.optional(),
+  patientId: z.string().min(1).max(64).optional().describe('Exact de-identified PatientID (a study\'s patientSurrogateId); QIDO-RS PatientID also takes wildcards'),
   from: z.iso.date().optional().describe('Study date on or after (YYYY-MM-DD)'),
   to: z.iso.date().optional().describe('Study date on or before (YYYY-MM-DD)'),
 });

@@ -20,7 +20,8 @@ const SINGLE_TEXT = new Set(['LT', 'ST', 'UT', 'UR']);
 
 const hexTag = (t: number) => t.toString(16).toUpperCase().padStart(8, '0');
 
-function personName(value: string): { Alphabetic?: string; Ideographic?: string; Phonetic?: string } {
+/** A PN value as its DICOM JSON object: the "="-separated representation groups by name. */
+export function personName(value: string): { Alphabetic?: string; Ideographic?: string; Phonetic?: string } {
   const [alphabetic, ideographic, phonetic] = value.split('=');
   return {
     ...(alphabetic ? { Alphabetic: alphabetic } : {}),

@@ -48,11 +48,24 @@ describe('QIDO query parsing', () => {
     expect(ignored).toEqual([]);
   });
 
+  it('records the level\'s keys a query names, universal matching included, for the response to return', () => {
+    const seriesDate: QidoKey = { keyword: 'SeriesDate', tag: '00080021', kind: 'date', column: 'seriesDate' };
+    const search = parseQido({ '00080021': '20200101-20200131', PatientID: '', PatientName: '*', Foo: 'x', includefield: 'all' }, [...keys, seriesDate]);
+    expect([...search.requested].sort()).toEqual(['PatientID', 'PatientName', 'SeriesDate']);
+    expect(search.conditions.get('SeriesDate')).toEqual({ kind: 'range', from: new Date('2020-01-01'), to: new Date('2020-01-31') });
+    expect([...search.conditions.keys()]).toEqual(['SeriesDate']);
+    expect(search.ignored).toEqual(['Foo']);
+  });
+
   it('splits person names into fuzzy words only with fuzzymatching=true', () => {
     expect(parseQido({ PatientName: 'doe^jo*' }, keys).conditions.get('PatientName')).toEqual({ kind: 'match', terms: [{ pattern: 'doe^jo*' }] });
     const fuzzy = parseQido({ PatientName: 'doe^jo  ann', fuzzymatching: 'true' }, keys);
     expect(fuzzy.fuzzy).toBe(true);
     expect(fuzzy.conditions.get('PatientName')).toEqual({ kind: 'fuzzy', words: ['doe', 'jo', 'ann'] });
+    // By tag, a value list, commas and "*" words (which match anything) dropped.
+    const listed = parseQido({ '00100010': 'Roe,Max\\*^ann*', fuzzymatching: 'true' }, keys);
+    expect(listed.conditions.get('PatientName')).toEqual({ kind: 'fuzzy', words: ['Roe', 'Max', 'ann*'] });
+    expect(parseQido({ PatientName: '*^**', fuzzymatching: 'true' }, keys).conditions.size).toBe(0);
     // fuzzymatching changes nothing for other kinds.
     expect(parseQido({ PatientID: 'ab', fuzzymatching: 'true' }, keys).conditions.get('PatientID')).toEqual({ kind: 'match', terms: [{ exact: 'ab' }] });
   });

@@ -30,6 +30,8 @@ export type Condition =
 /** What a query asks of one level. */
 export interface QidoSearch {
   conditions: Map<string, Condition>;
+  /** Keywords of this level's keys the query names, universal matching included (they are returned). */
+  requested: Set<string>;
   /** Query keys this level does not search on (for the Warning header). */
   ignored: string[];
   /** fuzzymatching=true was asked for. */
@@ -107,6 +109,7 @@ function fuzzyFlag(value: unknown): boolean {
 export function parseQido(query: Record<string, unknown>, keys: QidoKey[]): QidoSearch {
   const fuzzy = fuzzyFlag(query.fuzzymatching);
   const conditions = new Map<string, Condition>();
+  const requested = new Set<string>();
   const ignored: string[] = [];
   for (const [name, value] of Object.entries(query)) {
     if (RESERVED.has(name) || value === undefined) continue;
@@ -115,10 +118,11 @@ export function parseQido(query: Record<string, unknown>, keys: QidoKey[]): Qido
       ignored.push(name);
       continue;
     }
+    requested.add(key.keyword);
     const c = condition(key, Array.isArray(value) ? String(value[0]) : String(value), fuzzy);
     if (c) conditions.set(key.keyword, c);
   }
-  return { conditions, ignored, fuzzy };
+  return { conditions, requested, ignored, fuzzy };
 }
 
 /** includefield values as a set of keywords/tags ("all" included as is). */

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, Prisma, type TestDatabase } from '@medgrade/db';
 import { parseQido, type Condition, type QidoKey } from './qido.query.ts';
-import { valueSql } from './qido.sql.ts';
+import { conditionsSql, valueSql } from './qido.sql.ts';
 
 // The SQL of each matching form, run by the real Postgres over person names (PN) with awkward
 // characters: what the LIKE/ILIKE translation and escaping really match.
@@ -49,6 +49,31 @@ describe('QIDO matching SQL on Postgres', () => {
     expect(await matching(query('oe', true))).toEqual([]);
     expect(await matching(query('o_', true))).toEqual(['O_Neil^Pat']);
     expect(await matching(query('j?hn', true))).toEqual(['Doe^John', 'Johnson^Bob', 'Smith^Johnny=山田^太郎']);
+  });
+
+  it('study PatientName and PatientID conditions match the Study table and can use its indexes', async () => {
+    const org = await db.prisma.organization.create({ data: { slug: 'qido-sql', name: 'Q' } });
+    const project = await db.prisma.project.create({ data: { orgId: org.id, slug: 'p', name: 'P', secretCiphertext: Buffer.alloc(60) } });
+    const rows = NAMES.map((patientName, i) => ({ orgId: org.id, projectId: project.id, studyInstanceUid: `2.25.${i}`, patientName, patientSurrogateId: `MG${4800 + i}` }));
+    await db.prisma.study.createMany({ data: rows });
+    const keys: QidoKey[] = [{ ...PN, column: 'patientName' }, { keyword: 'PatientID', tag: '00100020', kind: 'text', column: 'patientSurrogateId' }];
+    const where = (query: Record<string, string>) => Prisma.join(conditionsSql('s', keys, parseQido(query, keys).conditions), ' AND ');
+    const found = async (query: Record<string, string>) =>
+      (await db.prisma.$queryRaw<{ n: string }[]>`SELECT s."patientName" AS n FROM "Study" s WHERE ${where(query)}`).map((r) => r.n).sort();
+    expect(await found({ PatientName: 'doe jo', fuzzymatching: 'true' })).toEqual(['Doe^John']);
+    expect(await found({ PatientName: 'Doe^John' })).toEqual(['Doe^John']);
+    expect(await found({ PatientID: 'MG480*', PatientName: '*^J*' })).toEqual(['DOE^JANE^Q', 'Doe^John', 'Smith^Johnny=山田^太郎']);
+    expect(await found({ PatientID: 'MG4803\\MG4804' })).toEqual(['Johnson^Bob', 'Smith^Johnny=山田^太郎']);
+    // Whether the planner may use the index (sequential scans priced out): a condition it cannot
+    // use an index for would still read the whole table whatever the table's size.
+    const plan = async (query: Record<string, string>) => db.prisma.$transaction(async (tx) => {
+      await tx.$executeRaw`SET LOCAL enable_seqscan = off`;
+      const lines = await tx.$queryRaw<{ 'QUERY PLAN': string }[]>`EXPLAIN SELECT s."id" FROM "Study" s WHERE ${where(query)}`;
+      return lines.map((l) => l['QUERY PLAN']).join('\n');
+    });
+    expect(await plan({ PatientName: 'johnn', fuzzymatching: 'true' })).toContain('Study_patientName_idx');
+    expect(await plan({ PatientName: 'Smi*^John*' })).toContain('Study_patientName_idx');
+    expect(await plan({ PatientID: 'MG48*' })).toContain('Study_patientSurrogateId_idx');
   });
 
   it('bounds date ranges by calendar day', async () => {

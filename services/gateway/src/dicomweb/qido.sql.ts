@@ -22,9 +22,15 @@ function termSql(value: Prisma.Sql, t: Term): Prisma.Sql {
 
 // A fuzzy word matches when it starts one part of the name, ignoring case: the PN components
 // (family^given^middle^prefix^suffix, each representation group after "=") and each
-// space-separated word inside them. Every word of the query has to match.
+// space-separated word inside them. Every word of the query has to match. The word then also
+// occurs somewhere in the whole value: that weaker ILIKE is what a trigram index on the column
+// can answer (the split cannot use an index), so only its candidates get split.
 function fuzzySql(value: Prisma.Sql, words: string[]): Prisma.Sql {
-  const each = words.map((w) => Prisma.sql`EXISTS (SELECT 1 FROM regexp_split_to_table(${value}, '[=^ ]') AS part WHERE part ILIKE ${`${likePattern(w)}%`} ESCAPE '\\')`);
+  const each = words.map((w) => {
+    const pattern = likePattern(w);
+    return Prisma.sql`${value} ILIKE ${`%${pattern}%`} ESCAPE '\\'
+      AND EXISTS (SELECT 1 FROM regexp_split_to_table(${value}, '[=^ ]') AS part WHERE part ILIKE ${`${pattern}%`} ESCAPE '\\')`;
+  });
   return Prisma.join(each, ' AND ');
 }
 
