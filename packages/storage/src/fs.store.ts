@@ -103,7 +103,14 @@ export class FsObjectStore implements ObjectStore {
     for await (const key of this.walk(base)) if (key.startsWith(prefix)) keys.push(key);
     // Sorted flat list: stable output for callers that page through it.
     keys.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-    for (const key of keys) yield await this.head(key);
+    for (const key of keys) {
+      // Deleted since the walk (a worker cleaning up meanwhile): gone, not an error, as on S3.
+      const info = await this.head(key).catch((error: unknown) => {
+        if (error instanceof ObjectNotFoundError) return undefined;
+        throw error;
+      });
+      if (info) yield info;
+    }
   }
 
   private async *walk(dirKey: string): AsyncIterable<string> {
