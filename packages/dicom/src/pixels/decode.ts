@@ -2,7 +2,6 @@
 // names the encoding, so a caller can answer "convert to … first" instead of a 500.
 import { decodeJpegBaselineFrame } from './jpeg.decode.ts';
 import { decodeNativeFrame } from './native.decode.ts';
-import { readPixelSource } from './pixel-source.ts';
 import { PixelDecodeError, PixelTransferSyntax as TS, type DecodedFrame, type PixelSource } from './pixel.types.ts';
 import { decodeRleFrame } from './rle.decode.ts';
 
@@ -26,10 +25,4 @@ export function decodeFrame(src: PixelSource, index = 0): DecodedFrame {
   if (ts === TS.RleLossless) return decodeRleFrame(src, encapsulated(src, index));
   if (ts === TS.JpegBaseline) return decodeJpegBaselineFrame(src, encapsulated(src, index));
   throw new PixelDecodeError('UNSUPPORTED_PIXEL_ENCODING', `pixel encoding ${ts || '(no transfer syntax)'} is not supported; send uncompressed, RLE Lossless or JPEG Baseline`);
-}
-
-/** Decode the first frame of a DICOM Part 10 buffer. */
-export function decodeFirstFrame(bytes: Uint8Array): { source: PixelSource; frame: DecodedFrame } {
-  const source = readPixelSource(bytes, 1);
-  return { source, frame: decodeFrame(source, 0) };
 }

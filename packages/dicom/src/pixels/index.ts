@@ -1,4 +1,5 @@
-export { decodeFrame, decodeFirstFrame, SUPPORTED_PIXEL_TRANSFER_SYNTAXES } from './decode.ts';
-export { readPixelSource } from './pixel-source.ts';
+export { decodeFrame, SUPPORTED_PIXEL_TRANSFER_SYNTAXES } from './decode.ts';
+export { encodeNativeFrame } from './native.encode.ts';
+export { decodeFirstFrame, openPixelFrames, readPixelSource, type PixelFrames } from './pixel-source.ts';
 export { PixelDecodeError, PixelTransferSyntax, type DecodedFrame, type PixelErrorCode, type PixelSource } from './pixel.types.ts';
 export { unpackBits } from './rle.decode.ts';
