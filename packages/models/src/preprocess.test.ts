@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { applyWindow, chooseWindow, preprocessFrame } from './preprocess.ts';
-import { resizeBilinear } from './resize.ts';
+import { resizeBilinear } from '@medgrade/dicom/render';
 
 const expected = JSON.parse(readFileSync(join(import.meta.dirname, '../test/fixtures/tiny-bundle.expected.json'), 'utf8')) as {
   resize: { input: number[][]; up_4x5: number[][]; down_1x2: number[][] };
