@@ -13,3 +13,4 @@ export * from './api/deid-profile.schema.ts';
 export * from './api/ingest.schema.ts';
 export * from './api/model.schema.ts';
 export * from './api/oip.schema.ts';
+export * from './api/wado.schema.ts';

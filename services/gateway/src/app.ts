@@ -22,6 +22,7 @@ import { stowRoutes } from './routes/stow.routes.ts';
 import { studyRoutes } from './routes/studies.routes.ts';
 import { uploadRoutes } from './routes/uploads.routes.ts';
 import { wadoRoutes } from './routes/wado.routes.ts';
+import { wadoFrameRoutes } from './routes/wado-frames.routes.ts';
 import { modelRoutes } from './routes/models.routes.ts';
 import { inferenceRoutes } from './routes/inferences.routes.ts';
 import { oipRoutes } from './routes/oip.routes.ts';
@@ -30,7 +31,7 @@ import { oipRoutes } from './routes/oip.routes.ts';
  * Every route area, one file each (`routes/<area>.routes.ts`). Add yours here. Each route sets
  * `config.scopes` (or `config.public`) and full zod schemas with tags and a summary.
  */
-export const ROUTES: FastifyPluginAsyncZod[] = [healthRoutes, organizationRoutes, projectRoutes, apiKeyRoutes, auditRoutes, modelRoutes, inferenceRoutes, oipRoutes, stowRoutes, uploadRoutes, deidProfileRoutes, studyRoutes, qidoRoutes, wadoRoutes];
+export const ROUTES: FastifyPluginAsyncZod[] = [healthRoutes, organizationRoutes, projectRoutes, apiKeyRoutes, auditRoutes, modelRoutes, inferenceRoutes, oipRoutes, stowRoutes, uploadRoutes, deidProfileRoutes, studyRoutes, qidoRoutes, wadoRoutes, wadoFrameRoutes];
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,100}$/;
 

@@ -103,6 +103,9 @@ const PROBES: Record<string, (a: OrgA) => Promise<Probe> | Probe> = {
   'GET /dicomweb/studies/{study}/series/{series}/instances': () => ({ params: { study: STUDY_A.study, series: STUDY_A.series } }),
   'GET /dicomweb/studies/{study}/series/{series}/instances/{sop}': () => ({ params: { study: STUDY_A.study, series: STUDY_A.series, sop: STUDY_A.sop } }),
   'GET /dicomweb/studies/{study}/series/{series}/instances/{sop}/metadata': () => ({ params: { study: STUDY_A.study, series: STUDY_A.series, sop: STUDY_A.sop } }),
+  'GET /dicomweb/studies/{study}/series/{series}/instances/{sop}/frames/{frames}': () => ({ params: { ...STUDY_A, frames: '1' } }),
+  'GET /dicomweb/studies/{study}/series/{series}/instances/{sop}/rendered': () => ({ params: STUDY_A }),
+  'GET /dicomweb/studies/{study}/series/{series}/instances/{sop}/frames/{frames}/rendered': () => ({ params: { ...STUDY_A, frames: '1' } }),
 };
 
 /** Operations that need no key (everything else must answer 401 without one). */

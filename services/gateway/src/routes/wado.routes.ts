@@ -1,51 +1,19 @@
 // WADO-RS (PS3.18 10.4) over de-identified objects only: study, series and instance retrieval
 // as multipart/related; type="application/dicom" (streamed object by object from the store),
-// and their /metadata in DICOM JSON. Every retrieval is audited.
+// and their /metadata in DICOM JSON. Every retrieval is audited. Frames and rendered images are
+// in wado-frames.routes.ts.
 import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { AppError, DicomJsonDatasetSchema, NotFoundError, ServiceUnavailableError } from '@medgrade/contracts';
+import { AppError, DicomJsonDatasetSchema, WadoInstanceParamsSchema, WadoSeriesParamsSchema, WadoStudyParamsSchema } from '@medgrade/contracts';
 import { parseDicom } from '@medgrade/dicom';
-import { getBuffer, type ObjectStore } from '@medgrade/storage';
+import { getBuffer } from '@medgrade/storage';
 import { toDicomJson } from '../dicomweb/dicom-json.ts';
 import { writeMultipart } from '../dicomweb/multipart.ts';
-import { tenantWhere, wadoUrl } from '../ingest/ingest.context.ts';
+import { auditedUid, locate, storeOf, type WadoParams } from '../dicomweb/wado.locate.ts';
+import { wadoUrl } from '../ingest/ingest.context.ts';
 import { ingestMetrics } from '../ingest/ingest.metrics.ts';
-
-const Uid = z.string().regex(/^[0-9.]{1,64}$/, 'a DICOM UID');
-const StudyParams = z.object({ study: Uid });
-const SeriesParams = StudyParams.extend({ series: Uid });
-const InstanceParams = SeriesParams.extend({ sop: Uid });
-type Params = { study: string; series?: string; sop?: string };
-
-interface Located {
-  objectKey: string;
-  studyInstanceUid: string;
-  seriesInstanceUid: string;
-  sopInstanceUid: string;
-}
-
-function storeOf(app: FastifyInstance): ObjectStore {
-  if (!app.deps.store) throw new ServiceUnavailableError('Retrieval is unavailable: the object store is not configured');
-  return app.deps.store;
-}
-
-async function locate(app: FastifyInstance, request: FastifyRequest, p: Params): Promise<Located[]> {
-  const rows = await app.deps.prisma.instance.findMany({
-    where: {
-      ...tenantWhere(request), status: 'READY', studyInstanceUid: p.study,
-      ...(p.series ? { seriesInstanceUid: p.series } : {}), ...(p.sop ? { sopInstanceUid: p.sop } : {}),
-    },
-    orderBy: [{ seriesInstanceUid: 'asc' }, { sopInstanceUid: 'asc' }],
-    distinct: ['sopInstanceUid'],
-    select: { objectKey: true, studyInstanceUid: true, seriesInstanceUid: true, sopInstanceUid: true },
-  });
-  const found = rows.filter((r): r is Located => !!(r.objectKey && r.studyInstanceUid && r.seriesInstanceUid && r.sopInstanceUid));
-  if (found.length === 0) throw new NotFoundError(p.sop ? 'Instance' : p.series ? 'Series' : 'Study');
-  return found;
-}
 
 function assertAcceptsDicom(accept: string | undefined): void {
   if (!accept) return;
@@ -60,9 +28,9 @@ export const wadoRoutes: FastifyPluginAsyncZod = async (app) => {
   const tags = ['dicomweb'];
   const metrics = ingestMetrics(app);
   const levels = [
-    { path: '/dicomweb/studies/:study', params: StudyParams, level: 'study' },
-    { path: '/dicomweb/studies/:study/series/:series', params: SeriesParams, level: 'series' },
-    { path: '/dicomweb/studies/:study/series/:series/instances/:sop', params: InstanceParams, level: 'instance' },
+    { path: '/dicomweb/studies/:study', params: WadoStudyParamsSchema, level: 'study' },
+    { path: '/dicomweb/studies/:study/series/:series', params: WadoSeriesParamsSchema, level: 'series' },
+    { path: '/dicomweb/studies/:study/series/:series/instances/:sop', params: WadoInstanceParamsSchema, level: 'instance' },
   ] as const;
 
   for (const { path, params, level } of levels) {
@@ -77,9 +45,9 @@ export const wadoRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     }, async (request, reply) => {
       assertAcceptsDicom(request.headers.accept);
-      const found = await locate(app, request, request.params as Params);
+      const found = await locate(app, request, request.params as WadoParams);
       const store = storeOf(app);
-      await request.audit({ action: 'wado.retrieve', resourceType: level, resourceId: (request.params as Params).sop ?? (request.params as Params).series ?? (request.params as Params).study, details: { instances: found.length } });
+      await request.audit({ action: 'wado.retrieve', resourceType: level, resourceId: auditedUid(request.params as WadoParams), details: { instances: found.length } });
       const boundary = `medgrade-${randomBytes(12).toString('hex')}`;
       const parts = (async function* () {
         for (const f of found) {
@@ -100,9 +68,9 @@ export const wadoRoutes: FastifyPluginAsyncZod = async (app) => {
       config: { scopes: ['studies:read'] },
       schema: { tags, summary: `WADO-RS: metadata of a de-identified ${level} (DICOM JSON)`, params, response: { 200: z.array(DicomJsonDatasetSchema) } },
     }, async (request, reply) => {
-      const found = await locate(app, request, request.params as Params);
+      const found = await locate(app, request, request.params as WadoParams);
       const store = storeOf(app);
-      await request.audit({ action: 'wado.metadata', resourceType: level, resourceId: (request.params as Params).sop ?? (request.params as Params).series ?? (request.params as Params).study, details: { instances: found.length } });
+      await request.audit({ action: 'wado.metadata', resourceType: level, resourceId: auditedUid(request.params as WadoParams), details: { instances: found.length } });
       const out = [];
       for (const f of found) out.push(toDicomJson(parseDicom(await getBuffer(store, f.objectKey)).dataset));
       return reply.type('application/dicom+json').send(out);

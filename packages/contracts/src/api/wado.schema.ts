@@ -1,0 +1,35 @@
+import { z } from 'zod';
+
+// WADO-RS path and query shapes (PS3.18 10.4 retrieve, 9.5 rendered). UIDs are de-identified ones.
+
+const Uid = z.string().regex(/^[0-9.]{1,64}$/, 'a DICOM UID (digits and dots, at most 64)');
+const NUMBER = String.raw`-?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?`;
+
+export const WadoStudyParamsSchema = z.object({ study: Uid });
+export const WadoSeriesParamsSchema = WadoStudyParamsSchema.extend({ series: Uid });
+export const WadoInstanceParamsSchema = WadoSeriesParamsSchema.extend({ sop: Uid });
+
+/** `{frames}`: 1-based frame numbers, comma-separated (PS3.18 10.4.1.1.3 frameList). */
+export const WadoFramesParamsSchema = WadoInstanceParamsSchema.extend({
+  frames: z
+    .string()
+    .max(8000)
+    .regex(/^\d{1,9}(,\d{1,9})*$/, 'frame numbers counted from 1, comma-separated (e.g. 1,3,5)')
+    .describe('Frame numbers, 1-based, comma-separated'),
+});
+
+/** Rendering query parameters (PS3.18 8.3.5.1) that medgrade supports. */
+export const WadoRenderedQuerySchema = z.object({
+  window: z
+    .string()
+    .regex(new RegExp(`^${NUMBER},${NUMBER}(,(linear|linear-exact|sigmoid))?$`, 'i'), 'center,width[,function] with function linear, linear-exact or sigmoid')
+    .optional()
+    .describe('VOI window: center,width[,function]; function linear (default), linear-exact or sigmoid. Default: the header window, else the frame\'s value range'),
+  viewport: z
+    .string()
+    .regex(/^\d{1,5},\d{1,5}$/, 'vw,vh in pixels (the vw,vh,sx,sy,sw,sh form is not supported)')
+    .optional()
+    .describe('vw,vh: scale the image to fit vw × vh pixels, aspect ratio kept (at most 4096 each)'),
+  quality: z.coerce.number().int().min(1).max(100).optional().describe('JPEG quality 1-100 (default 90); ignored for PNG'),
+  accept: z.string().max(200).optional().describe('Rendered media type (image/png or image/jpeg); overrides the Accept header'),
+});

@@ -1,0 +1,118 @@
+// WADO-RS frames (PS3.18 10.4, frameList) and rendered images (9.5) of de-identified instances.
+// Frames: multipart/related, one part per requested frame, uncompressed little endian (decoded
+// from RLE / JPEG Baseline when stored so) or the stored encoding with transfer-syntax=*.
+// Rendered: one frame as PNG (default) or JPEG. The object is read once; only the frames asked
+// for are located and decoded, one at a time as the response is written. Every read is audited.
+import { randomBytes } from 'node:crypto';
+import { Readable } from 'node:stream';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { BadRequestError, UnprocessableError, WadoFramesParamsSchema, WadoInstanceParamsSchema, WadoRenderedQuerySchema } from '@medgrade/contracts';
+import { encodeNativeFrame, openPixelFrames, PixelDecodeError, SUPPORTED_PIXEL_TRANSFER_SYNTAXES, type PixelFrames } from '@medgrade/dicom/pixels';
+import { encodeJpeg, encodePng, renderFrame } from '@medgrade/dicom/render';
+import { getBuffer } from '@medgrade/storage';
+import { chooseFrameEncoding, frameRanges, isLittleEndianNative, type FrameEncoding } from '../dicomweb/frames.encoding.ts';
+import { writeMultipart } from '../dicomweb/multipart.ts';
+import { frameIndices, parseViewport, parseWindow, renderedMedia } from '../dicomweb/rendered.params.ts';
+import { locate, storeOf, type Located } from '../dicomweb/wado.locate.ts';
+import { wadoUrl } from '../ingest/ingest.context.ts';
+import { ingestMetrics } from '../ingest/ingest.metrics.ts';
+
+const INSTANCE = '/dicomweb/studies/:study/series/:series/instances/:sop';
+type InstanceParams = z.infer<typeof WadoInstanceParamsSchema>;
+
+/** Pixel faults become 422 with the decoder's code; messages name encodings, never values. */
+function unprocessable<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    if (e instanceof PixelDecodeError) throw new UnprocessableError(`The instance's pixel data cannot be served: ${e.message}`, { reason: e.code });
+    throw e;
+  }
+}
+
+/** The located instance and its pixel frames (object read once, frames located on demand). */
+async function openInstance(app: FastifyInstance, request: FastifyRequest, p: InstanceParams): Promise<{ found: Located; frames: PixelFrames }> {
+  const [found] = await locate(app, request, p);
+  const bytes = await getBuffer(storeOf(app), found!.objectKey);
+  return { found: found!, frames: unprocessable(() => openPixelFrames(bytes)) };
+}
+
+/** Bytes of frame `index` in the chosen encoding. */
+function frameBody(frames: PixelFrames, index: number, encoding: FrameEncoding): Buffer {
+  const { source } = frames;
+  const bytes = unprocessable(() => {
+    if (encoding.kind === 'stored' || isLittleEndianNative(source.transferSyntaxUid)) return frames.stored(index);
+    return encodeNativeFrame(frames.decode(index), source);
+  });
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+export const wadoFrameRoutes: FastifyPluginAsyncZod = async (app) => {
+  const tags = ['dicomweb'];
+  const metrics = ingestMetrics(app);
+
+  app.get(`${INSTANCE}/frames/:frames`, {
+    config: { scopes: ['studies:read'] },
+    schema: {
+      tags,
+      summary: 'WADO-RS: retrieve frames of a de-identified instance (multipart/related, one part per frame)',
+      description: 'Uncompressed little endian (`type="application/octet-stream"`, the default; RLE and JPEG Baseline are decoded), or the stored encoding with `transfer-syntax=*` (parts typed e.g. `image/jpeg; transfer-syntax=1.2.840.10008.1.2.4.50`). Frame numbers start at 1.',
+      params: WadoFramesParamsSchema,
+      produces: ['multipart/related'],
+      response: { 200: z.unknown().describe('multipart/related body, one frame per part, in the order asked') },
+    },
+  }, async (request, reply) => {
+    const ranges = frameRanges(request.headers.accept);
+    const { found, frames } = await openInstance(app, request, request.params);
+    const indices = frameIndices(request.params.frames, frames.source.numberOfFrames);
+    const { transferSyntaxUid } = frames.source;
+    const encoding = chooseFrameEncoding(ranges, { transferSyntaxUid, encapsulated: frames.encapsulated, decodable: SUPPORTED_PIXEL_TRANSFER_SYNTAXES.includes(transferSyntaxUid) });
+    // The first frame before the status line: a frame that cannot be served is a 422, not a cut stream.
+    const first = frameBody(frames, indices[0]!, encoding);
+    await request.audit({ action: 'wado.frames', resourceType: 'instance', resourceId: found.sopInstanceUid, details: { frames: indices.length, encoding: encoding.kind } });
+    const base = wadoUrl(app, found.studyInstanceUid, found.seriesInstanceUid, found.sopInstanceUid);
+    const parts = (async function* () {
+      for (const [k, index] of indices.entries()) {
+        const body = k === 0 ? first : frameBody(frames, index, encoding);
+        metrics.bytesOut(body.length);
+        yield { contentType: encoding.contentType, location: `${base}/frames/${index + 1}`, body };
+      }
+    })();
+    const boundary = `medgrade-${randomBytes(12).toString('hex')}`;
+    return reply.type(`multipart/related; type="${encoding.media}"; boundary=${boundary}`).send(Readable.from(writeMultipart(boundary, parts)));
+  });
+
+  const rendered = [
+    { path: `${INSTANCE}/rendered`, params: WadoInstanceParamsSchema, what: 'a de-identified instance (frame 1 of a multi-frame one)' },
+    { path: `${INSTANCE}/frames/:frames/rendered`, params: WadoFramesParamsSchema, what: 'one frame of a de-identified instance' },
+  ] as const;
+  for (const { path, params, what } of rendered) {
+    app.get(path, {
+      config: { scopes: ['studies:read'] },
+      schema: {
+        tags,
+        summary: `WADO-RS: ${what} rendered as image/png (default) or image/jpeg`,
+        description: 'Rescale slope/intercept, then the VOI window (`window`, else the header\'s first window, else the frame\'s value range), MONOCHROME1 inverted, 8 bits; `viewport=vw,vh` scales to fit, aspect kept.',
+        params,
+        querystring: WadoRenderedQuerySchema,
+        produces: ['image/png', 'image/jpeg'],
+        response: { 200: z.unknown().describe('image/png or image/jpeg') },
+      },
+    }, async (request, reply) => {
+      const query = request.query;
+      const media = renderedMedia(query.accept, request.headers.accept);
+      const options = { window: parseWindow(query.window), viewport: parseViewport(query.viewport) };
+      const frameList = 'frames' in request.params ? request.params.frames : '1';
+      if (frameList.includes(',')) throw new BadRequestError('A rendered image holds one frame: ask for a single frame number', { key: 'frames' });
+      const { found, frames } = await openInstance(app, request, request.params);
+      const [index] = frameIndices(frameList, frames.source.numberOfFrames);
+      const image = unprocessable(() => renderFrame(frames.decode(index!), frames.source, options));
+      const body = media === 'image/png' ? encodePng(image) : encodeJpeg(image, query.quality ?? 90);
+      await request.audit({ action: 'wado.rendered', resourceType: 'instance', resourceId: found.sopInstanceUid, details: { frame: index! + 1, media } });
+      metrics.bytesOut(body.length);
+      return reply.type(media).send(body);
+    });
+  }
+};
