@@ -8,7 +8,7 @@ import { FsObjectStore, getBuffer, ObjectNotFoundError } from '@medgrade/storage
 import { UnrecoverableError, type JobContext } from '@medgrade/queue';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { deidObjectKey, handleInstanceDeidentify, type DeidWorkerDeps } from './deid.worker.ts';
-import type { DeidOutcome, IngestRepository, ReadyResult, WorkInstance } from './ingest.ports.ts';
+import { DuplicateSopInstanceError, type DeidOutcome, type IngestRepository, type ReadyResult, type WorkInstance } from './ingest.ports.ts';
 import { JOB_BYTES_PER_RAW_BYTE, MemoryBudget } from './memory.budget.ts';
 
 const ctx = (attempt = 1, lastAttempt = false): JobContext => ({ jobId: 'instance-i1', attempt, lastAttempt });
@@ -18,6 +18,10 @@ class MemoryRepo implements IngestRepository {
   rows = new Map<string, WorkInstance & { errorCode?: string; ready?: ReadyResult }>();
   audits: string[] = [];
   failNextReady = false;
+  /** SOP Instance UIDs another live instance holds (the live-SOP index). */
+  heldElsewhere = new Set<string>();
+  holds: string[] = [];
+  duplicateOnReady = false;
   async find(id: string) {
     const r = this.rows.get(id);
     return r ? { ...r } : null;
@@ -28,7 +32,14 @@ class MemoryRepo implements IngestRepository {
     r.status = 'DEIDENTIFYING';
     return { ...r };
   }
+  async holdSop(id: string, sop: string) {
+    this.holds.push(`${id}:${sop}`);
+    if (this.heldElsewhere.has(sop)) return false;
+    this.rows.get(id)!.sopInstanceUid = sop;
+    return true;
+  }
   async markReady(inst: WorkInstance, result: ReadyResult) {
+    if (this.duplicateOnReady) throw new DuplicateSopInstanceError();
     if (this.failNextReady) {
       this.failNextReady = false;
       throw new Error('database went away');
@@ -141,6 +152,36 @@ describe('handleInstanceDeidentify', () => {
     await store.delete('quarantine/o/p/i1.dcm');
     await expect(handleInstanceDeidentify(deps)({ requestId: 'r1', instanceId: 'i1' }, ctx())).rejects.toBeInstanceOf(UnrecoverableError);
     expect(repo.rows.get('i1')).toMatchObject({ status: 'FAILED', errorCode: 'RAW_OBJECT_MISSING' });
+  });
+
+  it('takes the SOP Instance UID before writing when the row does not hold it yet (a row from before intake stored it)', async () => {
+    await handleInstanceDeidentify(deps)({ requestId: 'r1', instanceId: 'i1' }, ctx());
+    expect(repo.holds).toEqual(['i1:2.25.3']);
+    expect(repo.rows.get('i1')!.status).toBe('READY');
+  });
+
+  it('writes without an extra statement when intake stored the same SOP Instance UID on the row', async () => {
+    repo.rows.get('i1')!.sopInstanceUid = '2.25.3';
+    await handleInstanceDeidentify(deps)({ requestId: 'r1', instanceId: 'i1' }, ctx());
+    expect(repo.holds).toEqual([]);
+    expect(repo.rows.get('i1')!.status).toBe('READY');
+  });
+
+  it('a second live instance of the same SOP ends REJECTED without writing over the first one\'s object', async () => {
+    await store.put(key, Buffer.from('first instance output'));
+    repo.heldElsewhere.add('2.25.3');
+    await expect(handleInstanceDeidentify(deps)({ requestId: 'r1', instanceId: 'i1' }, ctx())).rejects.toBeInstanceOf(UnrecoverableError);
+    expect(repo.rows.get('i1')).toMatchObject({ status: 'REJECTED', errorCode: 'DUPLICATE_SOP_INSTANCE', quarantineKey: null });
+    expect((await getBuffer(store, key)).toString()).toBe('first instance output');
+    await expect(store.head('quarantine/o/p/i1.dcm')).rejects.toBeInstanceOf(ObjectNotFoundError);
+    expect(repo.audits).toEqual(['rejected:i1']);
+    expect(finals).toEqual(['REJECTED']);
+  });
+
+  it('a READY commit refused by the live-SOP index ends REJECTED DUPLICATE_SOP_INSTANCE, not retried', async () => {
+    repo.duplicateOnReady = true;
+    await expect(handleInstanceDeidentify(deps)({ requestId: 'r1', instanceId: 'i1' }, ctx())).rejects.toBeInstanceOf(UnrecoverableError);
+    expect(repo.rows.get('i1')).toMatchObject({ status: 'REJECTED', errorCode: 'DUPLICATE_SOP_INSTANCE', quarantineKey: null });
   });
 
   it('does nothing for an unknown instance or one already rejected', async () => {

@@ -5,11 +5,16 @@
 // Idempotent at every crash point: the output key is derived from de-identified UIDs (the same on
 // every retry), READY + audit commit in one transaction, the raw object is deleted only after it,
 // and a retry that finds READY only finishes the deletion.
+// One instance per SOP: the output key is per SOP Instance UID, so before writing it the row must
+// hold that UID in the live-SOP index (instance.sop.ts); a second live instance of the same SOP
+// (one that reached the queue without the gateway's check) ends REJECTED DUPLICATE_SOP_INSTANCE
+// without writing, and the first instance's object is never overwritten.
 import { createHash } from 'node:crypto';
+import { DUPLICATE_SOP_INSTANCE } from '@medgrade/contracts';
 import { ObjectNotFoundError, getBuffer, type ObjectStore } from '@medgrade/storage';
 import { UnrecoverableError, type JobContext } from '@medgrade/queue';
 import type { InstanceDeidentifyPayload } from './deid.job.ts';
-import type { Deidentifier, DeidProject, IngestRepository, WorkInstance } from './ingest.ports.ts';
+import { DuplicateSopInstanceError, type Deidentifier, type DeidProject, type IngestRepository, type WorkInstance } from './ingest.ports.ts';
 import { JOB_BYTES_PER_RAW_BYTE, type MemoryBudget } from './memory.budget.ts';
 
 /** Adapters the handler needs (STYLE.md 3). */
@@ -94,22 +99,35 @@ async function readRaw(deps: DeidWorkerDeps, instance: WorkInstance): Promise<Bu
   }
 }
 
+/** Final REJECTED with a code: audited, raw object deleted unless kept for review, no retry. */
+async function reject(deps: DeidWorkerDeps, instance: WorkInstance, code: string, keepRaw: boolean, requestId?: string): Promise<never> {
+  await deps.repo.markRejected(instance, code, requestId);
+  if (!keepRaw) await finishDeletion(deps, instance);
+  deps.onFinal?.('REJECTED');
+  throw new UnrecoverableError(code);
+}
+
 async function deidentifyOne(deps: DeidWorkerDeps, instance: WorkInstance, requestId?: string): Promise<void> {
   const raw = await readRaw(deps, instance);
   deps.onBytes?.('in', raw.length);
   const outcome = await deps.engine.run(raw, await deps.project(instance.projectId));
-  if (outcome.kind === 'rejected') {
-    await deps.repo.markRejected(instance, outcome.code, requestId);
-    if (!outcome.keepRaw) await finishDeletion(deps, instance);
-    deps.onFinal?.('REJECTED');
-    throw new UnrecoverableError(outcome.code);
-  }
+  if (outcome.kind === 'rejected') return reject(deps, instance, outcome.code, outcome.keepRaw, requestId);
   const { summary } = outcome;
+  // Intake stored the UID on the row (then no extra statement); otherwise take it before writing.
+  if (instance.sopInstanceUid !== summary.sopInstanceUid && !(await deps.repo.holdSop(instance.id, summary.sopInstanceUid))) {
+    return reject(deps, instance, DUPLICATE_SOP_INSTANCE, false, requestId);
+  }
   const objectKey = deidObjectKey(instance.orgId, instance.projectId, summary.studyInstanceUid, summary.seriesInstanceUid, summary.sopInstanceUid);
   await deps.store.put(objectKey, outcome.output, { contentType: 'application/dicom' });
   deps.onBytes?.('out', outcome.output.length);
   const sha256 = createHash('sha256').update(outcome.output).digest('hex');
-  await deps.repo.markReady(instance, { summary, objectKey, byteSize: outcome.output.length, sha256, burnedInFlag: outcome.burnedInFlag }, requestId);
+  try {
+    await deps.repo.markReady(instance, { summary, objectKey, byteSize: outcome.output.length, sha256, burnedInFlag: outcome.burnedInFlag }, requestId);
+  } catch (error) {
+    // Unreachable while the row holds its UID (above); kept for rows changed outside intake and worker.
+    if (error instanceof DuplicateSopInstanceError) return reject(deps, instance, DUPLICATE_SOP_INSTANCE, false, requestId);
+    throw error;
+  }
   await finishDeletion(deps, instance);
   deps.onFinal?.('READY');
 }

@@ -1,5 +1,6 @@
 // The adapters the de-identification handler needs, as small interfaces so the handler can be
 // unit-tested with fakes and composed with Prisma, packages/deid and an ObjectStore in main.ts.
+import { DUPLICATE_SOP_INSTANCE } from '@medgrade/contracts';
 import type { BurnedInPolicy, DeidOptions } from '@medgrade/deid';
 
 /** The part of an Instance row the handler reads. */
@@ -9,6 +10,22 @@ export interface WorkInstance {
   projectId: string;
   status: 'RECEIVED' | 'DEIDENTIFYING' | 'READY' | 'REJECTED' | 'FAILED';
   quarantineKey: string | null;
+  /**
+   * The de-identified SOP Instance UID the row holds in the live-SOP index (gateway intake sets it;
+   * null for rows created before it did). Absent in fakes: treated as null.
+   */
+  sopInstanceUid?: string | null;
+}
+
+/**
+ * Another live instance of the project holds this SOP Instance UID (the partial unique index
+ * Instance_live_sop_key): the instance ends REJECTED with DUPLICATE_SOP_INSTANCE.
+ */
+export class DuplicateSopInstanceError extends Error {
+  readonly code = DUPLICATE_SOP_INSTANCE;
+  constructor() {
+    super('another live instance of the project holds this SOP Instance UID');
+  }
 }
 
 /** What the index stores about a de-identified instance (all values already de-identified). */
@@ -47,9 +64,21 @@ export interface ReadyResult {
 /** Row changes; each is one transaction, and markReady/markRejected write their audit event in it. */
 export interface IngestRepository {
   find(instanceId: string): Promise<WorkInstance | null>;
-  /** RECEIVED|FAILED|DEIDENTIFYING → DEIDENTIFYING, returning the row; null when it is final or gone. */
+  /**
+   * RECEIVED|FAILED|DEIDENTIFYING → DEIDENTIFYING, returning the row; null when it is final or gone,
+   * or FAILED while another live instance holds its SOP Instance UID (it was uploaded again).
+   */
   claim(instanceId: string): Promise<WorkInstance | null>;
-  /** Upserts Study/Series, sets the Instance READY, recounts, audits — all or nothing (may share a transaction with other instances). */
+  /**
+   * Makes the DEIDENTIFYING row hold this de-identified SOP Instance UID in the live-SOP index, so
+   * that only one instance ever writes its output key; false when another live instance holds it.
+   * Throws (a retry) when the row is no longer DEIDENTIFYING.
+   */
+  holdSop(instanceId: string, sopInstanceUid: string): Promise<boolean>;
+  /**
+   * Upserts Study/Series, sets the Instance READY, recounts, audits — all or nothing (may share a
+   * transaction with other instances). DuplicateSopInstanceError when the live-SOP index refuses it.
+   */
   markReady(instance: WorkInstance, result: ReadyResult, requestId?: string): Promise<void>;
   markRejected(instance: WorkInstance, code: string, requestId?: string): Promise<void>;
   markFailed(instanceId: string, code: string): Promise<void>;

@@ -5,11 +5,14 @@
 // instances READY, move the counters, append its audit events. Locks are taken in a fixed order
 // (studies and series sorted by key, then the organization's audit chain, last, held only until
 // commit), so batches on other workers overlapping the same study queue instead of deadlocking.
-// A batch that fails is retried one instance at a time, so one bad row cannot fail its neighbours.
+// A batch that fails is retried one instance at a time, so one bad row cannot fail its neighbours;
+// an instance whose READY update the live-SOP index refuses then fails alone with
+// DuplicateSopInstanceError (instance.sop.ts).
 // Set-based statements read their rows from one jsonb parameter (jsonb_to_recordset).
 import { Prisma, type PrismaClient } from '@medgrade/db';
 import { DynamicBatcher } from '@medgrade/queue/batcher';
-import type { IngestRepository, InstanceSummary, ReadyResult, WorkInstance } from './ingest.ports.ts';
+import { DuplicateSopInstanceError, type IngestRepository, type InstanceSummary, type ReadyResult, type WorkInstance } from './ingest.ports.ts';
+import { holdSop, isLiveSopConflict } from './instance.sop.ts';
 
 type Tx = Prisma.TransactionClient;
 
@@ -197,15 +200,21 @@ async function settle(work: () => Promise<void>): Promise<Outcome> {
 
 /** Builds the repository over a Prisma client and the audit appender. */
 export function createIngestRepository(prisma: PrismaClient, audit: AuditInTx, options: { onBatchFailed?: (size: number, error: unknown) => void } = {}): IngestRepository {
+  // Alone, an instance refused by the live-SOP index is a duplicate (final), not a transient fault.
+  const commitOne = async (item: ReadyItem): Promise<Outcome> => {
+    const outcome = await settle(() => commitReady(prisma, audit, [item]));
+    return !outcome.ok && isLiveSopConflict(outcome.error) ? { ok: false, error: new DuplicateSopInstanceError() } : outcome;
+  };
   const ready = new DynamicBatcher<ReadyItem, Outcome>({
     maxBatchSize: MAX_READY_BATCH,
     maxQueueDelayMs: 0,
     run: async (items) => {
+      if (items.length === 1) return [await commitOne(items[0]!)];
       const all = await settle(() => commitReady(prisma, audit, items));
-      if (all.ok || items.length === 1) return items.map(() => all);
+      if (all.ok) return items.map(() => all);
       options.onBatchFailed?.(items.length, all.error);
       const each: Outcome[] = [];
-      for (const item of items) each.push(await settle(() => commitReady(prisma, audit, [item])));
+      for (const item of items) each.push(await commitOne(item));
       return each;
     },
   });
@@ -220,7 +229,9 @@ export function createIngestRepository(prisma: PrismaClient, audit: AuditInTx, o
       return ids.map(() => outcome);
     },
   });
-  // Claims of jobs that start together: one UPDATE … RETURNING for all of them.
+  // Claims of jobs that start together: one UPDATE … RETURNING for all of them. A FAILED row whose
+  // SOP Instance UID another live row holds (uploaded again since) stays FAILED: claiming it would
+  // break the live-SOP index (and, with it, the whole batch's statement).
   const claims = new DynamicBatcher<string, WorkInstance | null>({
     maxBatchSize: 256,
     maxQueueDelayMs: 0,
@@ -228,7 +239,12 @@ export function createIngestRepository(prisma: PrismaClient, audit: AuditInTx, o
       const rows = await prisma.$queryRaw<WorkInstance[]>`
         UPDATE "Instance" SET "status" = 'DEIDENTIFYING', "errorCode" = NULL, "updatedAt" = now()
         WHERE "id" = ANY(${ids}::uuid[]) AND "status" IN ('RECEIVED', 'DEIDENTIFYING', 'FAILED')
-        RETURNING "id"::text AS "id", "orgId"::text AS "orgId", "projectId"::text AS "projectId", "status"::text AS "status", "quarantineKey"`;
+          AND NOT ("status" = 'FAILED' AND EXISTS (
+            SELECT 1 FROM "Instance" AS o
+            WHERE o."projectId" = "Instance"."projectId" AND o."sopInstanceUid" = "Instance"."sopInstanceUid" AND o."id" <> "Instance"."id"
+              AND o."status" IN ('RECEIVED', 'DEIDENTIFYING', 'READY')))
+        RETURNING "id"::text AS "id", "orgId"::text AS "orgId", "projectId"::text AS "projectId", "status"::text AS "status",
+                  "quarantineKey", "sopInstanceUid"`;
       const byId = new Map(rows.map((r) => [r.id, r]));
       return ids.map((id) => byId.get(id) ?? null);
     },
@@ -241,10 +257,11 @@ export function createIngestRepository(prisma: PrismaClient, audit: AuditInTx, o
     async find(instanceId) {
       return prisma.instance.findUnique({
         where: { id: instanceId },
-        select: { id: true, orgId: true, projectId: true, status: true, quarantineKey: true },
+        select: { id: true, orgId: true, projectId: true, status: true, quarantineKey: true, sopInstanceUid: true },
       });
     },
     claim: (instanceId) => claims.submit(instanceId),
+    holdSop: (instanceId, sopInstanceUid) => holdSop(prisma, instanceId, sopInstanceUid),
     markReady: (inst, result, requestId) => unwrap(ready.submit({ inst, result, requestId })),
     async markRejected(inst, code, requestId) {
       await prisma.$transaction(async (tx) => {

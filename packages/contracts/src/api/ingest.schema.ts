@@ -7,6 +7,13 @@ import { TimestampSchema } from './common.schema.ts';
 
 export const InstanceStatusSchema = z.enum(['RECEIVED', 'DEIDENTIFYING', 'READY', 'REJECTED', 'FAILED']);
 
+/**
+ * errorCode of a REJECTED instance whose SOP Instance UID another live instance of its project
+ * holds (a project keeps the first stored per SOP Instance UID; set by the deid-worker and by the
+ * migration that resolved earlier duplicates).
+ */
+export const DUPLICATE_SOP_INSTANCE = 'DUPLICATE_SOP_INSTANCE';
+
 const Uid = z.string().regex(/^[0-9.]{1,64}$/, 'a DICOM UID (digits and dots, at most 64)');
 
 /** Where uploads go: the key's project, or this one (keys scoped to a project may omit it). */
@@ -24,6 +31,10 @@ export const UploadInstanceSchema = z
     seriesInstanceUid: Uid.nullable().optional(),
     sopInstanceUid: Uid.nullable().optional(),
     retrieveUrl: z.string().nullable().optional().describe('WADO-RS URL of the de-identified instance (READY only)'),
+    duplicate: z.enum(['SAME_BYTES', 'SAME_SOP_INSTANCE']).optional().describe(
+      'Set when this file was not stored because the project already holds it (id and status are then the stored instance\'s): '
+      + 'SAME_BYTES, the identical file; SAME_SOP_INSTANCE, an instance with the same SOP Instance UID and other bytes (the first stored is kept)',
+    ),
   })
   .meta({ id: 'UploadInstance' });
 
