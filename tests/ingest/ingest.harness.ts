@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { projectSecretKeyBytes } from '../../packages/config/src/index.ts';
 import { JOB_CATALOG } from '../../packages/contracts/src/index.ts';
 import { createProducer, type JobProducer } from '../../packages/queue/src/index.ts';
-import { S3ObjectStore } from '../../packages/storage/src/index.ts';
+import { S3ObjectStore, type ObjectStore } from '../../packages/storage/src/index.ts';
 import { startLocalS3, type LocalS3 } from '../../packages/storage/src/testing/s3-server.ts';
 import { startDeidWorkerApp, type DeidWorkerApp } from '../../services/deid-worker/src/worker.app.ts';
 import { createTestGateway, type TestGateway } from '../../services/gateway/test/gateway.harness.ts';
@@ -42,14 +42,17 @@ export interface IngestEnv {
   close(): Promise<void>;
 }
 
-/** Starts the environment; env overrides reach the gateway's config (e.g. size limits). */
-export async function createIngestEnv(options: { worker: boolean; env?: Record<string, string> }): Promise<IngestEnv> {
+/**
+ * Starts the environment; env overrides reach the gateway's config (e.g. size limits), and
+ * gatewayStore wraps the store the gateway writes through (the worker uses the plain one).
+ */
+export async function createIngestEnv(options: { worker: boolean; env?: Record<string, string>; gatewayStore?: (store: ObjectStore) => ObjectStore }): Promise<IngestEnv> {
   const s3 = await startLocalS3();
   const store = new S3ObjectStore(s3.options);
   const prefix = `test-${randomBytes(4).toString('hex')}`;
   const gw0 = { REDIS_KEY_PREFIX: prefix, GATEWAY_PUBLIC_URL: PUBLIC_URL, RATE_LIMIT_MAX: '100000', ...options.env };
   const jobs = createProducer(JOB_CATALOG, { redisUrl: 'redis://127.0.0.1:6379', prefix });
-  const gw = await createTestGateway(gw0, { store, jobs });
+  const gw = await createTestGateway(gw0, { store: options.gatewayStore?.(store) ?? store, jobs });
   const worker = options.worker
     ? startDeidWorkerApp({
         prisma: gw.db.prisma,

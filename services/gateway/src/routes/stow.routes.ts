@@ -44,7 +44,7 @@ export const stowRoutes: FastifyPluginAsyncZod = async (app) => {
     schema: {
       tags: ['dicomweb'],
       summary: 'STOW-RS: store DICOM instances (multipart/related; type="application/dicom")',
-      description: `Body: ${STOW_TYPE}, one Part 10 file per part. Limits: ${ingest.maxInstanceBytes} bytes per instance, ${ingest.maxRequestBytes} per request. 200 all stored, 202 some failed (FailedSOPSequence with reasons), 409 none stored.`,
+      description: `Body: ${STOW_TYPE}, one Part 10 file per part. Limits: ${ingest.maxInstanceBytes} bytes per instance, ${ingest.maxRequestBytes} per request. 200 all stored, 202 some failed (FailedSOPSequence with reasons) or were already stored with other bytes (same SOP Instance UID: referenced as the stored instance with WarningReason 0xB00E), 409 none stored.`,
       consumes: ['multipart/related'],
       querystring: UploadTargetQuerySchema,
       response: { 200: DicomJsonDatasetSchema, 202: DicomJsonDatasetSchema, 409: DicomJsonDatasetSchema, 413: z.unknown(), 415: z.unknown() },

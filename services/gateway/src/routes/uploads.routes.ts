@@ -85,6 +85,7 @@ export const uploadRoutes: FastifyPluginAsyncZod = async (app) => {
       status: r.ok ? (r.status as 'RECEIVED') : ('REJECTED' as const),
       errorCode: r.ok ? null : r.code,
       ...(r.fileName ? { fileName: r.fileName } : {}),
+      ...(r.ok && r.duplicate ? { duplicate: r.duplicate } : {}),
     }));
     return reply.code(202).send({ uploadId: session.uploadId, instances });
   });
