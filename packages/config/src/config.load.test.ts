@@ -68,6 +68,16 @@ describe('loadConfig', () => {
     expect(loadConfig({}).inferenceWorker.reconcile).toEqual({ intervalMs: 60_000, graceMs: 900_000, batchSize: 500 });
     const config = loadConfig({ INFERENCE_RECONCILE_INTERVAL_MS: '0', INFERENCE_RECONCILE_GRACE_MS: '120000', INFERENCE_RECONCILE_BATCH_SIZE: '10' });
     expect(config.inferenceWorker.reconcile).toEqual({ intervalMs: 0, graceMs: 120_000, batchSize: 10 });
-    expect(() => loadConfig({ INFERENCE_RECONCILE_GRACE_MS: '0' })).toThrow(/INFERENCE_RECONCILE_GRACE_MS: .*longer than any \?wait=true inference runs/);
+    expect(() => loadConfig({ INFERENCE_RECONCILE_GRACE_MS: '0' })).toThrow(/INFERENCE_RECONCILE_GRACE_MS: .*a positive integer/);
+  });
+
+  it('bounds the gateway\'s inference calls just past the service deadline and leases running inferences for a minute', () => {
+    const defaults = loadConfig({});
+    expect(defaults.inference.clientTimeoutMs).toBe(35_000);
+    expect(defaults.inferenceWorker.runLeaseMs).toBe(60_000);
+    expect(loadConfig({ INFERENCE_REQUEST_TIMEOUT_MS: '120000' }).inference.clientTimeoutMs).toBe(125_000);
+    const set = loadConfig({ INFERENCE_CLIENT_TIMEOUT_MS: '2000', INFERENCE_RUN_LEASE_MS: '3000' });
+    expect([set.inference.clientTimeoutMs, set.inferenceWorker.runLeaseMs]).toEqual([2000, 3000]);
+    expect(() => loadConfig({ INFERENCE_RUN_LEASE_MS: '10' })).toThrow(/INFERENCE_RUN_LEASE_MS: .*1000 or more/);
   });
 });

@@ -57,14 +57,16 @@ const SETTINGS: Setting[] = [
   { env: 'INFERENCE_MAX_BATCH_SIZE', path: 'inference.maxBatchSize', fallback: '8', hint: 'largest dynamic batch, a positive integer (1 disables batching)' },
   { env: 'INFERENCE_MAX_QUEUE_DELAY_MS', path: 'inference.maxQueueDelayMs', fallback: '0', hint: 'milliseconds an idle model waits for a batch to fill, 0 or more (0: run at once; requests arriving meanwhile still batch)' },
   { env: 'INFERENCE_REQUEST_TIMEOUT_MS', path: 'inference.requestTimeoutMs', fallback: '30000', hint: 'per-request timeout in milliseconds' },
+  { env: 'INFERENCE_CLIENT_TIMEOUT_MS', path: 'inference.clientTimeoutMs', hint: 'milliseconds the gateway waits for one inference service call, a positive integer (default: INFERENCE_REQUEST_TIMEOUT_MS + 5000)' },
   { env: 'DEID_WORKER_CONCURRENCY', path: 'deidWorker.concurrency', fallback: '2', hint: 'a positive integer' },
   { env: 'DEID_WORKER_METRICS_PORT', path: 'deidWorker.metricsPort', fallback: '9464', hint: 'a TCP port for the worker\'s /metrics, 0 disables' },
   { env: 'DEID_RECONCILE_INTERVAL_MS', path: 'deidWorker.reconcile.intervalMs', fallback: '60000', hint: 'milliseconds between ingest reconciler passes, 0 disables' },
   { env: 'DEID_RECONCILE_GRACE_MS', path: 'deidWorker.reconcile.graceMs', fallback: '900000', hint: 'age in milliseconds before a stuck row is re-enqueued or an orphan raw object deleted, a positive integer' },
   { env: 'DEID_RECONCILE_BATCH_SIZE', path: 'deidWorker.reconcile.batchSize', fallback: '500', hint: 'most rows re-enqueued and objects deleted per pass, a positive integer' },
   { env: 'INFERENCE_WORKER_CONCURRENCY', path: 'inferenceWorker.concurrency', fallback: '4', hint: 'asynchronous inference jobs a gateway process runs at once, 0 or more (0: this gateway runs none)' },
+  { env: 'INFERENCE_RUN_LEASE_MS', path: 'inferenceWorker.runLeaseMs', fallback: '60000', hint: 'milliseconds a running inference is held without renewal (renewed every third of it), 1000 or more' },
   { env: 'INFERENCE_RECONCILE_INTERVAL_MS', path: 'inferenceWorker.reconcile.intervalMs', fallback: '60000', hint: 'milliseconds between inference reconciler passes, 0 disables' },
-  { env: 'INFERENCE_RECONCILE_GRACE_MS', path: 'inferenceWorker.reconcile.graceMs', fallback: '900000', hint: 'age in milliseconds before a stuck inference is re-enqueued or an orphan staged input deleted, a positive integer longer than any ?wait=true inference runs' },
+  { env: 'INFERENCE_RECONCILE_GRACE_MS', path: 'inferenceWorker.reconcile.graceMs', fallback: '900000', hint: 'age in milliseconds before a stuck inference is re-enqueued, an orphan staged input deleted or a lost webhook delivery enqueued, a positive integer' },
   { env: 'INFERENCE_RECONCILE_BATCH_SIZE', path: 'inferenceWorker.reconcile.batchSize', fallback: '500', hint: 'most inferences re-enqueued and staged objects deleted per pass, a positive integer' },
   { env: 'WEBHOOK_ALLOW_PRIVATE_NETWORKS', path: 'webhooks.allowPrivateNetworks', fallback: 'false', hint: 'true or false (true lets webhooks reach loopback and private networks: on-premises or development only)' },
   { env: 'INGEST_MAX_INSTANCE_BYTES', path: 'ingest.maxInstanceBytes', fallback: String(512 * 1024 * 1024), hint: 'largest accepted DICOM instance in bytes' },
@@ -87,9 +89,12 @@ function derivedDefaults(env: Env): Env {
   const numeric = (v: string | undefined, d: string) => (v && /^\d+$/.test(v) ? v : d);
   const port = numeric(env.GATEWAY_PORT, '8080');
   const inferencePort = numeric(env.INFERENCE_PORT, '8081');
+  // Just past the service's own deadline, so a healthy service's 504 arrives first.
+  const inferenceTimeout = Number(numeric(env.INFERENCE_REQUEST_TIMEOUT_MS, '30000')) + 5000;
   return {
     GATEWAY_PUBLIC_URL: `http://127.0.0.1:${port}`,
     INFERENCE_URL: `http://127.0.0.1:${inferencePort}`,
+    INFERENCE_CLIENT_TIMEOUT_MS: String(inferenceTimeout),
     // Deterministic so every process on a dev machine agrees; labelled and refused in production.
     PROJECT_SECRET_KEY: `${INSECURE_DEV_KEY_LABEL}:${createHash('sha256').update(INSECURE_DEV_KEY_LABEL).digest('base64')}`,
     INFERENCE_SERVICE_TOKEN: `${INSECURE_DEV_KEY_LABEL}-inference-token`,

@@ -71,6 +71,11 @@ export const ConfigSchema = z.object({
     maxBatchSize: positiveInt,
     maxQueueDelayMs: z.coerce.number().int().min(0),
     requestTimeoutMs: positiveInt,
+    /**
+     * The gateway's limit on one call to the inference service (backs up the service's own
+     * requestTimeoutMs, which answers 504 first when healthy); a call past it fails with TIMEOUT.
+     */
+    clientTimeoutMs: positiveInt,
   }),
   deidWorker: z.object({
     concurrency: positiveInt,
@@ -89,11 +94,16 @@ export const ConfigSchema = z.object({
   inferenceWorker: z.object({
     /** Jobs one gateway process runs at once; 0 turns the worker role off on this replica. */
     concurrency: z.coerce.number().int().min(0),
+    /**
+     * Lease of a running inference (?wait=true or job), renewed every third of it while the run
+     * lasts: the reconciler re-runs a RUNNING row only once its lease has lapsed (its runner died).
+     */
+    runLeaseMs: z.coerce.number().int().min(1000),
     /** Inference reconciler: re-enqueues stuck inferences and deletes orphan staged inputs. */
     reconcile: z.object({
       /** Milliseconds between passes (one replica per interval); 0 disables. */
       intervalMs: z.coerce.number().int().min(0),
-      /** Inferences and staged objects younger than this are left alone (a submit may be mid-way, a ?wait=true run still going). */
+      /** Inferences and staged objects younger than this are left alone (a submit may be mid-way); running rows are guarded by their lease instead. */
       graceMs: positiveInt,
       /** Most inferences re-enqueued and most staged objects deleted in one pass. */
       batchSize: positiveInt,
