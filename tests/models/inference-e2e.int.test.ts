@@ -108,9 +108,10 @@ describe.skipIf(!existsSync(join(REFERENCE, 'manifest.json')))('inference end to
 
   it('runs a 202 inference on a study through the BullMQ inference worker', async () => {
     const worker = startInferenceWorker({
-      prisma: env.gw.db.prisma, store: env.store, client: httpInferenceClient(inferenceUrl, TOKEN), log: env.gw.app.log,
+      prisma: env.gw.db.prisma, store: env.store, client: httpInferenceClient(inferenceUrl, TOKEN, env.gw.config.inference.clientTimeoutMs), log: env.gw.app.log,
       queue: { redisUrl: env.gw.config.redis.url, prefix: env.prefix },
       secretKey: projectSecretKeyBytes(env.gw.config.secrets.projectSecretKey), allowPrivateNetworks: false, concurrency: 1,
+      runLeaseMs: env.gw.config.inferenceWorker.runLeaseMs,
     });
     try {
       const s = studies[0]!;

@@ -43,7 +43,7 @@ try {
 const store = createObjectStore(config.storage);
 const jobs = createProducer(JOB_CATALOG, { redisUrl: config.redis.url, prefix: config.redis.keyPrefix });
 const objectStoreCheck = { name: 'objectStore', check: () => store.check() };
-const inference = httpInferenceClient(config.inference.url, config.inference.serviceToken);
+const inference = httpInferenceClient(config.inference.url, config.inference.serviceToken, config.inference.clientTimeoutMs);
 const app = await buildApp({ config, prisma, redis, logger, store, jobs, inference, readinessChecks: [objectStoreCheck] });
 // Second role: asynchronous inferences and their webhooks (README: why in the gateway process).
 const inferenceWorker = config.inferenceWorker.concurrency > 0
@@ -53,6 +53,7 @@ const inferenceWorker = config.inferenceWorker.concurrency > 0
       secretKey: projectSecretKeyBytes(config.secrets.projectSecretKey),
       allowPrivateNetworks: config.webhooks.allowPrivateNetworks,
       concurrency: config.inferenceWorker.concurrency,
+      runLeaseMs: config.inferenceWorker.runLeaseMs,
       // Re-enqueues inferences a crash left without a job, deletes staged inputs left without a row.
       reconcile: config.inferenceWorker.reconcile,
     })

@@ -70,6 +70,8 @@ describe('asynchronous inferences through the BullMQ worker (private networks al
       const [call] = hook.received;
       expect(call!.signature).toBe(`sha256=${createHmac('sha256', webhookSecret).update(call!.body).digest('hex')}`);
       expect(JSON.parse(call!.body)).toMatchObject({ id, status: 'succeeded' });
+      // Pending from the final write until delivered.
+      await until(async () => !(await row(env, id)).webhookPending, 'the pending mark to clear');
       expect(JSON.stringify(await row(env, id))).not.toContain(webhookSecret);
       const got = (await env.gw.app.inject({ method: 'GET', url: `/v1/inferences/${id}`, headers: { authorization: env.runner.auth } })).json();
       expect(got).not.toHaveProperty('webhookSecret');
@@ -118,7 +120,8 @@ describe('asynchronous inferences through the BullMQ worker (private networks al
     try {
       const id = (await submit(env, { models: ['tiny'], input: dicomInput(env, 2) })).json().id as string;
       await until(async () => Number((await jobHash(env, `inference-${id}`)).atm ?? 0) >= 1, 'a failed first attempt');
-      expect((await row(env, id)).status).toBe('RUNNING');
+      // Back in the queue without a lease between attempts, so the retry can claim it.
+      expect(await row(env, id)).toMatchObject({ status: 'QUEUED', leaseExpiresAt: null });
       await env.startInference();
       await until(async () => (await row(env, id)).status === 'SUCCEEDED', 'success after the retry', 60_000);
       expect(await completions(env, id)).toHaveLength(1);

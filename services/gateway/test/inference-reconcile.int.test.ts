@@ -22,7 +22,7 @@ describe('inference reconciler', () => {
 
   // The state a crash between the row insert and the enqueue leaves: the row (and its staged
   // upload) exactly as submit wrote them, no InferenceRun job. Copied from a real submission.
-  async function rowWithoutJob(status: 'QUEUED' | 'RUNNING'): Promise<string> {
+  async function rowWithoutJob(status: 'QUEUED' | 'RUNNING', leaseExpiresAt: Date | null = null): Promise<string> {
     const res = await submit(env, { models: ['tiny'], input: dicomInput(env, 7) });
     expect(res.statusCode).toBe(202);
     const source = await row(env, res.json().id as string);
@@ -32,7 +32,7 @@ describe('inference reconciler', () => {
     await env.gw.db.prisma.inference.create({
       data: {
         id, orgId: source.orgId, projectId: source.projectId, modelVersionId: source.modelVersionId, createdBy: source.createdBy,
-        request: source.request as Prisma.InputJsonValue, status, createdAt: new Date(Date.now() - HOUR),
+        request: source.request as Prisma.InputJsonValue, status, leaseExpiresAt, createdAt: new Date(Date.now() - HOUR),
       },
     });
     expect(await env.gw.redis.exists(`${env.gw.config.redis.keyPrefix}:inference:inference-${id}`)).toBe(0);
@@ -75,7 +75,7 @@ describe('inference reconciler', () => {
     const deps = { repo: createInferenceReconcileRepository(env.gw.db.prisma), store: env.store, jobs: env.jobs };
 
     // Everything is younger than the grace period: nothing is touched.
-    expect(await reconcileInferences(deps, { graceMs: HOUR, batchSize: 10 })).toEqual({ requeued: 0, stagedDeleted: 0 });
+    expect(await reconcileInferences(deps, { graceMs: HOUR, batchSize: 10 })).toEqual({ requeued: 0, webhooks: 0, stagedDeleted: 0 });
     expect(await keys()).toEqual(expect.arrayContaining([orphanKey, foreignKey, ...(await stagedKeys(env, live)), ...(await stagedKeys(env, finished))]));
 
     // Two hours later: two orphans, deleted one per pass; the live inference's job is still waiting.
@@ -89,6 +89,29 @@ describe('inference reconciler', () => {
     expect(await stagedKeys(env, finished)).toEqual([]);
     expect(await stagedKeys(env, live)).toEqual([`${stagingPrefix(orgId, live)}0.dcm`]);
     expect(left).toContain(foreignKey);
+  });
+
+  // Last: it leaves a row RUNNING under a lease, which the passes above would otherwise see lapse.
+  it('re-runs a RUNNING inference whose run lease lapsed (its runner died) and leaves one under a live lease to its runner', async () => {
+    const lapsed = await rowWithoutJob('RUNNING', new Date(Date.now() - 1000));
+    const held = await rowWithoutJob('RUNNING', new Date(Date.now() + HOUR));
+    const passes: InferenceReconcileResult[] = [];
+    const worker = env.startWorker({ reconcile: { intervalMs: 200, graceMs: 60_000, batchSize: 10 }, onReconcile: (r) => passes.push(r) });
+    try {
+      await until(async () => (await row(env, lapsed)).status === 'SUCCEEDED', 'the lapsed inference to complete');
+      await until(() => passes.length >= 2, 'two passes');
+      expect(passes.reduce((n, p) => n + p.requeued, 0)).toBe(1);
+      expect(await completions(env, lapsed)).toHaveLength(1);
+      expect(await row(env, held)).toMatchObject({ status: 'RUNNING', completedAt: null });
+      expect(await env.gw.redis.exists(`${env.gw.config.redis.keyPrefix}:inference:inference-${held}`)).toBe(0);
+      // A job for a held row (a re-delivery, say) leaves it to its runner too.
+      await env.jobs.enqueue('InferenceRun', { inferenceId: held, requestId: 'redelivered' });
+      await until(async () => (await env.gw.redis.hget(`${env.gw.config.redis.keyPrefix}:inference:inference-${held}`, 'finishedOn')) !== null, 'the job to finish');
+      expect(await row(env, held)).toMatchObject({ status: 'RUNNING', completedAt: null });
+      expect(await completions(env, held)).toHaveLength(0);
+    } finally {
+      await worker.close();
+    }
   });
 
   async function keys(): Promise<string[]> {

@@ -23,7 +23,8 @@ import { bundleMultipart } from './bundle.multipart.ts';
 import { createTestGateway, type TestGateway } from './gateway.harness.ts';
 
 export const TINY_BUNDLE = join(import.meta.dirname, '../../../packages/models/test/fixtures/tiny-bundle');
-const TOKEN = 'inference-jobs-test-service-token';
+/** The service credential the harness's inference service and gateway share. */
+export const TOKEN = 'inference-jobs-test-service-token';
 
 /** A free TCP port on 127.0.0.1 (nothing listens on it when this returns). */
 export async function freePort(): Promise<number> {
@@ -56,9 +57,10 @@ export async function createInferenceEnv(env: Record<string, string> = {}): Prom
   const store = new FsObjectStore(join(root, 'objects'));
   const port = await freePort();
   const inferenceUrl = `http://127.0.0.1:${port}`;
-  const client = httpInferenceClient(inferenceUrl, TOKEN);
   const prefix = `test-${randomBytes(4).toString('hex')}`;
-  const queue = { redisUrl: loadConfig(childProcessEnv()).redis.url, prefix };
+  const config = loadConfig(childProcessEnv(env));
+  const client = httpInferenceClient(inferenceUrl, TOKEN, config.inference.clientTimeoutMs);
+  const queue = { redisUrl: config.redis.url, prefix };
   const jobs = createProducer(JOB_CATALOG, queue);
   const gw = await createTestGateway({ REDIS_KEY_PREFIX: prefix, RATE_LIMIT_MAX: '100000', ...env }, { store, inference: client, jobs });
   let inference: FastifyInstance | undefined;
@@ -81,6 +83,7 @@ export async function createInferenceEnv(env: Record<string, string> = {}): Prom
         secretKey: projectSecretKeyBytes(gw.config.secrets.projectSecretKey),
         allowPrivateNetworks: options.allowPrivateNetworks ?? gw.config.webhooks.allowPrivateNetworks,
         concurrency: 2,
+        runLeaseMs: gw.config.inferenceWorker.runLeaseMs,
         ...(options.reconcile ? { reconcile: options.reconcile } : {}),
         ...(options.onReconcile ? { onReconcile: options.onReconcile } : {}),
       });

@@ -1,1 +1,2 @@
 export { buildInferenceApp, sessionOptionsFrom, type InferenceAppOptions } from './app.ts';
+export { storeLoader } from './model.cache.ts';

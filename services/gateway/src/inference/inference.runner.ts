@@ -1,14 +1,17 @@
 // Runs a stored Inference: every model in parallel through the inference service, results
 // (model version, per-instance outputs, timings) written back to the row and the completion
 // audited in one transaction. A model that fails gets its own error entry; the inference fails
-// only when every model failed. The final write happens once: a second run of the same inference
-// (a re-delivered job) finds the row final and changes nothing.
+// only when every model failed (a call past INFERENCE_CLIENT_TIMEOUT_MS fails with TIMEOUT). The
+// caller holds the row's run lease (inference.lease.ts), renewed here while the models run. The
+// final write happens once: a second run of the same inference (a re-delivered job) finds the row
+// final and changes nothing. It also marks a webhook pending, in the same write, so a crash before
+// the delivery is enqueued cannot lose it (the reconciler enqueues it).
 import type { AuditLog } from '@medgrade/audit';
 import { AppError, ServiceUnavailableError, type InferenceDto, type ModelInferenceResult } from '@medgrade/contracts';
-import type { Inference, Prisma, PrismaClient } from '@medgrade/db';
-import type { FastifyBaseLogger } from 'fastify';
+import type { Inference, Prisma } from '@medgrade/db';
 import type { InferenceClient } from './inference.client.ts';
 import type { ResolvedInputs, ResolvedModel } from './inference.inputs.ts';
+import { whileLeased, type LeaseContext } from './inference.lease.ts';
 
 /** Ids and options only (never PHI): what the Inference row's `request` column holds. */
 export interface StoredRequest {
@@ -20,11 +23,18 @@ export interface StoredRequest {
   webhook?: { sealed: string } | boolean;
 }
 
-export interface RunContext {
-  prisma: PrismaClient;
+/** Adapters of a run (Prisma, logger and lease length from LeaseContext). */
+export interface RunContext extends LeaseContext {
   client: InferenceClient;
   auditLog: AuditLog;
-  log: FastifyBaseLogger;
+}
+
+/** How a run ends when it has no results to store. */
+export interface FinishOptions {
+  /** Stored as errorCode when the run failed (default: the first model's error code). */
+  errorCode?: string;
+  /** False when the caller was told the inference was not accepted: no webhook is sent for it. */
+  notify?: boolean;
 }
 
 /** Who runs which row, for the audit trail. */
@@ -90,9 +100,10 @@ async function runModel(ctx: RunContext, job: RunJob, model: ResolvedModel, requ
  * Writes the final state and audits `inference.complete` in one transaction, only when the row is
  * not final yet (the conditional update serializes concurrent runs); returns the row as stored.
  */
-export async function finishInference(ctx: Pick<RunContext, 'prisma' | 'auditLog'>, ref: RunRef, results: ModelInferenceResult[], totalMs: number | null, errorCode?: string): Promise<Inference> {
+export async function finishInference(ctx: Pick<RunContext, 'prisma' | 'auditLog'>, ref: RunRef, results: ModelInferenceResult[], totalMs: number | null, options: FinishOptions = {}): Promise<Inference> {
   const failed = results.length === 0 || results.every((r) => r.error);
   const request = storedRequest(ref.row);
+  const { errorCode, notify = true } = options;
   return ctx.prisma.$transaction(async (tx) => {
     const { count } = await tx.inference.updateMany({
       where: { id: ref.row.id, status: { in: ['QUEUED', 'RUNNING'] } },
@@ -100,6 +111,7 @@ export async function finishInference(ctx: Pick<RunContext, 'prisma' | 'auditLog
         status: failed ? 'FAILED' : 'SUCCEEDED', outputs: results as unknown as Prisma.InputJsonValue,
         timings: totalMs === null ? undefined : { totalMs }, completedAt: new Date(),
         errorCode: failed ? (errorCode ?? results[0]?.error?.code ?? 'INTERNAL') : null,
+        leaseExpiresAt: null, webhookPending: notify && sealedWebhook(ref.row) !== undefined,
       },
     });
     if (count === 1) {
@@ -113,15 +125,15 @@ export async function finishInference(ctx: Pick<RunContext, 'prisma' | 'auditLog
 }
 
 /**
- * Runs every model and stores the outcome. With `retryTransient`, a model that met a transient
- * fault (the inference service down) throws ServiceUnavailableError instead, storing nothing, so
- * the job is tried again later; without it (the last attempt, or `?wait=true`) the fault is stored.
+ * Runs every model on a row the caller holds the lease of and stores the outcome. With
+ * `retryTransient`, a model that met a transient fault (the inference service down) throws
+ * ServiceUnavailableError instead, storing nothing, so the job is tried again later; without it
+ * (the last attempt, or `?wait=true`) the fault is stored.
  */
 export async function executeInference(ctx: RunContext, job: RunJob, options: { retryTransient: boolean }): Promise<Inference> {
   const started = performance.now();
   const request = storedRequest(job.row);
-  await ctx.prisma.inference.updateMany({ where: { id: job.row.id, status: 'QUEUED' }, data: { status: 'RUNNING' } });
-  const results = await Promise.all(request.models.map((m) => runModel(ctx, job, m, request)));
+  const results = await whileLeased(ctx, job.row.id, () => Promise.all(request.models.map((m) => runModel(ctx, job, m, request))));
   if (options.retryTransient && results.some((r) => r.error && TRANSIENT_CODES.has(r.error.code))) {
     throw new ServiceUnavailableError('The inference service is not available: the job retries later');
   }

@@ -2,6 +2,8 @@
 // resolve models and inputs (an uploaded file is de-identified here), then either run at once
 // (?wait=true) or persist everything the InferenceRun job needs (row, sealed webhook target,
 // staged de-identified bytes) and enqueue it. A failure to enqueue marks the row FAILED and says 503.
+// A ?wait=true row is inserted RUNNING under this request's run lease (inference.lease.ts), so the
+// reconciler leaves it alone while this gateway runs it, however long that takes.
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { AuthContext } from '@medgrade/auth';
 import { ServiceUnavailableError, type CreateInferenceBody, type InferenceDto, type JOB_CATALOG } from '@medgrade/contracts';
@@ -9,6 +11,7 @@ import type { Inference, Prisma } from '@medgrade/db';
 import type { JobProducer } from '@medgrade/queue';
 import type { ObjectStore } from '@medgrade/storage';
 import { resolveInputs, resolveModels, type ResolvedInputs, type ResolvedModel } from './inference.inputs.ts';
+import { leaseUntil } from './inference.lease.ts';
 import { executeInference, finishInference, toInferenceDto, type RunContext, type StoredRequest } from './inference.runner.ts';
 import { deleteStagedInputs, stageInputs } from './inference.staging.ts';
 import { sealWebhook, type WebhookTarget } from './webhook.delivery.ts';
@@ -39,7 +42,8 @@ export type SubmitResult = { status: 200 | 202; body: InferenceDto & { webhookSe
 const NO_QUEUE = 'Asynchronous inference and webhooks are not available on this gateway right now: retry later or use ?wait=true without webhookUrl';
 
 // Stages the de-identified upload (async only), creates the row with the sealed webhook target
-// and audits inference.create; staged bytes are removed again if the row cannot be written.
+// (RUNNING under a lease when this request runs it) and audits inference.create; staged bytes are
+// removed again if the row cannot be written.
 async function persist(ctx: SubmitContext, sub: Submission, plan: { id: string; models: ResolvedModel[]; inputs: ResolvedInputs; stage: boolean; webhook?: WebhookTarget | undefined }): Promise<Inference> {
   const { body, auth } = sub;
   const { id, models, inputs, stage, webhook } = plan;
@@ -52,6 +56,7 @@ async function persist(ctx: SubmitContext, sub: Submission, plan: { id: string; 
     data: {
       id, orgId: auth.orgId, projectId: auth.projectId ?? ('projectId' in body.input ? body.input.projectId : null), modelVersionId: models[0]?.versionId ?? '',
       createdBy: auth.keyId, request: stored as unknown as Prisma.InputJsonValue,
+      ...(sub.wait ? { status: 'RUNNING' as const, leaseExpiresAt: leaseUntil(ctx.leaseMs) } : {}),
     },
   }).catch(async (error: unknown) => {
     if (stage) await deleteStagedInputs(ctx.store!, { orgId: auth.orgId, id });
@@ -59,6 +64,17 @@ async function persist(ctx: SubmitContext, sub: Submission, plan: { id: string; 
   });
   await sub.audit({ action: 'inference.create', resourceType: 'inference', resourceId: id, details: { models: models.map((m) => `${m.name}@${m.version}`), inputKind: inputs.kind, instances: inputs.instanceIds.length } });
   return row;
+}
+
+// The result is stored and the row marked webhook-pending: if Redis refuses the job now, the
+// reconciler enqueues it later, and the caller still gets the result it waited for (a 503 would
+// make it run the inference again).
+async function enqueueDelivery(ctx: SubmitContext, job: { inferenceId: string; requestId: string }): Promise<void> {
+  try {
+    await ctx.jobs!.enqueue('InferenceWebhookDeliver', job);
+  } catch (error) {
+    ctx.log.warn({ err: error, inferenceId: job.inferenceId }, 'could not enqueue a webhook delivery: the inference reconciler will');
+  }
 }
 
 /** Accepts an inference request; see the file comment for the order of steps. */
@@ -77,14 +93,14 @@ export async function submitInference(ctx: SubmitContext, sub: Submission): Prom
   const secret = webhook ? { webhookSecret: webhook.secret } : {};
   if (sub.wait) {
     const done = await executeInference(ctx, { ...ref, inputs }, { retryTransient: false });
-    if (webhook) await ctx.jobs!.enqueue('InferenceWebhookDeliver', job);
+    if (webhook) await enqueueDelivery(ctx, job);
     return { status: 200, body: { ...toInferenceDto(done), ...secret } };
   }
   try {
     await ctx.jobs!.enqueue('InferenceRun', job);
   } catch (error) {
     ctx.log.error({ err: error, inferenceId: id }, 'could not enqueue an inference');
-    await finishInference(ctx, ref, [], null, 'SERVICE_UNAVAILABLE');
+    await finishInference(ctx, ref, [], null, { errorCode: 'SERVICE_UNAVAILABLE', notify: false });
     if (stage) await deleteStagedInputs(ctx.store!, row);
     throw new ServiceUnavailableError('The inference could not be queued: retry later');
   }

@@ -1,12 +1,15 @@
 // The inference worker: serves the BullMQ "inference" queue inside the gateway process (main.ts
 // starts it unless INFERENCE_WORKER_CONCURRENCY=0; README says why there).
-// - InferenceRun marks the row RUNNING, reads its inputs back (staged de-identified upload or the
+// - InferenceRun claims the row (RUNNING under a run lease, inference.lease.ts: a row another live
+//   runner holds is left to it), reads its inputs back (staged de-identified upload or the
 //   organization's READY instances), runs the models, stores results and audits in one transaction,
 //   then deletes staged inputs and enqueues the webhook. The inference service being down is retried
-//   with the catalog's exponential backoff; bad input (a model refusing it, an input gone) fails at once;
+//   with the catalog's exponential backoff (the row goes back to QUEUED in between); bad input (a
+//   model refusing it, an input gone) and a call past INFERENCE_CLIENT_TIMEOUT_MS fail at once;
 //   a final failure marks the row FAILED with its errorCode and still cleans up and notifies.
 // - InferenceWebhookDeliver re-checks the URL, POSTs the signed result to the checked address and
-//   retries 408/429/5xx and unreachable receivers a bounded number of times.
+//   retries 408/429/5xx and unreachable receivers a bounded number of times; once delivered or
+//   given up it clears the row's webhookPending mark.
 // Idempotent: a re-delivered run finds the row final and only repeats the clean-up and the enqueue
 // (deduplicated by jobId), so results are written and audited once and the webhook is sent once per
 // completion (at least once if the process dies mid-POST).
@@ -20,6 +23,7 @@ import type { ObjectStore } from '@medgrade/storage';
 import type { FastifyBaseLogger } from 'fastify';
 import type { InferenceClient } from './inference.client.ts';
 import { createInferenceReconcileRepository, reconcileInferences, type InferenceReconcileOptions, type InferenceReconcileResult } from './inference.reconciler.ts';
+import { claimRun, releaseRun } from './inference.lease.ts';
 import { executeInference, finishInference, isFinal, sealedWebhook, toInferenceDto, TRANSIENT_CODES, type RunContext, type RunRef } from './inference.runner.ts';
 import { deleteStagedInputs, loadInputs } from './inference.staging.ts';
 import { deliverWebhook, openWebhook, WebhookStatusError, type WebhookTarget } from './webhook.delivery.ts';
@@ -38,6 +42,8 @@ export interface InferenceWorkerOptions {
   secretKey: Buffer;
   allowPrivateNetworks: boolean;
   concurrency: number;
+  /** INFERENCE_RUN_LEASE_MS: how long a run holds its row without renewing. */
+  runLeaseMs: number;
   log: FastifyBaseLogger;
   webhookTimeoutMs?: number;
   /** DNS for webhook hosts; the system resolver unless a test passes one. */
@@ -61,7 +67,7 @@ function isTransient(error: unknown): boolean {
 // Done after the final write, and again on a re-delivery: both steps are safe to repeat.
 async function settle(deps: JobDeps, row: Inference, requestId: string): Promise<void> {
   await deleteStagedInputs(deps.options.store, row);
-  if (sealedWebhook(row)) await deps.jobs.enqueue('InferenceWebhookDeliver', { inferenceId: row.id, requestId });
+  if (row.webhookPending) await deps.jobs.enqueue('InferenceWebhookDeliver', { inferenceId: row.id, requestId });
 }
 
 /** Handler of InferenceRun. */
@@ -70,15 +76,21 @@ export function handleInferenceRun(deps: JobDeps) {
     const row = await deps.prisma.inference.findUnique({ where: { id: payload.inferenceId } });
     if (!row) throw new UnrecoverableError('INFERENCE_NOT_FOUND');
     if (isFinal(row)) return settle(deps, row, payload.requestId);
+    // A live runner (a ?wait=true request, an earlier delivery of this job) finishes the row
+    // itself; if it dies, its lease lapses and the reconciler enqueues the row again.
+    if (!(await claimRun(deps, row.id))) return;
     const ref: RunRef = { row, actor: row.createdBy ?? 'system:inference-worker', requestId: payload.requestId };
     let done: Inference;
     try {
       const inputs = await loadInputs(deps.prisma, deps.options.store, row);
       done = await executeInference(deps, { ...ref, inputs }, { retryTransient: !job.lastAttempt });
     } catch (error) {
-      if (!job.lastAttempt && isTransient(error)) throw error;
+      if (!job.lastAttempt && isTransient(error)) {
+        await releaseRun(deps.prisma, row.id);
+        throw error;
+      }
       const code = error instanceof AppError ? error.code : 'INTERNAL';
-      await settle(deps, await finishInference(deps, ref, [], null, code), payload.requestId);
+      await settle(deps, await finishInference(deps, ref, [], null, { errorCode: code }), payload.requestId);
       throw job.lastAttempt ? error : new UnrecoverableError(code);
     }
     await settle(deps, done, payload.requestId);
@@ -87,28 +99,44 @@ export function handleInferenceRun(deps: JobDeps) {
 
 /** Handler of InferenceWebhookDeliver. */
 export function handleInferenceWebhookDeliver(deps: JobDeps) {
-  return async (payload: InferencePayload): Promise<void> => {
+  return async (payload: InferencePayload, job: JobContext): Promise<void> => {
     const row = await deps.prisma.inference.findUnique({ where: { id: payload.inferenceId } });
     if (!row) throw new UnrecoverableError('INFERENCE_NOT_FOUND');
     const sealed = sealedWebhook(row);
     if (!sealed) return;
     if (!isFinal(row)) throw new Error('the inference is not finished yet');
-    const { options } = deps;
-    let target: WebhookTarget;
     try {
-      target = openWebhook(options.secretKey, sealed);
-    } catch {
-      // Sealed under another PROJECT_SECRET_KEY (or altered): no retry will open it.
-      throw new UnrecoverableError('WEBHOOK_SECRET_UNREADABLE');
-    }
-    try {
-      await deliverWebhook(target, toInferenceDto(row), { allowPrivateNetworks: options.allowPrivateNetworks, timeoutMs: options.webhookTimeoutMs ?? 10_000, resolve: options.resolve });
+      await deliver(deps, row, sealed);
     } catch (error) {
-      if (error instanceof WebhookUrlError && error.reason !== 'unresolved') throw new UnrecoverableError('WEBHOOK_URL_REFUSED');
-      if (error instanceof WebhookStatusError && !error.retryable) throw new UnrecoverableError(`WEBHOOK_REFUSED_${error.status}`);
+      // Given up (refused for good, or out of attempts): nothing is pending any more.
+      if (error instanceof UnrecoverableError || job.lastAttempt) await clearWebhookPending(deps.prisma, row.id);
       throw error;
     }
+    await clearWebhookPending(deps.prisma, row.id);
   };
+}
+
+function clearWebhookPending(prisma: PrismaClient, id: string): Promise<unknown> {
+  return prisma.inference.updateMany({ where: { id, webhookPending: true }, data: { webhookPending: false } });
+}
+
+// Opens the sealed target and POSTs the signed result; throws UnrecoverableError for refusals no retry changes.
+async function deliver(deps: JobDeps, row: Inference, sealed: string): Promise<void> {
+  const { options } = deps;
+  let target: WebhookTarget;
+  try {
+    target = openWebhook(options.secretKey, sealed);
+  } catch {
+    // Sealed under another PROJECT_SECRET_KEY (or altered): no retry will open it.
+    throw new UnrecoverableError('WEBHOOK_SECRET_UNREADABLE');
+  }
+  try {
+    await deliverWebhook(target, toInferenceDto(row), { allowPrivateNetworks: options.allowPrivateNetworks, timeoutMs: options.webhookTimeoutMs ?? 10_000, resolve: options.resolve });
+  } catch (error) {
+    if (error instanceof WebhookUrlError && error.reason !== 'unresolved') throw new UnrecoverableError('WEBHOOK_URL_REFUSED');
+    if (error instanceof WebhookStatusError && !error.retryable) throw new UnrecoverableError(`WEBHOOK_REFUSED_${error.status}`);
+    throw error;
+  }
 }
 
 /** A running inference worker; close() waits for active jobs, then disconnects. */
@@ -119,7 +147,7 @@ export interface InferenceWorker {
 /** Starts consuming the inference queue. */
 export function startInferenceWorker(options: InferenceWorkerOptions): InferenceWorker {
   const jobs = createProducer(JOB_CATALOG, options.queue);
-  const deps: JobDeps = { prisma: options.prisma, client: options.client, auditLog: new AuditLog(options.prisma), log: options.log, options, jobs };
+  const deps: JobDeps = { prisma: options.prisma, client: options.client, auditLog: new AuditLog(options.prisma), log: options.log, leaseMs: options.runLeaseMs, options, jobs };
   const worker = startWorker(JOB_CATALOG, INFERENCE_QUEUE, {
     InferenceRun: handleInferenceRun(deps),
     InferenceWebhookDeliver: handleInferenceWebhookDeliver(deps),
@@ -146,7 +174,7 @@ function startReconciler(options: InferenceWorkerOptions, jobs: JobProducer<type
     lease: 'inference-reconcile', intervalMs: settings.intervalMs,
     onPass: (result) => {
       options.onReconcile?.(result);
-      if (result.requeued > 0 || result.stagedDeleted > 0) options.log.info(result, 'inferences reconciled');
+      if (result.requeued > 0 || result.webhooks > 0 || result.stagedDeleted > 0) options.log.info(result, 'inferences reconciled');
     },
     onError: (error) => options.log.warn({ code: (error as { code?: string }).code, msg: error.message }, 'inference reconcile pass failed'),
   });

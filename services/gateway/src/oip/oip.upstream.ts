@@ -74,15 +74,24 @@ export class OipUpstream {
     return { authorization: `Bearer ${this.#token}`, [ORG_HEADER]: orgId };
   }
 
-  async #fetch(url: URL, init: RequestInit & { signal?: AbortSignal }): Promise<Response> {
-    const timeout = AbortSignal.timeout(this.#timeoutMs);
-    const signal = init.signal ? AbortSignal.any([init.signal, timeout]) : timeout;
-    try {
-      return await fetch(url, { ...init, signal });
-    } catch {
-      if (init.signal?.aborted && init.signal.reason instanceof AppError) throw init.signal.reason;
-      if (timeout.aborted) throw new TimeoutError(`The inference service did not answer within ${this.#timeoutMs} ms`);
-      throw new ServiceUnavailableError('The inference service is not reachable: retry later');
-    }
+  #fetch(url: URL, init: RequestInit & { signal?: AbortSignal }): Promise<Response> {
+    return fetchService(url, init, this.#timeoutMs);
+  }
+}
+
+/**
+ * fetch() to the inference service within `timeoutMs`: past it the call is aborted (the service
+ * sees the connection close and drops the queued work) and fails with TIMEOUT (504); a caller's
+ * signal that aborted with an AppError throws that; any other failure is 503 (retry later).
+ */
+export async function fetchService(url: URL, init: RequestInit & { signal?: AbortSignal }, timeoutMs: number): Promise<Response> {
+  const timeout = AbortSignal.timeout(timeoutMs);
+  const signal = init.signal ? AbortSignal.any([init.signal, timeout]) : timeout;
+  try {
+    return await fetch(url, { ...init, signal });
+  } catch {
+    if (init.signal?.aborted && init.signal.reason instanceof AppError) throw init.signal.reason;
+    if (timeout.aborted) throw new TimeoutError(`The inference service did not answer within ${timeoutMs} ms`);
+    throw new ServiceUnavailableError('The inference service is not reachable: retry later');
   }
 }

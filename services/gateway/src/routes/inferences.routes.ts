@@ -13,8 +13,11 @@ const tags = ['inferences'];
 export const inferenceRoutes: FastifyPluginAsyncZod = async (app) => {
   const { prisma, config, store, jobs } = app.deps;
   const secretKey = projectSecretKeyBytes(config.secrets.projectSecretKey);
-  const client = app.deps.inference ?? httpInferenceClient(config.inference.url, config.inference.serviceToken);
-  const context = (): SubmitContext => ({ prisma, client, auditLog: app.auditLog, log: app.log, store, jobs, secretKey, allowPrivateNetworks: config.webhooks.allowPrivateNetworks });
+  const client = app.deps.inference ?? httpInferenceClient(config.inference.url, config.inference.serviceToken, config.inference.clientTimeoutMs);
+  const context = (): SubmitContext => ({
+    prisma, client, auditLog: app.auditLog, log: app.log, store, jobs, secretKey,
+    allowPrivateNetworks: config.webhooks.allowPrivateNetworks, leaseMs: config.inferenceWorker.runLeaseMs,
+  });
 
   app.post('/v1/inferences', {
     config: { scopes: ['inference:run'] },

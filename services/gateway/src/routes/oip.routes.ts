@@ -22,8 +22,6 @@ import { resolveOipModel, runnableVersions } from '../oip/oip.models.ts';
 import { OipUpstream, upstreamError } from '../oip/oip.upstream.ts';
 
 const tags = ['oip'];
-/** Beyond the inference service's own deadline, which answers 504 first when it is healthy. */
-const UPSTREAM_GRACE_MS = 5000;
 const HEALTH_TIMEOUT_MS = 2000;
 const METADATA_SCOPES: Scope[] = ['models:read', 'inference:run'];
 const errors = { 413: ErrorResponseSchema, 415: ErrorResponseSchema, 422: ErrorResponseSchema, 503: ErrorResponseSchema, 504: ErrorResponseSchema };
@@ -44,7 +42,7 @@ function abortOnClose(reply: FastifyReply): AbortController {
 export const oipRoutes: FastifyPluginAsyncZod = async (app) => {
   const { prisma, store, config } = app.deps;
   const registry = new ModelRegistry(prisma, store);
-  const upstream = new OipUpstream(config.inference.url, config.inference.serviceToken, config.inference.requestTimeoutMs + UPSTREAM_GRACE_MS);
+  const upstream = new OipUpstream(config.inference.url, config.inference.serviceToken, config.inference.clientTimeoutMs);
   const maxBytes = config.gateway.oipMaxRequestBytes;
   // The binary extension reaches the service as sent, so the gateway lists what it lets through.
   const extensions = passBodiesThrough(app, maxBytes);
