@@ -13,6 +13,12 @@ describe('loadConfig', () => {
     expect(projectSecretKeyBytes(config.secrets.projectSecretKey)).toHaveLength(32);
   });
 
+  it('bounds de-identification memory by a budget, not by concurrency alone', () => {
+    expect(loadConfig({}).deidWorker).toMatchObject({ concurrency: 16, memoryBudgetMb: 1024 });
+    expect(loadConfig({ DEID_WORKER_MEMORY_BUDGET_MB: '256' }).deidWorker.memoryBudgetMb).toBe(256);
+    expect(() => loadConfig({ DEID_WORKER_MEMORY_BUDGET_MB: '0' })).toThrow(/DEID_WORKER_MEMORY_BUDGET_MB: .*MiB/);
+  });
+
   it('reads nested S3 settings when the driver is s3', () => {
     const config = loadConfig({ STORAGE_DRIVER: 's3', S3_BUCKET: 'medgrade', S3_ENDPOINT: 'http://127.0.0.1:9000', S3_FORCE_PATH_STYLE: 'true' });
     expect(config.storage).toEqual({

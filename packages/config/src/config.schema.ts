@@ -79,6 +79,8 @@ export const ConfigSchema = z.object({
   }),
   deidWorker: z.object({
     concurrency: positiveInt,
+    /** MiB that concurrent jobs may hold at once (each reserves 3x its raw instance size). */
+    memoryBudgetMb: positiveInt,
     metricsPort: z.coerce.number().int().min(0).max(65535),
     /** Ingest reconciler: re-enqueues stuck rows and deletes orphan quarantine objects. */
     reconcile: z.object({

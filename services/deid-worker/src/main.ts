@@ -9,7 +9,9 @@ import { serveMetrics } from './worker.metrics.ts';
 
 const config = loadConfig();
 const log = pino(loggerOptions('deid-worker', config.logLevel));
-const prisma = createPrismaClient(config.database.url, { maxConnections: config.deidWorker.concurrency + 2 });
+// Claims, READY commits and key clears are batched across jobs, so a few connections serve any
+// concurrency; the cap keeps many worker replicas within Postgres' connection limit.
+const prisma = createPrismaClient(config.database.url, { maxConnections: Math.min(config.deidWorker.concurrency, 8) + 2 });
 const store = createObjectStore(config.storage);
 try {
   await store.check();
@@ -23,6 +25,7 @@ const app = startDeidWorkerApp({
   queue: { redisUrl: config.redis.url, prefix: config.redis.keyPrefix },
   projectSecretKey: projectSecretKeyBytes(config.secrets.projectSecretKey),
   concurrency: config.deidWorker.concurrency,
+  memoryBudgetBytes: config.deidWorker.memoryBudgetMb * 1024 * 1024,
   // Job names and error messages only: payloads and DICOM values never reach a log line.
   onError: (job, error) => log.warn({ job, code: (error as { code?: string }).code, msg: error.message }, 'job attempt failed'),
   reconcile: config.deidWorker.reconcile,
@@ -31,7 +34,7 @@ const app = startDeidWorkerApp({
   },
 });
 const metricsServer = config.deidWorker.metricsPort > 0 ? await serveMetrics(app.metrics.registry, '0.0.0.0', config.deidWorker.metricsPort) : undefined;
-log.info({ concurrency: config.deidWorker.concurrency }, 'deid-worker started');
+log.info({ concurrency: config.deidWorker.concurrency, memoryBudgetMb: config.deidWorker.memoryBudgetMb }, 'deid-worker started');
 
 let closing = false;
 async function shutdown(signal: string): Promise<void> {
