@@ -45,11 +45,12 @@ describe('inference reconciler', () => {
     const passes: InferenceReconcileResult[] = [];
     const worker = env.startWorker({ reconcile: { intervalMs: 200, graceMs: 60_000, batchSize: 10 }, onReconcile: (r) => passes.push(r) });
     try {
-      await until(async () => (await row(env, queued)).status === 'SUCCEEDED' && (await row(env, running)).status === 'SUCCEEDED', 'both re-enqueued inferences to complete');
+      // The job deletes staged inputs after its final write, so "done" is SUCCEEDED with no staged input left.
+      const settled = async (id: string) => (await row(env, id)).status === 'SUCCEEDED' && (await stagedKeys(env, id)).length === 0;
+      await until(async () => (await settled(queued)) && (await settled(running)), 'both re-enqueued inferences to complete and clean up');
       expect(passes.reduce((n, p) => n + p.requeued, 0)).toBe(2);
       for (const id of [queued, running]) {
         expect(await completions(env, id)).toHaveLength(1);
-        expect(await stagedKeys(env, id)).toEqual([]);
         expect((await row(env, id)).outputs).toEqual([expect.objectContaining({ instances: [expect.objectContaining({ text: expect.any(String) })] })]);
       }
       // Later passes find nothing more to do.
