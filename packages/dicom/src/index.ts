@@ -7,7 +7,7 @@ export type { DicomFile, ParseOptions, WriteOptions } from './file.ts';
 export { parseDicom } from './parse.ts';
 export { writeDicom, writeDicomParts, IMPLEMENTATION_CLASS_UID, IMPLEMENTATION_VERSION_NAME } from './write.ts';
 export { createDicom, createFile, type CreateDicomInput } from './create.ts';
-export { imageInfo, pixelData, frameBytes, type ImageInfo, type PixelDataInfo } from './pixel-data.ts';
+export { imageInfo, pixelData, frameBytes, isNative422, nativeFrameSamples, type ImageInfo, type PixelDataInfo } from './pixel-data.ts';
 export { lookup, vrOf, keywordOf, tagOf, type DictionaryEntry } from './dictionary.ts';
 export { charsetFor, DEFAULT_CHARSET, type Charset } from './charset.ts';
 export { tag, formatTag, parseTag, groupOf, elementOf, isPrivateTag, isPrivateCreator, Tags } from './tags.ts';

@@ -95,8 +95,22 @@ export function frameBytes(file: DicomFile, index: number): Uint8Array {
   return encapsulatedFrame(px, info.numberOfFrames, index);
 }
 
+/** Native colour models that store two luminance samples per chroma pair (PS3.3 C.7.6.3.1.2). */
+const NATIVE_422: ReadonlySet<string> = new Set(['YBR_FULL_422', 'YBR_PARTIAL_422']);
+
+/** Whether native pixel data of this colour model holds 2 samples per pixel (Y1 Y2 Cb Cr …). */
+export function isNative422(photometricInterpretation: string, samplesPerPixel: number): boolean {
+  return samplesPerPixel === 3 && NATIVE_422.has(photometricInterpretation.trim());
+}
+
+/** Samples in one native frame: 2 per pixel for YBR_*_422, else SamplesPerPixel per pixel. */
+export function nativeFrameSamples(info: Pick<ImageInfo, 'rows' | 'columns' | 'samplesPerPixel' | 'photometricInterpretation'>): number {
+  const pixels = info.rows * info.columns;
+  return isNative422(info.photometricInterpretation, info.samplesPerPixel) ? pixels * 2 : pixels * info.samplesPerPixel;
+}
+
 function nativeFrame(bytes: Uint8Array, info: ImageInfo, index: number): Uint8Array {
-  const frameBits = info.rows * info.columns * info.samplesPerPixel * info.bitsAllocated;
+  const frameBits = nativeFrameSamples(info) * info.bitsAllocated;
   if (frameBits % 8 !== 0) throw new DicomError('BAD_VALUE', 'frames not byte aligned (1-bit multi-frame) are not sliced', Tags.PixelData);
   const size = frameBits / 8;
   if ((index + 1) * size > bytes.length) throw new DicomError('TRUNCATED', `pixel data holds fewer than ${index + 1} frames`, Tags.PixelData);

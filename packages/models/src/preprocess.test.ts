@@ -42,6 +42,17 @@ describe('window and preprocessFrame', () => {
     expect(Array.from(out)).toEqual([2, 1, 0, -2]);
   });
 
+  it('folds colour to BT.601 luma: RGB by the weights, YBR_FULL by its Y plane (the same grey)', () => {
+    // RGB pixels red, green, blue, white; their YBR_FULL Y values are 0.299/0.587/0.114/1 × 255.
+    const rgb = Float32Array.from([255, 0, 0, 255, 0, 255, 0, 255, 0, 0, 255, 255]);
+    const ybr = Float32Array.from([76.245, 149.685, 29.07, 255, 0, 0, 0, 0, 0, 0, 0, 0]);
+    const colour = { rows: 2, columns: 2, samplesPerPixel: 3 };
+    const fromRgb = preprocessFrame({ ...colour, photometricInterpretation: 'RGB', data: rgb }, {}, manifest);
+    const fromYbr = preprocessFrame({ ...colour, photometricInterpretation: 'YBR_FULL', data: ybr }, {}, manifest);
+    Array.from(fromYbr).forEach((v, i) => expect(v).toBeCloseTo(fromRgb[i]!, 4));
+    expect(fromYbr[3]).toBeCloseTo(2, 4); // white is the window's top
+  });
+
   it('uses a fixed window from the manifest and maps a flat image to 0', () => {
     expect(chooseWindow(Float32Array.from([1, 2]), { mode: 'fixed', center: 10, width: 4 }, { windowCenter: 0, windowWidth: 1 })).toEqual({ center: 10, width: 4 });
     expect(Array.from(applyWindow(Float32Array.from([5, 5]), 5, 0))).toEqual([0, 0]);

@@ -16,6 +16,8 @@ export interface FrameAttributes {
 function modalityPlane(frame: DecodedFrame, attrs: FrameAttributes): Float32Array {
   const n = frame.rows * frame.columns;
   if (frame.samplesPerPixel !== 3) return rescale(frame.data, attrs.rescaleSlope ?? 1, attrs.rescaleIntercept ?? 0, 0, n);
+  // YBR_FULL (native, RLE, expanded 4:2:2) already carries BT.601 luma as its first plane.
+  if (frame.photometricInterpretation.startsWith('YBR')) return frame.data.slice(0, n);
   // Colour input to a grey model: ITU-R BT.601 luma, the usual convention for X-ray JPEGs.
   const out = new Float32Array(n);
   const d = frame.data;

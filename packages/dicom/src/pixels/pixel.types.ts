@@ -29,7 +29,7 @@ export interface DecodedFrame {
   rows: number;
   columns: number;
   samplesPerPixel: number;
-  /** Photometric interpretation of `data` (JPEG YBR is converted to RGB by the decoder). */
+  /** Photometric interpretation of `data`: decodedPhotometric() of the stored one (JPEG YBR_FULL_422 → RGB; native 4:2:2 expanded → YBR_FULL). */
   photometricInterpretation: string;
   /** `samplesPerPixel` planes of `rows × columns` values, row-major. */
   data: Float32Array;

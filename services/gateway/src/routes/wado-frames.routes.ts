@@ -9,7 +9,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { BadRequestError, UnprocessableError, WadoFramesParamsSchema, WadoInstanceParamsSchema, WadoRenderedQuerySchema } from '@medgrade/contracts';
-import { encodeNativeFrame, openPixelFrames, PixelDecodeError, SUPPORTED_PIXEL_TRANSFER_SYNTAXES, type PixelFrames } from '@medgrade/dicom/pixels';
+import { encodeNativeFrame, openPixelFrames, PixelDecodeError, SUPPORTED_PIXEL_TRANSFER_SYNTAXES, uncompressedDescription, type PixelFrames } from '@medgrade/dicom/pixels';
 import { encodeJpeg, encodePng, renderFrame } from '@medgrade/dicom/render';
 import { getBuffer } from '@medgrade/storage';
 import { chooseFrameEncoding, frameRanges, isLittleEndianNative, type FrameEncoding } from '../dicomweb/frames.encoding.ts';
@@ -39,12 +39,12 @@ async function openInstance(app: FastifyInstance, request: FastifyRequest, p: In
   return { found: found!, frames: unprocessable(() => openPixelFrames(bytes)) };
 }
 
-/** Bytes of frame `index` in the chosen encoding. */
+/** Bytes of frame `index` in the chosen encoding; uncompressed ones laid out as /metadata states. */
 function frameBody(frames: PixelFrames, index: number, encoding: FrameEncoding): Buffer {
   const { source } = frames;
   const bytes = unprocessable(() => {
     if (encoding.kind === 'stored' || isLittleEndianNative(source.transferSyntaxUid)) return frames.stored(index);
-    return encodeNativeFrame(frames.decode(index), source);
+    return encodeNativeFrame(frames.decode(index), uncompressedDescription(source, frames.encapsulated));
   });
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }

@@ -1,7 +1,8 @@
 // WADO-RS (PS3.18 10.4) over de-identified objects only: study, series and instance retrieval
 // as multipart/related; type="application/dicom" (streamed object by object from the store),
-// and their /metadata in DICOM JSON. Every retrieval is audited. Frames and rendered images are
-// in wado-frames.routes.ts.
+// and their /metadata in DICOM JSON, whose Photometric Interpretation is that of the uncompressed
+// frames (pixel-metadata.ts). Every retrieval is audited. Frames and rendered images are in
+// wado-frames.routes.ts.
 import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
@@ -11,6 +12,7 @@ import { parseDicom } from '@medgrade/dicom';
 import { getBuffer } from '@medgrade/storage';
 import { toDicomJson } from '../dicomweb/dicom-json.ts';
 import { writeMultipart } from '../dicomweb/multipart.ts';
+import { describeUncompressedFrames } from '../dicomweb/pixel-metadata.ts';
 import { auditedUid, locate, storeOf, type WadoParams } from '../dicomweb/wado.locate.ts';
 import { wadoUrl } from '../ingest/ingest.context.ts';
 import { ingestMetrics } from '../ingest/ingest.metrics.ts';
@@ -72,7 +74,10 @@ export const wadoRoutes: FastifyPluginAsyncZod = async (app) => {
       const store = storeOf(app);
       await request.audit({ action: 'wado.metadata', resourceType: level, resourceId: auditedUid(request.params as WadoParams), details: { instances: found.length } });
       const out = [];
-      for (const f of found) out.push(toDicomJson(parseDicom(await getBuffer(store, f.objectKey)).dataset));
+      for (const f of found) {
+        const file = parseDicom(await getBuffer(store, f.objectKey));
+        out.push(describeUncompressedFrames(toDicomJson(file.dataset), file));
+      }
       return reply.type('application/dicom+json').send(out);
     });
   }
