@@ -30,4 +30,29 @@ describe('deidentifier summary', () => {
     const again = await createDeidentifier().run(readFileSync(MR.replace('MR1/4919', 'MR2/4950')), project);
     expect(again.kind === 'ok' && [again.summary.patientName, again.summary.patientSurrogateId]).toEqual([summary.patientName, summary.patientSurrogateId]);
   });
+
+  // The file: accession number and Study ID "134", study time 02:51:09, "Brain" / "FAST LOCALIZER",
+  // series and instance number 1, empty referring physician and birth date.
+  it('carries the QIDO study, series and instance attributes as the output has them: surrogate accession, removed descriptions', async () => {
+    const input = parseDicom(readFileSync(MR)).dataset;
+    expect([input.getString(0x00080050), input.getString(0x00200010), input.getString(0x00081030)]).toEqual(['134', '134', 'Brain']);
+    const outcome = await createDeidentifier().run(readFileSync(MR), project);
+    if (outcome.kind !== 'ok') throw new Error(`expected ok, got ${outcome.code}`);
+    const out = parseDicom(outcome.output).dataset;
+    const { summary } = outcome;
+    const outText = (tag: number) => out.getString(tag)?.trim() || undefined;
+    // The default profile: accession replaced by a surrogate (Z allows a dummy), Study ID emptied (Z),
+    // descriptions removed (X without Clean Descriptors), times kept (whole-day shifts).
+    expect(summary.accessionNumber).toBe(outText(0x00080050));
+    expect(summary.accessionNumber).toMatch(/^A\d{9}$/);
+    expect([summary.studyId, outText(0x00200010)]).toEqual([undefined, undefined]);
+    expect([summary.studyDescription, summary.seriesDescription, out.has(0x00081030), out.has(0x0008103e)]).toEqual([undefined, undefined, false, false]);
+    expect([summary.studyTime, summary.seriesTime]).toEqual([outText(0x00080030), outText(0x00080031)]);
+    expect(summary.studyTime).toBe('025109');
+    expect([summary.referringPhysicianName, summary.patientBirthDate]).toEqual([undefined, undefined]);
+    expect([summary.seriesNumber, summary.instanceNumber, summary.bitsAllocated]).toEqual([1, 1, 16]);
+    // With Clean Descriptors the descriptions stay (nothing identifying in them).
+    const clean = await createDeidentifier().run(readFileSync(MR), { ...project, options: { ...DEFAULT_DEID_OPTIONS, cleanDescriptors: true } });
+    expect(clean.kind === 'ok' && [clean.summary.studyDescription, clean.summary.seriesDescription]).toEqual(['Brain', 'FAST LOCALIZER']);
+  });
 });

@@ -50,6 +50,25 @@ export interface InstanceSummary {
   patientName?: string;
   studyDate?: Date;
   seriesDate?: Date;
+  /** StudyTime (0008,0030) as the output's TM text. */
+  studyTime?: string;
+  /** AccessionNumber (0008,0050) of the output (a surrogate under the default profile). */
+  accessionNumber?: string;
+  /** ReferringPhysicianName (0008,0090) of the output as its PN string (emptied by the default profile). */
+  referringPhysicianName?: string;
+  patientBirthDate?: Date;
+  /** StudyID (0020,0010) of the output. */
+  studyId?: string;
+  studyDescription?: string;
+  seriesNumber?: number;
+  seriesDescription?: string;
+  /** SeriesTime (0008,0031) as the output's TM text. */
+  seriesTime?: string;
+  performedProcedureStepStartDate?: Date;
+  /** PerformedProcedureStepStartTime (0040,0245) as the output's TM text. */
+  performedProcedureStepStartTime?: string;
+  instanceNumber?: number;
+  bitsAllocated?: number;
 }
 
 /** The output written for a READY instance. */

@@ -41,6 +41,7 @@ describe('batched READY commits', () => {
           summary: {
             studyInstanceUid: '2.25.100', seriesInstanceUid: `2.25.10${1 + (i % 3 === 0 ? 1 : 0)}`, sopInstanceUid: `2.25.2${i}`, modality: i % 5 === 0 ? 'CT' : 'MR',
             patientName: 'Roe^Max', patientSurrogateId: 'MG4821', seriesDate: new Date('2019-03-01'),
+            accessionNumber: 'A000004821', studyTime: '101500', seriesNumber: i % 3 === 0 ? 2 : 1, seriesDescription: 'AX T1', instanceNumber: i + 1, bitsAllocated: 16,
           },
           objectKey: `deid/${i}.dcm`, byteSize: 100, sha256: 'a'.repeat(64), burnedInFlag: false,
         });
@@ -52,6 +53,11 @@ describe('batched READY commits', () => {
     const study = await db.prisma.study.findFirstOrThrow({ where: { projectId }, include: { series: { orderBy: { seriesInstanceUid: 'asc' } } } });
     expect(study).toMatchObject({ instanceCount: n, seriesCount: 2, modalities: ['CT', 'MR'], patientName: 'Roe^Max', patientSurrogateId: 'MG4821' });
     expect(study.series.map((s) => [s.instanceCount, s.seriesDate?.toISOString()])).toEqual([[n - n / 3, '2019-03-01T00:00:00.000Z'], [n / 3, '2019-03-01T00:00:00.000Z']]);
+    // The QIDO attributes ride in the same statements: study and series from their first instance.
+    expect(study).toMatchObject({ accessionNumber: 'A000004821', studyTime: '101500', referringPhysicianName: null, dicomStudyId: null });
+    expect(study.series.map((s) => [s.seriesNumber, s.seriesDescription])).toEqual([[1, 'AX T1'], [2, 'AX T1']]);
+    const numbered = await db.prisma.instance.findMany({ where: { projectId }, select: { id: true, instanceNumber: true, bitsAllocated: true } });
+    expect(numbered.map((r) => [r.instanceNumber, r.bitsAllocated]).sort((a, b) => a[0]! - b[0]!)).toEqual(rows.map((_r, i) => [i + 1, 16]));
     expect(await db.prisma.instance.count({ where: { projectId, status: 'READY' } })).toBe(n);
     const events = await auditLog.list(orgId, { action: 'instance.deidentified' }, { limit: 1000 });
     expect(events).toHaveLength(n);

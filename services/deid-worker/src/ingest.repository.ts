@@ -11,7 +11,8 @@
 // Set-based statements read their rows from one jsonb parameter (jsonb_to_recordset).
 import { Prisma, type PrismaClient } from '@medgrade/db';
 import { DynamicBatcher } from '@medgrade/queue/batcher';
-import { DuplicateSopInstanceError, type IngestRepository, type InstanceSummary, type ReadyResult, type WorkInstance } from './ingest.ports.ts';
+import { DuplicateSopInstanceError, type IngestRepository, type WorkInstance } from './ingest.ports.ts';
+import { instanceRows, json, seriesRows, studyKey, studyRows, type KeyedId, type ReadyItem } from './ingest.rows.ts';
 import { holdSop, isLiveSopConflict } from './instance.sop.ts';
 
 type Tx = Prisma.TransactionClient;
@@ -31,61 +32,37 @@ export type AuditInTx = (tx: Tx, events: IngestAuditEvent[]) => Promise<void>;
 /** Most instances one READY transaction commits. */
 const MAX_READY_BATCH = 64;
 
-interface ReadyItem {
-  inst: WorkInstance;
-  result: ReadyResult;
-  requestId?: string;
-}
-
 type Outcome = { ok: true } | { ok: false; error: unknown };
-
-const day = (d: Date | undefined): string | null => (d ? d.toISOString().slice(0, 10) : null);
-const json = (rows: unknown[]): string => JSON.stringify(rows);
-const studyKey = (projectId: string, uid: string): string => `${projectId} ${uid}`;
-
-function byKey<T>(rows: T[], key: (row: T) => string): T[] {
-  const unique = new Map<string, T>();
-  for (const row of rows) if (!unique.has(key(row))) unique.set(key(row), row);
-  return [...unique.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, row]) => row);
-}
-
-interface KeyedId {
-  id: string;
-  projectId: string;
-  uid: string;
-  created: boolean;
-}
 
 // INSERT … ON CONFLICT DO NOTHING leaves existing studies untouched (no row lock), so concurrent
 // batches on one study do not queue here; the ids of rows that existed come from a second read.
 async function upsertStudies(tx: Tx, items: ReadyItem[]): Promise<Map<string, KeyedId>> {
-  const rows = byKey(items, (i) => studyKey(i.inst.projectId, i.result.summary.studyInstanceUid)).map(({ inst, result: { summary: s } }) => ({
-    orgId: inst.orgId, projectId: inst.projectId, uid: s.studyInstanceUid, surrogate: s.patientSurrogateId ?? null, name: s.patientName ?? null,
-    sex: s.patientSex ?? null, ageYears: s.patientAgeYears ?? null, ageBand: s.patientAgeBand ?? null, studyDate: day(s.studyDate),
-    modalities: s.modality ? [s.modality] : [],
-  }));
+  const rows = studyRows(items);
   const inserted = await tx.$queryRaw<KeyedId[]>`
     INSERT INTO "Study" ("id", "orgId", "projectId", "studyInstanceUid", "patientSurrogateId", "patientName", "patientSex",
-                         "patientAgeYears", "patientAgeBand", "studyDate", "modalities", "updatedAt")
-    SELECT gen_random_uuid(), x."orgId", x."projectId", x."uid", x."surrogate", x."name", x."sex", x."ageYears", x."ageBand", x."studyDate", x."modalities", now()
+                         "patientAgeYears", "patientAgeBand", "studyDate", "modalities", "studyTime", "accessionNumber",
+                         "referringPhysicianName", "patientBirthDate", "dicomStudyId", "studyDescription", "updatedAt")
+    SELECT gen_random_uuid(), x."orgId", x."projectId", x."uid", x."surrogate", x."name", x."sex", x."ageYears", x."ageBand", x."studyDate",
+           x."modalities", x."studyTime", x."accession", x."referrer", x."birthDate", x."studyId", x."description", now()
     FROM jsonb_to_recordset(${json(rows)}::jsonb) AS x("orgId" uuid, "projectId" uuid, "uid" text, "surrogate" text, "name" text, "sex" text,
-                                                       "ageYears" int, "ageBand" text, "studyDate" date, "modalities" text[])
+                                                       "ageYears" int, "ageBand" text, "studyDate" date, "modalities" text[], "studyTime" text,
+                                                       "accession" text, "referrer" text, "birthDate" date, "studyId" text, "description" text)
     ON CONFLICT ("projectId", "studyInstanceUid") DO NOTHING
     RETURNING "id"::text AS "id", "projectId"::text AS "projectId", "studyInstanceUid" AS "uid", true AS "created"`;
   return withExisting(tx, 'Study', rows, inserted);
 }
 
 async function upsertSeries(tx: Tx, items: ReadyItem[], studies: Map<string, KeyedId>): Promise<Map<string, KeyedId>> {
-  const rows = byKey(items, (i) => studyKey(i.inst.projectId, i.result.summary.seriesInstanceUid)).map(({ inst, result: { summary: s } }) => ({
-    orgId: inst.orgId, projectId: inst.projectId, uid: s.seriesInstanceUid, studyId: studies.get(studyKey(inst.projectId, s.studyInstanceUid))?.id,
-    modality: s.modality ?? null, bodyPart: s.bodyPart ?? null, manufacturer: s.manufacturer ?? null, seriesDate: day(s.seriesDate),
-  }));
+  const rows = seriesRows(items, studies);
   const inserted = await tx.$queryRaw<KeyedId[]>`
-    INSERT INTO "Series" ("id", "orgId", "projectId", "studyId", "seriesInstanceUid", "modality", "bodyPart",
-                          "manufacturer", "seriesDate", "updatedAt")
-    SELECT gen_random_uuid(), x."orgId", x."projectId", x."studyId", x."uid", x."modality", x."bodyPart", x."manufacturer", x."seriesDate", now()
+    INSERT INTO "Series" ("id", "orgId", "projectId", "studyId", "seriesInstanceUid", "modality", "bodyPart", "manufacturer", "seriesDate",
+                          "seriesTime", "seriesNumber", "seriesDescription", "performedProcedureStepStartDate",
+                          "performedProcedureStepStartTime", "updatedAt")
+    SELECT gen_random_uuid(), x."orgId", x."projectId", x."studyId", x."uid", x."modality", x."bodyPart", x."manufacturer", x."seriesDate",
+           x."seriesTime", x."number", x."description", x."ppsDate", x."ppsTime", now()
     FROM jsonb_to_recordset(${json(rows)}::jsonb) AS x("orgId" uuid, "projectId" uuid, "uid" text, "studyId" uuid, "modality" text,
-                                                       "bodyPart" text, "manufacturer" text, "seriesDate" date)
+                                                       "bodyPart" text, "manufacturer" text, "seriesDate" date, "seriesTime" text,
+                                                       "number" int, "description" text, "ppsDate" date, "ppsTime" text)
     ON CONFLICT ("projectId", "seriesInstanceUid") DO NOTHING
     RETURNING "id"::text AS "id", "projectId"::text AS "projectId", "seriesInstanceUid" AS "uid", true AS "created"`;
   return withExisting(tx, 'Series', rows, inserted);
@@ -108,23 +85,15 @@ async function withExisting(tx: Tx, table: 'Study' | 'Series', rows: { projectId
 
 /** Sets the batch's instances READY; returns the ids that were not READY before (they count). */
 async function setReady(tx: Tx, items: ReadyItem[], series: Map<string, KeyedId>): Promise<Set<string>> {
-  const rows = items.map(({ inst, result: r }) => {
-    const s: InstanceSummary = r.summary;
-    return {
-      id: inst.id, seriesId: series.get(studyKey(inst.projectId, s.seriesInstanceUid))?.id, objectKey: r.objectKey, byteSize: r.byteSize, sha256: r.sha256,
-      burnedIn: r.burnedInFlag, sop: s.sopInstanceUid, sopClass: s.sopClassUid ?? null, study: s.studyInstanceUid, seriesUid: s.seriesInstanceUid,
-      rows: s.rows ?? null, columns: s.columns ?? null, frames: s.frames ?? null,
-    };
-  });
   const turned = await tx.$queryRaw<{ id: string }[]>`
     UPDATE "Instance" AS i SET
       "status" = 'READY', "errorCode" = NULL, "seriesId" = x."seriesId", "objectKey" = x."objectKey", "byteSize" = x."byteSize",
       "sha256" = x."sha256", "burnedInFlag" = x."burnedIn", "sopInstanceUid" = x."sop", "sopClassUid" = x."sopClass",
       "studyInstanceUid" = x."study", "seriesInstanceUid" = x."seriesUid", "rows" = x."rows", "columns" = x."columns",
-      "frames" = x."frames", "updatedAt" = now()
-    FROM jsonb_to_recordset(${json(rows)}::jsonb) AS x("id" uuid, "seriesId" uuid, "objectKey" text, "byteSize" int, "sha256" text,
-                                                       "burnedIn" boolean, "sop" text, "sopClass" text, "study" text, "seriesUid" text,
-                                                       "rows" int, "columns" int, "frames" int)
+      "frames" = x."frames", "bitsAllocated" = x."bits", "instanceNumber" = x."number", "updatedAt" = now()
+    FROM jsonb_to_recordset(${json(instanceRows(items, series))}::jsonb) AS x("id" uuid, "seriesId" uuid, "objectKey" text, "byteSize" int,
+                                                       "sha256" text, "burnedIn" boolean, "sop" text, "sopClass" text, "study" text,
+                                                       "seriesUid" text, "rows" int, "columns" int, "frames" int, "bits" int, "number" int)
     WHERE i."id" = x."id" AND i."status" <> 'READY'
     RETURNING i."id"::text AS "id"`;
   return new Set(turned.map((r) => r.id));

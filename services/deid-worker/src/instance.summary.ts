@@ -15,11 +15,31 @@ const T = {
   PatientAge: 0x00101010,
   StudyDate: 0x00080020,
   SeriesDate: 0x00080021,
+  StudyTime: 0x00080030,
+  SeriesTime: 0x00080031,
+  AccessionNumber: 0x00080050,
+  ReferringPhysicianName: 0x00080090,
+  StudyDescription: 0x00081030,
+  SeriesDescription: 0x0008103e,
+  PatientBirthDate: 0x00100030,
+  StudyID: 0x00200010,
+  SeriesNumber: 0x00200011,
+  InstanceNumber: 0x00200013,
+  PerformedProcedureStepStartDate: 0x00400244,
+  PerformedProcedureStepStartTime: 0x00400245,
 } as const;
+
+const INT32_MAX = 2 ** 31 - 1;
 
 function text(ds: DicomDataset, t: number): string | undefined {
   const v = ds.getString(t)?.trim();
   return v ? v : undefined;
+}
+
+/** An IS/US value that fits the index's integer column; anything else → undefined. */
+function integer(ds: DicomDataset, t: number): number | undefined {
+  const n = ds.getNumber(t);
+  return n !== undefined && Number.isInteger(n) && Math.abs(n) <= INT32_MAX ? n : undefined;
 }
 
 /** YYYYMMDD → UTC date; anything else (empty, partial, nonsense) → undefined. */
@@ -38,6 +58,36 @@ export function ageInYears(value: string | undefined): number | undefined {
   return Math.min(90, Math.floor(Number(m[1]) / perYear));
 }
 
+// Study and series values are kept from the first committed instance of each (ON CONFLICT DO
+// NOTHING in ingest.repository.ts), so every instance reports them and the first one wins.
+function studyFields(ds: DicomDataset): Partial<InstanceSummary> {
+  return {
+    patientSurrogateId: text(ds, T.PatientID),
+    patientName: text(ds, T.PatientName),
+    patientBirthDate: dicomDate(text(ds, T.PatientBirthDate)),
+    studyDate: dicomDate(text(ds, T.StudyDate)),
+    studyTime: text(ds, T.StudyTime),
+    accessionNumber: text(ds, T.AccessionNumber),
+    referringPhysicianName: text(ds, T.ReferringPhysicianName),
+    studyId: text(ds, T.StudyID),
+    studyDescription: text(ds, T.StudyDescription),
+  };
+}
+
+function seriesFields(ds: DicomDataset): Partial<InstanceSummary> {
+  return {
+    modality: text(ds, T.Modality),
+    bodyPart: text(ds, T.BodyPartExamined),
+    manufacturer: text(ds, T.Manufacturer),
+    seriesDate: dicomDate(text(ds, T.SeriesDate)),
+    seriesTime: text(ds, T.SeriesTime),
+    seriesNumber: integer(ds, T.SeriesNumber),
+    seriesDescription: text(ds, T.SeriesDescription),
+    performedProcedureStepStartDate: dicomDate(text(ds, T.PerformedProcedureStepStartDate)),
+    performedProcedureStepStartTime: text(ds, T.PerformedProcedureStepStartTime),
+  };
+}
+
 /** Reads the fields the index keeps; throws when the output lacks the UIDs that key it. */
 export function summarize(file: DicomFile): InstanceSummary {
   const ds = file.dataset;
@@ -47,21 +97,18 @@ export function summarize(file: DicomFile): InstanceSummary {
   if (!studyInstanceUid || !seriesInstanceUid || !sopInstanceUid) throw new Error('de-identified output lacks study/series/SOP instance UID');
   const sex = text(ds, T.PatientSex);
   return {
+    ...studyFields(ds),
+    ...seriesFields(ds),
     studyInstanceUid,
     seriesInstanceUid,
     sopInstanceUid,
     sopClassUid: text(ds, Tags.SOPClassUID),
-    modality: text(ds, T.Modality),
-    bodyPart: text(ds, T.BodyPartExamined),
-    manufacturer: text(ds, T.Manufacturer),
     rows: ds.getNumber(Tags.Rows),
     columns: ds.getNumber(Tags.Columns),
+    bitsAllocated: integer(ds, Tags.BitsAllocated),
     frames: ds.has(Tags.PixelData) ? (ds.getNumber(Tags.NumberOfFrames) ?? 1) : undefined,
+    instanceNumber: integer(ds, T.InstanceNumber),
     patientSex: sex && ['M', 'F', 'O'].includes(sex) ? sex : undefined,
     patientAgeYears: ageInYears(text(ds, T.PatientAge)),
-    patientSurrogateId: text(ds, T.PatientID),
-    patientName: text(ds, T.PatientName),
-    studyDate: dicomDate(text(ds, T.StudyDate)),
-    seriesDate: dicomDate(text(ds, T.SeriesDate)),
   };
 }

@@ -73,6 +73,9 @@ export const SeriesSchema = z
   .object({
     id: z.uuid(),
     seriesInstanceUid: Uid,
+    seriesNumber: z.number().int().nullable().describe('SeriesNumber (0020,0011) of the de-identified output; a study\'s series are listed in its order'),
+    seriesDescription: z.string().nullable().describe('SeriesDescription (0008,103E) of the de-identified output: null unless the profile keeps descriptions (Clean Descriptors)'),
+    seriesDate: z.iso.date().nullable().describe('SeriesDate (0008,0021) of the de-identified output: shifted when the profile keeps modified dates'),
     modality: z.string().nullable(),
     bodyPart: z.string().nullable(),
     manufacturer: z.string().nullable(),

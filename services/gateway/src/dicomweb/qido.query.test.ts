@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { BadRequestError } from '@medgrade/contracts';
-import { includeFields, parseDateRange, parseQido, type QidoKey } from './qido.query.ts';
+import { includeFields, parseDateRange, parseQido, parseTimeRange, type QidoKey } from './qido.query.ts';
 import { likePattern } from './qido.sql.ts';
 
 const keys: QidoKey[] = [
@@ -8,6 +8,8 @@ const keys: QidoKey[] = [
   { keyword: 'StudyDate', tag: '00080020', kind: 'date', column: 'studyDate' },
   { keyword: 'PatientID', tag: '00100020', kind: 'text', column: 'patientSurrogateId' },
   { keyword: 'PatientName', tag: '00100010', kind: 'name', column: 'patientName' },
+  { keyword: 'StudyTime', tag: '00080030', kind: 'time', column: 'studyTime' },
+  { keyword: 'SeriesNumber', tag: '00200011', kind: 'int', column: 'seriesNumber' },
 ];
 
 /** The 400 a query gets, or undefined when it parses. */
@@ -31,6 +33,27 @@ describe('QIDO query parsing', () => {
     expect(parseDateRange('-')).toBeUndefined();
     expect(parseDateRange('20201301')).toBeUndefined();
     expect(parseDateRange('20200230-')).toBeUndefined();
+  });
+
+  it('parses TM values and ranges as 12-digit bounds, a partial time covering its whole period', () => {
+    expect(parseTimeRange('1030')).toEqual({ from: '103000000000', to: '103099999999' });
+    expect(parseTimeRange('103000.25')).toEqual({ from: '103000250000', to: '103000259999' });
+    expect(parseTimeRange('08-')).toEqual({ from: '080000000000', to: undefined });
+    expect(parseTimeRange('-1200')).toEqual({ from: undefined, to: '120099999999' });
+    expect(parseTimeRange('070000-093000.123456')).toEqual({ from: '070000000000', to: '093000123456' });
+    for (const bad of ['', '-', '7', '2400', '1060', '10:30', '103000.1234567', '10-11-12', 'ab']) expect({ bad, range: parseTimeRange(bad) }).toEqual({ bad, range: undefined });
+    expect(parseQido({ '00080030': '0900-1000' }, keys).conditions.get('StudyTime')).toEqual({ kind: 'times', from: '090000000000', to: '100099999999' });
+  });
+
+  it('parses integer keys as value lists without wildcards, "*" alone being universal matching', () => {
+    expect(parseQido({ SeriesNumber: '3' }, keys).conditions.get('SeriesNumber')).toEqual({ kind: 'numbers', values: [3] });
+    expect(parseQido({ '00200011': '1\\+2\\-4' }, keys).conditions.get('SeriesNumber')).toEqual({ kind: 'numbers', values: [1, 2, -4] });
+    const universal = parseQido({ SeriesNumber: '*' }, keys);
+    expect([universal.conditions.size, [...universal.requested]]).toEqual([0, ['SeriesNumber']]);
+    for (const bad of ['1*', '?', '1.5', 'x', '99999999999']) {
+      expect(refusal({ SeriesNumber: bad })?.message).toBe('Invalid value for QIDO key SeriesNumber: use whole numbers, listed with "\\"; wildcards are not allowed on numbers');
+    }
+    expect(refusal({ StudyTime: '25' })?.details).toEqual({ key: 'StudyTime' });
   });
 
   it('maps keywords and tags, UID lists, value lists, wildcards anywhere, and reports unknown keys', () => {
@@ -100,5 +123,7 @@ describe('QIDO query parsing', () => {
 
   it('splits includefield', () => {
     expect([...includeFields(['00080060,Manufacturer', 'all'])]).toEqual(['00080060', 'Manufacturer', 'all']);
+    // Tags compare upper-case (keys are written so), whatever case the client sends.
+    expect([...includeFields('0008103e, 00081030')]).toEqual(['0008103E', '00081030']);
   });
 });

@@ -1,19 +1,20 @@
 // QIDO-RS attribute matching (PS3.18 8.3.4, PS3.4 C.2.2.2) parsed into conditions: single values
 // and value lists, UID lists, wildcards (`*` any run, `?` one character, anywhere in a value) on
-// the string VRs that allow them, date ranges, and fuzzy matching of person names. Keys are
-// keywords or tags. A malformed value of a known key is a 400 that names the key and the form to
+// the string VRs that allow them, date and time ranges, integer lists (IS, where wildcards are not
+// allowed), and fuzzy matching of person names. Keys are keywords or tags. A malformed value of a known key is a 400 that names the key and the form to
 // use, never the value (values may be identifying); unknown keys are reported for a Warning.
 import { BadRequestError } from '@medgrade/contracts';
 
 /**
  * One searchable attribute of a level. `uid`: UID lists, no wildcards; `text`/`code`: literal,
  * value lists and wildcards, case-sensitive; `name` (PN): the same, or fuzzy with fuzzymatching=true;
- * `date`: DA ranges. `column` is the SQL column; `array` when it holds several values (matches any).
+ * `date`: DA ranges; `time`: TM ranges over a TM text column; `int`: IS value lists over an integer
+ * column. `column` is the SQL column; `array` when it holds several values (matches any).
  */
 export interface QidoKey {
   keyword: string;
   tag: string;
-  kind: 'uid' | 'text' | 'date' | 'code' | 'name';
+  kind: 'uid' | 'text' | 'date' | 'time' | 'int' | 'code' | 'name';
   column: string;
   array?: boolean;
 }
@@ -25,7 +26,10 @@ export type Term = { exact: string } | { pattern: string };
 export type Condition =
   | { kind: 'match'; terms: Term[] }
   | { kind: 'fuzzy'; words: string[] }
-  | { kind: 'range'; from?: Date; to?: Date };
+  | { kind: 'range'; from?: Date; to?: Date }
+  /** Times as 12 digits (HHMMSSFFFFFF), bounds included. */
+  | { kind: 'times'; from?: string; to?: string }
+  | { kind: 'numbers'; values: number[] };
 
 /** What a query asks of one level. */
 export interface QidoSearch {
@@ -60,6 +64,28 @@ export function parseDateRange(value: string): { from?: Date; to?: Date } | unde
   return { from, to };
 }
 
+const TM = /^([01]\d|2[0-3])(?:([0-5]\d)(?:([0-5]\d|60)(?:\.(\d{1,6}))?)?)?$/;
+
+/**
+ * One side of a TM range as 12 digits; a partial time (HH, HHMM, HHMMSS) covers its whole period,
+ * so a lower bound is padded with 0s and an upper one with 9s (10-1030 matches 10:00 to 10:30:59.999999).
+ */
+function timeBound(value: string, pad: '0' | '9'): string | undefined {
+  const m = TM.exec(value);
+  if (!m) return undefined;
+  return `${m[1]}${m[2] ?? ''}${m[3] ?? ''}${m[4] ?? ''}`.padEnd(12, pad);
+}
+
+/** HHMMSS.FFFFFF (any prefix down to HH), as a single time or a range with "-"; undefined otherwise. */
+export function parseTimeRange(value: string): { from?: string; to?: string } | undefined {
+  const m = /^([^-]*)(-)?([^-]*)$/.exec(value);
+  if (!m || (!m[1] && !m[3])) return undefined;
+  const from = m[1] ? timeBound(m[1], '0') : undefined;
+  const to = m[3] ? timeBound(m[3], '9') : m[2] ? undefined : m[1] ? timeBound(m[1], '9') : undefined;
+  if ((m[1] && !from) || (m[3] && !to)) return undefined;
+  return { from, to };
+}
+
 function invalid(key: QidoKey, fix: string): BadRequestError {
   return new BadRequestError(`Invalid value for QIDO key ${key.keyword}: ${fix}`, { key: key.keyword });
 }
@@ -70,6 +96,17 @@ function values(key: QidoKey, raw: string, separator: RegExp): string[] {
   if (list.length > MAX_VALUES) throw invalid(key, `give at most ${MAX_VALUES} values`);
   if (list.some((v) => v.length > MAX_VALUE)) throw invalid(key, `each value may have at most ${MAX_VALUE} characters`);
   return list;
+}
+
+const INT32_MAX = 2 ** 31 - 1;
+
+// IS takes no wildcards (PS3.4 C.2.2.2.4), so "*" is only universal matching, handled before.
+function numbers(key: QidoKey, raw: string): Condition | undefined {
+  const list = values(key, raw, /\\/);
+  if (list.every((v) => /^\*+$/.test(v))) return undefined;
+  const parsed = list.map((v) => (/^[+-]?\d{1,10}$/.test(v) ? Number(v) : NaN));
+  if (parsed.some((n) => !Number.isInteger(n) || Math.abs(n) > INT32_MAX)) throw invalid(key, 'use whole numbers, listed with "\\"; wildcards are not allowed on numbers');
+  return { kind: 'numbers', values: parsed };
 }
 
 function term(value: string): Term {
@@ -84,6 +121,12 @@ function condition(key: QidoKey, raw: string, fuzzy: boolean): Condition | undef
     if (!range) throw invalid(key, 'use YYYYMMDD, YYYYMMDD-, -YYYYMMDD or YYYYMMDD-YYYYMMDD with real dates');
     return { kind: 'range', ...range };
   }
+  if (key.kind === 'time') {
+    const range = parseTimeRange(raw.trim());
+    if (!range) throw invalid(key, 'use HHMMSS (or HH, HHMM, HHMMSS.FFFFFF) as one time or a range with "-"');
+    return { kind: 'times', ...range };
+  }
+  if (key.kind === 'int') return numbers(key, raw);
   if (key.kind === 'uid') {
     const uids = values(key, raw, /[,\\]/);
     if (uids.some((u) => !UID.test(u))) throw invalid(key, 'UIDs are digits and dots, listed with "," or "\\"; wildcards are not allowed on UIDs');
@@ -125,8 +168,8 @@ export function parseQido(query: Record<string, unknown>, keys: QidoKey[]): Qido
   return { conditions, requested, ignored, fuzzy };
 }
 
-/** includefield values as a set of keywords/tags ("all" included as is). */
+/** includefield values as a set of keywords/tags (tags upper-cased, as keys compare them; "all" as is). */
 export function includeFields(value: string | string[] | undefined): Set<string> {
   const list = Array.isArray(value) ? value : value ? [value] : [];
-  return new Set(list.flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean));
+  return new Set(list.flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean).map((v) => (/^[0-9a-f]{8}$/i.test(v) ? v.toUpperCase() : v)));
 }

@@ -88,4 +88,32 @@ describe('QIDO matching SQL on Postgres', () => {
     expect(await run('20200701-')).toEqual(['20210101']);
     expect(await run('-20200101')).toEqual(['20200101']);
   });
+
+  it('orders stored TM text (fractions, partial times, the old colon form) as times, bounds included', async () => {
+    const STORED = ['0700', '093000', '093000.5', '10:15:00', '103059.999999', '1031', '235960'];
+    const TIME: QidoKey = { keyword: 'StudyTime', tag: '00080030', kind: 'time', column: 't' };
+    const values = Prisma.join(STORED.map((t) => Prisma.sql`(${t})`));
+    const run = async (range: string) => {
+      const c = parseQido({ StudyTime: range }, [TIME]).conditions.get('StudyTime')!;
+      return (await db.prisma.$queryRaw<{ t: string }[]>`SELECT t FROM (VALUES ${values}) AS v(t) WHERE ${valueSql(Prisma.raw('t'), c)}`).map((r) => r.t).sort();
+    };
+    expect(await run('0930')).toEqual(['093000', '093000.5']);
+    expect(await run('093000')).toEqual(['093000', '093000.5']);
+    expect(await run('093000.5')).toEqual(['093000.5']);
+    expect(await run('0930-1030')).toEqual(['093000', '093000.5', '103059.999999', '10:15:00']);
+    expect(await run('-0700')).toEqual(['0700']);
+    expect(await run('1031-')).toEqual(['1031', '235960']);
+    expect(await run('1016-1030')).toEqual(['103059.999999']);
+  });
+
+  it('matches integer value lists against an integer column', async () => {
+    const NUMBER: QidoKey = { keyword: 'InstanceNumber', tag: '00200013', kind: 'int', column: 'n' };
+    const run = async (value: string) => {
+      const c = parseQido({ InstanceNumber: value }, [NUMBER]).conditions.get('InstanceNumber')!;
+      return (await db.prisma.$queryRaw<{ n: number }[]>`SELECT n FROM (VALUES (1), (2), (10), (NULL::int)) AS v(n) WHERE ${valueSql(Prisma.raw('n'), c)} ORDER BY n`).map((r) => r.n);
+    };
+    expect(await run('10')).toEqual([10]);
+    expect(await run('1\\10\\11')).toEqual([1, 10]);
+    expect(await run('+2')).toEqual([2]);
+  });
 });

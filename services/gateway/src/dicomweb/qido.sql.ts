@@ -34,10 +34,21 @@ function fuzzySql(value: Prisma.Sql, words: string[]): Prisma.Sql {
   return Prisma.join(each, ' AND ');
 }
 
+// A stored TM text (HHMMSS.FFFFFF, a shorter prefix, or the old HH:MM:SS form some files carry) as
+// 12 digits, padded like a lower bound, so that text comparison orders times. An expression no
+// index serves: time keys narrow rows another key (StudyDate, the series) has already found.
+function timeSql(value: Prisma.Sql, c: { from?: string; to?: string }): Prisma.Sql {
+  const digits = Prisma.sql`rpad(translate(${value}, ':.', ''), 12, '0')`;
+  const bounds = [...(c.from ? [Prisma.sql`${digits} >= ${c.from}`] : []), ...(c.to ? [Prisma.sql`${digits} <= ${c.to}`] : [])];
+  return Prisma.sql`(${Prisma.join(bounds, ' AND ')})`;
+}
+
 /** The SQL of one condition on a single value. */
 export function valueSql(value: Prisma.Sql, c: Condition): Prisma.Sql {
   if (c.kind === 'fuzzy') return Prisma.sql`(${fuzzySql(value, c.words)})`;
   if (c.kind === 'match') return Prisma.sql`(${Prisma.join(c.terms.map((t) => termSql(value, t)), ' OR ')})`;
+  if (c.kind === 'numbers') return Prisma.sql`(${value} = ANY(${c.values}::int[]))`;
+  if (c.kind === 'times') return timeSql(value, c);
   // As 'YYYY-MM-DD' text: a timestamp parameter would shift with the session's time zone.
   const day = (d: Date) => d.toISOString().slice(0, 10);
   const bounds = [

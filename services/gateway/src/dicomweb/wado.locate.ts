@@ -1,5 +1,8 @@
 // Finding the de-identified objects a WADO-RS request names, scoped to the caller's tenant:
-// READY instances only, one row per SOP Instance UID; 404 names the level, never the UID.
+// READY instances only, one object per SOP Instance UID; 404 names the level, never the UID.
+// Within a project the live-SOP index (Instance_live_sop_key) already allows one READY row per
+// UID; an organization-wide key can still see one UID in two projects that retain UIDs, and a
+// retrieve then returns the one stored first rather than two objects under one identity.
 import { NotFoundError, ServiceUnavailableError } from '@medgrade/contracts';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ObjectStore } from '@medgrade/storage';
@@ -32,7 +35,7 @@ export async function locate(app: FastifyInstance, request: FastifyRequest, p: W
       ...tenantWhere(request), status: 'READY', studyInstanceUid: p.study,
       ...(p.series ? { seriesInstanceUid: p.series } : {}), ...(p.sop ? { sopInstanceUid: p.sop } : {}),
     },
-    orderBy: [{ seriesInstanceUid: 'asc' }, { sopInstanceUid: 'asc' }],
+    orderBy: [{ seriesInstanceUid: 'asc' }, { sopInstanceUid: 'asc' }, { createdAt: 'asc' }],
     distinct: ['sopInstanceUid'],
     select: { objectKey: true, studyInstanceUid: true, seriesInstanceUid: true, sopInstanceUid: true },
   });

@@ -15,39 +15,56 @@ import { tenantWhere, wadoUrl } from '../ingest/ingest.context.ts';
 
 const Uid = z.string().regex(/^[0-9.]{1,64}$/, 'a DICOM UID');
 
-// The searchable attributes: what the index holds. PatientName and PatientID are the values of the
-// de-identified output (surrogates under the default profile), never the uploaded ones.
+// The searchable attributes: what the index holds, every value the de-identified output's
+// (PatientName, PatientID and AccessionNumber are surrogates under the default profile, never the
+// uploaded ones). Each level has its PS3.18 Table 10.6.1-5 required keys but the series' Request
+// Attributes Sequence (its two keys are removed by the profile), plus a few optional ones.
 const STUDY_KEYS: QidoKey[] = [
   { keyword: 'StudyInstanceUID', tag: '0020000D', kind: 'uid', column: 'studyInstanceUid' },
   { keyword: 'StudyDate', tag: '00080020', kind: 'date', column: 'studyDate' },
+  { keyword: 'StudyTime', tag: '00080030', kind: 'time', column: 'studyTime' },
+  { keyword: 'AccessionNumber', tag: '00080050', kind: 'text', column: 'accessionNumber' },
   { keyword: 'ModalitiesInStudy', tag: '00080061', kind: 'code', column: 'modalities', array: true },
+  { keyword: 'ReferringPhysicianName', tag: '00080090', kind: 'name', column: 'referringPhysicianName' },
+  { keyword: 'StudyDescription', tag: '00081030', kind: 'text', column: 'studyDescription' },
   { keyword: 'PatientName', tag: '00100010', kind: 'name', column: 'patientName' },
   { keyword: 'PatientID', tag: '00100020', kind: 'text', column: 'patientSurrogateId' },
   { keyword: 'PatientSex', tag: '00100040', kind: 'code', column: 'patientSex' },
+  { keyword: 'StudyID', tag: '00200010', kind: 'text', column: 'dicomStudyId' },
 ];
 const SERIES_KEYS: QidoKey[] = [
   { keyword: 'SeriesInstanceUID', tag: '0020000E', kind: 'uid', column: 'seriesInstanceUid' },
   { keyword: 'Modality', tag: '00080060', kind: 'code', column: 'modality' },
+  { keyword: 'SeriesNumber', tag: '00200011', kind: 'int', column: 'seriesNumber' },
+  { keyword: 'SeriesDescription', tag: '0008103E', kind: 'text', column: 'seriesDescription' },
+  { keyword: 'PerformedProcedureStepStartDate', tag: '00400244', kind: 'date', column: 'performedProcedureStepStartDate' },
+  { keyword: 'PerformedProcedureStepStartTime', tag: '00400245', kind: 'time', column: 'performedProcedureStepStartTime' },
   { keyword: 'BodyPartExamined', tag: '00180015', kind: 'code', column: 'bodyPart' },
   { keyword: 'Manufacturer', tag: '00080070', kind: 'text', column: 'manufacturer' },
   { keyword: 'SeriesDate', tag: '00080021', kind: 'date', column: 'seriesDate' },
+  { keyword: 'SeriesTime', tag: '00080031', kind: 'time', column: 'seriesTime' },
 ];
 const INSTANCE_KEYS: QidoKey[] = [
   { keyword: 'SOPInstanceUID', tag: '00080018', kind: 'uid', column: 'sopInstanceUid' },
   { keyword: 'SOPClassUID', tag: '00080016', kind: 'uid', column: 'sopClassUid' },
+  { keyword: 'InstanceNumber', tag: '00200013', kind: 'int', column: 'instanceNumber' },
 ];
 
 const and = (parts: Prisma.Sql[]) => Prisma.join(parts, ' AND ');
 
 /** The OpenAPI description of a level's matching. */
-function matchingText(keys: QidoKey[]): string {
+function matchingText(keys: QidoKey[], order: string): string {
   return [
     `Match keys (keyword or tag): ${keys.map((k) => k.keyword).join(', ')}.`,
+    'Every value is the de-identified one (what the stored object carries: surrogates, shifted dates, values the profile emptied match nothing), never the uploaded one.',
     'UIDs: one or a list separated by "," or "\\"; no wildcards. Dates: YYYYMMDD, YYYYMMDD-, -YYYYMMDD or YYYYMMDD-YYYYMMDD.',
+    'Times: HHMMSS (or HH, HHMM, HHMMSS.FFFFFF), one or a range with "-"; a partial time covers its whole hour or minute.',
+    ...(keys.some((k) => k.kind === 'int') ? ['Numbers (SeriesNumber, InstanceNumber): one or a list separated by "\\"; no wildcards.'] : []),
     'Other attributes: exact and case-sensitive, a list separated by "\\" matches any; "*" (any run of characters) and "?" (one character) are wildcards anywhere in a value; an empty value or "*" matches everything.',
     keys.some((k) => k.kind === 'name')
-      ? 'PatientName and PatientID are the de-identified values (surrogates under the default profile), never the uploaded ones. With fuzzymatching=true a PatientName matches when every query word (split at "^", "=", spaces, commas) starts some part of the name, ignoring case.'
+      ? 'With fuzzymatching=true a person name (PatientName, ReferringPhysicianName) matches when every query word (split at "^", "=", spaces, commas) starts some part of the name, ignoring case.'
       : 'fuzzymatching=true applies to person names (PN), which this level does not have: the answer then carries a Warning that only literal matching was done.',
+    `Results: the attributes PS3.18 Table 10.6.3-3/-4/-5 requires (zero-length when the de-identified object has no value), optional ones named in includefield or used as keys, ${order}.`,
     'Unknown keys are ignored with a Warning header; a malformed value of a known key is a 400 naming the key.',
   ].join(' ');
 }
@@ -69,12 +86,12 @@ async function respond(request: FastifyRequest, reply: FastifyReply, level: stri
 export const qidoRoutes: FastifyPluginAsyncZod = async (app: FastifyInstance) => {
   const tags = ['dicomweb'];
   const response = { 200: z.array(DicomJsonDatasetSchema) };
-  const route = (summary: string, keys: QidoKey[], params?: z.ZodObject) => ({
+  const route = (summary: string, keys: QidoKey[], order: string, params?: z.ZodObject) => ({
     config: { scopes: ['studies:read' as const] },
-    schema: { tags, summary, description: matchingText(keys), querystring: QidoQuerySchema, response, ...(params ? { params } : {}) },
+    schema: { tags, summary, description: matchingText(keys, order), querystring: QidoQuerySchema, response, ...(params ? { params } : {}) },
   });
 
-  app.get('/dicomweb/studies', route('QIDO-RS: search de-identified studies', STUDY_KEYS), async (request, reply) => {
+  app.get('/dicomweb/studies', route('QIDO-RS: search de-identified studies', STUDY_KEYS, 'in the order the studies were indexed'), async (request, reply) => {
     const q = request.query as z.infer<typeof QidoQuerySchema>;
     const search = parseQido(q, STUDY_KEYS);
     const where = [...tenantSql('s', request.auth), ...conditionsSql('s', STUDY_KEYS, search.conditions)];
@@ -82,11 +99,12 @@ export const qidoRoutes: FastifyPluginAsyncZod = async (app: FastifyInstance) =>
       SELECT s."id"::text AS "id" FROM "Study" s WHERE ${and(where)}
       ORDER BY s."createdAt", s."id" LIMIT ${q.limit}::int OFFSET ${q.offset}::int`).map((r) => r.id);
     const rows = inOrder(ids, await app.deps.prisma.study.findMany({ where: { id: { in: ids } } }));
-    const results = rows.map((s) => studyJson(s, wadoUrl(app, s.studyInstanceUid)));
+    const wanted = { fields: includeFields(q.includefield), search };
+    const results = rows.map((s) => studyJson(s, wadoUrl(app, s.studyInstanceUid), wanted));
     return respond(request, reply, 'study', warnings(search, STUDY_KEYS), results);
   });
 
-  app.get('/dicomweb/studies/:study/series', route('QIDO-RS: search the series of a de-identified study', SERIES_KEYS, z.object({ study: Uid })), async (request, reply) => {
+  app.get('/dicomweb/studies/:study/series', route('QIDO-RS: search the series of a de-identified study', SERIES_KEYS, 'ordered by SeriesNumber (series without one last)', z.object({ study: Uid })), async (request, reply) => {
     const q = request.query as z.infer<typeof QidoQuerySchema>;
     const { study } = request.params as { study: string };
     // A study the caller cannot see is not found (not an empty result that would confirm nothing).
@@ -95,27 +113,30 @@ export const qidoRoutes: FastifyPluginAsyncZod = async (app: FastifyInstance) =>
     const where = [...tenantSql('se', request.auth), Prisma.sql`st."studyInstanceUid" = ${study}`, ...conditionsSql('se', SERIES_KEYS, search.conditions)];
     const ids = (await app.deps.prisma.$queryRaw<{ id: string }[]>`
       SELECT se."id"::text AS "id" FROM "Series" se JOIN "Study" st ON st."id" = se."studyId" WHERE ${and(where)}
-      ORDER BY se."createdAt", se."id" LIMIT ${q.limit}::int OFFSET ${q.offset}::int`).map((r) => r.id);
+      ORDER BY se."seriesNumber" NULLS LAST, se."createdAt", se."id" LIMIT ${q.limit}::int OFFSET ${q.offset}::int`).map((r) => r.id);
     const rows = inOrder(ids, await app.deps.prisma.series.findMany({ where: { id: { in: ids } } }));
     const wanted = { fields: includeFields(q.includefield), search };
     const results = rows.map((s) => seriesJson(s, study, wadoUrl(app, study, s.seriesInstanceUid), wanted));
     return respond(request, reply, 'series', warnings(search, SERIES_KEYS), results);
   });
 
-  app.get('/dicomweb/studies/:study/series/:series/instances', route('QIDO-RS: search the instances of a de-identified series', INSTANCE_KEYS, z.object({ study: Uid, series: Uid })), async (request, reply) => {
+  app.get('/dicomweb/studies/:study/series/:series/instances', route('QIDO-RS: search the instances of a de-identified series', INSTANCE_KEYS, 'ordered by InstanceNumber (instances without one last), then SOP Instance UID', z.object({ study: Uid, series: Uid })), async (request, reply) => {
     const q = request.query as z.infer<typeof QidoQuerySchema>;
     const { study, series } = request.params as { study: string; series: string };
-    if (!(await app.deps.prisma.series.findFirst({ where: { ...tenantWhere(request), seriesInstanceUid: series, study: { studyInstanceUid: study } }, select: { id: true } }))) throw new NotFoundError('Series');
+    const found = await app.deps.prisma.series.findMany({ where: { ...tenantWhere(request), seriesInstanceUid: series, study: { studyInstanceUid: study } }, select: { id: true } });
+    if (found.length === 0) throw new NotFoundError('Series');
     const search = parseQido(q, INSTANCE_KEYS);
+    // By the series rows (the seriesId index), not the UID columns. READY rows only: the live-SOP
+    // index (Instance_live_sop_key) holds one per SOP Instance UID in a project, so no de-duplication.
     const where = [
       ...tenantSql('i', request.auth), Prisma.sql`i."status" = 'READY'`,
-      Prisma.sql`i."studyInstanceUid" = ${study}`, Prisma.sql`i."seriesInstanceUid" = ${series}`,
+      Prisma.sql`i."seriesId" = ANY(${found.map((f) => f.id)}::uuid[])`,
       ...conditionsSql('i', INSTANCE_KEYS, search.conditions),
     ];
-    // One row per SOP instance UID (a re-upload of changed bytes can index the same UID twice).
+    // Viewers page through a series in InstanceNumber order; the id makes every page stable.
     const ids = (await app.deps.prisma.$queryRaw<{ id: string }[]>`
-      SELECT DISTINCT ON (i."sopInstanceUid") i."id"::text AS "id" FROM "Instance" i WHERE ${and(where)}
-      ORDER BY i."sopInstanceUid", i."id" LIMIT ${q.limit}::int OFFSET ${q.offset}::int`).map((r) => r.id);
+      SELECT i."id"::text AS "id" FROM "Instance" i WHERE ${and(where)}
+      ORDER BY i."instanceNumber" NULLS LAST, i."sopInstanceUid", i."id" LIMIT ${q.limit}::int OFFSET ${q.offset}::int`).map((r) => r.id);
     const rows = inOrder(ids, await app.deps.prisma.instance.findMany({ where: { id: { in: ids } } }));
     const wanted = { fields: includeFields(q.includefield), search };
     const results = rows.map((i) => instanceJson(i, study, series, wadoUrl(app, study, series, i.sopInstanceUid!), wanted));

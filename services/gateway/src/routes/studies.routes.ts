@@ -24,7 +24,11 @@ function toStudyDto(s: Study) {
 }
 
 function toSeriesDto(s: Series) {
-  return { id: s.id, seriesInstanceUid: s.seriesInstanceUid, modality: s.modality, bodyPart: s.bodyPart, manufacturer: s.manufacturer, instanceCount: s.instanceCount };
+  return {
+    id: s.id, seriesInstanceUid: s.seriesInstanceUid, seriesNumber: s.seriesNumber, seriesDescription: s.seriesDescription,
+    seriesDate: s.seriesDate ? s.seriesDate.toISOString().slice(0, 10) : null, modality: s.modality, bodyPart: s.bodyPart,
+    manufacturer: s.manufacturer, instanceCount: s.instanceCount,
+  };
 }
 
 export const studyRoutes: FastifyPluginAsyncZod = async (app) => {
@@ -55,7 +59,7 @@ export const studyRoutes: FastifyPluginAsyncZod = async (app) => {
     config: { scopes: ['studies:read'] },
     schema: { tags, summary: 'A de-identified study with its series and counts', params: IdParamsSchema, response: { 200: StudyDetailSchema } },
   }, async (request) => {
-    const study = await prisma.study.findFirst({ where: { id: request.params.id, ...tenantWhere(request) }, include: { series: { orderBy: { seriesInstanceUid: 'asc' } } } });
+    const study = await prisma.study.findFirst({ where: { id: request.params.id, ...tenantWhere(request) }, include: { series: { orderBy: [{ seriesNumber: { sort: 'asc', nulls: 'last' } }, { seriesInstanceUid: 'asc' }] } } });
     if (!study) throw new NotFoundError('Study');
     await request.audit({ action: 'study.read', resourceType: 'study', resourceId: study.id });
     return { ...toStudyDto(study), series: study.series.map(toSeriesDto) };
