@@ -11,3 +11,4 @@ export { imageInfo, pixelData, frameBytes, isNative422, nativeFrameSamples, type
 export { lookup, vrOf, keywordOf, tagOf, type DictionaryEntry } from './dictionary.ts';
 export { charsetFor, DEFAULT_CHARSET, type Charset } from './charset.ts';
 export { tag, formatTag, parseTag, groupOf, elementOf, isPrivateTag, isPrivateCreator, Tags } from './tags.ts';
+export { summarizeInstance, dicomDate, ageInYears, type InstanceSummary } from './summary.ts';

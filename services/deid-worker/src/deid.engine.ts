@@ -1,10 +1,9 @@
 // packages/deid behind the Deidentifier port. Engine errors are facts about the input (not
 // parseable, burned-in text the policy rejects, PHI left after de-identification): final, so
 // they become a rejection with the engine's code; anything else is a bug or fault and throws.
-import { parseDicom } from '@medgrade/dicom';
+import { parseDicom, summarizeInstance } from '@medgrade/dicom';
 import { DeidError, deidentify } from '@medgrade/deid';
 import type { Deidentifier, DeidOutcome, DeidProject } from './ingest.ports.ts';
-import { summarize } from './instance.summary.ts';
 
 /** Code for instances held for human review of possible burned-in text (raw object kept). */
 export const BURNED_IN_REVIEW = 'BURNED_IN_REVIEW';
@@ -22,7 +21,7 @@ export function createDeidentifier(): Deidentifier {
       }
       const { output, report } = result;
       if (report.burnedIn.decision === 'quarantine') return { kind: 'rejected', code: BURNED_IN_REVIEW, keepRaw: true };
-      const summary = { ...summarize(parseDicom(output)), patientAgeBand: report.ageBand };
+      const summary = { ...summarizeInstance(parseDicom(output)), patientAgeBand: report.ageBand };
       return { kind: 'ok', output, summary, burnedInFlag: report.burnedIn.decision === 'flag' };
     },
   };

@@ -2,6 +2,7 @@
 // unit-tested with fakes and composed with Prisma, packages/deid and an ObjectStore in main.ts.
 import { DUPLICATE_SOP_INSTANCE } from '@medgrade/contracts';
 import type { BurnedInPolicy, DeidOptions } from '@medgrade/deid';
+import type { InstanceSummary } from '@medgrade/dicom';
 
 /** The part of an Instance row the handler reads. */
 export interface WorkInstance {
@@ -28,48 +29,8 @@ export class DuplicateSopInstanceError extends Error {
   }
 }
 
-/** What the index stores about a de-identified instance (all values already de-identified). */
-export interface InstanceSummary {
-  studyInstanceUid: string;
-  seriesInstanceUid: string;
-  sopInstanceUid: string;
-  sopClassUid?: string;
-  modality?: string;
-  bodyPart?: string;
-  manufacturer?: string;
-  rows?: number;
-  columns?: number;
-  frames?: number;
-  patientSex?: string;
-  patientAgeYears?: number;
-  /** "40-49", "90+" (from the engine's report; input birth date may have gone). */
-  patientAgeBand?: string;
-  /** PatientID (0010,0020) of the de-identified output. */
-  patientSurrogateId?: string;
-  /** PatientName (0010,0010) of the de-identified output, as its PN string (groups joined by "="). */
-  patientName?: string;
-  studyDate?: Date;
-  seriesDate?: Date;
-  /** StudyTime (0008,0030) as the output's TM text. */
-  studyTime?: string;
-  /** AccessionNumber (0008,0050) of the output (a surrogate under the default profile). */
-  accessionNumber?: string;
-  /** ReferringPhysicianName (0008,0090) of the output as its PN string (emptied by the default profile). */
-  referringPhysicianName?: string;
-  patientBirthDate?: Date;
-  /** StudyID (0020,0010) of the output. */
-  studyId?: string;
-  studyDescription?: string;
-  seriesNumber?: number;
-  seriesDescription?: string;
-  /** SeriesTime (0008,0031) as the output's TM text. */
-  seriesTime?: string;
-  performedProcedureStepStartDate?: Date;
-  /** PerformedProcedureStepStartTime (0040,0245) as the output's TM text. */
-  performedProcedureStepStartTime?: string;
-  instanceNumber?: number;
-  bitsAllocated?: number;
-}
+/** What the index stores about a de-identified instance (defined beside its reader in @medgrade/dicom). */
+export type { InstanceSummary } from '@medgrade/dicom';
 
 /** The output written for a READY instance. */
 export interface ReadyResult {

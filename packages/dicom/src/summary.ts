@@ -1,7 +1,53 @@
 // Index fields read from the de-identified output (never the input): whatever the project's
 // profile removed is simply absent here, so sex and age appear only when the profile keeps them.
-import { Tags, type DicomDataset, type DicomFile } from '@medgrade/dicom';
-import type { InstanceSummary } from './ingest.ports.ts';
+// The deid-worker indexes with it and `medgrade reindex` refreshes the index with it: one reader,
+// so a re-read object gives exactly the values the worker committed.
+import type { DicomDataset } from './dataset.ts';
+import type { DicomFile } from './file.ts';
+import { Tags } from './tags.ts';
+
+/** What the index stores about a de-identified instance (all values already de-identified). */
+export interface InstanceSummary {
+  studyInstanceUid: string;
+  seriesInstanceUid: string;
+  sopInstanceUid: string;
+  sopClassUid?: string;
+  modality?: string;
+  bodyPart?: string;
+  manufacturer?: string;
+  rows?: number;
+  columns?: number;
+  frames?: number;
+  patientSex?: string;
+  patientAgeYears?: number;
+  /** "40-49", "90+" (from the engine's report; input birth date may have gone). */
+  patientAgeBand?: string;
+  /** PatientID (0010,0020) of the de-identified output. */
+  patientSurrogateId?: string;
+  /** PatientName (0010,0010) of the de-identified output, as its PN string (groups joined by "="). */
+  patientName?: string;
+  studyDate?: Date;
+  seriesDate?: Date;
+  /** StudyTime (0008,0030) as the output's TM text. */
+  studyTime?: string;
+  /** AccessionNumber (0008,0050) of the output (a surrogate under the default profile). */
+  accessionNumber?: string;
+  /** ReferringPhysicianName (0008,0090) of the output as its PN string (emptied by the default profile). */
+  referringPhysicianName?: string;
+  patientBirthDate?: Date;
+  /** StudyID (0020,0010) of the output. */
+  studyId?: string;
+  studyDescription?: string;
+  seriesNumber?: number;
+  seriesDescription?: string;
+  /** SeriesTime (0008,0031) as the output's TM text. */
+  seriesTime?: string;
+  performedProcedureStepStartDate?: Date;
+  /** PerformedProcedureStepStartTime (0040,0245) as the output's TM text. */
+  performedProcedureStepStartTime?: string;
+  instanceNumber?: number;
+  bitsAllocated?: number;
+}
 
 const T = {
   StudyInstanceUID: 0x0020000d,
@@ -89,7 +135,7 @@ function seriesFields(ds: DicomDataset): Partial<InstanceSummary> {
 }
 
 /** Reads the fields the index keeps; throws when the output lacks the UIDs that key it. */
-export function summarize(file: DicomFile): InstanceSummary {
+export function summarizeInstance(file: DicomFile): InstanceSummary {
   const ds = file.dataset;
   const studyInstanceUid = text(ds, T.StudyInstanceUID);
   const seriesInstanceUid = text(ds, T.SeriesInstanceUID);
