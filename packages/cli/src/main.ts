@@ -7,6 +7,7 @@ import { deidCommand } from './commands/deid.command.ts';
 import { keysCommand } from './commands/keys.command.ts';
 import { migrateCommand } from './commands/migrate.command.ts';
 import { modelsCommand } from './commands/models.command.ts';
+import { reindexCommand } from './commands/reindex.command.ts';
 import { synthCommand } from './commands/synth.command.ts';
 
 export const COMMANDS: Record<string, Command> = {
@@ -14,6 +15,7 @@ export const COMMANDS: Record<string, Command> = {
   keys: keysCommand,
   migrate: migrateCommand,
   models: modelsCommand,
+  reindex: reindexCommand,
   synth: synthCommand,
 };
 
