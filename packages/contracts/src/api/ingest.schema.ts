@@ -62,6 +62,9 @@ export const StudySchema = z
     patientSex: z.string().nullable(),
     patientAgeBand: z.string().nullable(),
     studyDate: z.iso.date().nullable().describe('Shifted study date when the profile keeps modified dates'),
+    studyTime: z.string().nullable().describe('StudyTime (0008,0030) of the de-identified output as its TM text, as stored (e.g. "143008" or "143008.123")'),
+    accessionNumber: z.string().nullable().describe('AccessionNumber (0008,0050) of the de-identified output: a surrogate under the default profile, never the uploaded number'),
+    studyDescription: z.string().nullable().describe('StudyDescription (0008,1030) of the de-identified output: null unless the profile keeps descriptions (Clean Descriptors)'),
     modalities: z.array(z.string()),
     seriesCount: z.number().int(),
     instanceCount: z.number().int(),
@@ -87,7 +90,7 @@ export const StudyDetailSchema = StudySchema.extend({ series: z.array(SeriesSche
 
 export const StudyListQuerySchema = z.object({
   limit: z.coerce.number().int().min(1).max(200).default(50),
-  cursor: z.uuid().optional().describe('nextCursor of the previous page'),
+  cursor: z.string().min(1).max(64).optional().describe('nextCursor of the previous page, unchanged (opaque); studies are listed newest StudyDate first, then by id, undated studies last'),
   projectId: z.uuid().optional(),
   modality: z.string().regex(/^[A-Z0-9]{1,16}$/).optional(),
   bodyPart: z.string().min(1).max(64).optional(),
@@ -96,6 +99,8 @@ export const StudyListQuerySchema = z.object({
   from: z.iso.date().optional().describe('Study date on or after (YYYY-MM-DD)'),
   to: z.iso.date().optional().describe('Study date on or before (YYYY-MM-DD)'),
 });
+
+export type StudyListQuery = z.infer<typeof StudyListQuerySchema>;
 
 /** A DICOM JSON (PS3.18 F.2) data set: tag → { vr, Value? | InlineBinary? | BulkDataURI? }. */
 export const DicomJsonDatasetSchema = z

@@ -1,10 +1,12 @@
-// GET /v1/studies (filters, cursor pagination) and GET /v1/studies/{id} (with series): the
+// GET /v1/studies (filters, newest study date first, keyset cursor: study-list.query.ts) and GET /v1/studies/{id} (with series): the
 // de-identified index as JSON. Every read is audited.
+import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { IdParamsSchema, NotFoundError, StudyDetailSchema, StudyListQuerySchema, StudySchema } from '@medgrade/contracts';
+import { IdParamsSchema, NotFoundError, StudyDetailSchema, StudyListQuerySchema, StudySchema, type StudyListQuery } from '@medgrade/contracts';
 import type { Prisma, Series, Study } from '@medgrade/db';
 import { tenantWhere } from '../ingest/ingest.context.ts';
+import { decodeStudyCursor, readStudyPage } from './study-list.query.ts';
 
 function toStudyDto(s: Study) {
   return {
@@ -16,6 +18,9 @@ function toStudyDto(s: Study) {
     patientSex: s.patientSex,
     patientAgeBand: s.patientAgeBand,
     studyDate: s.studyDate ? s.studyDate.toISOString().slice(0, 10) : null,
+    studyTime: s.studyTime,
+    accessionNumber: s.accessionNumber,
+    studyDescription: s.studyDescription,
     modalities: s.modalities,
     seriesCount: s.seriesCount,
     instanceCount: s.instanceCount,
@@ -31,28 +36,34 @@ function toSeriesDto(s: Series) {
   };
 }
 
+function listFilters(request: FastifyRequest, q: StudyListQuery): Prisma.StudyWhereInput {
+  return {
+    ...tenantWhere(request),
+    ...(q.projectId ? { projectId: q.projectId } : {}),
+    ...(q.studyInstanceUid ? { studyInstanceUid: q.studyInstanceUid } : {}),
+    ...(q.patientId ? { patientSurrogateId: q.patientId } : {}),
+    ...(q.modality ? { modalities: { has: q.modality } } : {}),
+    ...(q.bodyPart ? { series: { some: { bodyPart: q.bodyPart } } } : {}),
+    ...(q.from || q.to ? { studyDate: { ...(q.from ? { gte: new Date(q.from) } : {}), ...(q.to ? { lte: new Date(q.to) } : {}) } } : {}),
+  };
+}
+
 export const studyRoutes: FastifyPluginAsyncZod = async (app) => {
   const tags = ['studies'];
   const { prisma } = app.deps;
 
   app.get('/v1/studies', {
     config: { scopes: ['studies:read'] },
-    schema: { tags, summary: 'List de-identified studies', querystring: StudyListQuerySchema, response: { 200: z.object({ items: z.array(StudySchema), nextCursor: z.uuid().nullable() }) } },
+    schema: {
+      tags, summary: 'List de-identified studies, newest study date first',
+      querystring: StudyListQuerySchema, response: { 200: z.object({ items: z.array(StudySchema), nextCursor: z.string().nullable() }) },
+    },
   }, async (request) => {
     const q = request.query;
-    const where: Prisma.StudyWhereInput = {
-      ...tenantWhere(request),
-      ...(q.projectId ? { projectId: q.projectId } : {}),
-      ...(q.studyInstanceUid ? { studyInstanceUid: q.studyInstanceUid } : {}),
-      ...(q.patientId ? { patientSurrogateId: q.patientId } : {}),
-      ...(q.modality ? { modalities: { has: q.modality } } : {}),
-      ...(q.bodyPart ? { series: { some: { bodyPart: q.bodyPart } } } : {}),
-      ...(q.from || q.to ? { studyDate: { ...(q.from ? { gte: new Date(q.from) } : {}), ...(q.to ? { lte: new Date(q.to) } : {}) } } : {}),
-      ...(q.cursor ? { id: { gt: q.cursor } } : {}),
-    };
-    const rows = await prisma.study.findMany({ where, orderBy: { id: 'asc' }, take: q.limit });
-    await request.audit({ action: 'study.list', resourceType: 'study', details: { results: rows.length } });
-    return { items: rows.map(toStudyDto), nextCursor: rows.length === q.limit ? rows.at(-1)!.id : null };
+    const cursor = q.cursor ? decodeStudyCursor(q.cursor) : undefined;
+    const page = await readStudyPage((args) => prisma.study.findMany(args), listFilters(request, q), q.limit, cursor);
+    await request.audit({ action: 'study.list', resourceType: 'study', details: { results: page.rows.length } });
+    return { items: page.rows.map(toStudyDto), nextCursor: page.nextCursor };
   });
 
   app.get('/v1/studies/:id', {
