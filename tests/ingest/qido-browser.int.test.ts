@@ -59,6 +59,9 @@ describe('QIDO-RS and /v1/studies for study browsers', () => {
     }
     expect(items.map((s) => s.accessionNumber).filter(Boolean)).toEqual([expect.stringMatching(/^A\d{9}$/), expect.stringMatching(/^A\d{9}$/), expect.stringMatching(/^A\d{9}$/)]);
     expect(items.map((s) => s.studyTime)).toContain('11:42:21');
+    const accession = items.find((s) => s.accessionNumber)!;
+    expect((await list(`accessionNumber=${accession.accessionNumber!}`)).items.map((s) => s.id)).toEqual([accession.id]);
+    expect((await list('accessionNumber=A000000000')).items).toEqual([]);
     const newestFirst = [...items].sort((a, b) => (b.studyDate ?? '').localeCompare(a.studyDate ?? '') || b.id.localeCompare(a.id));
     expect(items.map((s) => s.id)).toEqual(newestFirst.map((s) => s.id));
     const paged: string[] = [];

@@ -96,6 +96,7 @@ export const StudyListQuerySchema = z.object({
   bodyPart: z.string().min(1).max(64).optional(),
   studyInstanceUid: Uid.optional(),
   patientId: z.string().min(1).max(64).optional().describe('Exact de-identified PatientID (a study\'s patientSurrogateId); QIDO-RS PatientID also takes wildcards'),
+  accessionNumber: z.string().min(1).max(16).optional().describe('Exact de-identified AccessionNumber (the surrogate the study carries); QIDO-RS AccessionNumber also takes wildcards'),
   from: z.iso.date().optional().describe('Study date on or after (YYYY-MM-DD)'),
   to: z.iso.date().optional().describe('Study date on or before (YYYY-MM-DD)'),
 });

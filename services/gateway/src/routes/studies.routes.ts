@@ -42,6 +42,7 @@ function listFilters(request: FastifyRequest, q: StudyListQuery): Prisma.StudyWh
     ...(q.projectId ? { projectId: q.projectId } : {}),
     ...(q.studyInstanceUid ? { studyInstanceUid: q.studyInstanceUid } : {}),
     ...(q.patientId ? { patientSurrogateId: q.patientId } : {}),
+    ...(q.accessionNumber ? { accessionNumber: q.accessionNumber } : {}),
     ...(q.modality ? { modalities: { has: q.modality } } : {}),
     ...(q.bodyPart ? { series: { some: { bodyPart: q.bodyPart } } } : {}),
     ...(q.from || q.to ? { studyDate: { ...(q.from ? { gte: new Date(q.from) } : {}), ...(q.to ? { lte: new Date(q.to) } : {}) } } : {}),
