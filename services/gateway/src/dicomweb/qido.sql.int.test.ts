@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, Prisma, type TestDatabase } from '@medgrade/db';
 import { parseQido, type Condition, type QidoKey } from './qido.query.ts';
+import { STUDY_KEYS } from '../routes/qido.routes.ts';
 import { conditionsSql, valueSql } from './qido.sql.ts';
 
 // The SQL of each matching form, run by the real Postgres over person names (PN) with awkward
@@ -51,12 +52,13 @@ describe('QIDO matching SQL on Postgres', () => {
     expect(await matching(query('j?hn', true))).toEqual(['Doe^John', 'Johnson^Bob', 'Smith^Johnny=山田^太郎']);
   });
 
-  it('study PatientName and PatientID conditions match the Study table and can use its indexes', async () => {
+  it('study PatientName, PatientID, StudyDescription and AccessionNumber conditions match the Study table and can use its indexes', async () => {
     const org = await db.prisma.organization.create({ data: { slug: 'qido-sql', name: 'Q' } });
     const project = await db.prisma.project.create({ data: { orgId: org.id, slug: 'p', name: 'P', secretCiphertext: Buffer.alloc(60) } });
     const rows = NAMES.map((patientName, i) => ({ orgId: org.id, projectId: project.id, studyInstanceUid: `2.25.${i}`, patientName, patientSurrogateId: `MG${4800 + i}` }));
     await db.prisma.study.createMany({ data: rows });
-    const keys: QidoKey[] = [{ ...PN, column: 'patientName' }, { keyword: 'PatientID', tag: '00100020', kind: 'text', column: 'patientSurrogateId' }];
+    // The gateway's own study keys, so the columns and kinds are the ones QIDO-RS really queries.
+    const keys = STUDY_KEYS;
     const where = (query: Record<string, string>) => Prisma.join(conditionsSql('s', keys, parseQido(query, keys).conditions), ' AND ');
     const found = async (query: Record<string, string>) =>
       (await db.prisma.$queryRaw<{ n: string }[]>`SELECT s."patientName" AS n FROM "Study" s WHERE ${where(query)}`).map((r) => r.n).sort();
@@ -74,6 +76,8 @@ describe('QIDO matching SQL on Postgres', () => {
     expect(await plan({ PatientName: 'johnn', fuzzymatching: 'true' })).toContain('Study_patientName_idx');
     expect(await plan({ PatientName: 'Smi*^John*' })).toContain('Study_patientName_idx');
     expect(await plan({ PatientID: 'MG48*' })).toContain('Study_patientSurrogateId_idx');
+    expect(await plan({ StudyDescription: '*CHEST*' })).toContain('Study_studyDescription_idx');
+    expect(await plan({ AccessionNumber: 'A1234*' })).toContain('Study_accessionNumber_idx');
   });
 
   it('bounds date ranges by calendar day', async () => {

@@ -19,7 +19,7 @@ const Uid = z.string().regex(/^[0-9.]{1,64}$/, 'a DICOM UID');
 // (PatientName, PatientID and AccessionNumber are surrogates under the default profile, never the
 // uploaded ones). Each level has its PS3.18 Table 10.6.1-5 required keys but the series' Request
 // Attributes Sequence (its two keys are removed by the profile), plus a few optional ones.
-const STUDY_KEYS: QidoKey[] = [
+export const STUDY_KEYS: QidoKey[] = [
   { keyword: 'StudyInstanceUID', tag: '0020000D', kind: 'uid', column: 'studyInstanceUid' },
   { keyword: 'StudyDate', tag: '00080020', kind: 'date', column: 'studyDate' },
   { keyword: 'StudyTime', tag: '00080030', kind: 'time', column: 'studyTime' },
