@@ -2,10 +2,13 @@ import fp from 'fastify-plugin';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { AppError, ERROR_STATUS, type ErrorCode, type ErrorResponse } from '@medgrade/contracts';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { ObjectNotFoundError } from '@medgrade/storage';
 
 // The one error path (STYLE.md 5): AppErrors map through ERROR_STATUS; schema validation errors
 // become 400 VALIDATION_FAILED listing every problem; Fastify's own 4xx get a generic message
 // (their text can quote the body); anything else is a 500 that says nothing internal.
+// A row whose object is gone (a study deletion that failed after erasing the objects, see
+// studies-delete.routes.ts) is a 404, never a 500; the message names no key (keys carry UIDs).
 
 const CODE_FOR_STATUS: Record<number, ErrorCode> = {
   400: 'BAD_REQUEST', 404: 'NOT_FOUND', 405: 'METHOD_NOT_ALLOWED', 406: 'NOT_ACCEPTABLE',
@@ -38,6 +41,7 @@ export const errorsPlugin = fp(
         if (error.status >= 500) request.log.error({ err: error }, 'request failed');
         return send(reply, request, error.code, error.message, error.details);
       }
+      if (error instanceof ObjectNotFoundError) return send(reply, request, 'NOT_FOUND', 'Instance not found: its de-identified object has been erased');
       if (hasZodFastifySchemaValidationErrors(error)) {
         const problems = validationProblems(error);
         return send(reply, request, 'VALIDATION_FAILED', `Invalid request: ${problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`, { problems });

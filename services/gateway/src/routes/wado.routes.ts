@@ -50,10 +50,13 @@ export const wadoRoutes: FastifyPluginAsyncZod = async (app) => {
       const found = await locate(app, request, request.params as WadoParams);
       const store = storeOf(app);
       await request.audit({ action: 'wado.retrieve', resourceType: level, resourceId: auditedUid(request.params as WadoParams), details: { instances: found.length } });
+      // Opened before the response starts, so objects erased under their rows (an unfinished
+      // study deletion erases them all) answer 404 instead of breaking the stream.
+      const first = await store.get(found[0]!.objectKey);
       const boundary = `medgrade-${randomBytes(12).toString('hex')}`;
       const parts = (async function* () {
-        for (const f of found) {
-          const body = await store.get(f.objectKey);
+        for (const [i, f] of found.entries()) {
+          const body = i === 0 ? first : await store.get(f.objectKey);
           const counted = (async function* () {
             for await (const chunk of body) {
               metrics.bytesOut((chunk as Buffer).length);
