@@ -20,6 +20,7 @@ import { deidProfileRoutes } from './routes/deid-profile.routes.ts';
 import { qidoRoutes } from './routes/qido.routes.ts';
 import { stowRoutes } from './routes/stow.routes.ts';
 import { studyRoutes } from './routes/studies.routes.ts';
+import { studyDeleteRoutes } from './routes/studies-delete.routes.ts';
 import { uploadRoutes } from './routes/uploads.routes.ts';
 import { wadoRoutes } from './routes/wado.routes.ts';
 import { wadoFrameRoutes } from './routes/wado-frames.routes.ts';
@@ -31,7 +32,7 @@ import { oipRoutes } from './routes/oip.routes.ts';
  * Every route area, one file each (`routes/<area>.routes.ts`). Add yours here. Each route sets
  * `config.scopes` (or `config.public`) and full zod schemas with tags and a summary.
  */
-export const ROUTES: FastifyPluginAsyncZod[] = [healthRoutes, organizationRoutes, projectRoutes, apiKeyRoutes, auditRoutes, modelRoutes, inferenceRoutes, oipRoutes, stowRoutes, uploadRoutes, deidProfileRoutes, studyRoutes, qidoRoutes, wadoRoutes, wadoFrameRoutes];
+export const ROUTES: FastifyPluginAsyncZod[] = [healthRoutes, organizationRoutes, projectRoutes, apiKeyRoutes, auditRoutes, modelRoutes, inferenceRoutes, oipRoutes, stowRoutes, uploadRoutes, deidProfileRoutes, studyRoutes, studyDeleteRoutes, qidoRoutes, wadoRoutes, wadoFrameRoutes];
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,100}$/;
 

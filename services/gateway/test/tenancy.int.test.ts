@@ -94,6 +94,7 @@ const PROBES: Record<string, (a: OrgA) => Promise<Probe> | Probe> = {
   'PUT /v1/projects/{id}/deid-profile': async (a) => ({ params: { id: await a.resource('project') }, payload: { burnedInPolicy: 'FLAG' } }),
   'GET /v1/studies': () => ({}),
   'GET /v1/studies/{id}': async (a) => ({ params: { id: await a.resource('study') } }),
+  'DELETE /v1/studies/{id}': async (a) => ({ params: { id: await a.resource('study') }, payload: { reason: 'pwned' } }),
   'GET /dicomweb/studies': () => ({}),
   'GET /dicomweb/studies/{study}': () => ({ params: { study: STUDY_A.study } }),
   'GET /dicomweb/studies/{study}/metadata': () => ({ params: { study: STUDY_A.study } }),
@@ -212,5 +213,6 @@ describe('tenancy: every route in the OpenAPI document', () => {
     const keyA = await gw.db.prisma.apiKey.findUniqueOrThrow({ where: { id: await orgA.resource('apiKey') } });
     expect(keyA.revokedAt).toBeNull();
     expect((await gw.db.prisma.organization.findUniqueOrThrow({ where: { id: orgA.orgId } })).name).toBe('TENANCY-A');
+    expect(await gw.db.prisma.study.count({ where: { id: await orgA.resource('study') } })).toBe(1);
   });
 });

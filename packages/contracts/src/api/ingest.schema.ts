@@ -88,6 +88,20 @@ export const SeriesSchema = z
 
 export const StudyDetailSchema = StudySchema.extend({ series: z.array(SeriesSchema) }).meta({ id: 'StudyDetail' });
 
+/** DELETE /v1/studies/{id}: why the study is erased (a correction, a withdrawal of consent); recorded in the audit trail. */
+export const StudyDeleteBodySchema = z
+  .object({ reason: z.string().min(3).max(500).describe('Why the study is erased (recorded in the audit trail; no patient data)') })
+  .strict()
+  .meta({ id: 'StudyDeleteBody' });
+
+export const StudyDeletedSchema = z
+  .object({
+    id: z.uuid(),
+    deletedInstances: z.number().int().describe('Instance rows removed: READY ones (their de-identified objects erased) and REJECTED/FAILED tries of the study'),
+    deletedSeries: z.number().int(),
+  })
+  .meta({ id: 'StudyDeleted' });
+
 export const StudyListQuerySchema = z.object({
   limit: z.coerce.number().int().min(1).max(200).default(50),
   cursor: z.string().min(1).max(64).optional().describe('nextCursor of the previous page, unchanged (opaque); studies are listed newest StudyDate first, then by id, undated studies last'),
