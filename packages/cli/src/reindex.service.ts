@@ -12,7 +12,7 @@ import { createHash } from 'node:crypto';
 import { AuditLog, type AuditInput } from '@medgrade/audit';
 import { Prisma, type PrismaClient } from '@medgrade/db';
 import { DicomError, parseDicom, summarizeInstance, type InstanceSummary } from '@medgrade/dicom';
-import { getBuffer, type ObjectStore } from '@medgrade/storage';
+import { ObjectNotFoundError, getBuffer, type ObjectStore } from '@medgrade/storage';
 import {
   INSTANCE_COLUMNS, SERIES_COLUMNS, STUDY_COLUMNS, applyUpdate, instanceValues, seriesValues, studyValues, type TableUpdate,
 } from './reindex.rows.ts';
@@ -84,8 +84,6 @@ async function scan(prisma: PrismaClient, o: ReindexOptions, after: string): Pro
     ORDER BY i."id" LIMIT ${o.batchSize}`;
 }
 
-const isMissing = (error: unknown): boolean => (error as { code?: string }).code === 'OBJECT_NOT_FOUND';
-
 /** The UIDs the row holds must be the object's: they key its object and its series. */
 function uidMismatch(row: ScanRow, s: InstanceSummary): boolean {
   const differs = (held: string | null, read: string) => held !== null && held !== read;
@@ -100,7 +98,7 @@ async function readOne(store: ObjectStore, row: ScanRow): Promise<Read> {
   try {
     bytes = await getBuffer(store, row.objectKey);
   } catch (error) {
-    if (isMissing(error)) return { row, ok: false, code: 'OBJECT_NOT_FOUND' };
+    if (error instanceof ObjectNotFoundError) return { row, ok: false, code: 'OBJECT_NOT_FOUND' };
     throw error;
   }
   let summary: InstanceSummary;
