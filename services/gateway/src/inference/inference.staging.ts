@@ -35,7 +35,7 @@ export async function stageInputs(store: ObjectStore, orgId: string, inferenceId
 export async function deleteStagedInputs(store: ObjectStore, row: Pick<Inference, 'orgId' | 'id'>): Promise<void> {
   const keys: string[] = [];
   for await (const info of store.list(stagingPrefix(row.orgId, row.id))) keys.push(info.key);
-  await Promise.all(keys.map((key) => store.delete(key)));
+  await store.deleteMany(keys);
 }
 
 async function stagedUpload(store: ObjectStore, row: Inference, count: number): Promise<ResolvedInputs['inputs']> {
