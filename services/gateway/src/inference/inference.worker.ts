@@ -29,7 +29,7 @@ import { deleteStagedInputs, loadInputs } from './inference.staging.ts';
 import { deliverWebhook, openWebhook, WebhookStatusError, type WebhookTarget } from './webhook.delivery.ts';
 import { WebhookUrlError, type Resolver } from './webhook.guard.ts';
 
-export const INFERENCE_QUEUE = JOB_CATALOG.InferenceRun.queue;
+const INFERENCE_QUEUE = JOB_CATALOG.InferenceRun.queue;
 type InferencePayload = PayloadOf<typeof JOB_CATALOG.InferenceRun>;
 
 /** What the worker needs from its environment. */

@@ -53,7 +53,7 @@ function pinnedLookup(pinned: VettedAddress): LookupFunction {
 }
 
 /** POSTs the body to the URL over a connection to `pinned`; resolves with the HTTP status. */
-export function postPinned(url: URL, pinned: VettedAddress, body: string, headers: Record<string, string>, timeoutMs: number): Promise<number> {
+function postPinned(url: URL, pinned: VettedAddress, body: string, headers: Record<string, string>, timeoutMs: number): Promise<number> {
   const transport = url.protocol === 'https:' ? https : http;
   return new Promise((resolve, reject) => {
     // node:http never follows redirects, so a 30x cannot send the call somewhere unchecked.

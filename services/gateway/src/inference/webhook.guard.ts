@@ -69,7 +69,7 @@ export function classifyAddress(address: string): string | null {
 }
 
 /** The system resolver: every address of the host, in the resolver's order. */
-export const systemResolver: Resolver = async (hostname) => {
+const systemResolver: Resolver = async (hostname) => {
   const found = await lookup(hostname, { all: true, verbatim: true });
   return found.map((a) => ({ address: a.address, family: a.family === 6 ? 6 : 4 }));
 };
