@@ -18,23 +18,21 @@ interface Target {
   studyInstanceUid: string;
 }
 
-const IN_FLIGHT = ['RECEIVED', 'DEIDENTIFYING'] as const;
-
 /** Instance rows of the study: by its de-identified UID in its project, or by one of its series. */
 function studyInstances(t: Target): Prisma.InstanceWhereInput {
   return { projectId: t.projectId, OR: [{ studyInstanceUid: t.studyInstanceUid }, { series: { studyId: t.id } }] };
 }
 
+const IN_FLIGHT: ReadonlySet<string> = new Set(['RECEIVED', 'DEIDENTIFYING']);
+
 // Deleting under an instance still being de-identified would let the worker index it into a study
 // that no longer exists (or write an object nobody erases): the caller waits for ingestion instead.
-async function refuseInFlight(db: Db, t: Target): Promise<void> {
-  const pending = await db.instance.count({ where: { ...studyInstances(t), status: { in: [...IN_FLIGHT] } } });
+// One read of the study's rows serves both that check and the object keys.
+/** Ids and object keys (de-identified outputs, quarantined uploads) of the study's rows; 409 while one is in flight. */
+async function settledRows(db: Db, t: Target): Promise<{ ids: string[]; keys: string[] }> {
+  const rows = await db.instance.findMany({ where: studyInstances(t), select: { id: true, status: true, objectKey: true, quarantineKey: true } });
+  const pending = rows.filter((r) => IN_FLIGHT.has(r.status)).length;
   if (pending > 0) throw new ConflictError(`${pending} instance(s) of this study are still being ingested: retry the deletion once ingestion has finished`);
-}
-
-/** Every object key the study's settled rows hold: de-identified outputs and quarantined uploads. */
-async function objectKeys(db: Db, t: Target): Promise<{ ids: string[]; keys: string[] }> {
-  const rows = await db.instance.findMany({ where: studyInstances(t), select: { id: true, objectKey: true, quarantineKey: true } });
   return { ids: rows.map((r) => r.id), keys: rows.flatMap((r) => [r.objectKey, r.quarantineKey].filter((k): k is string => !!k)) };
 }
 
@@ -45,8 +43,7 @@ async function objectKeys(db: Db, t: Target): Promise<{ ids: string[]; keys: str
 async function deleteRows(tx: Prisma.TransactionClient, t: Target, erased: Set<string>): Promise<{ instances: number; series: number }> {
   const locked = await tx.$queryRaw<{ id: string }[]>`SELECT "id"::text AS "id" FROM "Study" WHERE "id" = ${t.id}::uuid FOR UPDATE`;
   if (locked.length === 0) throw new NotFoundError('Study');
-  await refuseInFlight(tx, t);
-  const { ids } = await objectKeys(tx, t);
+  const { ids } = await settledRows(tx, t);
   if (ids.some((id) => !erased.has(id))) throw new ConflictError('New instances of this study were stored while it was being erased: send the DELETE again');
   const instances = await tx.instance.deleteMany({ where: { id: { in: ids } } });
   const series = await tx.series.deleteMany({ where: { studyId: t.id } });
@@ -73,8 +70,7 @@ export const studyDeleteRoutes: FastifyPluginAsyncZod = async (app) => {
     if (!target) throw new NotFoundError('Study');
     const { store } = app.deps;
     if (!store) throw new ServiceUnavailableError('Deletion is unavailable: the object store is not configured');
-    await refuseInFlight(prisma, target);
-    const { ids, keys } = await objectKeys(prisma, target);
+    const { ids, keys } = await settledRows(prisma, target);
     await store.deleteMany(keys);
     const deleted = await prisma.$transaction(async (tx) => {
       const counts = await deleteRows(tx, target, new Set(ids));
