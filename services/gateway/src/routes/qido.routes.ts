@@ -6,14 +6,12 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { DicomJsonDatasetSchema, NotFoundError, QidoQuerySchema } from '@medgrade/contracts';
+import { DicomJsonDatasetSchema, NotFoundError, QidoQuerySchema, WadoSeriesParamsSchema, WadoStudyParamsSchema } from '@medgrade/contracts';
 import { Prisma } from '@medgrade/db';
 import { includeFields, parseQido, type QidoKey, type QidoSearch } from '../dicomweb/qido.query.ts';
 import { instanceJson, seriesJson, studyJson, type QidoJson } from '../dicomweb/qido.results.ts';
 import { conditionsSql, inOrder, tenantSql } from '../dicomweb/qido.sql.ts';
 import { tenantWhere, wadoUrl } from '../ingest/ingest.context.ts';
-
-const Uid = z.string().regex(/^[0-9.]{1,64}$/, 'a DICOM UID');
 
 // The searchable attributes: what the index holds, every value the de-identified output's
 // (PatientName, PatientID and AccessionNumber are surrogates under the default profile, never the
@@ -104,7 +102,7 @@ export const qidoRoutes: FastifyPluginAsyncZod = async (app: FastifyInstance) =>
     return respond(request, reply, 'study', warnings(search, STUDY_KEYS), results);
   });
 
-  app.get('/dicomweb/studies/:study/series', route('QIDO-RS: search the series of a de-identified study', SERIES_KEYS, 'ordered by SeriesNumber (series without one last)', z.object({ study: Uid })), async (request, reply) => {
+  app.get('/dicomweb/studies/:study/series', route('QIDO-RS: search the series of a de-identified study', SERIES_KEYS, 'ordered by SeriesNumber (series without one last)', WadoStudyParamsSchema), async (request, reply) => {
     const q = request.query as z.infer<typeof QidoQuerySchema>;
     const { study } = request.params as { study: string };
     // A study the caller cannot see is not found (not an empty result that would confirm nothing).
@@ -120,7 +118,7 @@ export const qidoRoutes: FastifyPluginAsyncZod = async (app: FastifyInstance) =>
     return respond(request, reply, 'series', warnings(search, SERIES_KEYS), results);
   });
 
-  app.get('/dicomweb/studies/:study/series/:series/instances', route('QIDO-RS: search the instances of a de-identified series', INSTANCE_KEYS, 'ordered by InstanceNumber (instances without one last), then SOP Instance UID', z.object({ study: Uid, series: Uid })), async (request, reply) => {
+  app.get('/dicomweb/studies/:study/series/:series/instances', route('QIDO-RS: search the instances of a de-identified series', INSTANCE_KEYS, 'ordered by InstanceNumber (instances without one last), then SOP Instance UID', WadoSeriesParamsSchema), async (request, reply) => {
     const q = request.query as z.infer<typeof QidoQuerySchema>;
     const { study, series } = request.params as { study: string; series: string };
     const found = await app.deps.prisma.series.findMany({ where: { ...tenantWhere(request), seriesInstanceUid: series, study: { studyInstanceUid: study } }, select: { id: true } });
