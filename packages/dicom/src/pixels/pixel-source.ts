@@ -77,10 +77,7 @@ export function openPixelFrames(bytes: Uint8Array): PixelFrames {
 
 /** Image attributes and the bytes of the first `frameCount` frames of a DICOM Part 10 buffer. */
 export function readPixelSource(bytes: Uint8Array, frameCount = 1): PixelSource {
-  return readPixelSourceOf(openPixelFrames(bytes), frameCount);
-}
-
-function readPixelSourceOf(frames: PixelFrames, frameCount: number): PixelSource {
+  const frames = openPixelFrames(bytes);
   if (!frames.encapsulated) return frames.source;
   const count = Math.min(frameCount, frames.source.numberOfFrames);
   return { ...frames.source, encapsulatedFrames: Array.from({ length: count }, (_, i) => frames.stored(i)) };
@@ -88,6 +85,7 @@ function readPixelSourceOf(frames: PixelFrames, frameCount: number): PixelSource
 
 /** Decode the first frame of a DICOM Part 10 buffer. */
 export function decodeFirstFrame(bytes: Uint8Array): { source: PixelSource; frame: DecodedFrame } {
-  const frames = openPixelFrames(bytes);
-  return { source: readPixelSourceOf(frames, 1), frame: frames.decode(0) };
+  // The source already holds frame 0's bytes: decoding from it locates and joins them only once.
+  const source = readPixelSource(bytes, 1);
+  return { source, frame: decodeFrame(source, 0) };
 }
