@@ -1,7 +1,7 @@
 // DICOM frame → model input tensor, step by step as docs/model-bundle.md "Preprocessing" says,
 // so the trainer (Python) and the inference service compute the same numbers.
 import type { DecodedFrame } from '@medgrade/dicom/pixels';
-import { applyVoi, invertUnit, rescale, resizeBilinear, valueRange } from '@medgrade/dicom/render';
+import { applyVoi, invertUnit, rangeWindow, rescale, resizeBilinear } from '@medgrade/dicom/render';
 import type { Manifest } from './manifest.schema.ts';
 
 /** Header attributes preprocessing reads (modality LUT and VOI window). */
@@ -31,8 +31,8 @@ export function chooseWindow(plane: Float32Array, mode: Manifest['preprocessing'
   if (mode.mode === 'header' && attrs.windowCenter !== undefined && attrs.windowWidth !== undefined && attrs.windowWidth > 0) {
     return { center: attrs.windowCenter, width: attrs.windowWidth };
   }
-  const { min, max } = valueRange(plane);
-  return { center: (min + max) / 2, width: max - min };
+  const { center, width } = rangeWindow(plane);
+  return { center, width };
 }
 
 /** y = clamp((v - (c - w/2)) / w, 0, 1) (LINEAR_EXACT); a zero-width window (flat image) maps to 0. */

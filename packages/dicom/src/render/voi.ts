@@ -18,7 +18,7 @@ export function rescale(data: Float32Array, slope = 1, intercept = 0, start = 0,
 }
 
 /** Smallest and largest value of a plane ({0, 0} when empty). */
-export function valueRange(plane: Float32Array): { min: number; max: number } {
+function valueRange(plane: Float32Array): { min: number; max: number } {
   let min = Infinity;
   let max = -Infinity;
   for (const v of plane) {
