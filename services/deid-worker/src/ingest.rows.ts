@@ -1,6 +1,6 @@
 // The rows of the READY commit's set-based statements (ingest.repository.ts): one object per
 // study, series and instance of a batch, sent as one jsonb parameter per statement and read back
-// with jsonb_to_recordset. Every value comes from the de-identified output (instance.summary.ts);
+// with jsonb_to_recordset. Every value comes from the de-identified output (summarizeInstance);
 // absent values are null, so the columns stay NULL and QIDO answers them zero-length.
 import type { ReadyResult, WorkInstance } from './ingest.ports.ts';
 
