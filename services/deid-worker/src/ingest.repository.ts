@@ -14,6 +14,7 @@ import { DynamicBatcher } from '@medgrade/queue/batcher';
 import { DuplicateSopInstanceError, type IngestRepository, type WorkInstance } from './ingest.ports.ts';
 import { instanceRows, json, seriesRows, studyKey, studyRows, type KeyedId, type ReadyItem } from './ingest.rows.ts';
 import { holdSop, isLiveSopConflict } from './instance.sop.ts';
+import { settle, sharedBatch, unwrap, type Outcome } from './shared.batch.ts';
 
 type Tx = Prisma.TransactionClient;
 
@@ -31,8 +32,6 @@ export type AuditInTx = (tx: Tx, events: IngestAuditEvent[]) => Promise<void>;
 
 /** Most instances one READY transaction commits. */
 const MAX_READY_BATCH = 64;
-
-type Outcome = { ok: true } | { ok: false; error: unknown };
 
 // INSERT … ON CONFLICT DO NOTHING leaves existing studies untouched (no row lock), so concurrent
 // batches on one study do not queue here; the ids of rows that existed come from a second read.
@@ -158,15 +157,6 @@ async function commitReady(prisma: PrismaClient, audit: AuditInTx, items: ReadyI
   }, { timeout: 30_000 });
 }
 
-async function settle(work: () => Promise<void>): Promise<Outcome> {
-  try {
-    await work();
-    return { ok: true };
-  } catch (error) {
-    return { ok: false, error };
-  }
-}
-
 /** Builds the repository over a Prisma client and the audit appender. */
 export function createIngestRepository(prisma: PrismaClient, audit: AuditInTx, options: { onBatchFailed?: (size: number, error: unknown) => void } = {}): IngestRepository {
   // Alone, an instance refused by the live-SOP index is a duplicate (final), not a transient fault.
@@ -188,15 +178,8 @@ export function createIngestRepository(prisma: PrismaClient, audit: AuditInTx, o
     },
   });
   // Forgetting quarantine keys after their objects are gone: one UPDATE for whatever is waiting.
-  const cleared = new DynamicBatcher<string, Outcome>({
-    maxBatchSize: 256,
-    maxQueueDelayMs: 0,
-    run: async (ids) => {
-      const outcome = await settle(async () => {
-        await prisma.$executeRaw`UPDATE "Instance" SET "quarantineKey" = NULL, "updatedAt" = now() WHERE "id" = ANY(${ids}::uuid[])`;
-      });
-      return ids.map(() => outcome);
-    },
+  const clearQuarantine = sharedBatch<string>(256, async (ids) => {
+    await prisma.$executeRaw`UPDATE "Instance" SET "quarantineKey" = NULL, "updatedAt" = now() WHERE "id" = ANY(${ids}::uuid[])`;
   });
   // Claims of jobs that start together: one UPDATE … RETURNING for all of them. A FAILED row whose
   // SOP Instance UID another live row holds (uploaded again since) stays FAILED: claiming it would
@@ -218,10 +201,6 @@ export function createIngestRepository(prisma: PrismaClient, audit: AuditInTx, o
       return ids.map((id) => byId.get(id) ?? null);
     },
   });
-  const unwrap = async (outcome: Promise<Outcome>): Promise<void> => {
-    const o = await outcome;
-    if (!o.ok) throw o.error;
-  };
   return {
     async find(instanceId) {
       return prisma.instance.findUnique({
@@ -241,6 +220,6 @@ export function createIngestRepository(prisma: PrismaClient, audit: AuditInTx, o
     async markFailed(instanceId, code) {
       await prisma.instance.updateMany({ where: { id: instanceId, status: { not: 'READY' } }, data: { status: 'FAILED', errorCode: code } });
     },
-    clearQuarantine: (instanceId) => unwrap(cleared.submit(instanceId)),
+    clearQuarantine,
   };
 }

@@ -3,7 +3,6 @@ import { AuditLog } from '@medgrade/audit';
 import { JOB_CATALOG } from '@medgrade/contracts';
 import type { PrismaClient } from '@medgrade/db';
 import { createLeases, createProducer, startWorker, type JobProducer, type QueueConnection } from '@medgrade/queue';
-import { DynamicBatcher } from '@medgrade/queue/batcher';
 import type { ObjectStore } from '@medgrade/storage';
 import { createDeidentifier } from './deid.engine.ts';
 import { DEID_QUEUE } from './deid.job.ts';
@@ -13,6 +12,7 @@ import { createIngestRepository, type AuditInTx } from './ingest.repository.ts';
 import { MemoryBudget } from './memory.budget.ts';
 import { createProjectSettings } from './project.settings.ts';
 import { startReconcileLoop, type ReconcileLoop } from './reconcile.loop.ts';
+import { sharedBatch } from './shared.batch.ts';
 import { createWorkerMetrics, type WorkerMetrics } from './worker.metrics.ts';
 
 /** What the worker needs from its environment. */
@@ -49,24 +49,10 @@ export function startDeidWorkerApp(options: DeidWorkerAppOptions): DeidWorkerApp
   const memory = options.memoryBudgetBytes ? new MemoryBudget(options.memoryBudgetBytes) : undefined;
   const metrics = createWorkerMetrics(() => producer.depth(), memory && (() => memory.inUse));
   // Raw objects of instances that finish together go in one delete request (S3 DeleteObjects).
-  const rawDeletes = new DynamicBatcher<string, unknown>({
-    maxBatchSize: 1000,
-    maxQueueDelayMs: 0,
-    run: async (keys) => {
-      try {
-        await options.store.deleteMany(keys);
-        return keys.map(() => undefined);
-      } catch (error) {
-        return keys.map(() => error);
-      }
-    },
-  });
+  const deleteRaw = sharedBatch<string>(1000, (keys) => options.store.deleteMany(keys));
   const handler = handleInstanceDeidentify({
     store: options.store,
-    deleteRaw: async (key) => {
-      const error = await rawDeletes.submit(key);
-      if (error) throw error;
-    },
+    deleteRaw,
     repo: createIngestRepository(options.prisma, audit, { onBatchFailed: (_size, error) => options.onError?.('InstanceDeidentify(batch commit, retried one by one)', error as Error) }),
     engine: createDeidentifier(),
     project: createProjectSettings(options.prisma, options.projectSecretKey),
