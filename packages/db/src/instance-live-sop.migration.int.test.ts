@@ -5,9 +5,9 @@
 import { randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { MIGRATIONS_DIR } from './migrate.ts';
-import { createTestDatabase, type TestDatabase } from './testing/test-database.ts';
+import { useTestDatabase } from './testing/use-test-database.ts';
 
 const dir = readdirSync(MIGRATIONS_DIR).find((d) => d.endsWith('_instance_live_sop'))!;
 const statements = readFileSync(path.join(MIGRATIONS_DIR, dir, 'migration.sql'), 'utf8').split(';').filter((s) => s.replace(/--.*$/gm, '').trim());
@@ -15,16 +15,10 @@ const statements = readFileSync(path.join(MIGRATIONS_DIR, dir, 'migration.sql'),
 type Status = 'RECEIVED' | 'DEIDENTIFYING' | 'READY' | 'REJECTED' | 'FAILED';
 
 describe('migration instance_live_sop', () => {
-  let db: TestDatabase;
-  beforeAll(async () => {
-    db = await createTestDatabase();
-  });
-  afterAll(async () => {
-    await db.drop();
-  });
+  const db = useTestDatabase();
 
   it('keeps the earliest READY row per SOP (else the earliest live one), rejects the others, moves counters back, then indexes', async () => {
-    const { prisma } = db;
+    const { prisma } = db();
     await prisma.$executeRawUnsafe('DROP INDEX "Instance_live_sop_key"');
     const orgId = (await prisma.organization.create({ data: { slug: 'm', name: 'M' } })).id;
     const project = async (slug: string) => (await prisma.project.create({ data: { orgId, slug, name: slug, secretCiphertext: Buffer.alloc(60) } })).id;
