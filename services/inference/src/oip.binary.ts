@@ -5,8 +5,6 @@
 import { BadRequestError, OIP_BINARY_EXTENSION, OIP_BINARY_HEADER } from '@medgrade/contracts';
 import type { FastifyInstance } from 'fastify';
 
-export const BINARY_HEADER = OIP_BINARY_HEADER;
-
 interface RawInput {
   datatype?: unknown;
   parameters?: { binary_data_size?: unknown } & Record<string, unknown>;
@@ -34,7 +32,7 @@ function decodeTensor(datatype: unknown, raw: Buffer): Float32Array | string[] {
 /** The JSON request with binary tensors in place of `data`. */
 export function decodeBinaryRequest(body: Buffer, headerLength: string | string[] | undefined): unknown {
   const n = Number(headerLength);
-  if (!Number.isInteger(n) || n <= 0 || n > body.length) throw new BadRequestError(`send the JSON header length in ${BINARY_HEADER}`);
+  if (!Number.isInteger(n) || n <= 0 || n > body.length) throw new BadRequestError(`send the JSON header length in ${OIP_BINARY_HEADER}`);
   let json: { inputs?: RawInput[] };
   try {
     json = JSON.parse(body.subarray(0, n).toString('utf8')) as { inputs?: RawInput[] };
@@ -60,7 +58,7 @@ export function decodeBinaryRequest(body: Buffer, headerLength: string | string[
 export function installBinaryTensors(app: FastifyInstance): string {
   app.addContentTypeParser('application/octet-stream', { parseAs: 'buffer', bodyLimit: 256 * 1024 * 1024 }, (request, body, done) => {
     try {
-      done(null, decodeBinaryRequest(body as Buffer, request.headers[BINARY_HEADER]));
+      done(null, decodeBinaryRequest(body as Buffer, request.headers[OIP_BINARY_HEADER]));
     } catch (e) {
       done(e as Error, undefined);
     }

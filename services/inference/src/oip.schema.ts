@@ -1,5 +1,5 @@
 // KServe / Triton Open Inference Protocol v2 (REST) request and response bodies.
-import { OIP_DATATYPES, OipInferResponseSchema, OipModelMetadataSchema } from '@medgrade/contracts';
+import { OIP_DATATYPES, type OipInferResponseSchema } from '@medgrade/contracts';
 import { z } from 'zod';
 
 const TensorSchema = z.object({
@@ -18,13 +18,9 @@ export const InferRequestSchema = z.object({
   outputs: z.array(z.object({ name: z.string(), parameters: z.record(z.string(), z.unknown()).optional() })).optional(),
 });
 
-/** Response bodies: the protocol's schema in contracts (tensors as flat JSON arrays, so fast-json-stringify can write them). */
-export const InferResponseSchema = OipInferResponseSchema;
-
-export const ModelMetadataSchema = OipModelMetadataSchema;
-
 export const ModelParamsSchema = z.object({ name: z.string().min(1), version: z.string().min(1).optional() });
 
 export type InferRequest = z.infer<typeof InferRequestSchema>;
 export type OipTensor = z.infer<typeof TensorSchema>;
+// Response bodies use the protocol's schemas in contracts (tensors as flat JSON arrays, so fast-json-stringify can write them).
 export type OipOutputTensor = z.infer<typeof OipInferResponseSchema>['outputs'][number];

@@ -1,11 +1,11 @@
 // Open Inference Protocol v2 (KServe / Triton REST): model metadata, readiness and infer.
 // Called by the gateway (service credential + organization header); tensors in, tensors out.
-import { ErrorResponseSchema, OipServerMetadataSchema } from '@medgrade/contracts';
+import { ErrorResponseSchema, OipInferResponseSchema, OipModelMetadataSchema, OipServerMetadataSchema } from '@medgrade/contracts';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { raceAbort, requestDeadline } from '../deadline.ts';
 import { installBinaryTensors } from '../oip.binary.ts';
-import { InferRequestSchema, InferResponseSchema, ModelMetadataSchema, ModelParamsSchema } from '../oip.schema.ts';
+import { InferRequestSchema, ModelParamsSchema } from '../oip.schema.ts';
 import { outputsFromResults, requestsFromOip, tensorMetadata } from '../oip.tensors.ts';
 import { orgOf, readManifest, resolveKey, storedVersions } from '../model.source.ts';
 import { observed } from '../metrics.ts';
@@ -26,7 +26,7 @@ export const oipRoutes: FastifyPluginAsyncZod<ServingContext> = async (app, ctx)
 
   for (const url of [MODEL, VERSION]) {
     app.get(url, {
-      schema: { tags: ['oip'], summary: 'Model metadata', params: ModelParamsSchema, response: { 200: ModelMetadataSchema, ...errors } },
+      schema: { tags: ['oip'], summary: 'Model metadata', params: ModelParamsSchema, response: { 200: OipModelMetadataSchema, ...errors } },
     }, async (request) => {
       const orgId = orgOf(request);
       const key = await resolveKey(store, orgId, request.params.name, request.params.version);
@@ -44,7 +44,7 @@ export const oipRoutes: FastifyPluginAsyncZod<ServingContext> = async (app, ctx)
     });
 
     app.post(`${url}/infer`, {
-      schema: { tags: ['oip'], summary: 'Run inference on raw tensors', params: ModelParamsSchema, body: InferRequestSchema, response: { 200: InferResponseSchema, ...errors } },
+      schema: { tags: ['oip'], summary: 'Run inference on raw tensors', params: ModelParamsSchema, body: InferRequestSchema, response: { 200: OipInferResponseSchema, ...errors } },
     }, async (request, reply) => {
       const key = await resolveKey(store, orgOf(request), request.params.name, request.params.version);
       const deadline = requestDeadline(reply, requestTimeoutMs);
