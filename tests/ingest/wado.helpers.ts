@@ -1,29 +1,8 @@
-// Reading WADO-RS responses in tests: multipart/related parts, byte differences, and what a viewer
-// makes of uncompressed colour frames from the /metadata attributes alone (cornerstone's
-// convertColorSpace: RGB as is, YBR_FULL and YBR_FULL_422 through the PS3.3 C.7.6.3.1.2 matrix).
+// Reading WADO-RS responses in tests (multipart parts: ingest.harness.ts): byte differences, and
+// what a viewer makes of uncompressed colour frames from the /metadata attributes alone
+// (cornerstone's convertColorSpace: RGB as is, YBR_FULL and YBR_FULL_422 through the PS3.3
+// C.7.6.3.1.2 matrix).
 import { expect } from 'vitest';
-
-export interface Part {
-  headers: Record<string, string>;
-  body: Buffer;
-}
-
-/** Parts of a multipart/related response with their headers. */
-export function parts(body: Buffer, contentType: string): Part[] {
-  const boundary = /boundary=([^;]+)/.exec(contentType)![1]!;
-  const delim = Buffer.from(`\r\n--${boundary}`);
-  const out: Part[] = [];
-  let at = body.indexOf(`--${boundary}`) + boundary.length + 2;
-  while (body.subarray(at, at + 2).toString() === '\r\n') {
-    const end = body.indexOf(delim, at);
-    const part = body.subarray(at + 2, end);
-    const split = part.indexOf('\r\n\r\n');
-    const headers = Object.fromEntries(part.subarray(0, split).toString('latin1').split('\r\n').map((l) => [l.slice(0, l.indexOf(':')).toLowerCase(), l.slice(l.indexOf(':') + 1).trim()]));
-    out.push({ headers, body: part.subarray(split + 4) });
-    at = end + delim.length;
-  }
-  return out;
-}
 
 /** Largest absolute difference of two equally long byte arrays. */
 export function maxDiff(a: Uint8Array, b: Uint8Array): number {
