@@ -41,7 +41,8 @@ try {
 
 // Raw uploads and de-identified objects; the readiness check reports the store with Postgres/Redis.
 const store = createObjectStore(config.storage);
-const jobs = createProducer(JOB_CATALOG, { redisUrl: config.redis.url, prefix: config.redis.keyPrefix });
+const queue = { redisUrl: config.redis.url, prefix: config.redis.keyPrefix };
+const jobs = createProducer(JOB_CATALOG, queue);
 const objectStoreCheck = { name: 'objectStore', check: () => store.check() };
 const inference = httpInferenceClient(config.inference.url, config.inference.serviceToken, config.inference.clientTimeoutMs);
 const app = await buildApp({ config, prisma, redis, logger, store, jobs, inference, readinessChecks: [objectStoreCheck] });
@@ -49,7 +50,7 @@ const app = await buildApp({ config, prisma, redis, logger, store, jobs, inferen
 const inferenceWorker = config.inferenceWorker.concurrency > 0
   ? startInferenceWorker({
       prisma, store, client: inference, log: logger,
-      queue: { redisUrl: config.redis.url, prefix: config.redis.keyPrefix },
+      queue,
       secretKey: projectSecretKeyBytes(config.secrets.projectSecretKey),
       allowPrivateNetworks: config.webhooks.allowPrivateNetworks,
       concurrency: config.inferenceWorker.concurrency,
