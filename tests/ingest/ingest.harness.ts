@@ -84,6 +84,16 @@ export function stowBody(files: Buffer[], boundary = `b${randomBytes(8).toString
   return { body: Buffer.concat(chunks), contentType: `multipart/related; type="application/dicom"; boundary=${boundary}` };
 }
 
+/** A multipart/form-data body of Part 10 files for /v1/uploads (named f0.dcm, f1.dcm, …). */
+export function uploadForm(files: Buffer[], boundary = `f${randomBytes(8).toString('hex')}`): { body: Buffer; contentType: string } {
+  const chunks: Buffer[] = [];
+  for (const [i, f] of files.entries()) {
+    chunks.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="f${i}.dcm"\r\nContent-Type: application/dicom\r\n\r\n`), f, Buffer.from('\r\n'));
+  }
+  chunks.push(Buffer.from(`--${boundary}--\r\n`));
+  return { body: Buffer.concat(chunks), contentType: `multipart/form-data; boundary=${boundary}` };
+}
+
 /** Waits until no instance of the project is RECEIVED or DEIDENTIFYING. */
 export async function waitFinal(env: IngestEnv, timeoutMs = 90_000): Promise<void> {
   const start = Date.now();

