@@ -94,6 +94,13 @@ export function uploadForm(files: Buffer[], boundary = `f${randomBytes(8).toStri
   return { body: Buffer.concat(chunks), contentType: `multipart/form-data; boundary=${boundary}` };
 }
 
+/** The keys of the stored objects under a prefix, sorted. */
+export async function objectKeys(env: IngestEnv, prefix: string): Promise<string[]> {
+  const out: string[] = [];
+  for await (const o of env.store.list(prefix)) out.push(o.key);
+  return out.sort();
+}
+
 /** Waits until no instance of the project is RECEIVED or DEIDENTIFYING. */
 export async function waitFinal(env: IngestEnv, timeoutMs = 90_000): Promise<void> {
   const start = Date.now();

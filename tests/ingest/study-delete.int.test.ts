@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ObjectStore } from '../../packages/storage/src/index.ts';
-import { createIngestEnv, filesUnder, MULTI_SERIES_DIR, stowBody, waitFinal, type IngestEnv } from './ingest.harness.ts';
+import { createIngestEnv, filesUnder, MULTI_SERIES_DIR, objectKeys, stowBody, waitFinal, type IngestEnv } from './ingest.harness.ts';
 
 // pydicom's 98892003 folder holds three studies; the one erased has 11 instances in 3 series, the
 // other two (4 + 2 instances) stay, so every test also checks that a deletion touches one study.
@@ -41,11 +41,7 @@ describe('DELETE /v1/studies/{id}', () => {
   afterAll(async () => env?.close());
 
   const prisma = () => env.gw.db.prisma;
-  const keys = async (prefix: string) => {
-    const out: string[] = [];
-    for await (const o of env.store.list(prefix)) out.push(o.key);
-    return out.sort();
-  };
+  const keys = (prefix: string) => objectKeys(env, prefix);
   const del = (id: string, auth: string | undefined, payload: unknown = { reason: 'Consent withdrawn by the site' }) =>
     env.gw.app.inject({ method: 'DELETE', url: `/v1/studies/${id}`, headers: auth ? { authorization: auth } : {}, payload: payload as object });
   const get = (url: string) => env.gw.app.inject({ url, headers: { authorization: env.writer.auth } });
