@@ -16,7 +16,7 @@ import { dicomToModelInput, folderReader, readVerifiedBundle, VisionLanguageMode
 import { FsObjectStore } from '../../packages/storage/src/index.ts';
 import { generateStudy, studyToDicom } from '../../packages/synthetic/src/index.ts';
 import { get, post } from './client.ts';
-import { loadGenerator, percentile, summarize, type Summary } from './load.ts';
+import { loadGenerator, summarize, type Summary } from './load.ts';
 import { startInference } from './server.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -37,9 +37,9 @@ function row(name: string, s: Pick<Summary, 'concurrency' | 'p50' | 'p99' | 'thr
 
 type Call = (i: number) => Promise<void>;
 
+/** Calls made one at a time: their run lasted the sum of their latencies. */
 function latencyStats(xs: number[]): Summary {
-  const s = [...xs].sort((a, b) => a - b);
-  return { concurrency: 1, count: s.length, p50: percentile(s, 0.5), p99: percentile(s, 0.99), throughput: 1000 / (xs.reduce((a, b) => a + b, 0) / xs.length) };
+  return summarize({ concurrency: 1, latencies: xs, seconds: xs.reduce((a, b) => a + b, 0) / 1000 });
 }
 
 async function timed(call: Call, i: number, into: number[]): Promise<void> {
