@@ -20,6 +20,8 @@ import {
 /** The audit actor of every reindex event. */
 export const REINDEX_ACTOR = 'system:reindex';
 const FIRST_ID = '00000000-0000-0000-0000-000000000000';
+/** Objects read at once (each is held whole while it is hashed and parsed). */
+const READ_CONCURRENCY = 4;
 
 export interface ReindexOptions {
   orgId?: string;
@@ -29,8 +31,6 @@ export interface ReindexOptions {
   dryRun: boolean;
   /** Resume after this instance id. */
   after?: string;
-  /** Objects read at once (each is held whole while it is hashed and parsed). */
-  readConcurrency?: number;
 }
 
 /** An instance left unchanged: its id and a stable code, never a DICOM value. */
@@ -111,13 +111,13 @@ async function readOne(store: ObjectStore, row: ScanRow): Promise<Read> {
   return { row, ok: true, summary, sha256: createHash('sha256').update(bytes).digest('hex'), byteSize: bytes.length };
 }
 
-async function readAllBounded(store: ObjectStore, rows: ScanRow[], concurrency: number): Promise<Read[]> {
+async function readAllBounded(store: ObjectStore, rows: ScanRow[]): Promise<Read[]> {
   const out: Read[] = new Array(rows.length);
   let next = 0;
   const lane = async (): Promise<void> => {
     for (let i = next++; i < rows.length; i = next++) out[i] = await readOne(store, rows[i]!);
   };
-  await Promise.all(Array.from({ length: Math.min(concurrency, rows.length) }, lane));
+  await Promise.all(Array.from({ length: Math.min(READ_CONCURRENCY, rows.length) }, lane));
   return out;
 }
 
@@ -209,7 +209,7 @@ export async function reindex(deps: { prisma: PrismaClient; store: ObjectStore }
   for (;;) {
     const rows = await scan(deps.prisma, options, total.lastId ?? FIRST_ID);
     if (rows.length === 0) return total;
-    const reads = await readAllBounded(deps.store, rows, options.readConcurrency ?? 4);
+    const reads = await readAllBounded(deps.store, rows);
     for (const r of reads) if (!r.ok) report.onFailure?.({ instanceId: r.row.id, code: r.code });
     const counts = await writeBatch(deps.prisma, audit, reads, seen);
     for (const c of counts.values()) for (const k of ['instances', 'series', 'studies', 'failed'] as const) total[k] += c[k];
