@@ -14,3 +14,4 @@ export * from './api/ingest.schema.ts';
 export * from './api/model.schema.ts';
 export * from './api/oip.schema.ts';
 export * from './api/wado.schema.ts';
+export * from './api/dataset.schema.ts';
