@@ -3,8 +3,12 @@ Every mode reports progress as JSON lines on stdout and ends with `done` or `err
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import sys
+import time
 import traceback
+from pathlib import Path
 
 from .events import emit, log
 
@@ -65,22 +69,53 @@ def build_parser() -> argparse.ArgumentParser:
     ex.add_argument("--parity-data", help="manifest whose first studies form the parity batch")
     ex.add_argument("--description", default="")
     ex.add_argument("--threads", type=int, default=1)
+    for name, text in (("validate", "check a fine-tune's snapshot and base model (CPU, before any GPU time); exit 65 with a typed error"),
+                       ("attempt", "run one attempt of an orchestrated fine-tune against the object store (exit 0, 75 preempted, 65 bad input)")):
+        orchestrated = sub.add_parser(name, help=text)
+        orchestrated.add_argument("--spec", required=True, help="the orchestrator's JSON spec, or @path to a file holding it")
     return parser
+
+
+def _orchestrated(args) -> int:
+    """validate/attempt: the exit code is the result; MEDGRADE_EXIT_FILE (local executor) records it
+    for an orchestrator that re-attaches to this process after a restart and cannot wait() for it."""
+    from . import attempt
+
+    spec = json.loads(Path(args.spec[1:]).read_text() if args.spec.startswith("@") else args.spec)
+    code = attempt.EXIT_FAILED
+    try:
+        code = getattr(attempt, f"run_{args.mode}")(spec)
+    finally:
+        exit_file = os.environ.get("MEDGRADE_EXIT_FILE")
+        if exit_file:
+            Path(exit_file).write_text(json.dumps({"code": code, "time": time.time()}))
+    return code
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     import torch  # imported late so that --help is instant
 
+    if args.mode in ("validate", "attempt"):
+        torch.set_num_threads(1)
+        return _orchestrated(args)
+
     torch.set_num_threads(args.threads)
     from . import modes
 
+    if args.mode in ("pretrain", "finetune"):
+        from .train import STOP, stop_on_sigterm
+
+        stop_on_sigterm()
     try:
         result = getattr(modes, f"run_{args.mode}")(args)
     except Exception as exc:  # one error event for the orchestrator, the traceback for humans
         emit("error", mode=args.mode, type=type(exc).__name__, message=str(exc))
         log(traceback.format_exc())
         return 1
+    if result.get("stopped") and args.mode in ("pretrain", "finetune") and STOP.is_set():
+        emit("preempted", step=result["steps"])
+        return 75  # TRAINER_EXIT.preempted: the step finished and its checkpoint is written
     emit("done", mode=args.mode, **result)
     return 0
 

@@ -17,6 +17,9 @@ from .preprocess import DEFAULT_PREPROCESSING
 from .tokenizer import Tokenizer, words
 from .train import Trainer
 
+# The attempt runner's upload of each checkpoint (attempt.py); a plain CLI run keeps them local.
+CHECKPOINT_HOOK = None
+
 HYPERPARAMETERS = ("steps", "batch_size", "lr", "weight_decay", "warmup", "label_weight", "seed")
 
 
@@ -47,6 +50,8 @@ def device_of(name: str) -> torch.device:
 
 
 def _train(trainer: Trainer, args) -> dict:
+    if CHECKPOINT_HOOK is not None:
+        trainer.on_checkpoint = CHECKPOINT_HOOK
     if args.val and args.eval_every:
         trainer.val = load_dataset(Path(args.val), trainer.model.cfg.image_size, DEFAULT_PREPROCESSING, trainer.names)
     if args.resume:

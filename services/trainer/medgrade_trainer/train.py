@@ -7,6 +7,8 @@ needs only weights, optimizer state and the step; `--resume` then replays the id
 from __future__ import annotations
 
 import math
+import signal
+import threading
 import time
 from pathlib import Path
 
@@ -18,6 +20,15 @@ from .dataset import Dataset
 from .events import emit
 from .model import ReportModel
 from .tokenizer import BOS, EOS, PAD, Tokenizer
+
+
+# Set by SIGTERM (preemption, Slurm --signal, Kubernetes eviction): the loop finishes its step,
+# writes a checkpoint and returns, so the attempt exits with TRAINER_EXIT.preempted (75).
+STOP = threading.Event()
+
+
+def stop_on_sigterm() -> None:
+    signal.signal(signal.SIGTERM, lambda *_: STOP.set())
 
 
 def encode_reports(tok: Tokenizer, reports: list[str], max_length: int) -> tuple[torch.Tensor, torch.Tensor]:
@@ -80,6 +91,8 @@ class Trainer:
         self.step = 0
         self.val: Dataset | None = None
         self.clock, self.seconds_before = time.time(), 0.0
+        # Called after each checkpoint is written (the attempt runner uploads it before going on).
+        self.on_checkpoint = lambda path, step: None
 
     def train_seconds(self) -> float:
         """Training time across interruptions (a resumed run adds to the time saved before)."""
@@ -132,20 +145,21 @@ class Trainer:
         emit("eval", step=self.step, n=len(refs), exactMatch={"value": round(exact, 4)}, partial=True)
 
     def run(self) -> bool:
-        """Trains to args.steps (or args.stop_after); returns True when training is complete."""
+        """Trains to args.steps (or args.stop_after, or SIGTERM); returns True when training is complete."""
         a = self.args
         started, first = time.time(), self.step
         stop = min(a.steps, a.stop_after) if a.stop_after else a.steps
-        while self.step < stop:
+        while self.step < stop and not STOP.is_set():
             loss = self.train_step()
             if self.step % a.log_every == 0 or self.step == stop:
                 rate = (time.time() - started) / (self.step - first)
                 emit("step", step=self.step, loss=round(loss, 5), lr=round(self.optimizer.param_groups[0]["lr"], 7),
                      eta_s=round(rate * (a.steps - self.step), 1))
-            if self.step % a.checkpoint_every == 0 or self.step == stop:
+            if self.step % a.checkpoint_every == 0 or self.step == stop or STOP.is_set():
                 path = self.ckpt_dir / f"step-{self.step:07d}.pt"
                 self.save(path)
                 checkpoint.prune(self.ckpt_dir)
+                self.on_checkpoint(path, self.step)
                 emit("checkpoint", step=self.step, path=str(path))
             if self.val is not None and a.eval_every and self.step % a.eval_every == 0:
                 self.quick_eval()

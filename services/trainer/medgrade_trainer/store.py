@@ -1,0 +1,93 @@
+"""Object store access for the attempt runner (GPU nodes reach the object store, never Postgres).
+
+`MEDGRADE_STORE=fs:<root>` reads and writes the filesystem store's layout (`<root>/<key>`, written
+to `<root>/.tmp/` and renamed into place, exactly as packages/storage's FsObjectStore does, so a
+reader never sees half an object). `MEDGRADE_STORE=s3:<bucket>` uses boto3 (optional; endpoint,
+region and path style from `MEDGRADE_S3_ENDPOINT`, `MEDGRADE_S3_REGION`, `MEDGRADE_S3_PATH_STYLE`,
+credentials from the usual AWS variables). Keys are built by the orchestrator and passed in.
+"""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+
+class ObjectNotFound(Exception):
+    pass
+
+
+class FsStore:
+    def __init__(self, root: str):
+        self.root = Path(root)
+
+    def _path(self, key: str) -> Path:
+        if not key or any(p in ("", ".", "..") or p.startswith(".") for p in key.split("/")):
+            raise ValueError(f"unsafe object key {key[:200]!r}")
+        return self.root.joinpath(*key.split("/"))
+
+    def get(self, key: str) -> bytes:
+        try:
+            return self._path(key).read_bytes()
+        except FileNotFoundError as exc:
+            raise ObjectNotFound(key) from exc
+
+    def put(self, key: str, data: bytes) -> None:
+        target = self._path(key)
+        tmp_dir = self.root / ".tmp"
+        tmp_dir.mkdir(parents=True, exist_ok=True)
+        tmp = tmp_dir / secrets.token_hex(12)
+        tmp.write_bytes(data)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(tmp, target)
+
+    def delete(self, key: str) -> None:
+        self._path(key).unlink(missing_ok=True)
+
+    def list(self, prefix: str) -> list[str]:
+        base = self._path(prefix.rstrip("/"))
+        if not base.is_dir():
+            return []
+        return sorted(f"{prefix.rstrip('/')}/{p.relative_to(base).as_posix()}" for p in base.rglob("*") if p.is_file())
+
+
+class S3Store:
+    def __init__(self, bucket: str):
+        try:
+            import boto3  # optional: only images that train against S3 carry it
+            from botocore.config import Config
+        except ImportError as exc:
+            raise RuntimeError("MEDGRADE_STORE=s3:… needs boto3 (pip install boto3)") from exc
+        style = "path" if os.environ.get("MEDGRADE_S3_PATH_STYLE") == "true" else "auto"
+        self.bucket = bucket
+        self.client = boto3.client("s3", endpoint_url=os.environ.get("MEDGRADE_S3_ENDPOINT") or None,
+                                   region_name=os.environ.get("MEDGRADE_S3_REGION") or None,
+                                   config=Config(s3={"addressing_style": style}))
+
+    def get(self, key: str) -> bytes:
+        try:
+            return self.client.get_object(Bucket=self.bucket, Key=key)["Body"].read()
+        except self.client.exceptions.NoSuchKey as exc:
+            raise ObjectNotFound(key) from exc
+
+    def put(self, key: str, data: bytes) -> None:
+        self.client.put_object(Bucket=self.bucket, Key=key, Body=data)
+
+    def delete(self, key: str) -> None:
+        self.client.delete_object(Bucket=self.bucket, Key=key)
+
+    def list(self, prefix: str) -> list[str]:
+        keys: list[str] = []
+        for page in self.client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=prefix):
+            keys += [o["Key"] for o in page.get("Contents", [])]
+        return sorted(keys)
+
+
+def open_store(spec: str | None = None):
+    spec = spec or os.environ.get("MEDGRADE_STORE", "")
+    kind, _, where = spec.partition(":")
+    if kind == "fs" and where:
+        return FsStore(where)
+    if kind == "s3" and where:
+        return S3Store(where)
+    raise RuntimeError(f"MEDGRADE_STORE must be fs:<root> or s3:<bucket>, not {spec!r}")
