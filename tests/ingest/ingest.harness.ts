@@ -60,6 +60,7 @@ export async function createIngestEnv(options: { worker: boolean; env?: Record<s
         queue: { redisUrl: gw.config.redis.url, prefix },
         projectSecretKey: projectSecretKeyBytes(gw.config.secrets.projectSecretKey),
         concurrency: 2,
+        maxInflatedBytes: gw.config.ingest.maxInflatedBytes,
       })
     : undefined;
   const writer = await gw.key('acme', ['studies:write', 'studies:read']);

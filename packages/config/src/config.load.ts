@@ -1,4 +1,6 @@
 import { createHash } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { z } from 'zod';
 import { ConfigSchema, INSECURE_DEV_KEY_LABEL, type Config } from './config.schema.ts';
 import { projectSecretKeyBytes } from './secret-key.ts';
@@ -72,6 +74,15 @@ const SETTINGS: Setting[] = [
   { env: 'WEBHOOK_ALLOW_PRIVATE_NETWORKS', path: 'webhooks.allowPrivateNetworks', fallback: 'false', hint: 'true or false (true lets webhooks reach loopback and private networks: on-premises or development only)' },
   { env: 'INGEST_MAX_INSTANCE_BYTES', path: 'ingest.maxInstanceBytes', fallback: String(512 * 1024 * 1024), hint: 'largest accepted DICOM instance in bytes' },
   { env: 'INGEST_MAX_REQUEST_BYTES', path: 'ingest.maxRequestBytes', fallback: String(8 * 1024 * 1024 * 1024), hint: 'largest accepted upload request body in bytes' },
+  { env: 'INGEST_MAX_INFLATED_BYTES', path: 'ingest.maxInflatedBytes', fallback: String(256 * 1024 * 1024), hint: 'largest size in bytes a deflated instance\'s data set may inflate to' },
+  { env: 'INGEST_MAX_ARCHIVE_ENTRIES', path: 'ingest.maxArchiveEntries', fallback: '20000', hint: 'most entries one uploaded .zip may hold, a positive integer' },
+  { env: 'INGEST_MAX_ARCHIVE_BYTES', path: 'ingest.maxArchiveBytes', fallback: String(8 * 1024 * 1024 * 1024), hint: 'most bytes the entries of one uploaded .zip may inflate to together' },
+  { env: 'INGEST_MAX_FRAME_PIXELS', path: 'ingest.maxFramePixels', fallback: String(128 * 1024 * 1024), hint: 'largest frame Rows x Columns x SamplesPerPixel decoded, a positive integer' },
+  { env: 'INGEST_SPOOL_DIR', path: 'ingest.spoolDir', hint: 'a folder for spooled .zip uploads (default: medgrade-spool under the system temp folder)' },
+  { env: 'INGEST_SPOOL_MAX_AGE_MS', path: 'ingest.spoolMaxAgeMs', fallback: '3600000', hint: 'age in milliseconds after which a left-over spooled upload is deleted, a positive integer' },
+  { env: 'INGEST_KEY_BYTES_IN_FLIGHT', path: 'ingest.keyBytesInFlight', fallback: String(1024 * 1024 * 1024), hint: 'upload bytes one API key may have in flight at once, a positive integer' },
+  { env: 'INGEST_PROCESS_BYTES_IN_FLIGHT', path: 'ingest.processBytesInFlight', fallback: String(4 * 1024 * 1024 * 1024), hint: 'upload bytes one gateway process may have in flight at once, a positive integer' },
+  { env: 'MODEL_MAX_BUNDLE_BYTES', path: 'models.maxBundleBytes', fallback: String(2 * 1024 * 1024 * 1024), hint: 'largest model bundle in bytes (compressed and inflated)' },
   { env: 'PROJECT_SECRET_KEY', path: 'secrets.projectSecretKey', hint: '32 random bytes as base64 or 64 hex characters (openssl rand -base64 32)' },
 ];
 
@@ -96,6 +107,7 @@ function derivedDefaults(env: Env): Env {
     GATEWAY_PUBLIC_URL: `http://127.0.0.1:${port}`,
     INFERENCE_URL: `http://127.0.0.1:${inferencePort}`,
     INFERENCE_CLIENT_TIMEOUT_MS: String(inferenceTimeout),
+    INGEST_SPOOL_DIR: join(tmpdir(), 'medgrade-spool'),
     // Deterministic so every process on a dev machine agrees; labelled and refused in production.
     PROJECT_SECRET_KEY: `${INSECURE_DEV_KEY_LABEL}:${createHash('sha256').update(INSECURE_DEV_KEY_LABEL).digest('base64')}`,
     INFERENCE_SERVICE_TOKEN: `${INSECURE_DEV_KEY_LABEL}-inference-token`,

@@ -118,7 +118,30 @@ export const ConfigSchema = z.object({
      */
     allowPrivateNetworks: bool,
   }),
-  ingest: z.object({ maxInstanceBytes: positiveInt, maxRequestBytes: positiveInt }),
+  /** Bounds on what one upload may make the platform hold (STYLE.md 20): every expanding input has one. */
+  ingest: z.object({
+    maxInstanceBytes: positiveInt,
+    maxRequestBytes: positiveInt,
+    /** Largest data set a deflated-transfer-syntax instance may inflate to (checked while inflating). */
+    maxInflatedBytes: positiveInt,
+    /** Most entries (files and folders) one .zip upload may list. */
+    maxArchiveEntries: positiveInt,
+    /** Most bytes all entries of one .zip upload may inflate to together (checked while inflating). */
+    maxArchiveBytes: positiveInt,
+    /** Largest frame (Rows x Columns x SamplesPerPixel) a pixel decoder will allocate. */
+    maxFramePixels: positiveInt,
+    /** Folder where .zip uploads are spooled (swept of leftovers older than spoolMaxAgeMs). */
+    spoolDir: z.string().min(1),
+    spoolMaxAgeMs: positiveInt,
+    /** Bytes of uploads one API key may have in flight at once (429 with Retry-After beyond). */
+    keyBytesInFlight: positiveInt,
+    /** Bytes of uploads one gateway process may have in flight at once, all keys together. */
+    processBytesInFlight: positiveInt,
+  }),
+  models: z.object({
+    /** Largest model bundle, compressed and inflated (checked while inflating a .tar.gz). */
+    maxBundleBytes: positiveInt,
+  }),
   secrets: z.object({
     /** 32-byte key (base64 or 64 hex chars) that encrypts each project's HMAC secret. */
     projectSecretKey: z.string().min(1),

@@ -1,4 +1,5 @@
 export * from './errors.ts';
+export * from './limits.ts';
 export * from './error.schema.ts';
 export * from './jobs.ts';
 export * from './scopes.ts';

@@ -113,7 +113,8 @@ function rebuildMeta(file: DicomFile): void {
 /** De-identifies one Part 10 file (PS3.15 Annex E, Table E.1-1 with the project's options). */
 export function deidentify(input: Uint8Array, options: DeidOptions = DEFAULT_DEID_OPTIONS, context: DeidContext): DeidResult {
   if (context.secret.length < MIN_SECRET_BYTES) throw new DeidError('BAD_SECRET', `the project secret must be at least ${MIN_SECRET_BYTES} bytes`);
-  const file = dicomStep(() => parseDicom(input));
+  const parseOptions = { maxInflatedBytes: context.maxInflatedBytes };
+  const file = dicomStep(() => parseDicom(input, parseOptions));
   const ds = file.dataset;
   checkInstance(ds);
   const burnedIn = assessBurnedIn(
@@ -131,7 +132,7 @@ export function deidentify(input: Uint8Array, options: DeidOptions = DEFAULT_DEI
   cleanDeferred(run, isExpected);
   rebuildMeta(file);
   const output = dicomStep(() => writeDicom(file));
-  verifyOutput(output, run.needles, isExpected);
+  verifyOutput(output, run.needles, isExpected, parseOptions);
   const report = buildReport(ds, {
     transferSyntaxUid: file.transferSyntaxUid,
     facts,

@@ -48,6 +48,8 @@ export interface DeidContext {
   secret: Buffer;
   /** Default 'quarantine'. */
   burnedInPolicy?: BurnedInPolicy;
+  /** Largest inflated data set of a deflated input (and its output); larger throws TOO_LARGE. */
+  maxInflatedBytes?: number;
 }
 
 /** Fills unspecified options from the defaults (for callers that store partial settings). */

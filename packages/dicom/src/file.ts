@@ -20,7 +20,7 @@ export interface DicomFile {
 export interface ParseOptions {
   /** Deepest sequence nesting accepted (default 64); deeper input throws TOO_DEEP. */
   maxDepth?: number;
-  /** Largest inflated size of a deflated data set (default 1 GiB); larger throws TOO_LARGE. */
+  /** Largest inflated size of a deflated data set (default 256 MiB); larger throws TOO_LARGE. */
   maxInflatedBytes?: number;
 }
 

@@ -4,7 +4,7 @@ export { DicomError, type DicomErrorCode } from './dicom.error.ts';
 export { TransferSyntax, VRS, type DicomElement, type DicomFragment, type DicomValue, type ElementPath, type ElementSpec, type Vr } from './dicom.types.ts';
 export { DicomDataset, type DicomContext, type DatasetSpan, type WalkEntry } from './dataset.ts';
 export type { DicomFile, ParseOptions, WriteOptions } from './file.ts';
-export { parseDicom } from './parse.ts';
+export { parseDicom, parseDicomAsync, inflatedDataSetBytes, DEFAULT_MAX_INFLATED_BYTES } from './parse.ts';
 export { writeDicom, writeDicomParts, IMPLEMENTATION_CLASS_UID, IMPLEMENTATION_VERSION_NAME } from './write.ts';
 export { createDicom, createFile, type CreateDicomInput } from './create.ts';
 export { imageInfo, pixelData, frameBytes, isNative422, nativeFrameSamples, type ImageInfo, type PixelDataInfo } from './pixel-data.ts';

@@ -1,4 +1,4 @@
-import { inflateRawSync } from 'node:zlib';
+import { createInflateRaw, inflateRawSync } from 'node:zlib';
 import dicomParser from 'dicom-parser';
 import type { DataSet, Element } from 'dicom-parser';
 import type { DicomContext } from './dataset.ts';
@@ -12,7 +12,8 @@ import type { TreeBuild } from './tree.ts';
 import { buildDataset, rawElements, tagNumber } from './tree.ts';
 
 const DEFAULT_MAX_DEPTH = 64;
-const DEFAULT_MAX_INFLATED = 1 << 30;
+/** Default ParseOptions.maxInflatedBytes. */
+export const DEFAULT_MAX_INFLATED_BYTES = 256 * 1024 * 1024;
 
 /**
  * Parses a DICOM Part 10 file (or a raw implicit/explicit little endian data set without meta group).
@@ -21,21 +22,98 @@ const DEFAULT_MAX_INFLATED = 1 << 30;
  */
 export function parseDicom(buf: Uint8Array, opts: ParseOptions = {}): DicomFile {
   try {
-    return parseUnchecked(buf, opts);
+    return parseUnchecked(readHeader(buf), opts);
   } catch (err) {
     throw toDicomError(err);
   }
 }
 
-function parseUnchecked(input: Uint8Array, opts: ParseOptions): DicomFile {
+/**
+ * parseDicom for a server: a deflated data set is inflated in zlib's thread pool (not on the event
+ * loop), chunk by chunk, and inflation stops with TOO_LARGE as soon as the output passes
+ * maxInflatedBytes, so a bomb never makes the process hold more than the limit.
+ */
+export async function parseDicomAsync(buf: Uint8Array, opts: ParseOptions = {}): Promise<DicomFile> {
+  try {
+    const head = readHeader(buf);
+    if (!isDeflated(head)) return parseUnchecked(head, opts);
+    const inflated = await inflateBounded(head.buf.subarray(headerEnd(head.header)), opts.maxInflatedBytes ?? DEFAULT_MAX_INFLATED_BYTES);
+    return parseUnchecked(head, opts, inflated);
+  } catch (err) {
+    throw toDicomError(err);
+  }
+}
+
+/**
+ * The size a deflated Part 10 file's data set inflates to (undefined for any other encoding),
+ * counted in zlib's thread pool without keeping the output: memory stays at one chunk, and the
+ * count stops with TOO_LARGE past `limit`. Lets a caller charge the inflated size to a budget
+ * before it parses.
+ */
+export async function inflatedDataSetBytes(buf: Uint8Array, limit: number): Promise<number | undefined> {
+  try {
+    const head = readHeader(buf);
+    if (!isDeflated(head)) return undefined;
+    let total = 0;
+    await inflateChunks(head.buf.subarray(headerEnd(head.header)), limit, (chunk) => { total += chunk.length; });
+    return total;
+  } catch (err) {
+    throw toDicomError(err);
+  }
+}
+
+interface Header {
+  buf: Buffer;
+  part10: boolean;
+  header: DataSet | undefined;
+  ts: string;
+}
+
+function readHeader(input: Uint8Array): Header {
   // dicom-parser copies with Buffer methods when inflating; give it a Buffer view (no copy).
   let buf = Buffer.isBuffer(input) ? input : Buffer.from(input.buffer, input.byteOffset, input.length);
   if (isBareMeta(buf)) buf = Buffer.concat([Buffer.alloc(128), Buffer.from('DICM', 'latin1'), buf]);
   const part10 = buf.length >= 132 && buf[128] === 0x44 && buf[129] === 0x49 && buf[130] === 0x43 && buf[131] === 0x4d;
   const header = part10 ? dicomParser.readPart10Header(buf) : undefined;
   const ts = header !== undefined ? metaTransferSyntax(buf, header) : rawTransferSyntax(buf);
-  const parsed = ts === TransferSyntax.DeflatedExplicitVRLittleEndian && header !== undefined
-    ? parseDeflated(buf, header, opts.maxInflatedBytes ?? DEFAULT_MAX_INFLATED)
+  return { buf, part10, header, ts };
+}
+
+function isDeflated(head: Header): head is Header & { header: DataSet } {
+  return head.ts === TransferSyntax.DeflatedExplicitVRLittleEndian && head.header !== undefined;
+}
+
+function headerEnd(header: DataSet): number {
+  return (header as DataSet & { position: number }).position;
+}
+
+/** Feeds `deflated` through a raw inflater, handing each output chunk on; rejects TOO_LARGE past `limit`. */
+function inflateChunks(deflated: Buffer, limit: number, onChunk: (chunk: Buffer) => void): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const inflater = createInflateRaw();
+    let total = 0;
+    inflater.on('data', (chunk: Buffer) => {
+      total += chunk.length;
+      if (total <= limit) return onChunk(chunk);
+      inflater.destroy();
+      reject(new DicomError('TOO_LARGE', `deflated data set inflates beyond ${limit} bytes`));
+    });
+    inflater.on('end', () => resolve());
+    inflater.on('error', () => reject(new DicomError('TRUNCATED', 'deflated data set is corrupt or truncated')));
+    inflater.end(deflated);
+  });
+}
+
+async function inflateBounded(deflated: Buffer, limit: number): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  await inflateChunks(deflated, limit, (chunk) => chunks.push(chunk));
+  return Buffer.concat(chunks);
+}
+
+function parseUnchecked(head: Header, opts: ParseOptions, inflated?: Buffer): DicomFile {
+  const { buf, part10, ts } = head;
+  const parsed = isDeflated(head)
+    ? parseDeflated(buf, head.header, inflated ?? inflateSync(buf.subarray(headerEnd(head.header)), opts.maxInflatedBytes ?? DEFAULT_MAX_INFLATED_BYTES))
     : dicomParser.parseDicom(buf, { ...(part10 ? {} : { TransferSyntaxUID: ts }), vrCallback: implicitVr as (tag: string) => void });
   const source = parsed.byteArray;
   const context: DicomContext = {
@@ -103,15 +181,17 @@ function implicitVr(tagString: string): string | undefined {
  * Deflated data sets are inflated here rather than by dicom-parser, whose inflater path restarts
  * parsing at byte 0 (the preamble); the inflated bytes are parsed from where the meta group ended.
  */
-function parseDeflated(buf: Buffer, header: DataSet, limit: number): DataSet {
-  const position = (header as DataSet & { position: number }).position;
-  let inflated: Buffer;
+function inflateSync(deflated: Buffer, limit: number): Buffer {
   try {
-    inflated = inflateRawSync(buf.subarray(position), { maxOutputLength: limit });
+    return inflateRawSync(deflated, { maxOutputLength: limit });
   } catch (err) {
     if (err instanceof RangeError) throw new DicomError('TOO_LARGE', `deflated data set inflates beyond ${limit} bytes`);
     throw new DicomError('TRUNCATED', 'deflated data set is corrupt or truncated');
   }
+}
+
+function parseDeflated(buf: Buffer, header: DataSet, inflated: Buffer): DataSet {
+  const position = headerEnd(header);
   const full = Buffer.allocUnsafe(position + inflated.length);
   full.set(buf.subarray(0, position), 0);
   full.set(inflated, position);

@@ -13,4 +13,4 @@ export { resizeBilinear } from '@medgrade/dicom/render';
 export { WordTokenizer } from './tokenizer.ts';
 export { VisionLanguageModel, type ModelRequest, type ModelResult } from './vision-language.model.ts';
 export { dicomToModelInput } from './dicom-input.ts';
-export { PixelDecodeError, type PixelErrorCode } from '@medgrade/dicom/pixels';
+export { PixelDecodeError, type PixelErrorCode, type PixelLimits } from '@medgrade/dicom/pixels';

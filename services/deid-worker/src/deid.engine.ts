@@ -8,20 +8,20 @@ import type { Deidentifier, DeidOutcome, DeidProject } from './ingest.ports.ts';
 /** Code for instances held for human review of possible burned-in text (raw object kept). */
 export const BURNED_IN_REVIEW = 'BURNED_IN_REVIEW';
 
-/** Runs deidentify() and reads the index fields from its output. */
-export function createDeidentifier(): Deidentifier {
+/** Runs deidentify() and reads the index fields from its output; maxInflatedBytes bounds every parse. */
+export function createDeidentifier(maxInflatedBytes?: number): Deidentifier {
   return {
     async run(input: Buffer, project: DeidProject): Promise<DeidOutcome> {
       let result;
       try {
-        result = deidentify(input, project.options, { secret: project.secret, burnedInPolicy: project.burnedInPolicy });
+        result = deidentify(input, project.options, { secret: project.secret, burnedInPolicy: project.burnedInPolicy, maxInflatedBytes });
       } catch (error) {
         if (error instanceof DeidError) return { kind: 'rejected', code: error.code, keepRaw: false };
         throw error;
       }
       const { output, report } = result;
       if (report.burnedIn.decision === 'quarantine') return { kind: 'rejected', code: BURNED_IN_REVIEW, keepRaw: true };
-      const summary = { ...summarizeInstance(parseDicom(output)), patientAgeBand: report.ageBand };
+      const summary = { ...summarizeInstance(parseDicom(output, { maxInflatedBytes })), patientAgeBand: report.ageBand };
       return { kind: 'ok', output, summary, burnedInFlag: report.burnedIn.decision === 'flag' };
     },
   };

@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { FsObjectStore, getBuffer, ObjectNotFoundError } from '@medgrade/storage';
 import { UnrecoverableError, type JobContext } from '@medgrade/queue';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { deidObjectKey, handleInstanceDeidentify, type DeidWorkerDeps } from './deid.worker.ts';
+import { deflateBomb } from '@medgrade/dicom/testing';
+import { deidObjectKey, handleInstanceDeidentify, INFLATED_TOO_LARGE, type DeidWorkerDeps } from './deid.worker.ts';
 import { DuplicateSopInstanceError, type DeidOutcome, type IngestRepository, type ReadyResult, type WorkInstance } from './ingest.ports.ts';
 import { JOB_BYTES_PER_RAW_BYTE, MemoryBudget } from './memory.budget.ts';
 
@@ -226,6 +227,35 @@ describe('handleInstanceDeidentify', () => {
       const { budget } = recordingBudget(1 << 20);
       deps.engine = { run: async () => { throw new Error('out of memory'); } };
       await expect(handleInstanceDeidentify({ ...deps, memory: budget })({ requestId: 'r1', instanceId: 'i1', rawBytes: 9 }, ctx())).rejects.toThrow('out of memory');
+      expect(budget.inUse).toBe(0);
+    });
+
+    it('charges a deflated instance for what it inflates to before the engine parses it', async () => {
+      const raw = deflateBomb({ study: '1.2.3', series: '1.2.3.4', sop: '1.2.3.4.5' }, 4 << 20);
+      await store.put('quarantine/o/p/i1.dcm', raw);
+      const { budget, reserved } = recordingBudget(64 << 20);
+      let heldWhileRunning = -1;
+      deps.engine = { run: async () => ((heldWhileRunning = budget.inUse), outcome) };
+      await handleInstanceDeidentify({ ...deps, memory: budget, maxInflatedBytes: 8 << 20 })({ requestId: 'r1', instanceId: 'i1', rawBytes: raw.length }, ctx());
+      expect(reserved).toHaveLength(2);
+      expect(reserved[0]).toBe(JOB_BYTES_PER_RAW_BYTE * raw.length);
+      // The raw bytes plus a data set just over 4 MiB (the payload and a few header elements).
+      expect(reserved[1]! / JOB_BYTES_PER_RAW_BYTE - raw.length).toBeGreaterThan(4 << 20);
+      expect(reserved[1]! / JOB_BYTES_PER_RAW_BYTE - raw.length).toBeLessThan((4 << 20) + 1024);
+      expect(heldWhileRunning).toBe(reserved[1]);
+      expect(budget.inUse).toBe(0);
+      expect(repo.rows.get('i1')!.status).toBe('READY');
+    });
+
+    it('rejects a deflated instance past the inflate limit without parsing it (one that reached the queue without the gateway\'s check)', async () => {
+      await store.put('quarantine/o/p/i1.dcm', deflateBomb({ study: '1.2.3', series: '1.2.3.4', sop: '1.2.3.4.5' }, 64 << 20));
+      let ran = false;
+      deps.engine = { run: async () => ((ran = true), outcome) };
+      const { budget } = recordingBudget(1 << 20);
+      await expect(handleInstanceDeidentify({ ...deps, memory: budget, maxInflatedBytes: 1 << 20 })({ requestId: 'r1', instanceId: 'i1' }, ctx())).rejects.toBeInstanceOf(UnrecoverableError);
+      expect(ran).toBe(false);
+      expect(repo.rows.get('i1')).toMatchObject({ status: 'REJECTED', errorCode: INFLATED_TOO_LARGE });
+      await expect(store.head('quarantine/o/p/i1.dcm')).rejects.toBeInstanceOf(ObjectNotFoundError);
       expect(budget.inUse).toBe(0);
     });
 

@@ -10,7 +10,8 @@
 // (one that reached the queue without the gateway's check) ends REJECTED DUPLICATE_SOP_INSTANCE
 // without writing, and the first instance's object is never overwritten.
 import { createHash } from 'node:crypto';
-import { DUPLICATE_SOP_INSTANCE } from '@medgrade/contracts';
+import { DUPLICATE_SOP_INSTANCE, type InputLimitCode } from '@medgrade/contracts';
+import { DEFAULT_MAX_INFLATED_BYTES, DicomError, inflatedDataSetBytes } from '@medgrade/dicom';
 import { ObjectNotFoundError, getBuffer, type ObjectStore } from '@medgrade/storage';
 import { UnrecoverableError, type JobContext } from '@medgrade/queue';
 import type { InstanceDeidentifyPayload } from './deid.job.ts';
@@ -31,7 +32,15 @@ export interface DeidWorkerDeps {
   onFinal?(status: 'READY' | 'REJECTED' | 'FAILED'): void;
   /** Bounds the bytes concurrent jobs hold; absent: concurrency alone bounds them. */
   memory?: MemoryBudget;
+  /** Largest inflated data set of a deflated instance; default: @medgrade/dicom's. */
+  maxInflatedBytes?: number;
 }
+
+/** errorCode of an instance whose deflated data set inflates past the limit (the gateway refuses these at upload). */
+export const INFLATED_TOO_LARGE = 'INFLATED_TOO_LARGE' satisfies InputLimitCode;
+
+/** Re-reserves the job's memory for `bytes` raw-equivalent bytes (a no-op without a budget). */
+type Charge = (bytes: number) => Promise<void>;
 
 
 /** Deterministic object key of a de-identified instance. */
@@ -57,9 +66,16 @@ export function handleInstanceDeidentify(deps: DeidWorkerDeps) {
       return;
     }
     let release: (() => void) | undefined;
+    // Released before reserving again: a job waiting to grow holds nothing, so two growing jobs cannot deadlock.
+    const charge: Charge = async (bytes) => {
+      if (!deps.memory) return;
+      release?.();
+      release = undefined;
+      release = await deps.memory.reserve(JOB_BYTES_PER_RAW_BYTE * bytes);
+    };
     try {
-      if (deps.memory) release = await deps.memory.reserve(JOB_BYTES_PER_RAW_BYTE * (await rawSize(deps, instance, payload.rawBytes)));
-      await deidentifyOne(deps, instance, payload.requestId);
+      await charge(await rawSize(deps, instance, payload.rawBytes));
+      await deidentifyOne(deps, instance, charge, payload.requestId);
     } catch (error) {
       if (error instanceof UnrecoverableError) throw error;
       if (ctx.lastAttempt) {
@@ -107,9 +123,28 @@ async function reject(deps: DeidWorkerDeps, instance: WorkInstance, code: string
   throw new UnrecoverableError(code);
 }
 
-async function deidentifyOne(deps: DeidWorkerDeps, instance: WorkInstance, requestId?: string): Promise<void> {
+/**
+ * A deflated instance is charged for what it inflates to (every parse of it holds the inflated
+ * data set), counted without keeping the output before anything parses it; past the limit it ends
+ * REJECTED. Other encodings: the raw size already charged.
+ */
+async function chargeInflated(deps: DeidWorkerDeps, instance: WorkInstance, raw: Buffer, charge: Charge, requestId?: string): Promise<void> {
+  let inflated: number | undefined;
+  try {
+    inflated = await inflatedDataSetBytes(raw, deps.maxInflatedBytes ?? DEFAULT_MAX_INFLATED_BYTES);
+  } catch (error) {
+    if (!(error instanceof DicomError)) throw error;
+    // TOO_LARGE is final; any other parse fault is left to the engine, which reports it with its code.
+    if (error.code === 'TOO_LARGE') await reject(deps, instance, INFLATED_TOO_LARGE, false, requestId);
+    return;
+  }
+  if (inflated !== undefined) await charge(raw.length + inflated);
+}
+
+async function deidentifyOne(deps: DeidWorkerDeps, instance: WorkInstance, charge: Charge, requestId?: string): Promise<void> {
   const raw = await readRaw(deps, instance);
   deps.onBytes?.('in', raw.length);
+  await chargeInflated(deps, instance, raw, charge, requestId);
   const outcome = await deps.engine.run(raw, await deps.project(instance.projectId));
   if (outcome.kind === 'rejected') return reject(deps, instance, outcome.code, outcome.keepRaw, requestId);
   const { summary } = outcome;

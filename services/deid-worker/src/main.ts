@@ -26,6 +26,7 @@ const app = startDeidWorkerApp({
   projectSecretKey: projectSecretKeyBytes(config.secrets.projectSecretKey),
   concurrency: config.deidWorker.concurrency,
   memoryBudgetBytes: config.deidWorker.memoryBudgetMb * 1024 * 1024,
+  maxInflatedBytes: config.ingest.maxInflatedBytes,
   // Job names and error messages only: payloads and DICOM values never reach a log line.
   onError: (job, error) => log.warn({ job, code: (error as { code?: string }).code, msg: error.message }, 'job attempt failed'),
   reconcile: config.deidWorker.reconcile,

@@ -25,6 +25,8 @@ export interface DeidWorkerAppOptions {
   concurrency: number;
   /** Bytes that concurrent jobs may hold at once (see memory.budget.ts); absent: no bound beyond concurrency. */
   memoryBudgetBytes?: number;
+  /** Largest inflated data set of a deflated instance (config ingest.maxInflatedBytes); larger ones end REJECTED INFLATED_TOO_LARGE. */
+  maxInflatedBytes?: number;
   onError?: (job: string, error: Error) => void;
   /** Ingest reconciler (README); absent or intervalMs 0 disables it. */
   reconcile?: { intervalMs: number; graceMs: number; batchSize: number };
@@ -54,7 +56,8 @@ export function startDeidWorkerApp(options: DeidWorkerAppOptions): DeidWorkerApp
     store: options.store,
     deleteRaw,
     repo: createIngestRepository(options.prisma, audit, { onBatchFailed: (_size, error) => options.onError?.('InstanceDeidentify(batch commit, retried one by one)', error as Error) }),
-    engine: createDeidentifier(),
+    engine: createDeidentifier(options.maxInflatedBytes),
+    maxInflatedBytes: options.maxInflatedBytes,
     project: createProjectSettings(options.prisma, options.projectSecretKey),
     onBytes: metrics.onBytes,
     onFinal: metrics.onFinal,

@@ -1,7 +1,7 @@
 // The inference service as a Fastify app that tests build and inject into (STYLE.md 1).
 // Plugin order: errors and auth, then routes; the model cache is closed with the app.
 import type { Config } from '@medgrade/config';
-import type { SessionOptions } from '@medgrade/models';
+import type { PixelLimits, SessionOptions } from '@medgrade/models';
 import type { ObjectStore } from '@medgrade/storage';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
@@ -22,6 +22,8 @@ export interface InferenceAppOptions {
   /** Replaces the store-backed loader (unit tests). */
   load?: ModelCacheOptions['load'];
   metrics?: InferenceMetrics;
+  /** Bounds on decoding one instance (config ingest.maxFramePixels / maxInflatedBytes); package defaults when omitted. */
+  pixelLimits?: PixelLimits;
 }
 
 /** Session options from config: execution providers and onnxruntime thread counts. */
@@ -54,7 +56,7 @@ export async function buildInferenceApp(opts: InferenceAppOptions): Promise<Fast
   app.addHook('onClose', () => cache.close());
   await app.register(errorsPlugin);
   await app.register(serviceAuthPlugin, { token: config.serviceToken, publicPaths: HEALTH_PATHS });
-  const ctx = { store, cache, metrics, requestTimeoutMs: config.requestTimeoutMs };
+  const ctx = { store, cache, metrics, requestTimeoutMs: config.requestTimeoutMs, pixelLimits: opts.pixelLimits ?? {} };
   await app.register(healthRoutes, ctx);
   await app.register(oipRoutes, ctx);
   await app.register(internalRoutes, ctx);

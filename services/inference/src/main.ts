@@ -19,7 +19,8 @@ async function main(): Promise<void> {
   }
   const store = createObjectStore(config.storage);
   const logger = pino(loggerOptions('inference', config.logLevel));
-  const app = await buildInferenceApp({ config: config.inference, store, logger });
+  const { maxFramePixels, maxInflatedBytes } = config.ingest;
+  const app = await buildInferenceApp({ config: config.inference, store, logger, pixelLimits: { maxFramePixels, maxInflatedBytes } });
   logger.info({ executionProviders: config.inference.executionProviders, available: availableExecutionProviders() }, 'onnxruntime execution providers');
   const close = async (): Promise<void> => {
     await app.close();

@@ -26,6 +26,7 @@ export const UploadInstanceSchema = z
     id: z.uuid().nullable().describe('Instance id; null for a file refused before a row existed'),
     status: InstanceStatusSchema,
     errorCode: z.string().nullable().describe('Why the instance is not READY (REJECTED/FAILED)'),
+    message: z.string().optional().describe('What to fix, for a file refused at upload (e.g. the limit it passed); never a header value'),
     fileName: z.string().optional().describe('Name of the uploaded file or zip entry'),
     studyInstanceUid: Uid.nullable().optional(),
     seriesInstanceUid: Uid.nullable().optional(),

@@ -2,7 +2,7 @@
 // names the encoding, so a caller can answer "convert to … first" instead of a 500.
 import { decodeJpegBaselineFrame } from './jpeg.decode.ts';
 import { decodeNativeFrame } from './native.decode.ts';
-import { PixelDecodeError, PixelTransferSyntax as TS, type DecodedFrame, type PixelSource } from './pixel.types.ts';
+import { DEFAULT_MAX_FRAME_PIXELS, PixelDecodeError, PixelTransferSyntax as TS, type DecodedFrame, type PixelLimits, type PixelSource } from './pixel.types.ts';
 import { decodeRleFrame } from './rle.decode.ts';
 
 const NATIVE_LE: ReadonlySet<string> = new Set([TS.ImplicitVRLittleEndian, TS.ExplicitVRLittleEndian, TS.DeflatedExplicitVRLittleEndian]);
@@ -16,9 +16,22 @@ function encapsulated(src: PixelSource, index: number): Uint8Array {
   return frame;
 }
 
+/**
+ * Refuses a frame whose declared size passes the limit before any decoder allocates for it:
+ * Rows and Columns are 16-bit, so a 1 KB header can declare a frame of 4 G pixels.
+ */
+export function checkFramePixels(src: Pick<PixelSource, 'rows' | 'columns' | 'samplesPerPixel'>, limits: PixelLimits = {}): void {
+  const max = limits.maxFramePixels ?? DEFAULT_MAX_FRAME_PIXELS;
+  const pixels = src.rows * src.columns * Math.max(1, src.samplesPerPixel);
+  if (pixels > max) {
+    throw new PixelDecodeError('TOO_LARGE', `a frame of ${src.rows} x ${src.columns} x ${src.samplesPerPixel} samples exceeds the limit of ${max} samples per frame`);
+  }
+}
+
 /** Decode frame `index` (0-based) of a pixel source. */
-export function decodeFrame(src: PixelSource, index = 0): DecodedFrame {
+export function decodeFrame(src: PixelSource, index = 0, limits: PixelLimits = {}): DecodedFrame {
   if (index < 0 || index >= src.numberOfFrames) throw new PixelDecodeError('NO_PIXEL_DATA', `frame ${index} does not exist (${src.numberOfFrames} frames)`);
+  checkFramePixels(src, limits);
   const ts = src.transferSyntaxUid;
   if (NATIVE_LE.has(ts)) return decodeNativeFrame(src, index, false);
   if (ts === TS.ExplicitVRBigEndian) return decodeNativeFrame(src, index, true);

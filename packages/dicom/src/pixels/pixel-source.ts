@@ -6,8 +6,8 @@ import { DicomError } from '../dicom.error.ts';
 import type { DicomFile } from '../file.ts';
 import { parseDicom } from '../parse.ts';
 import { frameBytes, imageInfo, pixelData, type ImageInfo } from '../pixel-data.ts';
-import { decodeFrame } from './decode.ts';
-import { PixelDecodeError, type DecodedFrame, type PixelSource } from './pixel.types.ts';
+import { checkFramePixels, decodeFrame } from './decode.ts';
+import { PixelDecodeError, type DecodedFrame, type PixelLimits, type PixelSource } from './pixel.types.ts';
 
 const MODALITY = 0x00080060;
 
@@ -15,6 +15,7 @@ function step<T>(what: string, fn: () => T): T {
   try {
     return fn();
   } catch (e) {
+    if (e instanceof DicomError && e.code === 'TOO_LARGE') throw new PixelDecodeError('TOO_LARGE', `${what}: ${e.message}`);
     if (e instanceof DicomError) throw new PixelDecodeError('BAD_PIXEL_DATA', `${what}: ${e.code}`);
     throw e;
   }
@@ -52,12 +53,13 @@ function sourceOf(file: DicomFile, info: ImageInfo, transferSyntaxUid: string): 
   };
 }
 
-/** Parses a DICOM Part 10 buffer once and gives access to its frames one at a time. */
-export function openPixelFrames(bytes: Uint8Array): PixelFrames {
-  const file: DicomFile = step('the DICOM file could not be parsed', () => parseDicom(bytes));
+/** Parses a DICOM Part 10 buffer once and gives access to its frames one at a time (TOO_LARGE past `limits`). */
+export function openPixelFrames(bytes: Uint8Array, limits: PixelLimits = {}): PixelFrames {
+  const file: DicomFile = step('the DICOM file could not be parsed', () => parseDicom(bytes, { maxInflatedBytes: limits.maxInflatedBytes }));
   const px = pixelData(file);
   if (!px) throw new PixelDecodeError('NO_PIXEL_DATA', 'the instance has no PixelData');
   const info = step('the image attributes are incomplete', () => imageInfo(file));
+  checkFramePixels(info, limits);
   const header = sourceOf(file, info, px.transferSyntaxUid);
   const source = px.encapsulated ? header : { ...header, native: px.bytes };
   const stored = (index: number): Uint8Array => {
@@ -67,25 +69,25 @@ export function openPixelFrames(bytes: Uint8Array): PixelFrames {
     return step(`frame ${index} could not be located`, () => frameBytes(file, index));
   };
   const decode = (index: number): DecodedFrame => {
-    if (!px.encapsulated) return decodeFrame(source, index);
+    if (!px.encapsulated) return decodeFrame(source, index, limits);
     const encapsulatedFrames: Uint8Array[] = [];
     encapsulatedFrames[index] = stored(index);
-    return decodeFrame({ ...source, encapsulatedFrames }, index);
+    return decodeFrame({ ...source, encapsulatedFrames }, index, limits);
   };
   return { source, encapsulated: px.encapsulated, stored, decode };
 }
 
 /** Image attributes and the bytes of the first `frameCount` frames of a DICOM Part 10 buffer. */
-export function readPixelSource(bytes: Uint8Array, frameCount = 1): PixelSource {
-  const frames = openPixelFrames(bytes);
+export function readPixelSource(bytes: Uint8Array, frameCount = 1, limits: PixelLimits = {}): PixelSource {
+  const frames = openPixelFrames(bytes, limits);
   if (!frames.encapsulated) return frames.source;
   const count = Math.min(frameCount, frames.source.numberOfFrames);
   return { ...frames.source, encapsulatedFrames: Array.from({ length: count }, (_, i) => frames.stored(i)) };
 }
 
 /** Decode the first frame of a DICOM Part 10 buffer. */
-export function decodeFirstFrame(bytes: Uint8Array): { source: PixelSource; frame: DecodedFrame } {
+export function decodeFirstFrame(bytes: Uint8Array, limits: PixelLimits = {}): { source: PixelSource; frame: DecodedFrame } {
   // The source already holds frame 0's bytes: decoding from it locates and joins them only once.
-  const source = readPixelSource(bytes, 1);
-  return { source, frame: decodeFrame(source, 0) };
+  const source = readPixelSource(bytes, 1, limits);
+  return { source, frame: decodeFrame(source, 0, limits) };
 }

@@ -35,7 +35,18 @@ export interface DecodedFrame {
   data: Float32Array;
 }
 
-export type PixelErrorCode = 'UNSUPPORTED_PIXEL_ENCODING' | 'BAD_PIXEL_DATA' | 'NO_PIXEL_DATA';
+export type PixelErrorCode = 'UNSUPPORTED_PIXEL_ENCODING' | 'BAD_PIXEL_DATA' | 'NO_PIXEL_DATA' | 'TOO_LARGE';
+
+/** Bounds on what decoding one instance may allocate (STYLE.md 20); services pass their configured values. */
+export interface PixelLimits {
+  /** Largest Rows x Columns x SamplesPerPixel of one frame a decoder allocates (default 128 Mi). */
+  maxFramePixels?: number;
+  /** Largest inflated data set of a deflated instance (see ParseOptions.maxInflatedBytes). */
+  maxInflatedBytes?: number;
+}
+
+/** Default maxFramePixels: above a 16-bit 8192 x 8192 RGB frame, and far below what Rows x Columns can declare (65535 x 65535). */
+export const DEFAULT_MAX_FRAME_PIXELS = 128 * 1024 * 1024;
 
 /** Pixel data that cannot be decoded. Messages name the encoding or the fault, never header values. */
 export class PixelDecodeError extends Error {

@@ -17,6 +17,8 @@ export interface IntakeDeps {
   jobs: JobProducer<typeof JOB_CATALOG>;
   /** Decrypts project secrets (to report the de-identified SOP Instance UID up front). */
   projectSecretKey: Buffer;
+  /** Largest inflated data set of a deflated instance (config ingest.maxInflatedBytes). */
+  maxInflatedBytes: number;
   onBytesIn?(bytes: number): void;
 }
 
@@ -176,13 +178,15 @@ async function yieldToHolders(deps: IntakeDeps, projectId: string, checked: Chec
  */
 export async function acceptInstances(deps: IntakeDeps, target: IntakeTarget, project: IntakeProject, files: readonly Buffer[]): Promise<IntakeResult[]> {
   const map = (uid: string) => (project.retainUids ? uid : mapUid(project.secret, uid));
-  const checked = files.map((bytes): Checked => {
+  const checked: Checked[] = [];
+  // One file at a time: a deflated file holds its inflated data set while it is checked.
+  for (const bytes of files) {
     deps.onBytesIn?.(bytes.length);
-    const check = checkPart10(bytes);
+    const check = await checkPart10(bytes, deps.maxInflatedBytes);
     const inputSha256 = createHash('sha256').update(bytes).digest('hex');
-    if (!check.ok) return { bytes, check, inputSha256 };
-    return { bytes, check, inputSha256, deid: { study: map(check.studyInstanceUid), series: map(check.seriesInstanceUid), sop: map(check.sopInstanceUid) } };
-  });
+    if (!check.ok) checked.push({ bytes, check, inputSha256 });
+    else checked.push({ bytes, check, inputSha256, deid: { study: map(check.studyInstanceUid), series: map(check.seriesInstanceUid), sop: map(check.sopInstanceUid) } });
+  }
   const valid = checked.filter(isValid);
   const rows = await findKnownInstances(deps.prisma, target.projectId, [...new Set(valid.map((c) => c.inputSha256))], [...new Set(valid.map((c) => c.deid.sop))]);
   const plan = planBatch(target, checked, new KnownInstances(rows));

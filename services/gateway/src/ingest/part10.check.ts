@@ -1,7 +1,8 @@
 // Gateway-side validation of one uploaded object before anything is stored: a Part 10 file
 // (preamble, DICM, meta group) whose transfer syntax we know and whose data set parses to the
 // end. Reasons are codes plus fix-it messages; no header value ever appears in them.
-import { DicomError, parseDicom, Tags } from '@medgrade/dicom';
+import { limitMessage, type InstanceLimitCode } from '@medgrade/contracts';
+import { DicomError, parseDicomAsync, Tags } from '@medgrade/dicom';
 
 // Uncompressed, deflated and the encapsulated pixel encodings of PS3.5 Annex A / PS3.6 Table A-1.
 const KNOWN_TRANSFER_SYNTAXES = new Set([
@@ -27,7 +28,7 @@ export interface Part10Ok {
 /** Why an upload was refused, as a stable code and a message that says what to fix. */
 export interface Part10Refused {
   ok: false;
-  code: 'NOT_DICOM' | 'NOT_PART10' | 'TRUNCATED' | 'MALFORMED' | 'UNKNOWN_TRANSFER_SYNTAX' | 'MISSING_UIDS';
+  code: 'NOT_DICOM' | 'NOT_PART10' | 'TRUNCATED' | 'MALFORMED' | 'UNKNOWN_TRANSFER_SYNTAX' | 'MISSING_UIDS' | InstanceLimitCode;
   message: string;
 }
 
@@ -41,16 +42,21 @@ function refused(code: Part10Refused['code'], message: string): Part10Refused {
   return { ok: false, code, message };
 }
 
-/** Parses the whole object (header work only) and checks what de-identification relies on. */
-export function checkPart10(bytes: Uint8Array): Part10Ok | Part10Refused {
+/**
+ * Parses the whole object (header work only) and checks what de-identification relies on. A
+ * deflated data set is inflated off the event loop and refused (INFLATED_TOO_LARGE) as soon as it
+ * passes maxInflatedBytes, so a bomb never reaches the object store or the queue.
+ */
+export async function checkPart10(bytes: Uint8Array, maxInflatedBytes: number): Promise<Part10Ok | Part10Refused> {
   if (bytes.length < 132 || Buffer.from(bytes.subarray(128, 132)).toString('latin1') !== 'DICM') {
     return refused('NOT_PART10', 'not a DICOM Part 10 file: expected a 128-byte preamble and "DICM" (send files as written by a DICOM toolkit, with their file meta header)');
   }
   let file;
   try {
-    file = parseDicom(bytes);
+    file = await parseDicomAsync(bytes, { maxInflatedBytes });
   } catch (error) {
     if (!(error instanceof DicomError)) throw error;
+    if (error.code === 'TOO_LARGE') return refused('INFLATED_TOO_LARGE', limitMessage('INFLATED_TOO_LARGE', maxInflatedBytes));
     const code = DICOM_CODES[error.code] ?? 'MALFORMED';
     return refused(code, `the DICOM file could not be read (${error.code}): ${code === 'TRUNCATED' ? 'the file is truncated; upload the complete file' : 're-export it from the source system'}`);
   }

@@ -1,8 +1,12 @@
 // Reads the regular files of a .tar.gz model bundle into memory (ustar/pax/GNU headers, no
 // dependency: bundles are a handful of flat files). A single top-level folder — what
-// `tar czf bundle.tar.gz medgrade-cxr-tiny/` produces — is stripped.
-import { gunzipSync } from 'node:zlib';
-import { BadRequestError } from '@medgrade/contracts';
+// `tar czf bundle.tar.gz medgrade-cxr-tiny/` produces — is stripped. The body is inflated as it
+// arrives, in zlib's thread pool, and refused as soon as the compressed or the inflated bytes
+// pass the bundle limit: a gzip bomb costs at most the limit, never the event loop.
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { createGunzip } from 'node:zlib';
+import { BadRequestError, InputLimitError } from '@medgrade/contracts';
 
 const BLOCK = 512;
 
@@ -19,14 +23,34 @@ function stripCommonFolder(files: Map<string, Uint8Array>): Map<string, Uint8Arr
   return new Map([...files].map(([p, b]) => [p.slice(`${top}/`.length), b]));
 }
 
-/** Files of a gzip-compressed tar archive, keyed by relative path. */
-export function readTarGz(gz: Uint8Array, maxBytes: number): Map<string, Uint8Array> {
-  let tar: Buffer;
+/** Counts the bytes flowing through; throws BUNDLE_TOO_LARGE once they pass maxBytes. */
+function bounded(maxBytes: number, which: string) {
+  return async function* (source: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+    let total = 0;
+    for await (const chunk of source) {
+      total += chunk.length;
+      if (total > maxBytes) throw new InputLimitError('BUNDLE_TOO_LARGE', maxBytes, `the ${which} bundle`);
+      yield chunk;
+    }
+  };
+}
+
+/** The tar inside a gzip stream, inflated as it arrives; BUNDLE_TOO_LARGE past maxBytes either side. */
+export async function gunzipBounded(body: Readable, maxBytes: number): Promise<Buffer> {
+  const chunks: Buffer[] = [];
   try {
-    tar = gunzipSync(gz, { maxOutputLength: maxBytes });
-  } catch {
-    throw new BadRequestError('the upload is not a valid .tar.gz (or unpacks beyond the size limit)');
+    await pipeline(body, bounded(maxBytes, 'compressed'), createGunzip(), bounded(maxBytes, 'inflated'), async (source: AsyncIterable<Buffer>) => {
+      for await (const chunk of source) chunks.push(chunk);
+    });
+  } catch (error) {
+    if (error instanceof InputLimitError) throw error;
+    throw new BadRequestError('the upload is not a valid .tar.gz: create it with tar czf');
   }
+  return Buffer.concat(chunks);
+}
+
+/** Files of an (inflated) tar archive, keyed by relative path. */
+export function readTar(tar: Buffer): Map<string, Uint8Array> {
   const files = new Map<string, Uint8Array>();
   let longName: string | undefined;
   for (let off = 0; off + BLOCK <= tar.length;) {

@@ -7,7 +7,8 @@ import {
 import type { ModelVersionStatus } from '@medgrade/db';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { GZIP_TYPES, MAX_BUNDLE_BYTES, readBundleUpload } from '../models/bundle.upload.ts';
+import { GZIP_TYPES, readBundleUpload } from '../models/bundle.upload.ts';
+import { gunzipBounded } from '../models/tar.reader.ts';
 import { validateBundle } from '../models/bundle.validate.ts';
 import { ModelRegistry, toModelDto, toVersionDto } from '../models/model.registry.ts';
 
@@ -20,8 +21,12 @@ const NEXT: Record<'release' | 'retire', { from: ModelVersionStatus[]; to: Model
 export const modelRoutes: FastifyPluginAsyncZod = async (app) => {
   const { prisma, store } = app.deps;
   const registry = new ModelRegistry(prisma, store);
-  await app.register(multipart, { limits: { fileSize: MAX_BUNDLE_BYTES, files: 32 } });
-  app.addContentTypeParser(GZIP_TYPES, { parseAs: 'buffer', bodyLimit: MAX_BUNDLE_BYTES }, (_req, body, done) => done(null, body));
+  const maxBundleBytes = app.deps.config.models.maxBundleBytes;
+  await app.register(multipart, { limits: { fileSize: maxBundleBytes, files: 32 } });
+  // A .tar.gz body is inflated while it streams in (bounded either side), never buffered whole first.
+  app.addContentTypeParser(GZIP_TYPES, { bodyLimit: maxBundleBytes }, (_req, body, done) => {
+    gunzipBounded(body, maxBundleBytes).then((tar) => done(null, tar), (error: Error) => done(error));
+  });
 
   app.post('/v1/models', {
     config: { scopes: ['models:write'] },
@@ -44,14 +49,14 @@ export const modelRoutes: FastifyPluginAsyncZod = async (app) => {
 
   app.post('/v1/models/:name/versions', {
     config: { scopes: ['models:write'] },
-    bodyLimit: MAX_BUNDLE_BYTES,
+    bodyLimit: maxBundleBytes,
     schema: {
       tags, summary: 'Upload a version: multipart/form-data (one part per bundle file) or one application/gzip .tar.gz; validated before storing',
-      consumes: ['multipart/form-data', 'application/gzip'], params: ModelNameParamsSchema, response: { 201: ModelVersionRecordSchema, 409: ErrorResponseSchema, 415: ErrorResponseSchema, 422: ErrorResponseSchema },
+      consumes: ['multipart/form-data', 'application/gzip'], params: ModelNameParamsSchema, response: { 201: ModelVersionRecordSchema, 409: ErrorResponseSchema, 413: ErrorResponseSchema, 415: ErrorResponseSchema, 422: ErrorResponseSchema },
     },
   }, async (request, reply) => {
     const model = await registry.get(request.auth, request.params.name);
-    const files = await readBundleUpload(request);
+    const files = await readBundleUpload(request, maxBundleBytes);
     const manifest = await validateBundle(files);
     const version = await registry.addVersion(request.auth, model, manifest, files);
     await request.audit({ action: 'model.version.upload', resourceType: 'model_version', resourceId: version.id, details: { name: model.name, version: version.version, files: manifest.files.map((f) => ({ path: f.path, sha256: f.sha256 })) } });

@@ -5,13 +5,14 @@ import multipart from '@fastify/multipart';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { Readable } from 'node:stream';
 import { z } from 'zod';
+import type { Config } from '@medgrade/config';
 import {
-  BadRequestError, IdParamsSchema, NotFoundError, PayloadTooLargeError, UnsupportedMediaTypeError,
+  BadRequestError, IdParamsSchema, InputLimitError, limitMessage, NotFoundError, PayloadTooLargeError, UnsupportedMediaTypeError,
   UploadAcceptedSchema, UploadStatusSchema, UploadTargetQuerySchema,
 } from '@medgrade/contracts';
 import { tenantWhere, uploadProject, wadoUrl } from '../ingest/ingest.context.ts';
 import { openUploadSession, type UploadSession } from '../ingest/upload.session.ts';
-import { zipFiles } from '../ingest/zip.entries.ts';
+import { sweepSpool, zipFiles, type ZipLimits } from '../ingest/zip.entries.ts';
 
 async function readBounded(stream: Readable, max: number): Promise<Buffer | null> {
   const chunks: Buffer[] = [];
@@ -28,13 +29,27 @@ function isZip(fileName: string, mimetype: string): boolean {
   return /\.zip$/i.test(fileName) || mimetype === 'application/zip' || mimetype === 'application/x-zip-compressed';
 }
 
-async function acceptZip(session: UploadSession, file: Readable, maxInstanceBytes: number): Promise<void> {
+/** A file refused for its size alone: listed with the limit it passed, never read further. */
+function tooLarge(session: UploadSession, fileName: string, maxInstanceBytes: number): void {
+  session.results.push({ ok: false, code: 'INSTANCE_TOO_LARGE', message: limitMessage('INSTANCE_TOO_LARGE', maxInstanceBytes), fileName });
+}
+
+function zipLimits(ingest: Config['ingest']): ZipLimits {
+  return { maxEntryBytes: ingest.maxInstanceBytes, maxEntries: ingest.maxArchiveEntries, maxTotalBytes: ingest.maxArchiveBytes, spoolDir: ingest.spoolDir };
+}
+
+async function acceptZip(session: UploadSession, file: Readable, ingest: Config['ingest']): Promise<void> {
   try {
-    for await (const entry of zipFiles(file, maxInstanceBytes)) {
-      if ('tooLarge' in entry) session.results.push({ ok: false, code: 'MALFORMED', message: `larger than the ${maxInstanceBytes}-byte instance limit`, fileName: entry.name });
+    for await (const entry of zipFiles(file, zipLimits(ingest))) {
+      if ('tooLarge' in entry) tooLarge(session, entry.name, ingest.maxInstanceBytes);
       else await session.submit(entry.bytes, entry.name);
     }
   } catch (error) {
+    // Files of the archive read before the limit stay accepted; the answer says which upload holds them.
+    if (error instanceof InputLimitError) {
+      const { limit, max, ...rest } = error.details as { limit: 'ARCHIVE_TOO_LARGE'; max: number };
+      throw new InputLimitError(limit, max, 'the .zip archive', { ...rest, uploadId: session.uploadId });
+    }
     if ((error as Error).message?.includes('end of central directory') || (error as Error).message?.includes('invalid')) {
       throw new BadRequestError('A .zip part is not a valid zip archive: re-create it with a standard zip tool', { uploadId: session.uploadId });
     }
@@ -46,6 +61,14 @@ export const uploadRoutes: FastifyPluginAsyncZod = async (app) => {
   const { ingest } = app.deps.config;
   await app.register(multipart, { limits: { fileSize: ingest.maxRequestBytes, files: 100_000, fields: 10, parts: 100_010 }, throwFileSizeLimit: false });
   const tags = ['uploads'];
+  // Spooled archives a killed process left behind (raw PHI): swept at start and then periodically.
+  const sweep = () => void sweepSpool(ingest.spoolDir, ingest.spoolMaxAgeMs).catch((error: unknown) => app.log.warn({ err: error }, 'spool sweep failed'));
+  let sweeper: NodeJS.Timeout | undefined;
+  app.addHook('onReady', async () => {
+    sweep();
+    sweeper = setInterval(sweep, Math.min(ingest.spoolMaxAgeMs, 15 * 60_000)).unref();
+  });
+  app.addHook('onClose', async () => clearInterval(sweeper));
 
   app.post('/v1/uploads', {
     config: { scopes: ['studies:write'] },
@@ -55,7 +78,7 @@ export const uploadRoutes: FastifyPluginAsyncZod = async (app) => {
       description: `Each form file is one Part 10 instance or a .zip of them. Limits: ${ingest.maxInstanceBytes} bytes per instance, ${ingest.maxRequestBytes} per request. De-identification runs asynchronously: poll GET /v1/uploads/{id}.`,
       consumes: ['multipart/form-data'],
       querystring: UploadTargetQuerySchema,
-      response: { 202: UploadAcceptedSchema, 413: z.unknown(), 415: z.unknown() },
+      response: { 202: UploadAcceptedSchema, 413: z.unknown(), 415: z.unknown(), 422: z.unknown() },
     },
   }, async (request, reply) => {
     if (!request.isMultipart()) throw new UnsupportedMediaTypeError('Send multipart/form-data with one or more files (.dcm or .zip)');
@@ -66,11 +89,11 @@ export const uploadRoutes: FastifyPluginAsyncZod = async (app) => {
     try {
       for await (const part of request.parts()) {
         if (part.type !== 'file') continue;
-        if (isZip(part.filename, part.mimetype)) await acceptZip(session, part.file, ingest.maxInstanceBytes);
+        if (isZip(part.filename, part.mimetype)) await acceptZip(session, part.file, ingest);
         else {
           const bytes = await readBounded(part.file, ingest.maxInstanceBytes);
           if (bytes) await session.submit(bytes, part.filename);
-          else session.results.push({ ok: false, code: 'MALFORMED', message: `larger than the ${ingest.maxInstanceBytes}-byte instance limit`, fileName: part.filename });
+          else tooLarge(session, part.filename, ingest.maxInstanceBytes);
         }
       }
     } catch (error) {
@@ -84,6 +107,7 @@ export const uploadRoutes: FastifyPluginAsyncZod = async (app) => {
       id: r.instanceId ?? null,
       status: r.ok ? (r.status as 'RECEIVED') : ('REJECTED' as const),
       errorCode: r.ok ? null : r.code,
+      ...(r.ok ? {} : { message: r.message }),
       ...(r.fileName ? { fileName: r.fileName } : {}),
       ...(r.ok && r.duplicate ? { duplicate: r.duplicate } : {}),
     }));

@@ -36,7 +36,8 @@ function unprocessable<T>(fn: () => T): T {
 async function openInstance(app: FastifyInstance, request: FastifyRequest, p: InstanceParams): Promise<{ found: Located; frames: PixelFrames }> {
   const [found] = await locate(app, request, p);
   const bytes = await getBuffer(storeOf(app), found!.objectKey);
-  return { found: found!, frames: unprocessable(() => openPixelFrames(bytes)) };
+  const { maxFramePixels, maxInflatedBytes } = app.deps.config.ingest;
+  return { found: found!, frames: unprocessable(() => openPixelFrames(bytes, { maxFramePixels, maxInflatedBytes })) };
 }
 
 /** Bytes of frame `index` in the chosen encoding; uncompressed ones laid out as /metadata states. */

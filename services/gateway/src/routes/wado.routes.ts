@@ -8,7 +8,7 @@ import { Readable } from 'node:stream';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { AppError, DicomJsonDatasetSchema, WadoInstanceParamsSchema, WadoSeriesParamsSchema, WadoStudyParamsSchema } from '@medgrade/contracts';
-import { parseDicom } from '@medgrade/dicom';
+import { parseDicomAsync } from '@medgrade/dicom';
 import { getBuffer } from '@medgrade/storage';
 import { toDicomJson } from '../dicomweb/dicom-json.ts';
 import { writeMultipart } from '../dicomweb/multipart.ts';
@@ -78,7 +78,7 @@ export const wadoRoutes: FastifyPluginAsyncZod = async (app) => {
       await request.audit({ action: 'wado.metadata', resourceType: level, resourceId: auditedUid(request.params as WadoParams), details: { instances: found.length } });
       const out = [];
       for (const f of found) {
-        const file = parseDicom(await getBuffer(store, f.objectKey));
+        const file = await parseDicomAsync(await getBuffer(store, f.objectKey), { maxInflatedBytes: app.deps.config.ingest.maxInflatedBytes });
         out.push(describeUncompressedFrames(toDicomJson(file.dataset), file));
       }
       return reply.type('application/dicom+json').send(out);

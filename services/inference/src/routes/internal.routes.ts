@@ -3,7 +3,7 @@
 // An instance that cannot be used (unsupported encoding, wrong modality) gets its own error
 // entry; the others still run.
 import { BadRequestError, ErrorResponseSchema, InternalInferRequestSchema, InternalInferResponseSchema, type InstanceResult, type InternalInferRequest } from '@medgrade/contracts';
-import { dicomToModelInput, ModelInputError, PixelDecodeError, type Manifest } from '@medgrade/models';
+import { dicomToModelInput, ModelInputError, PixelDecodeError, type Manifest, type PixelLimits } from '@medgrade/models';
 import { getBuffer, type ObjectStore } from '@medgrade/storage';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { raceAbort, requestDeadline } from '../deadline.ts';
@@ -20,11 +20,11 @@ async function inputBytes(store: ObjectStore, orgId: string, input: Input): Prom
   return getBuffer(store, input.objectKey);
 }
 
-async function prepare(store: ObjectStore, body: InternalInferRequest, manifest: Manifest): Promise<Prepared[]> {
+async function prepare(store: ObjectStore, body: InternalInferRequest, manifest: Manifest, limits: PixelLimits): Promise<Prepared[]> {
   return Promise.all(body.inputs.map(async (input, index): Promise<Prepared> => {
     const bytes = await inputBytes(store, body.orgId, input);
     try {
-      return { index, pixels: dicomToModelInput(bytes, manifest) };
+      return { index, pixels: dicomToModelInput(bytes, manifest, limits) };
     } catch (e) {
       if (e instanceof PixelDecodeError || e instanceof ModelInputError) return { index, error: { code: e.code, message: e.message } };
       throw e;
@@ -47,7 +47,7 @@ export const internalRoutes: FastifyPluginAsyncZod<ServingContext> = async (app,
       const t0 = performance.now();
       const { model } = await raceAbort(cache.acquire(key), deadline.signal);
       const t1 = performance.now();
-      const prepared = await prepare(store, body, model.manifest);
+      const prepared = await prepare(store, body, model.manifest, ctx.pixelLimits);
       const t2 = performance.now();
       const results = await Promise.all(prepared.map(async (p): Promise<InstanceResult> => {
         if ('error' in p) return p;

@@ -1,3 +1,4 @@
+import type { PixelLimits } from '@medgrade/models';
 import type { ObjectStore } from '@medgrade/storage';
 import type { InferenceMetrics } from '../metrics.ts';
 import type { ModelCache } from '../model.cache.ts';
@@ -8,4 +9,5 @@ export interface ServingContext {
   cache: ModelCache;
   metrics: InferenceMetrics;
   requestTimeoutMs: number;
+  pixelLimits: PixelLimits;
 }
