@@ -16,3 +16,4 @@ export * from './api/model.schema.ts';
 export * from './api/oip.schema.ts';
 export * from './api/wado.schema.ts';
 export * from './api/dataset.schema.ts';
+export * from './api/node-pool.schema.ts';
