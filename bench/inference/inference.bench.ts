@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { dicomToModelInput, folderReader, readVerifiedBundle, VisionLanguageModel } from '../../packages/models/src/index.ts';
-import { FsObjectStore } from '../../packages/storage/src/index.ts';
+import { FsObjectStore, modelFileKey } from '../../packages/storage/src/index.ts';
 import { generateStudy, studyToDicom } from '../../packages/synthetic/src/index.ts';
 import { get, post } from './client.ts';
 import { loadGenerator, summarize, type Summary } from './load.ts';
@@ -81,7 +81,7 @@ async function main(): Promise<void> {
   const bodies = inputs.map((p) => Buffer.concat([header, Buffer.from(p.buffer, p.byteOffset, p.byteLength)]));
   const root = await mkdtemp(join(tmpdir(), 'bench-inference-'));
   const store = new FsObjectStore(root);
-  for (const f of await readdir(BUNDLE)) await store.put(`models/bench/model/1/${f}`, await readFile(join(BUNDLE, f)));
+  for (const f of await readdir(BUNDLE)) await store.put(modelFileKey('bench', 'model', '1', f), await readFile(join(BUNDLE, f)));
   const on = await startInference(18181, root, TOKEN, Number(args['max-batch']), Number(args.delay));
   const off = await startInference(18182, root, TOKEN, 1, 0);
   const headers = { 'content-type': 'application/octet-stream', 'inference-header-content-length': String(header.length), authorization: `Bearer ${TOKEN}`, 'x-medgrade-org': 'bench' };

@@ -4,11 +4,11 @@ import { createHash } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FsObjectStore, getBuffer, ObjectNotFoundError } from '@medgrade/storage';
+import { deidKey, FsObjectStore, getBuffer, ObjectNotFoundError } from '@medgrade/storage';
 import { UnrecoverableError, type JobContext } from '@medgrade/queue';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { deflateBomb } from '@medgrade/dicom/testing';
-import { deidObjectKey, handleInstanceDeidentify, INFLATED_TOO_LARGE, type DeidWorkerDeps } from './deid.worker.ts';
+import { handleInstanceDeidentify, INFLATED_TOO_LARGE, type DeidWorkerDeps } from './deid.worker.ts';
 import { DuplicateSopInstanceError, type DeidOutcome, type IngestRepository, type ReadyResult, type WorkInstance } from './ingest.ports.ts';
 import { JOB_BYTES_PER_RAW_BYTE, MemoryBudget } from './memory.budget.ts';
 
@@ -86,7 +86,7 @@ describe('handleInstanceDeidentify', () => {
   });
   afterEach(() => rm(root, { recursive: true, force: true }));
 
-  const key = deidObjectKey('o', 'p', '2.25.1', '2.25.2', '2.25.3');
+  const key = deidKey('o', 'p', '2.25.1', '2.25.2', '2.25.3');
 
   it('writes the output, marks READY with its hash, deletes the raw object', async () => {
     await handleInstanceDeidentify(deps)({ requestId: 'r1', instanceId: 'i1' }, ctx());

@@ -12,7 +12,7 @@
 import { createHash } from 'node:crypto';
 import { DUPLICATE_SOP_INSTANCE, type InputLimitCode } from '@medgrade/contracts';
 import { DEFAULT_MAX_INFLATED_BYTES, DicomError, inflatedDataSetBytes } from '@medgrade/dicom';
-import { ObjectNotFoundError, getBuffer, type ObjectStore } from '@medgrade/storage';
+import { deidKey, ObjectNotFoundError, getBuffer, type ObjectStore } from '@medgrade/storage';
 import { UnrecoverableError, type JobContext } from '@medgrade/queue';
 import type { InstanceDeidentifyPayload } from './deid.job.ts';
 import { DuplicateSopInstanceError, type Deidentifier, type DeidProject, type IngestRepository, type WorkInstance } from './ingest.ports.ts';
@@ -42,11 +42,6 @@ export const INFLATED_TOO_LARGE = 'INFLATED_TOO_LARGE' satisfies InputLimitCode;
 /** Re-reserves the job's memory for `bytes` raw-equivalent bytes (a no-op without a budget). */
 type Charge = (bytes: number) => Promise<void>;
 
-
-/** Deterministic object key of a de-identified instance. */
-export function deidObjectKey(orgId: string, projectId: string, study: string, series: string, sop: string): string {
-  return `deid/${orgId}/${projectId}/${study}/${series}/${sop}.dcm`;
-}
 
 async function finishDeletion(deps: DeidWorkerDeps, instance: WorkInstance): Promise<void> {
   if (!instance.quarantineKey) return;
@@ -152,7 +147,7 @@ async function deidentifyOne(deps: DeidWorkerDeps, instance: WorkInstance, charg
   if (instance.sopInstanceUid !== summary.sopInstanceUid && !(await deps.repo.holdSop(instance.id, summary.sopInstanceUid))) {
     return reject(deps, instance, DUPLICATE_SOP_INSTANCE, false, requestId);
   }
-  const objectKey = deidObjectKey(instance.orgId, instance.projectId, summary.studyInstanceUid, summary.seriesInstanceUid, summary.sopInstanceUid);
+  const objectKey = deidKey(instance.orgId, instance.projectId, summary.studyInstanceUid, summary.seriesInstanceUid, summary.sopInstanceUid);
   await deps.store.put(objectKey, outcome.output, { contentType: 'application/dicom' });
   deps.onBytes?.('out', outcome.output.length);
   const sha256 = createHash('sha256').update(outcome.output).digest('hex');

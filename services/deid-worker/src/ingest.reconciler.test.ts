@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ObjectInfo, ObjectStore } from '@medgrade/storage';
 import { describe, expect, it } from 'vitest';
-import { quarantineInstanceId, reconcileIngest, type ReconcileRepository, type ReconcilerDeps } from './ingest.reconciler.ts';
+import { reconcileIngest, type ReconcileRepository, type ReconcilerDeps } from './ingest.reconciler.ts';
 
 const NOW = new Date('2026-01-01T12:00:00Z');
 const GRACE_MS = 60_000;
@@ -56,12 +56,5 @@ describe('reconcileIngest', () => {
     expect(await reconcileIngest(deps, { graceMs: GRACE_MS, batchSize: 3 })).toEqual({ requeued: 3, orphansDeleted: 3 });
     expect(requeued).toEqual(stuck.slice(0, 3));
     expect(deleted).toHaveLength(3);
-  });
-
-  it('reads the instance id only from keys intake writes', () => {
-    const id = randomUUID();
-    expect(quarantineInstanceId(`quarantine/o/p/${id}.dcm`)).toBe(id);
-    expect(quarantineInstanceId(`quarantine/o/${id}.dcm`)).toBeUndefined();
-    expect(quarantineInstanceId(`quarantine/o/p/${id}.dcm.bak`)).toBeUndefined();
   });
 });

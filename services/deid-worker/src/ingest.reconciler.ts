@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import type { JOB_CATALOG } from '@medgrade/contracts';
 import { Prisma, type PrismaClient } from '@medgrade/db';
 import type { JobProducer } from '@medgrade/queue';
-import { deleteStaleObjects, type ObjectStore } from '@medgrade/storage';
+import { deleteStaleObjects, KEY_ROOTS, quarantineInstanceId, type ObjectStore } from '@medgrade/storage';
 
 /** The rows the reconciler reads. */
 export interface ReconcileRepository {
@@ -37,14 +37,6 @@ export interface ReconcileOptions {
 export interface ReconcileResult {
   requeued: number;
   orphansDeleted: number;
-}
-
-export const QUARANTINE_PREFIX = 'quarantine/';
-const QUARANTINE_KEY = /^quarantine\/[^/]+\/[^/]+\/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\.dcm$/;
-
-/** The instance id in a quarantine key, or undefined for a key intake did not write. */
-export function quarantineInstanceId(key: string): string | undefined {
-  return QUARANTINE_KEY.exec(key)?.[1];
 }
 
 /**
@@ -92,5 +84,5 @@ async function requeueStuck(deps: ReconcilerDeps, cutoff: Date, limit: number): 
 
 // An object older than the grace period cannot gain a row any more: intake inserts the row right after storing the object.
 function deleteOrphans(deps: ReconcilerDeps, cutoff: Date, limit: number): Promise<number> {
-  return deleteStaleObjects(deps.store, { prefix: QUARANTINE_PREFIX, ownerOf: quarantineInstanceId, cutoff, limit, keep: (ids) => deps.repo.existingInstanceIds(ids) });
+  return deleteStaleObjects(deps.store, { prefix: KEY_ROOTS.quarantine, ownerOf: quarantineInstanceId, cutoff, limit, keep: (ids) => deps.repo.existingInstanceIds(ids) });
 }

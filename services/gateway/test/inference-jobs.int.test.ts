@@ -1,9 +1,9 @@
 // Durable asynchronous inferences (InferenceRun / InferenceWebhookDeliver on BullMQ) and webhook
 // SSRF protection, on real Postgres, Redis, a filesystem object store and the real inference
 // service serving the tiny test bundle.
+import { inferenceInputsPrefix } from '@medgrade/storage';
 import { createHmac } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { stagingPrefix } from '../src/inference/inference.staging.ts';
 import { completions, createInferenceEnv, dicomInput, receiver, row, stagedKeys, submit, until, type InferenceEnv } from './inference.harness.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -90,7 +90,7 @@ describe('asynchronous inferences through the BullMQ worker (private networks al
     expect(res.statusCode).toBe(202);
     const id = res.json().id as string;
     expect((await row(env, id)).status).toBe('QUEUED');
-    expect(await stagedKeys(env, id)).toEqual([`${stagingPrefix(env.runner.orgId, id)}0.dcm`]);
+    expect(await stagedKeys(env, id)).toEqual([`${inferenceInputsPrefix(env.runner.orgId, id)}0.dcm`]);
     expect((await env.jobs.depth()).find((q) => q.queue === 'inference')).toMatchObject({ waiting: 1, active: 0 });
     // As if a gateway had died mid-run: the row says RUNNING and the job is back in the queue.
     await env.gw.db.prisma.inference.update({ where: { id }, data: { status: 'RUNNING' } });

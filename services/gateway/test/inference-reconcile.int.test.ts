@@ -3,10 +3,9 @@
 // inputs without a row) are repaired, and what is still in use is left alone.
 import { randomUUID } from 'node:crypto';
 import type { Prisma } from '@medgrade/db';
-import { getBuffer } from '@medgrade/storage';
+import { getBuffer, inferenceInputsPrefix } from '@medgrade/storage';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createInferenceReconcileRepository, reconcileInferences, type InferenceReconcileResult } from '../src/inference/inference.reconciler.ts';
-import { stagingPrefix } from '../src/inference/inference.staging.ts';
 import { completions, createInferenceEnv, dicomInput, row, stagedKeys, submit, until, type InferenceEnv } from './inference.harness.ts';
 
 const HOUR = 3_600_000;
@@ -27,8 +26,8 @@ describe('inference reconciler', () => {
     expect(res.statusCode).toBe(202);
     const source = await row(env, res.json().id as string);
     const id = randomUUID();
-    const bytes = await getBuffer(env.store, `${stagingPrefix(source.orgId, source.id)}0.dcm`);
-    await env.store.put(`${stagingPrefix(source.orgId, id)}0.dcm`, bytes, { contentType: 'application/dicom' });
+    const bytes = await getBuffer(env.store, `${inferenceInputsPrefix(source.orgId, source.id)}0.dcm`);
+    await env.store.put(`${inferenceInputsPrefix(source.orgId, id)}0.dcm`, bytes, { contentType: 'application/dicom' });
     await env.gw.db.prisma.inference.create({
       data: {
         id, orgId: source.orgId, projectId: source.projectId, modelVersionId: source.modelVersionId, createdBy: source.createdBy,
@@ -69,7 +68,7 @@ describe('inference reconciler', () => {
     // A crash after the final write and before the clean-up.
     await env.gw.db.prisma.inference.update({ where: { id: finished }, data: { status: 'FAILED', errorCode: 'INTERNAL', completedAt: new Date() } });
     // A crash after staging and before the row insert.
-    const orphanKey = `${stagingPrefix(orgId, randomUUID())}0.dcm`;
+    const orphanKey = `${inferenceInputsPrefix(orgId, randomUUID())}0.dcm`;
     await env.store.put(orphanKey, Buffer.from('de-identified bytes'), { contentType: 'application/dicom' });
     const foreignKey = 'inference-inputs/README.txt';
     await env.store.put(foreignKey, Buffer.from('not written by submit'));
@@ -88,7 +87,7 @@ describe('inference reconciler', () => {
     const left = await keys();
     expect(left).not.toContain(orphanKey);
     expect(await stagedKeys(env, finished)).toEqual([]);
-    expect(await stagedKeys(env, live)).toEqual([`${stagingPrefix(orgId, live)}0.dcm`]);
+    expect(await stagedKeys(env, live)).toEqual([`${inferenceInputsPrefix(orgId, live)}0.dcm`]);
     expect(left).toContain(foreignKey);
   });
 

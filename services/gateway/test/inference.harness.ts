@@ -13,11 +13,10 @@ import { JOB_CATALOG } from '@medgrade/contracts';
 import { generateStudy, studyToDicom } from '@medgrade/synthetic';
 import { buildInferenceApp } from '@medgrade/inference';
 import { createProducer, type JobProducer } from '@medgrade/queue';
-import { FsObjectStore } from '@medgrade/storage';
+import { FsObjectStore, inferenceInputsPrefix } from '@medgrade/storage';
 import type { FastifyInstance } from 'fastify';
 import { pino } from 'pino';
 import { httpInferenceClient } from '../src/inference/inference.client.ts';
-import { stagingPrefix } from '../src/inference/inference.staging.ts';
 import { startInferenceWorker, type InferenceWorker, type InferenceWorkerOptions } from '../src/inference/inference.worker.ts';
 import { bundleMultipart } from './bundle.multipart.ts';
 import { createTestGateway, type TestGateway } from './gateway.harness.ts';
@@ -165,6 +164,6 @@ export async function completions(env: InferenceEnv, id: string) {
 /** The staged-input keys of one inference of the runner's organization. */
 export async function stagedKeys(env: InferenceEnv, id: string): Promise<string[]> {
   const keys: string[] = [];
-  for await (const o of env.store.list(stagingPrefix(env.runner.orgId, id))) keys.push(o.key);
+  for await (const o of env.store.list(inferenceInputsPrefix(env.runner.orgId, id))) keys.push(o.key);
   return keys;
 }

@@ -2,8 +2,8 @@
 // Versions load on first use (concurrent first uses share one load); when the estimated size
 // passes the budget the least recently used idle versions are released. A version with queued
 // or running batches is never evicted mid-request, so the budget may be exceeded briefly.
-import { getBuffer, ObjectNotFoundError, type ObjectStore } from '@medgrade/storage';
-import { modelVersionPrefix, NotFoundError } from '@medgrade/contracts';
+import { getBuffer, modelFileKey, ObjectNotFoundError, type ObjectStore } from '@medgrade/storage';
+import { NotFoundError } from '@medgrade/contracts';
 import { MANIFEST_FILE, readVerifiedBundle, VisionLanguageModel, type BundleReader, type ModelRequest, type ModelResult, type SessionOptions } from '@medgrade/models';
 import { DynamicBatcher } from '@medgrade/queue/batcher';
 import type { InferenceMetrics } from './metrics.ts';
@@ -39,11 +39,10 @@ export const keyString = (k: ModelKey): string => `${k.orgId}/${k.name}/${k.vers
 
 /** A BundleReader over the object store prefix of one model version. */
 export function storeBundleReader(store: ObjectStore, key: ModelKey): BundleReader {
-  const prefix = modelVersionPrefix(key.orgId, key.name, key.version);
   return {
     async read(path) {
       try {
-        return await getBuffer(store, `${prefix}/${path}`);
+        return await getBuffer(store, modelFileKey(key.orgId, key.name, key.version, path));
       } catch (e) {
         if (e instanceof ObjectNotFoundError) return undefined;
         throw e;
@@ -56,7 +55,7 @@ export function storeBundleReader(store: ObjectStore, key: ModelKey): BundleRead
 export function storeLoader(store: ObjectStore, sessionOptions: SessionOptions): (key: ModelKey) => Promise<ServableModel> {
   return async (key) => {
     // A version that was never stored is a 404, not a corrupt bundle.
-    await store.head(`${modelVersionPrefix(key.orgId, key.name, key.version)}/${MANIFEST_FILE}`).catch((e: unknown) => {
+    await store.head(modelFileKey(key.orgId, key.name, key.version, MANIFEST_FILE)).catch((e: unknown) => {
       throw e instanceof ObjectNotFoundError ? new NotFoundError('Model version') : e;
     });
     return VisionLanguageModel.load(await readVerifiedBundle(storeBundleReader(store, key)), sessionOptions);

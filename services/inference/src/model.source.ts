@@ -2,7 +2,7 @@
 // newest stored version (for OIP calls that omit the version). The gateway always names one.
 import { BadRequestError, NotFoundError, ORG_HEADER } from '@medgrade/contracts';
 import { MANIFEST_FILE, parseManifest, type Manifest } from '@medgrade/models';
-import type { ObjectStore } from '@medgrade/storage';
+import { modelPrefix, modelVersionOfFile, type ObjectStore } from '@medgrade/storage';
 import type { FastifyRequest } from 'fastify';
 import { storeBundleReader, type ModelKey } from './model.cache.ts';
 
@@ -15,11 +15,11 @@ export function orgOf(request: FastifyRequest): string {
 
 /** Versions stored for a model, oldest first (numeric-aware order). */
 export async function storedVersions(store: ObjectStore, orgId: string, name: string): Promise<string[]> {
-  const prefix = `models/${orgId}/${name}/`;
+  const prefix = modelPrefix(orgId, name);
   const versions: string[] = [];
   for await (const o of store.list(prefix)) {
-    const rest = o.key.slice(prefix.length).split('/');
-    if (rest.length === 2 && rest[1] === MANIFEST_FILE && rest[0]) versions.push(rest[0]);
+    const version = modelVersionOfFile(prefix, o.key, MANIFEST_FILE);
+    if (version) versions.push(version);
   }
   return versions.sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
 }

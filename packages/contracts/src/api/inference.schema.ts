@@ -50,10 +50,5 @@ export type InternalInferRequest = z.infer<typeof InternalInferRequestSchema>;
 export type InternalInferResponse = z.infer<typeof InternalInferResponseSchema>;
 export type InstanceResult = z.infer<typeof InstanceResultSchema>;
 
-/** Object-store prefix of one model version's bundle (docs/model-bundle.md). */
-export function modelVersionPrefix(orgId: string, name: string, version: string): string {
-  return `models/${orgId}/${name}/${version}`;
-}
-
 /** Header that carries the caller's organization on service-to-service calls. */
 export const ORG_HEADER = 'x-medgrade-org';

@@ -16,8 +16,7 @@ import { randomUUID } from 'node:crypto';
 import type { JOB_CATALOG } from '@medgrade/contracts';
 import { Prisma, type PrismaClient } from '@medgrade/db';
 import type { JobProducer } from '@medgrade/queue';
-import { deleteStaleObjects, type ObjectStore } from '@medgrade/storage';
-import { STAGING_ROOT, stagedInferenceId } from './inference.staging.ts';
+import { deleteStaleObjects, inferenceInputId, KEY_ROOTS, type ObjectStore } from '@medgrade/storage';
 
 /** The rows the reconciler reads. */
 export interface InferenceReconcileRepository {
@@ -121,5 +120,5 @@ async function enqueuePendingWebhooks(deps: InferenceReconcilerDeps, pass: { cut
 
 // An object older than the grace period cannot gain a row any more: submit inserts the row right after staging the upload.
 function deleteOrphans(deps: InferenceReconcilerDeps, cutoff: Date, limit: number): Promise<number> {
-  return deleteStaleObjects(deps.store, { prefix: STAGING_ROOT, ownerOf: stagedInferenceId, cutoff, limit, keep: (ids) => deps.repo.unfinishedInferenceIds(ids) });
+  return deleteStaleObjects(deps.store, { prefix: KEY_ROOTS.inferenceInputs, ownerOf: inferenceInputId, cutoff, limit, keep: (ids) => deps.repo.unfinishedInferenceIds(ids) });
 }

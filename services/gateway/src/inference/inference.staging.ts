@@ -4,44 +4,27 @@
 // failure). Study and instance inputs are not copied: the job re-reads them by the stored ids.
 import { UnprocessableError } from '@medgrade/contracts';
 import type { Inference, PrismaClient } from '@medgrade/db';
-import { getBuffer, ObjectNotFoundError, type ObjectStore } from '@medgrade/storage';
+import { getBuffer, inferenceInputKey, inferenceInputsPrefix, ObjectNotFoundError, type ObjectStore } from '@medgrade/storage';
 import type { ResolvedInputs } from './inference.inputs.ts';
 import { storedRequest } from './inference.runner.ts';
 
-/** The object-store folder of every staged input. */
-export const STAGING_ROOT = 'inference-inputs/';
-const UUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
-const STAGED_KEY = new RegExp(`^inference-inputs/${UUID}/(${UUID})/\\d+\\.dcm$`);
-
-/** The object-store folder of one inference's staged inputs. */
-export function stagingPrefix(orgId: string, inferenceId: string): string {
-  return `${STAGING_ROOT}${orgId}/${inferenceId}/`;
-}
-
-/** The inference id in a staged-input key, or undefined for a key stageInputs did not write. */
-export function stagedInferenceId(key: string): string | undefined {
-  return STAGED_KEY.exec(key)?.[1];
-}
-
 /** Stores the de-identified uploaded bytes of the inputs (no-op for study and instance inputs). */
 export async function stageInputs(store: ObjectStore, orgId: string, inferenceId: string, inputs: ResolvedInputs): Promise<void> {
-  const prefix = stagingPrefix(orgId, inferenceId);
   await Promise.all(inputs.inputs.map(async (input, n) => {
-    if ('dicomBase64' in input) await store.put(`${prefix}${n}.dcm`, Buffer.from(input.dicomBase64, 'base64'), { contentType: 'application/dicom' });
+    if ('dicomBase64' in input) await store.put(inferenceInputKey(orgId, inferenceId, n), Buffer.from(input.dicomBase64, 'base64'), { contentType: 'application/dicom' });
   }));
 }
 
 /** Deletes the staged inputs of an inference (safe to repeat). */
 export async function deleteStagedInputs(store: ObjectStore, row: Pick<Inference, 'orgId' | 'id'>): Promise<void> {
   const keys: string[] = [];
-  for await (const info of store.list(stagingPrefix(row.orgId, row.id))) keys.push(info.key);
+  for await (const info of store.list(inferenceInputsPrefix(row.orgId, row.id))) keys.push(info.key);
   await store.deleteMany(keys);
 }
 
 async function stagedUpload(store: ObjectStore, row: Inference, count: number): Promise<ResolvedInputs['inputs']> {
-  const prefix = stagingPrefix(row.orgId, row.id);
   try {
-    return await Promise.all(Array.from({ length: count }, async (_, n) => ({ dicomBase64: (await getBuffer(store, `${prefix}${n}.dcm`)).toString('base64') })));
+    return await Promise.all(Array.from({ length: count }, async (_, n) => ({ dicomBase64: (await getBuffer(store, inferenceInputKey(row.orgId, row.id, n))).toString('base64') })));
   } catch (error) {
     if (error instanceof ObjectNotFoundError) throw new UnprocessableError('The uploaded file of this inference is no longer stored: submit it again');
     throw error;

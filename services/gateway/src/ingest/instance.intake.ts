@@ -6,7 +6,7 @@ import { DUPLICATE_SOP_INSTANCE, type JOB_CATALOG } from '@medgrade/contracts';
 import { decryptProjectSecret, type PrismaClient } from '@medgrade/db';
 import { mapUid } from '@medgrade/deid';
 import type { JobProducer } from '@medgrade/queue';
-import type { ObjectStore } from '@medgrade/storage';
+import { quarantineKey, type ObjectStore } from '@medgrade/storage';
 import { checkPart10, type Part10Ok, type Part10Refused } from './part10.check.ts';
 import { findKnownInstances, findSopHolders, insertInstances, type InstanceRow, type KnownInstance } from './instance.rows.ts';
 
@@ -59,11 +59,6 @@ export async function loadIntakeProject(deps: IntakeDeps, projectId: string): Pr
   const p = await deps.prisma.project.findUniqueOrThrow({ where: { id: projectId }, select: { deidOptions: true, secretCiphertext: true } });
   const options = (p.deidOptions ?? {}) as { retainUIDs?: unknown };
   return { retainUids: options.retainUIDs === true, secret: decryptProjectSecret(deps.projectSecretKey, p.secretCiphertext) };
-}
-
-/** Object key of a raw upload; never served, deleted once de-identified. */
-export function quarantineKey(orgId: string, projectId: string, instanceId: string): string {
-  return `quarantine/${orgId}/${projectId}/${instanceId}.dcm`;
 }
 
 const LIVE = new Set(['RECEIVED', 'DEIDENTIFYING', 'READY']);

@@ -3,10 +3,10 @@
 // scoped by the caller's organization (and project for project keys); another organization's
 // model is simply not found.
 import type { AuthContext } from '@medgrade/auth';
-import { ConflictError, ForbiddenError, modelVersionPrefix, NotFoundError, ServiceUnavailableError, type ModelDto, type ModelVersionDto } from '@medgrade/contracts';
+import { ConflictError, ForbiddenError, NotFoundError, ServiceUnavailableError, type ModelDto, type ModelVersionDto } from '@medgrade/contracts';
 import { Prisma, type Model, type ModelVersion, type PrismaClient } from '@medgrade/db';
 import type { Manifest } from '@medgrade/models';
-import { ObjectNotFoundError, getBuffer, type ObjectStore } from '@medgrade/storage';
+import { ObjectNotFoundError, getBuffer, modelVersionPrefix, type ObjectStore } from '@medgrade/storage';
 
 export type ModelWithReleased = Model & { versions: Pick<ModelVersion, 'version'>[] };
 

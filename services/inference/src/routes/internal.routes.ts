@@ -4,7 +4,7 @@
 // entry; the others still run.
 import { BadRequestError, ErrorResponseSchema, InternalInferRequestSchema, InternalInferResponseSchema, type InstanceResult, type InternalInferRequest } from '@medgrade/contracts';
 import { dicomToModelInput, ModelInputError, PixelDecodeError, type Manifest, type PixelLimits } from '@medgrade/models';
-import { getBuffer, type ObjectStore } from '@medgrade/storage';
+import { getBuffer, isDeidKeyOf, type ObjectStore } from '@medgrade/storage';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { raceAbort, requestDeadline } from '../deadline.ts';
 import { observed } from '../metrics.ts';
@@ -16,7 +16,7 @@ type Prepared = { index: number; pixels: Float32Array } | { index: number; error
 async function inputBytes(store: ObjectStore, orgId: string, input: Input): Promise<Uint8Array> {
   if ('dicomBase64' in input) return Buffer.from(input.dicomBase64, 'base64');
   // Defence in depth: the gateway already scoped the study to the caller's organization.
-  if (!input.objectKey.startsWith(`deid/${orgId}/`)) throw new BadRequestError('objectKey must name a de-identified instance of the organization');
+  if (!isDeidKeyOf(orgId, input.objectKey)) throw new BadRequestError('objectKey must name a de-identified instance of the organization');
   return getBuffer(store, input.objectKey);
 }
 
