@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ApiKeyService } from '../../packages/auth/src/index.ts';
-import { loadConfig, projectSecretKeyBytes } from '../../packages/config/src/index.ts';
+import { loadConfig } from '../../packages/config/src/index.ts';
 import { parseDicom, Tags, writeDicom } from '../../packages/dicom/src/index.ts';
 import { createTestDatabase, newProjectSecretCiphertext, type TestDatabase } from '../../packages/db/src/index.ts';
 import type { S3StoreOptions } from '../../packages/storage/src/index.ts';
@@ -71,7 +71,7 @@ async function waitHttp(url: string): Promise<void> {
 async function setup(db: TestDatabase): Promise<{ auth: string; projectId: string }> {
   const config = loadConfig();
   const org = await db.prisma.organization.create({ data: { slug: 'bench', name: 'Bench' } });
-  const project = await db.prisma.project.create({ data: { orgId: org.id, slug: 'mr', name: 'MR', secretCiphertext: newProjectSecretCiphertext(projectSecretKeyBytes(config.secrets.projectSecretKey)) } });
+  const project = await db.prisma.project.create({ data: { orgId: org.id, slug: 'mr', name: 'MR', secretCiphertext: newProjectSecretCiphertext(config.secrets.projectSecretKeyBytes) } });
   const { key } = await new ApiKeyService(db.prisma, { cacheTtlMs: 0 }).create({ orgId: org.id, scopes: ['studies:write', 'studies:read'] });
   return { auth: `Bearer ${key}`, projectId: project.id };
 }

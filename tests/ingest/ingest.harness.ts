@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { projectSecretKeyBytes } from '../../packages/config/src/index.ts';
+
 import { JOB_CATALOG } from '../../packages/contracts/src/index.ts';
 import { createProducer, type JobProducer } from '../../packages/queue/src/index.ts';
 import { S3ObjectStore, type ObjectStore } from '../../packages/storage/src/index.ts';
@@ -58,7 +58,7 @@ export async function createIngestEnv(options: { worker: boolean; env?: Record<s
         prisma: gw.db.prisma,
         store,
         queue: { redisUrl: gw.config.redis.url, prefix },
-        projectSecretKey: projectSecretKeyBytes(gw.config.secrets.projectSecretKey),
+        projectSecretKey: gw.config.secrets.projectSecretKeyBytes,
         concurrency: 2,
         maxInflatedBytes: gw.config.ingest.maxInflatedBytes,
       })

@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dicomToModelInput, folderReader, readVerifiedBundle } from '../../packages/models/src/index.ts';
 import { generateStudy, studyToDicom, type SyntheticStudy } from '../../packages/synthetic/src/index.ts';
-import { projectSecretKeyBytes } from '../../packages/config/src/index.ts';
+
 import { buildInferenceApp } from '../../services/inference/src/app.ts';
 import { httpInferenceClient } from '../../services/gateway/src/inference/inference.client.ts';
 import { startInferenceWorker } from '../../services/gateway/src/inference/inference.worker.ts';
@@ -110,7 +110,7 @@ describe.skipIf(!existsSync(join(REFERENCE, 'manifest.json')))('inference end to
     const worker = startInferenceWorker({
       prisma: env.gw.db.prisma, store: env.store, client: httpInferenceClient(inferenceUrl, TOKEN, env.gw.config.inference.clientTimeoutMs), log: env.gw.app.log,
       queue: { redisUrl: env.gw.config.redis.url, prefix: env.prefix },
-      secretKey: projectSecretKeyBytes(env.gw.config.secrets.projectSecretKey), allowPrivateNetworks: false, concurrency: 1,
+      secretKey: env.gw.config.secrets.projectSecretKeyBytes, allowPrivateNetworks: false, concurrency: 1,
       runLeaseMs: env.gw.config.inferenceWorker.runLeaseMs,
     });
     try {

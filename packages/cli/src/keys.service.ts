@@ -1,6 +1,6 @@
 import { AuditLog } from '@medgrade/audit';
 import { ApiKeyService } from '@medgrade/auth';
-import { projectSecretKeyBytes, type Config } from '@medgrade/config';
+import { type Config } from '@medgrade/config';
 import type { Scope } from '@medgrade/contracts';
 import { newProjectSecretCiphertext, type PrismaClient } from '@medgrade/db';
 
@@ -22,7 +22,7 @@ export async function createKeyWithTenancy(
 ): Promise<CreatedKey> {
   const audit = new AuditLog(prisma);
   const apiKeys = new ApiKeyService(prisma, { cacheTtlMs: 0 });
-  const secretKey = projectSecretKeyBytes(config.secrets.projectSecretKey);
+  const secretKey = config.secrets.projectSecretKeyBytes;
   return prisma.$transaction(async (tx) => {
     let org = await tx.organization.findUnique({ where: { slug: input.org } });
     if (!org) {

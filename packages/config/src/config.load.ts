@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { z } from 'zod';
-import { ConfigSchema, INSECURE_DEV_KEY_LABEL, type Config } from './config.schema.ts';
+import { ConfigSchema, INSECURE_DEV_KEY_LABEL, type Config, type ParsedConfig } from './config.schema.ts';
 import { projectSecretKeyBytes } from './secret-key.ts';
 
 type Env = Record<string, string | undefined>;
@@ -134,7 +134,7 @@ function describe(issue: z.core.$ZodIssue): string {
   return `${setting.env}: ${issue.message}; set it to ${setting.hint}`;
 }
 
-function semanticProblems(config: Config): string[] {
+function semanticProblems(config: ParsedConfig): string[] {
   const problems: string[] = [];
   try {
     projectSecretKeyBytes(config.secrets.projectSecretKey);
@@ -157,7 +157,8 @@ export function loadConfig(env: Env = process.env): Config {
   if (!parsed.success) throw new ConfigError(parsed.error.issues.map(describe));
   const problems = semanticProblems(parsed.data);
   if (problems.length > 0) throw new ConfigError(problems);
-  return parsed.data;
+  const { secrets } = parsed.data;
+  return { ...parsed.data, secrets: { ...secrets, projectSecretKeyBytes: projectSecretKeyBytes(secrets.projectSecretKey) } };
 }
 
 /** The environment a child process should inherit, plus overrides (only config reads process.env). */

@@ -148,4 +148,13 @@ export const ConfigSchema = z.object({
   }),
 });
 
-export type Config = z.infer<typeof ConfigSchema>;
+/** The environment as the schema parses it, before loadConfig adds the decoded secrets. */
+export type ParsedConfig = z.infer<typeof ConfigSchema>;
+
+/** The typed configuration every service receives; the project-secret key is decoded once, here. */
+export type Config = Omit<ParsedConfig, 'secrets'> & {
+  secrets: ParsedConfig['secrets'] & {
+    /** PROJECT_SECRET_KEY decoded to its 32 bytes (encrypts each project's HMAC secret, seals webhook targets). */
+    projectSecretKeyBytes: Buffer;
+  };
+};

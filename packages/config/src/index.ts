@@ -1,3 +1,2 @@
 export { loadConfig, childProcessEnv, ConfigError } from './config.load.ts';
-export { ConfigSchema, INSECURE_DEV_KEY_LABEL, LOG_LEVELS, type Config } from './config.schema.ts';
-export { projectSecretKeyBytes } from './secret-key.ts';
+export { ConfigSchema, INSECURE_DEV_KEY_LABEL, LOG_LEVELS, type Config, type ParsedConfig } from './config.schema.ts';

@@ -4,7 +4,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtemp, readFile, rm, utimes } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadConfig, projectSecretKeyBytes } from '@medgrade/config';
+import { loadConfig } from '@medgrade/config';
 import { JOB_CATALOG } from '@medgrade/contracts';
 import { createTestDatabase, newProjectSecretCiphertext, Prisma, type TestDatabase } from '@medgrade/db';
 import { createProducer, openRedis, type JobProducer } from '@medgrade/queue';
@@ -64,7 +64,7 @@ beforeAll(async () => {
   db = await createTestDatabase();
   root = await mkdtemp(join(tmpdir(), 'mg-reconcile-'));
   store = new FsObjectStore(root);
-  const secretKey = projectSecretKeyBytes(config.secrets.projectSecretKey);
+  const secretKey = config.secrets.projectSecretKeyBytes;
   const org = await db.prisma.organization.create({ data: { slug: 'acme', name: 'ACME' } });
   const project = await db.prisma.project.create({ data: { orgId: org.id, slug: 'chest', name: 'chest', secretCiphertext: newProjectSecretCiphertext(secretKey) } });
   orgId = org.id;

@@ -1,5 +1,5 @@
 // Composition only (STYLE.md 1): config → adapters → worker → metrics endpoint → close on signal.
-import { loadConfig, projectSecretKeyBytes } from '@medgrade/config';
+import { loadConfig } from '@medgrade/config';
 import { loggerOptions } from '@medgrade/contracts';
 import { createPrismaClient } from '@medgrade/db';
 import { createObjectStore } from '@medgrade/storage';
@@ -23,7 +23,7 @@ const app = startDeidWorkerApp({
   prisma,
   store,
   queue: { redisUrl: config.redis.url, prefix: config.redis.keyPrefix },
-  projectSecretKey: projectSecretKeyBytes(config.secrets.projectSecretKey),
+  projectSecretKey: config.secrets.projectSecretKeyBytes,
   concurrency: config.deidWorker.concurrency,
   memoryBudgetBytes: config.deidWorker.memoryBudgetMb * 1024 * 1024,
   maxInflatedBytes: config.ingest.maxInflatedBytes,

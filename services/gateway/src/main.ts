@@ -1,7 +1,7 @@
 // Gateway entry point: only composes (STYLE.md 1). Load config, build adapters, build the app,
 // listen, and close everything on SIGTERM/SIGINT.
 import { Redis } from 'ioredis';
-import { ConfigError, loadConfig, projectSecretKeyBytes } from '@medgrade/config';
+import { ConfigError, loadConfig } from '@medgrade/config';
 import { createPrismaClient } from '@medgrade/db';
 import { JOB_CATALOG } from '@medgrade/contracts';
 import { createProducer } from '@medgrade/queue';
@@ -51,7 +51,7 @@ const inferenceWorker = config.inferenceWorker.concurrency > 0
   ? startInferenceWorker({
       prisma, store, client: inference, log: logger,
       queue,
-      secretKey: projectSecretKeyBytes(config.secrets.projectSecretKey),
+      secretKey: config.secrets.projectSecretKeyBytes,
       allowPrivateNetworks: config.webhooks.allowPrivateNetworks,
       concurrency: config.inferenceWorker.concurrency,
       runLeaseMs: config.inferenceWorker.runLeaseMs,

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import type { FastifyInstance } from 'fastify';
 import { ApiKeyService } from '@medgrade/auth';
-import { childProcessEnv, loadConfig, projectSecretKeyBytes, type Config } from '@medgrade/config';
+import { childProcessEnv, loadConfig, type Config } from '@medgrade/config';
 import type { Scope } from '@medgrade/contracts';
 import { createTestDatabase, newProjectSecretCiphertext, type TestDatabase } from '@medgrade/db';
 import { buildApp } from '../src/app.ts';
@@ -27,7 +27,7 @@ export async function createTestGateway(env: Record<string, string> = {}, extra:
   const app = await buildApp({ config, prisma: db.prisma, redis, ...extra });
   await app.ready();
   const keys = new ApiKeyService(db.prisma, { cacheTtlMs: 0 });
-  const secretKey = projectSecretKeyBytes(config.secrets.projectSecretKey);
+  const secretKey = config.secrets.projectSecretKeyBytes;
   return {
     app,
     db,

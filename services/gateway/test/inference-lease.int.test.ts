@@ -6,7 +6,7 @@
 // write and the webhook enqueue is repaired by the reconciler.
 import { createHmac, randomUUID } from 'node:crypto';
 import { AuditLog } from '@medgrade/audit';
-import { projectSecretKeyBytes } from '@medgrade/config';
+
 import type { Prisma } from '@medgrade/db';
 import { buildInferenceApp, sessionOptionsFrom, storeLoader } from '@medgrade/inference';
 import type { FastifyInstance } from 'fastify';
@@ -116,7 +116,7 @@ describe('inference run leases, client timeout and durable webhooks', () => {
 
   it('delivers the webhook of a run whose gateway died after the final write and before the enqueue: the reconciler enqueues it once', async () => {
     hook.received.length = 0;
-    const secretKey = projectSecretKeyBytes(env.gw.config.secrets.projectSecretKey);
+    const secretKey = env.gw.config.secrets.projectSecretKeyBytes;
     // A ?wait=true row (copied from a real submission) with a webhook to the local receiver.
     const source = await row(env, (await submit(env, { models: ['tiny'], input: dicomInput(env, 23) }, '/v1/inferences?wait=true')).json().id as string);
     const secret = 'crash-window-secret';

@@ -8,7 +8,7 @@ import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { childProcessEnv, loadConfig, projectSecretKeyBytes } from '@medgrade/config';
+import { childProcessEnv, loadConfig } from '@medgrade/config';
 import { JOB_CATALOG } from '@medgrade/contracts';
 import { generateStudy, studyToDicom } from '@medgrade/synthetic';
 import { buildInferenceApp } from '@medgrade/inference';
@@ -79,7 +79,7 @@ export async function createInferenceEnv(env: Record<string, string> = {}): Prom
     startWorker(options = {}) {
       const worker = startInferenceWorker({
         prisma: gw.db.prisma, store, client, queue, log: pino({ level: 'silent' }),
-        secretKey: projectSecretKeyBytes(gw.config.secrets.projectSecretKey),
+        secretKey: gw.config.secrets.projectSecretKeyBytes,
         allowPrivateNetworks: options.allowPrivateNetworks ?? gw.config.webhooks.allowPrivateNetworks,
         concurrency: 2,
         runLeaseMs: gw.config.inferenceWorker.runLeaseMs,

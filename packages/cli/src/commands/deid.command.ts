@@ -3,7 +3,7 @@ import { availableParallelism } from 'node:os';
 import { basename, join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Worker } from 'node:worker_threads';
-import { projectSecretKeyBytes } from '@medgrade/config';
+
 import type { BurnedInPolicy, DeidOptions } from '@medgrade/deid';
 import { resolveOptions } from '@medgrade/deid';
 import { UsageError, type Command } from '../command.ts';
@@ -46,8 +46,8 @@ function parseOptions(json: string | undefined): DeidOptions {
   }
 }
 
-function secretHex(flag: string | undefined, configured: string): string {
-  if (flag === undefined) return projectSecretKeyBytes(configured).toString('hex');
+function secretHex(flag: string | undefined, configured: Buffer): string {
+  if (flag === undefined) return configured.toString('hex');
   if (!/^([0-9a-f]{2}){16,}$/i.test(flag)) throw new UsageError('--secret must be at least 16 bytes as hex');
   return flag;
 }
@@ -111,7 +111,7 @@ export const deidCommand: Command = {
     const policy = (values['burned-in'] ?? 'flag') as BurnedInPolicy;
     if (!POLICIES.includes(policy)) throw new UsageError(`--burned-in must be one of ${POLICIES.join(', ')}`);
     const data: DeidWorkerData = {
-      secretHex: secretHex(values.secret, config.secrets.projectSecretKey),
+      secretHex: secretHex(values.secret, config.secrets.projectSecretKeyBytes),
       options: parseOptions(values.options),
       policy,
     };

@@ -1,6 +1,6 @@
 // What every ingest/retrieval route needs: the adapters (503 when the gateway was built without
 // them), the caller's target project, and the public URLs of de-identified objects.
-import { projectSecretKeyBytes } from '@medgrade/config';
+
 import { ForbiddenError, NotFoundError, ServiceUnavailableError } from '@medgrade/contracts';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { IntakeDeps } from './instance.intake.ts';
@@ -9,7 +9,7 @@ import type { IntakeDeps } from './instance.intake.ts';
 export function intakeDeps(app: FastifyInstance, onBytesIn?: (n: number) => void): IntakeDeps {
   const { store, jobs, prisma, config } = app.deps;
   if (!store || !jobs) throw new ServiceUnavailableError('Uploads are unavailable: the object store or job queue is not configured');
-  return { prisma, store, jobs, projectSecretKey: projectSecretKeyBytes(config.secrets.projectSecretKey), maxInflatedBytes: config.ingest.maxInflatedBytes, onBytesIn };
+  return { prisma, store, jobs, projectSecretKey: config.secrets.projectSecretKeyBytes, maxInflatedBytes: config.ingest.maxInflatedBytes, onBytesIn };
 }
 
 /** The project an upload goes to: the key's own, or `projectId` within the key's organization. */

@@ -1,7 +1,7 @@
 // Public inference API: POST /v1/inferences (one or several models; study, instances or an
 // uploaded file de-identified in memory), synchronous with ?wait=true or 202 + polling/webhook
 // (a durable InferenceRun job; inference/inference.submit.ts and inference/inference.worker.ts).
-import { projectSecretKeyBytes } from '@medgrade/config';
+
 import { CreateInferenceBodySchema, IdParamsSchema, InferenceQuerySchema, InferenceSchema, InferenceSubmittedSchema, NotFoundError, ErrorResponseSchema } from '@medgrade/contracts';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { httpInferenceClient } from '../inference/inference.client.ts';
@@ -12,7 +12,7 @@ const tags = ['inferences'];
 
 export const inferenceRoutes: FastifyPluginAsyncZod = async (app) => {
   const { prisma, config, store, jobs } = app.deps;
-  const secretKey = projectSecretKeyBytes(config.secrets.projectSecretKey);
+  const secretKey = config.secrets.projectSecretKeyBytes;
   const client = app.deps.inference ?? httpInferenceClient(config.inference.url, config.inference.serviceToken, config.inference.clientTimeoutMs);
   const context = (): SubmitContext => ({
     prisma, client, auditLog: app.auditLog, log: app.log, store, jobs, secretKey,

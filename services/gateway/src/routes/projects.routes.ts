@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { projectSecretKeyBytes } from '@medgrade/config';
+
 import { ConflictError, CreateProjectBodySchema, ForbiddenError, IdParamsSchema, NotFoundError, PageQuerySchema, ProjectSchema, UpdateProjectBodySchema, pageOf } from '@medgrade/contracts';
 import { Prisma, newProjectSecretCiphertext } from '@medgrade/db';
 import type { AuthContext } from '@medgrade/auth';
@@ -13,7 +13,7 @@ export function projectWhere(auth: AuthContext, id?: string): Prisma.ProjectWher
 
 export const projectRoutes: FastifyPluginAsyncZod = async (app) => {
   const { prisma, config } = app.deps;
-  const secretKey = projectSecretKeyBytes(config.secrets.projectSecretKey);
+  const secretKey = config.secrets.projectSecretKeyBytes;
   const tags = ['projects'];
 
   app.get('/v1/projects', {
