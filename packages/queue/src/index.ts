@@ -2,6 +2,7 @@ export type { JobCatalog, JobSpec, PayloadOf, PayloadSchema } from './job-spec.t
 export { createLeases, type Leases } from './lease.ts';
 export { startLeasedLoop, type LeasedLoop, type LeasedLoopOptions } from './leased-loop.ts';
 export { createProducer, openRedis, type JobProducer, type QueueConnection, type QueueDepth } from './queues.ts';
+export { startWorkerApp, type WorkerApp, type WorkerAppLoop, type WorkerAppOptions } from './worker-app.ts';
 export {
   checkHandlers,
   startWorker,

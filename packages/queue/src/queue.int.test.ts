@@ -5,6 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { JobSpec, PayloadSchema } from './job-spec.ts';
 import { createLeases } from './lease.ts';
 import { createProducer, openRedis } from './queues.ts';
+import { startWorkerApp } from './worker-app.ts';
 import { checkHandlers, startWorker, UnrecoverableError, type JobContext } from './workers.ts';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -156,5 +157,39 @@ describe('queue wiring', () => {
     await worker.close();
     expect(finished).toBe(true);
     await producer.close();
+  });
+
+  it('a worker app gives its handlers and its loop the producer, and close drains the active job', async () => {
+    const conn = connection();
+    const seen: string[] = [];
+    let passes = 0;
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    const app = startWorkerApp({
+      catalog, queue: 'things', connection: conn, concurrency: 1,
+      setup: (jobs) => ({
+        handlers: {
+          ThingProcess: async (p: ThingPayload) => {
+            seen.push(p.thingId);
+            // The handler enqueues follow-up work through the app's own producer.
+            if (p.thingId === 'first') await jobs.enqueue('ThingProcess', { thingId: 'second' });
+            if (p.thingId === 'second') {
+              await held;
+              seen.push('second done');
+            }
+          },
+        },
+      }),
+      loop: { lease: 'things-loop', intervalMs: 20, pass: async (jobs) => (await jobs.depth(), ++passes) },
+    });
+    await app.jobs.enqueue('ThingProcess', { thingId: 'first' });
+    await until(() => seen.includes('second') && passes > 0);
+    const closing = app.close();
+    setTimeout(release, 100);
+    await closing;
+    expect(seen).toEqual(['first', 'second', 'second done']);
+    const after = passes;
+    await new Promise((r) => setTimeout(r, 60));
+    expect(passes).toBe(after);
   });
 });

@@ -2,16 +2,15 @@
 import { AuditLog } from '@medgrade/audit';
 import { JOB_CATALOG } from '@medgrade/contracts';
 import type { PrismaClient } from '@medgrade/db';
-import { createLeases, createProducer, startWorker, type JobProducer, type QueueConnection } from '@medgrade/queue';
+import { startWorkerApp, type QueueConnection } from '@medgrade/queue';
 import type { ObjectStore } from '@medgrade/storage';
 import { createDeidentifier } from './deid.engine.ts';
 import { DEID_QUEUE } from './deid.job.ts';
 import { handleInstanceDeidentify } from './deid.worker.ts';
-import { createReconcileRepository, type ReconcileResult } from './ingest.reconciler.ts';
+import { createReconcileRepository, reconcileIngest, type ReconcileResult } from './ingest.reconciler.ts';
 import { createIngestRepository, type AuditInTx } from './ingest.repository.ts';
 import { MemoryBudget } from './memory.budget.ts';
 import { createProjectSettings } from './project.settings.ts';
-import { startReconcileLoop, type ReconcileLoop } from './reconcile.loop.ts';
 import { sharedBatch } from './shared.batch.ts';
 import { createWorkerMetrics, type WorkerMetrics } from './worker.metrics.ts';
 
@@ -46,44 +45,36 @@ export function startDeidWorkerApp(options: DeidWorkerAppOptions): DeidWorkerApp
   const audit: AuditInTx = async (tx, events) => {
     await auditLog.appendMany(events.map((event) => ({ ...event, actor: 'system:deid-worker', resourceType: 'instance' })), tx);
   };
-  // The producer serves queue depth on /metrics and the reconciler's re-enqueues.
-  const producer = createProducer(JOB_CATALOG, options.queue);
   const memory = options.memoryBudgetBytes ? new MemoryBudget(options.memoryBudgetBytes) : undefined;
-  const metrics = createWorkerMetrics(() => producer.depth(), memory && (() => memory.inUse));
   // Raw objects of instances that finish together go in one delete request (S3 DeleteObjects).
   const deleteRaw = sharedBatch<string>(1000, (keys) => options.store.deleteMany(keys));
-  const handler = handleInstanceDeidentify({
-    store: options.store,
-    deleteRaw,
-    repo: createIngestRepository(options.prisma, audit, { onBatchFailed: (_size, error) => options.onError?.('InstanceDeidentify(batch commit, retried one by one)', error as Error) }),
-    engine: createDeidentifier(options.maxInflatedBytes),
-    maxInflatedBytes: options.maxInflatedBytes,
-    project: createProjectSettings(options.prisma, options.projectSecretKey),
-    onBytes: metrics.onBytes,
-    onFinal: metrics.onFinal,
-    memory,
-  });
-  const worker = startWorker(JOB_CATALOG, DEID_QUEUE, { InstanceDeidentify: handler }, options.queue, {
-    concurrency: options.concurrency,
-    observe: metrics.observe,
-    onError: options.onError,
-  });
-  const reconciler = startReconciler(options, producer);
-  return {
-    metrics,
-    async close() {
-      await reconciler?.close();
-      await worker.close();
-      await producer.close();
+  const reconcile = options.reconcile;
+  let metrics!: WorkerMetrics;
+  const app = startWorkerApp({
+    catalog: JOB_CATALOG, queue: DEID_QUEUE, connection: options.queue, concurrency: options.concurrency, onError: options.onError,
+    setup: (jobs) => {
+      // The producer serves queue depth on /metrics and the reconciler's re-enqueues.
+      metrics = createWorkerMetrics(() => jobs.depth(), memory && (() => memory.inUse));
+      const handler = handleInstanceDeidentify({
+        store: options.store,
+        deleteRaw,
+        repo: createIngestRepository(options.prisma, audit, { onBatchFailed: (_size, error) => options.onError?.('InstanceDeidentify(batch commit, retried one by one)', error as Error) }),
+        engine: createDeidentifier(options.maxInflatedBytes),
+        maxInflatedBytes: options.maxInflatedBytes,
+        project: createProjectSettings(options.prisma, options.projectSecretKey),
+        onBytes: metrics.onBytes,
+        onFinal: metrics.onFinal,
+        memory,
+      });
+      return { handlers: { InstanceDeidentify: handler }, observe: metrics.observe };
     },
-  };
-}
-
-function startReconciler(options: DeidWorkerAppOptions, jobs: JobProducer<typeof JOB_CATALOG>): ReconcileLoop | undefined {
-  if (!options.reconcile || options.reconcile.intervalMs <= 0) return undefined;
-  return startReconcileLoop(
-    { repo: createReconcileRepository(options.prisma), store: options.store, jobs },
-    createLeases(options.queue),
-    { ...options.reconcile, onPass: options.onReconcile, onError: (error) => options.onError?.('IngestReconcile', error) },
-  );
+    loop: reconcile && {
+      lease: 'ingest-reconcile',
+      intervalMs: reconcile.intervalMs,
+      pass: (jobs) => reconcileIngest({ repo: createReconcileRepository(options.prisma), store: options.store, jobs }, reconcile),
+      onPass: options.onReconcile,
+      onError: (error) => options.onError?.('IngestReconcile', error),
+    },
+  });
+  return { metrics, close: app.close };
 }

@@ -18,7 +18,7 @@
 import { AuditLog } from '@medgrade/audit';
 import { AppError, JOB_CATALOG } from '@medgrade/contracts';
 import type { Inference, PrismaClient } from '@medgrade/db';
-import { createLeases, createProducer, startLeasedLoop, startWorker, UnrecoverableError, type JobContext, type JobProducer, type LeasedLoop, type PayloadOf, type QueueConnection } from '@medgrade/queue';
+import { startWorkerApp, UnrecoverableError, type JobContext, type JobProducer, type PayloadOf, type QueueConnection } from '@medgrade/queue';
 import type { ObjectStore } from '@medgrade/storage';
 import type { FastifyBaseLogger } from 'fastify';
 import type { InferenceClient } from './inference.client.ts';
@@ -146,36 +146,24 @@ export interface InferenceWorker {
 
 /** Starts consuming the inference queue. */
 export function startInferenceWorker(options: InferenceWorkerOptions): InferenceWorker {
-  const jobs = createProducer(JOB_CATALOG, options.queue);
-  const deps: JobDeps = { prisma: options.prisma, client: options.client, auditLog: new AuditLog(options.prisma), log: options.log, leaseMs: options.runLeaseMs, options, jobs };
-  const worker = startWorker(JOB_CATALOG, INFERENCE_QUEUE, {
-    InferenceRun: handleInferenceRun(deps),
-    InferenceWebhookDeliver: handleInferenceWebhookDeliver(deps),
-  }, options.queue, {
-    concurrency: options.concurrency,
+  const settings = options.reconcile;
+  return startWorkerApp({
+    catalog: JOB_CATALOG, queue: INFERENCE_QUEUE, connection: options.queue, concurrency: options.concurrency,
+    setup: (jobs) => {
+      const deps: JobDeps = { prisma: options.prisma, client: options.client, auditLog: new AuditLog(options.prisma), log: options.log, leaseMs: options.runLeaseMs, options, jobs };
+      return { handlers: { InferenceRun: handleInferenceRun(deps), InferenceWebhookDeliver: handleInferenceWebhookDeliver(deps) } };
+    },
     // Job name, code and message only: payloads, URLs and secrets never reach a log line.
     onError: (job, error) => options.log.warn({ job, code: (error as { code?: string }).code, msg: error.message }, 'inference job attempt failed'),
-  });
-  const reconciler = startReconciler(options, jobs);
-  return {
-    async close() {
-      await reconciler?.close();
-      await worker.close();
-      await jobs.close();
+    loop: settings && {
+      lease: 'inference-reconcile',
+      intervalMs: settings.intervalMs,
+      pass: (jobs) => reconcileInferences({ repo: createInferenceReconcileRepository(options.prisma), store: options.store, jobs }, settings),
+      onPass: (result) => {
+        options.onReconcile?.(result);
+        if (result.requeued > 0 || result.webhooks > 0 || result.stagedDeleted > 0) options.log.info(result, 'inferences reconciled');
+      },
+      onError: (error) => options.log.warn({ code: (error as { code?: string }).code, msg: error.message }, 'inference reconcile pass failed'),
     },
-  };
-}
-
-function startReconciler(options: InferenceWorkerOptions, jobs: JobProducer<typeof JOB_CATALOG>): LeasedLoop | undefined {
-  const settings = options.reconcile;
-  if (!settings || settings.intervalMs <= 0) return undefined;
-  const deps = { repo: createInferenceReconcileRepository(options.prisma), store: options.store, jobs };
-  return startLeasedLoop(() => reconcileInferences(deps, settings), createLeases(options.queue), {
-    lease: 'inference-reconcile', intervalMs: settings.intervalMs,
-    onPass: (result) => {
-      options.onReconcile?.(result);
-      if (result.requeued > 0 || result.webhooks > 0 || result.stagedDeleted > 0) options.log.info(result, 'inferences reconciled');
-    },
-    onError: (error) => options.log.warn({ code: (error as { code?: string }).code, msg: error.message }, 'inference reconcile pass failed'),
   });
 }
