@@ -2,11 +2,10 @@
 // the database, checks Redis, then runs each service as its own child process (as production
 // would run separate containers). Ctrl-C / SIGTERM is forwarded; if one service dies, all stop.
 import { spawn, type ChildProcess } from 'node:child_process';
-import net from 'node:net';
 import path from 'node:path';
-import { loadConfig, ConfigError } from '../packages/config/src/index.ts';
 import { ensureDatabase, parseDatabaseUrl } from '../packages/db/src/database.admin.ts';
 import { REPO_ROOT, migrateDeploy } from '../packages/db/src/migrate.ts';
+import { loadConfigOrExit, objectStoreCheck, redisCheck } from '../packages/service/src/index.ts';
 import { createObjectStore } from '../packages/storage/src/index.ts';
 
 /** Every service `pnpm start` runs. Add yours: name and entry file (run with tsx). */
@@ -21,34 +20,8 @@ function fail(message: string): never {
   process.exit(1);
 }
 
-function loadConfigOrFail() {
-  try {
-    return loadConfig();
-  } catch (error) {
-    if (error instanceof ConfigError) fail(error.message);
-    throw error;
-  }
-}
-
-/** PING Redis over a raw socket (the root package has no Redis client). */
-function pingRedis(redisUrl: string): Promise<void> {
-  const url = new URL(redisUrl);
-  return new Promise((resolve, reject) => {
-    const socket = net.connect({ host: url.hostname, port: Number(url.port || 6379) });
-    socket.setTimeout(3000, () => socket.destroy(new Error('timed out')));
-    socket.once('connect', () => socket.write(url.password ? `AUTH ${decodeURIComponent(url.password)}\r\nPING\r\n` : 'PING\r\n'));
-    socket.on('data', (data) => {
-      if (data.toString().includes('+PONG')) {
-        socket.end();
-        resolve();
-      }
-    });
-    socket.once('error', reject);
-  });
-}
-
 async function prepare(): Promise<void> {
-  const config = loadConfigOrFail();
+  const config = loadConfigOrExit();
   const { name } = parseDatabaseUrl(config.database.url);
   try {
     if (await ensureDatabase(config.database.url)) process.stderr.write(`created database ${name}\n`);
@@ -56,12 +29,10 @@ async function prepare(): Promise<void> {
   } catch (error) {
     fail((error as Error).message);
   }
-  await pingRedis(config.redis.url).catch((error: Error) =>
-    fail(`Redis not reachable at ${new URL(config.redis.url).host} (${error.message}): start it with \`redis-server --daemonize yes\` (or \`docker compose up -d redis\`) or set REDIS_URL`),
-  );
+  await redisCheck(config.redis.url).check().catch((error: Error) => fail(error.message));
   // The filesystem store creates its folder here; an S3 bucket must already exist.
   const store = createObjectStore(config.storage);
-  await store.check().catch((error: Error) => fail(error.message));
+  await objectStoreCheck(store).check().catch((error: Error) => fail(error.message));
   store.close();
   process.stderr.write(`database ${name} migrated, Redis and the object store reachable; starting ${SERVICES.map((s) => s.name).join(', ')}\n`);
 }

@@ -7,7 +7,7 @@ import autocannon from 'autocannon';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { pino } from 'pino';
 import { loadConfig } from '../../packages/config/src/index.ts';
-import { createLogger } from '../../services/gateway/src/logger.ts';
+import { serviceLogger } from '../../packages/service/src/index.ts';
 import { createTestGateway } from '../../services/gateway/test/gateway.harness.ts';
 
 const seconds = Number(process.argv[2] ?? 5);
@@ -35,7 +35,7 @@ const bareUrl = await listen(bare, '/hello');
 // The same synchronous writer pino uses for stdout in production, pointed at /dev/null so the
 // benchmark's own output stays readable (an fs.WriteStream would hand every line to a worker thread).
 const devNull = pino.destination({ dest: '/dev/null', sync: true });
-const gw = await createTestGateway({ RATE_LIMIT_MAX: '100000000', LOG_LEVEL: 'info' }, { logger: createLogger({ ...loadConfig(), logLevel: 'info' }, devNull) });
+const gw = await createTestGateway({ RATE_LIMIT_MAX: '100000000', LOG_LEVEL: 'info' }, { logger: serviceLogger('gateway', { ...loadConfig(), logLevel: 'info' }, devNull) });
 const { auth } = await gw.key('bench', ['studies:read']);
 const gwUrl = await listen(gw.app, '/v1/me');
 

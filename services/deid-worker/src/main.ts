@@ -1,24 +1,21 @@
-// Composition only (STYLE.md 1): config → adapters → worker → metrics endpoint → close on signal.
-import { loadConfig } from '@medgrade/config';
-import { loggerOptions } from '@medgrade/contracts';
+// Composition only (STYLE.md 1): config → adapters → readiness → worker → metrics endpoint → drain on signal.
 import { createPrismaClient } from '@medgrade/db';
+import { assertReady, closeOnSignal, loadConfigOrExit, objectStoreCheck, postgresCheck, redisCheck, serviceLogger } from '@medgrade/service';
 import { createObjectStore } from '@medgrade/storage';
-import { pino } from 'pino';
 import { startDeidWorkerApp } from './worker.app.ts';
 import { serveMetrics } from './worker.metrics.ts';
 
-const config = loadConfig();
-const log = pino(loggerOptions('deid-worker', config.logLevel));
+const config = loadConfigOrExit();
+const log = serviceLogger('deid-worker', config);
 // Claims, READY commits and key clears are batched across jobs, so a few connections serve any
 // concurrency; the cap keeps many worker replicas within Postgres' connection limit.
 const prisma = createPrismaClient(config.database.url, { maxConnections: Math.min(config.deidWorker.concurrency, 8) + 2 });
 const store = createObjectStore(config.storage);
-try {
-  await store.check();
-} catch (error) {
-  log.fatal({ err: error }, 'object store not usable');
-  process.exit(1);
-}
+await assertReady(log, [postgresCheck(prisma, config.database.url), redisCheck(config.redis.url), objectStoreCheck(store)], async () => {
+  await prisma.$disconnect();
+  store.close();
+});
+
 const app = startDeidWorkerApp({
   prisma,
   store,
@@ -37,16 +34,9 @@ const app = startDeidWorkerApp({
 const metricsServer = config.deidWorker.metricsPort > 0 ? await serveMetrics(app.metrics.registry, '0.0.0.0', config.deidWorker.metricsPort) : undefined;
 log.info({ concurrency: config.deidWorker.concurrency, memoryBudgetMb: config.deidWorker.memoryBudgetMb }, 'deid-worker started');
 
-let closing = false;
-async function shutdown(signal: string): Promise<void> {
-  if (closing) return;
-  closing = true;
-  log.info({ signal }, 'draining active jobs');
+closeOnSignal(log, 'deid-worker', async () => {
   metricsServer?.close();
   await app.close();
   await prisma.$disconnect();
   store.close();
-  log.info('deid-worker stopped');
-}
-process.once('SIGTERM', () => void shutdown('SIGTERM').then(() => process.exit(0)));
-process.once('SIGINT', () => void shutdown('SIGINT').then(() => process.exit(0)));
+});

@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '@medgrade/config';
-import { createLogger } from '../src/logger.ts';
+import { serviceLogger } from '@medgrade/service';
 import { createTestGateway, type TestGateway } from './gateway.harness.ts';
 
 function memoryLogger() {
@@ -12,7 +12,7 @@ function memoryLogger() {
       done();
     },
   });
-  return { lines, logger: createLogger({ ...loadConfig({}), logLevel: 'info' }, stream) };
+  return { lines, logger: serviceLogger('gateway', { ...loadConfig({}), logLevel: 'info' }, stream) };
 }
 
 describe('logging', () => {

@@ -1,0 +1,3 @@
+export { loadConfigOrExit, serviceLogger } from './service.config.ts';
+export { assertReady, objectStoreCheck, postgresCheck, redisCheck, type ReadinessCheck } from './readiness.ts';
+export { closeOnSignal } from './shutdown.ts';
