@@ -7,7 +7,7 @@
 //   inference-inputs/<org>/<inference>/<n>.dcm                de-identified input of an async inference
 //   models/<org>/<name>/<version>/…                           model bundle (docs/model-bundle.md)
 //   finetune/<org>/<job>/…                                    a fine-tune job's attempts, checkpoints, evaluation
-//   datasets/<org>/<dataset>/…                                a dataset's snapshots
+//   datasets/<org>/<dataset>/snapshots/<snapshot>/{train,val,test}.jsonl, snapshot.json
 
 const UUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
 
@@ -89,4 +89,30 @@ export function finetuneJobPrefix(orgId: string, jobId: string): string {
 /** Folder of one dataset (its snapshots). */
 export function datasetPrefix(orgId: string, datasetId: string): string {
   return `${KEY_ROOTS.datasets}${orgId}/${datasetId}/`;
+}
+
+/** The three manifests of a snapshot, in the order the snapshot digest covers them. */
+export const SNAPSHOT_SPLITS = ['train', 'val', 'test'] as const;
+export type SnapshotSplit = (typeof SNAPSHOT_SPLITS)[number];
+
+/** Keys of one dataset snapshot: the gateway writes them, the orchestrator and the evaluation read them. */
+export interface SnapshotKeys {
+  prefix: string;
+  train: string;
+  val: string;
+  test: string;
+  /** snapshot.json: contracts SnapshotMetadataSchema. */
+  snapshot: string;
+}
+
+/** Object keys of one snapshot (ids are UUIDs, so every key is store-safe). */
+export function snapshotKeys(orgId: string, datasetId: string, snapshotId: string): SnapshotKeys {
+  const prefix = `${datasetPrefix(orgId, datasetId)}snapshots/${snapshotId}/`;
+  return {
+    prefix,
+    train: `${prefix}train.jsonl`,
+    val: `${prefix}val.jsonl`,
+    test: `${prefix}test.jsonl`,
+    snapshot: `${prefix}snapshot.json`,
+  };
 }

@@ -1,6 +1,8 @@
 export * from './executor.ts';
 export * from './evaluation/evaluator.ts';
-export * from './dataset.keys.ts';
+// The snapshot key layout lives with every other object key (@medgrade/storage/keys); re-exported
+// here because the orchestrator and the dataset routes reach it through this package.
+export { SNAPSHOT_SPLITS, snapshotKeys, type SnapshotKeys, type SnapshotSplit } from '@medgrade/storage/keys';
 export * from './slurm/slurm.cli.ts';
 export * from './slurm/slurm.executor.ts';
 export { buildSbatch, parseScontrolJob, slurmJobName, slurmLogPath, slurmStatus } from './slurm/slurm.job.ts';
