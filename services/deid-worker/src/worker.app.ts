@@ -4,13 +4,13 @@ import { JOB_CATALOG } from '@medgrade/contracts';
 import type { PrismaClient } from '@medgrade/db';
 import { startWorkerApp, type QueueConnection } from '@medgrade/queue';
 import type { ObjectStore } from '@medgrade/storage';
+import { cachedProjectDeidSettings } from '@medgrade/deid/project';
 import { createDeidentifier } from './deid.engine.ts';
 import { DEID_QUEUE } from './deid.job.ts';
 import { handleInstanceDeidentify } from './deid.worker.ts';
 import { createReconcileRepository, reconcileIngest, type ReconcileResult } from './ingest.reconciler.ts';
 import { createIngestRepository, type AuditInTx } from './ingest.repository.ts';
 import { MemoryBudget } from './memory.budget.ts';
-import { createProjectSettings } from './project.settings.ts';
 import { sharedBatch } from './shared.batch.ts';
 import { createWorkerMetrics, type WorkerMetrics } from './worker.metrics.ts';
 
@@ -61,7 +61,7 @@ export function startDeidWorkerApp(options: DeidWorkerAppOptions): DeidWorkerApp
         repo: createIngestRepository(options.prisma, audit, { onBatchFailed: (_size, error) => options.onError?.('InstanceDeidentify(batch commit, retried one by one)', error as Error) }),
         engine: createDeidentifier(options.maxInflatedBytes),
         maxInflatedBytes: options.maxInflatedBytes,
-        project: createProjectSettings(options.prisma, options.projectSecretKey),
+        project: cachedProjectDeidSettings(options.prisma, options.projectSecretKey),
         onBytes: metrics.onBytes,
         onFinal: metrics.onFinal,
         memory,

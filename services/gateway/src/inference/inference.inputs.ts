@@ -2,9 +2,10 @@
 // caller may use) and its input (de-identified instances of the caller's organization, or an
 // uploaded file de-identified here in memory with the project's profile and never stored).
 import type { AuthContext } from '@medgrade/auth';
-import { DeidOptionsSchema, ForbiddenError, NotFoundError, UnprocessableError, type CreateInferenceBody, type InternalInferRequest } from '@medgrade/contracts';
-import { decryptProjectSecret, type PrismaClient } from '@medgrade/db';
-import { DeidError, deidentify, resolveOptions, type BurnedInPolicy } from '@medgrade/deid';
+import { ForbiddenError, NotFoundError, UnprocessableError, type CreateInferenceBody, type InternalInferRequest } from '@medgrade/contracts';
+import type { PrismaClient } from '@medgrade/db';
+import { DeidError, deidentify } from '@medgrade/deid';
+import { loadProjectDeidSettings } from '@medgrade/deid/project';
 import { hasScopes } from '@medgrade/auth';
 import { modelWhere } from '../models/model.registry.ts';
 
@@ -40,15 +41,12 @@ export async function resolveModels(prisma: PrismaClient, auth: AuthContext, ref
   }));
 }
 
-const POLICY: Record<'REJECT' | 'QUARANTINE' | 'FLAG', BurnedInPolicy> = { REJECT: 'reject', QUARANTINE: 'quarantine', FLAG: 'flag' };
-
 async function deidentifyUpload(prisma: PrismaClient, auth: AuthContext, projectId: string, dicomBase64: string, secretKey: Buffer): Promise<string> {
   if (auth.projectId && auth.projectId !== projectId) throw new NotFoundError('Project');
-  const project = await prisma.project.findFirst({ where: { id: projectId, orgId: auth.orgId }, select: { deidOptions: true, burnedInPolicy: true, secretCiphertext: true } });
+  const project = await loadProjectDeidSettings(prisma, secretKey, { id: projectId, orgId: auth.orgId });
   if (!project) throw new NotFoundError('Project');
-  const options = resolveOptions(DeidOptionsSchema.partial().parse(project.deidOptions ?? {}));
   try {
-    const { output } = deidentify(Buffer.from(dicomBase64, 'base64'), options, { secret: decryptProjectSecret(secretKey, project.secretCiphertext), burnedInPolicy: POLICY[project.burnedInPolicy] });
+    const { output } = deidentify(Buffer.from(dicomBase64, 'base64'), project.options, { secret: project.secret, burnedInPolicy: project.burnedInPolicy });
     return output.toString('base64');
   } catch (e) {
     // The code names the reason (not DICOM, burned-in text…); the message never carries header values.

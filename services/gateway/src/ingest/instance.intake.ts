@@ -2,9 +2,10 @@
 // order, so a row always has its object and a job always has its row. Shared by STOW-RS and
 // /v1/uploads. Nothing here logs or returns a DICOM value except UIDs the caller sent.
 import { createHash, randomUUID } from 'node:crypto';
-import { DUPLICATE_SOP_INSTANCE, type JOB_CATALOG } from '@medgrade/contracts';
-import { decryptProjectSecret, type PrismaClient } from '@medgrade/db';
+import { DUPLICATE_SOP_INSTANCE, NotFoundError, type JOB_CATALOG } from '@medgrade/contracts';
+import type { PrismaClient } from '@medgrade/db';
 import { mapUid } from '@medgrade/deid';
+import { loadProjectDeidSettings } from '@medgrade/deid/project';
 import type { JobProducer } from '@medgrade/queue';
 import { quarantineKey, type ObjectStore } from '@medgrade/storage';
 import { checkPart10, type Part10Ok, type Part10Refused } from './part10.check.ts';
@@ -56,9 +57,9 @@ export type IntakeResult =
 
 /** Loads what intake needs about a project (the secret stays in memory for this request only). */
 export async function loadIntakeProject(deps: IntakeDeps, projectId: string): Promise<IntakeProject> {
-  const p = await deps.prisma.project.findUniqueOrThrow({ where: { id: projectId }, select: { deidOptions: true, secretCiphertext: true } });
-  const options = (p.deidOptions ?? {}) as { retainUIDs?: unknown };
-  return { retainUids: options.retainUIDs === true, secret: decryptProjectSecret(deps.projectSecretKey, p.secretCiphertext) };
+  const project = await loadProjectDeidSettings(deps.prisma, deps.projectSecretKey, { id: projectId });
+  if (!project) throw new NotFoundError('Project');
+  return { retainUids: project.options.retainUIDs, secret: project.secret };
 }
 
 const LIVE = new Set(['RECEIVED', 'DEIDENTIFYING', 'READY']);

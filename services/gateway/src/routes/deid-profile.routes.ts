@@ -2,16 +2,16 @@
 // Stored options are partial (deid's defaults fill the rest), so the response always shows the
 // effective profile. The project secret is never part of it.
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { DeidOptionsSchema, DeidProfileSchema, IdParamsSchema, NotFoundError, UpdateDeidProfileBodySchema } from '@medgrade/contracts';
+import { DeidProfileSchema, IdParamsSchema, NotFoundError, UpdateDeidProfileBodySchema } from '@medgrade/contracts';
 import type { Prisma } from '@medgrade/db';
-import { resolveOptions } from '@medgrade/deid';
+import { effectiveDeidOptions } from '@medgrade/deid/project';
 import { projectWhere } from './projects.routes.ts';
 
 export const deidProfileRoutes: FastifyPluginAsyncZod = async (app) => {
   const tags = ['projects'];
   const { prisma } = app.deps;
   const effective = (stored: unknown) => {
-    const options = resolveOptions(DeidOptionsSchema.partial().parse(stored ?? {}));
+    const options = effectiveDeidOptions(stored);
     return { ...options, retainSafePrivate: [...options.retainSafePrivate] };
   };
 
