@@ -13,6 +13,8 @@ export const INPUT_LIMITS = {
   ARCHIVE_OVERLAPPING_ENTRIES: { error: 'UNPROCESSABLE', setting: null, unit: 'entries sharing compressed data (overlapping entries, how zip bombs are built)' },
   FRAME_TOO_LARGE: { error: 'UNPROCESSABLE', setting: 'INGEST_MAX_FRAME_PIXELS', unit: 'samples (Rows x Columns x SamplesPerPixel) per frame' },
   BUNDLE_TOO_LARGE: { error: 'PAYLOAD_TOO_LARGE', setting: 'MODEL_MAX_BUNDLE_BYTES', unit: 'bytes per model bundle (compressed and inflated)' },
+  KEY_BYTES_IN_FLIGHT: { error: 'RATE_LIMITED', setting: 'INGEST_KEY_BYTES_IN_FLIGHT', unit: 'upload bytes in flight per API key: retry after the Retry-After seconds' },
+  PROCESS_BYTES_IN_FLIGHT: { error: 'RATE_LIMITED', setting: 'INGEST_PROCESS_BYTES_IN_FLIGHT', unit: 'upload bytes in flight on this server: retry after the Retry-After seconds' },
 } as const satisfies Record<string, { error: ErrorCode; setting: string | null; unit: string }>;
 
 export type InputLimitCode = keyof typeof INPUT_LIMITS;

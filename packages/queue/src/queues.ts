@@ -1,5 +1,6 @@
 import { Queue, type JobsOptions } from 'bullmq';
 import { Redis } from 'ioredis';
+import { claimPriorities, FAIR_KEY_FIELD, fairHashKey } from './fair.ts';
 import type { JobCatalog, PayloadOf } from './job-spec.ts';
 
 /** Where BullMQ keeps its keys: one Redis URL and a key prefix (tests use their own prefix). */
@@ -18,10 +19,19 @@ export interface QueueDepth {
   failed: number;
 }
 
+/** How jobs are enqueued. */
+export interface EnqueueOptions {
+  /**
+   * Fairness key (the organization id): jobs of one key are interleaved with other keys' jobs
+   * instead of running in arrival order (fair.ts), so one tenant's burst cannot starve the others.
+   */
+  fairKey?: string;
+}
+
 /** Producer side: typed enqueue by job name, queue depth, close. */
 export interface JobProducer<C extends JobCatalog> {
-  enqueue<N extends keyof C & string>(name: N, payload: PayloadOf<C[N]>): Promise<void>;
-  enqueueMany<N extends keyof C & string>(name: N, payloads: PayloadOf<C[N]>[]): Promise<void>;
+  enqueue<N extends keyof C & string>(name: N, payload: PayloadOf<C[N]>, options?: EnqueueOptions): Promise<void>;
+  enqueueMany<N extends keyof C & string>(name: N, payloads: PayloadOf<C[N]>[], options?: EnqueueOptions): Promise<void>;
   /**
    * Enqueues each payload whose job is not live (waiting, delayed, active): a finished job with the
    * same jobId is removed first, so recovery can run it again. Returns how many were enqueued.
@@ -78,14 +88,23 @@ export function createProducer<C extends JobCatalog>(catalog: C, connection: Que
     if (!queues.has(spec.queue)) queues.set(spec.queue, new Queue(spec.queue, { connection: redis, prefix }));
   }
   const queueOf = (name: string): Queue => queues.get(catalog[name]!.queue)!;
+  // Jobs with their options; with a fairness key, each carries the key and its priority.
+  const build = async (name: string, payloads: unknown[], options: EnqueueOptions) => {
+    const spec = catalog[name]!;
+    const jobs = payloads.map((data) => ({ name, data, opts: jobOptions(spec, data) }));
+    if (!options.fairKey || jobs.length === 0) return jobs;
+    const priorities = await claimPriorities(redis, fairHashKey(prefix, spec.queue), options.fairKey, jobs.length);
+    return jobs.map((job, i) => ({ ...job, data: { ...(job.data as object), [FAIR_KEY_FIELD]: options.fairKey }, opts: { ...job.opts, priority: priorities[i] } }));
+  };
   return {
-    async enqueue(name, payload) {
+    async enqueue(name, payload, options = {}) {
       parseOrThrow(catalog, name, payload);
-      await queueOf(name).add(name, payload, jobOptions(catalog[name]!, payload));
+      const [job] = await build(name, [payload], options);
+      await queueOf(name).add(name, job!.data, job!.opts);
     },
-    async enqueueMany(name, payloads) {
+    async enqueueMany(name, payloads, options = {}) {
       for (const payload of payloads) parseOrThrow(catalog, name, payload);
-      const jobs = payloads.map((data) => ({ name, data, opts: jobOptions(catalog[name]!, data) }));
+      const jobs = await build(name, payloads, options);
       if (jobs.length > 0) await queueOf(name).addBulk(jobs);
     },
     async requeueMany(name, payloads) {

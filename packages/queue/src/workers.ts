@@ -1,5 +1,6 @@
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { JobCatalog, PayloadOf } from './job-spec.ts';
+import { fairHashKey, fairKeyOf, releasePriority } from './fair.ts';
 import { openRedis, type QueueConnection } from './queues.ts';
 
 /** What a handler learns about the job besides its payload. */
@@ -53,15 +54,28 @@ export function startWorker<C extends JobCatalog, Q extends string>(
 ): RunningWorker {
   const table = handlers as Record<string, (payload: unknown, ctx: JobContext) => Promise<void>>;
   checkHandlers(catalog, queue, Object.keys(table));
-  const processor = async (job: Job): Promise<void> => {
+  const redis = openRedis(connection.redisUrl);
+  const fairHash = fairHashKey(connection.prefix ?? 'medgrade', queue);
+  const run = async (job: Job, lastAttempt: boolean): Promise<void> => {
     const parsed = catalog[job.name]!.payload.safeParse(job.data);
     // A payload that does not parse will not parse on retry either.
     if (!parsed.success) throw new UnrecoverableError(`invalid payload for ${job.name}`);
-    const attempt = job.attemptsMade + 1;
-    const attempts = job.opts.attempts ?? 1;
-    await table[job.name]!(parsed.data, { jobId: job.id ?? '', attempt, lastAttempt: attempt >= attempts });
+    await table[job.name]!(parsed.data, { jobId: job.id ?? '', attempt: job.attemptsMade + 1, lastAttempt });
   };
-  const redis = openRedis(connection.redisUrl);
+  const processor = async (job: Job): Promise<void> => {
+    const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+    const fairKey = fairKeyOf(job.data);
+    let final = true;
+    try {
+      await run(job, lastAttempt);
+    } catch (error) {
+      final = lastAttempt || error instanceof UnrecoverableError;
+      throw error;
+    } finally {
+      // The job's place in its tenant's count is given back once it ends for good (fair.ts).
+      if (fairKey && final) await releasePriority(redis, fairHash, fairKey).catch((error: unknown) => options.onError?.('fairness', error as Error));
+    }
+  };
   const worker = new Worker(queue, processor, {
     connection: redis,
     prefix: connection.prefix ?? 'medgrade',

@@ -16,6 +16,8 @@ declare module 'fastify' {
     anyScopes?: Scope[];
     /** No API key needed (health, metrics, docs). */
     public?: boolean;
+    /** An upload: its bytes count against the key's and the process's budget of uploads in flight. */
+    uploadBytes?: boolean;
   }
   interface FastifyInstance {
     deps: GatewayDeps;

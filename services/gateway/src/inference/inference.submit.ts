@@ -97,7 +97,8 @@ export async function submitInference(ctx: SubmitContext, sub: Submission): Prom
     return { status: 200, body: { ...toInferenceDto(done), ...secret } };
   }
   try {
-    await ctx.jobs!.enqueue('InferenceRun', job);
+    // Per-organization fairness (packages/queue fair.ts): one tenant's burst cannot starve the others.
+    await ctx.jobs!.enqueue('InferenceRun', job, { fairKey: auth.orgId });
   } catch (error) {
     ctx.log.error({ err: error, inferenceId: id }, 'could not enqueue an inference');
     await finishInference(ctx, ref, [], null, { errorCode: 'SERVICE_UNAVAILABLE', notify: false });

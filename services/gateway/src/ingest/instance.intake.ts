@@ -191,6 +191,7 @@ export async function acceptInstances(deps: IntakeDeps, target: IntakeTarget, pr
   const lost = plan.fresh.filter((f) => !inserted.has(f.instanceId));
   if (lost.length > 0) await yieldToHolders(deps, target.projectId, checked, plan, lost);
   const queued = plan.fresh.filter((f) => inserted.has(f.instanceId));
-  await deps.jobs.enqueueMany('InstanceDeidentify', queued.map((f) => ({ requestId: target.requestId, instanceId: f.instanceId, rawBytes: f.bytes.length })));
+  // Per-organization fairness (packages/queue fair.ts): one tenant's burst cannot starve the others.
+  await deps.jobs.enqueueMany('InstanceDeidentify', queued.map((f) => ({ requestId: target.requestId, instanceId: f.instanceId, rawBytes: f.bytes.length })), { fairKey: target.orgId });
   return plan.results;
 }

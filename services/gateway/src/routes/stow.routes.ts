@@ -40,7 +40,7 @@ export const stowRoutes: FastifyPluginAsyncZod = async (app) => {
   const { ingest } = app.deps.config;
 
   app.post('/dicomweb/studies', {
-    config: { scopes: ['studies:write'] },
+    config: { scopes: ['studies:write'], uploadBytes: true },
     schema: {
       tags: ['dicomweb'],
       summary: 'STOW-RS: store DICOM instances (multipart/related; type="application/dicom")',

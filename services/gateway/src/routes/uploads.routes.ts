@@ -7,7 +7,7 @@ import type { Readable } from 'node:stream';
 import { z } from 'zod';
 import type { Config } from '@medgrade/config';
 import {
-  BadRequestError, IdParamsSchema, InputLimitError, limitMessage, NotFoundError, PayloadTooLargeError, UnsupportedMediaTypeError,
+  AppError, BadRequestError, IdParamsSchema, InputLimitError, limitMessage, NotFoundError, PayloadTooLargeError, UnsupportedMediaTypeError,
   UploadAcceptedSchema, UploadStatusSchema, UploadTargetQuerySchema,
 } from '@medgrade/contracts';
 import { tenantWhere, uploadProject, wadoUrl } from '../ingest/ingest.context.ts';
@@ -23,6 +23,11 @@ async function readBounded(stream: Readable, max: number): Promise<Buffer | null
     if (size <= max) chunks.push(chunk as Buffer);
   }
   return size > max ? null : Buffer.concat(chunks);
+}
+
+/** busboy's errors for a body that is not a well-formed form (plain Errors, no code of their own). */
+function isMultipartFault(error: unknown): boolean {
+  return error instanceof Error && !(error instanceof AppError) && /Unexpected end of (multipart|form)|Malformed part header|Boundary not found/i.test(error.message);
 }
 
 function isZip(fileName: string, mimetype: string): boolean {
@@ -71,7 +76,7 @@ export const uploadRoutes: FastifyPluginAsyncZod = async (app) => {
   app.addHook('onClose', async () => clearInterval(sweeper));
 
   app.post('/v1/uploads', {
-    config: { scopes: ['studies:write'] },
+    config: { scopes: ['studies:write'], uploadBytes: true },
     schema: {
       tags,
       summary: 'Upload DICOM files (.dcm) or .zip archives of folders (multipart/form-data)',
@@ -97,7 +102,8 @@ export const uploadRoutes: FastifyPluginAsyncZod = async (app) => {
         }
       }
     } catch (error) {
-      streamError = error;
+      // A form that breaks off or is malformed is the client's fault; files before it stay accepted.
+      streamError = isMultipartFault(error) ? new BadRequestError('The multipart/form-data body is malformed or ends early: send the complete form', { uploadId: session.uploadId }) : error;
     }
     // Files already submitted finish (and stay accepted) whatever happened to the rest of the form.
     await session.finish();
