@@ -2,7 +2,6 @@
 // uploads a burst, organization B one file after it; with one worker slot, B's instance is ready
 // within the first few, not after A's whole burst. Asserted on completion order, never wall time.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { projectSecretKeyBytes } from '../../packages/config/src/index.ts';
 import { generateStudy, studyToDicom } from '../../packages/synthetic/src/index.ts';
 import { startDeidWorkerApp } from '../../services/deid-worker/src/worker.app.ts';
 import { createIngestEnv, uploadForm, type IngestEnv } from './ingest.harness.ts';
@@ -34,7 +33,7 @@ describe('de-identification fairness across organizations', () => {
       prisma: env.gw.db.prisma,
       store: env.store,
       queue: { redisUrl: env.gw.config.redis.url, prefix: env.prefix },
-      projectSecretKey: projectSecretKeyBytes(env.gw.config.secrets.projectSecretKey),
+      projectSecretKey: env.gw.config.secrets.projectSecretKeyBytes,
       concurrency: 1,
     });
     try {
