@@ -59,7 +59,7 @@ describe.skipIf(!existsSync(join(REFERENCE, 'manifest.json')))('inference end to
       const version = await env.gw.app.inject({ method: 'POST', url: `/v1/models/${name}/versions`, headers: { ...up.headers, authorization: auth }, payload: up.payload });
       expect(version.statusCode).toBe(201);
       const v = version.json().version as string;
-      expect((await env.gw.app.inject({ method: 'POST', url: `/v1/models/${name}/versions/${v}/release`, headers: { authorization: auth }, payload: { reason: 'e2e test' } })).statusCode).toBe(200);
+      expect((await env.gw.app.inject({ method: 'POST', url: `/v1/models/${name}/versions/${v}/release`, headers: { authorization: auth }, payload: { reason: 'e2e test', override: true } })).statusCode).toBe(200);
     }
   });
   afterAll(async () => {

@@ -12,6 +12,7 @@ export const ERROR_STATUS = {
   METHOD_NOT_ALLOWED: 405,
   NOT_ACCEPTABLE: 406,
   CONFLICT: 409,
+  MODEL_NOT_VALIDATED: 409,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
   UNPROCESSABLE: 422,
@@ -82,6 +83,13 @@ export class NotFoundError extends AppError {
 export class ConflictError extends AppError {
   constructor(message: string, details?: unknown) {
     super('CONFLICT', message, details);
+  }
+}
+
+/** Releasing a draft that has not passed the evaluation gate without `override: true`. */
+export class ModelNotValidatedError extends AppError {
+  constructor() {
+    super('MODEL_NOT_VALIDATED', 'This version is a draft: it has not passed the evaluation gate. Release a validated version, or send {"override": true} with the reason (audited as an override)');
   }
 }
 

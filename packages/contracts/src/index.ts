@@ -13,6 +13,7 @@ export * from './logging.ts';
 export * from './api/deid-profile.schema.ts';
 export * from './api/ingest.schema.ts';
 export * from './api/model.schema.ts';
+export * from './api/evaluation.schema.ts';
 export * from './api/oip.schema.ts';
 export * from './api/wado.schema.ts';
 export * from './api/dataset.schema.ts';

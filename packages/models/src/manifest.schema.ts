@@ -41,6 +41,19 @@ export const TrainingSchema = z.object({
   durationS: z.number().nonnegative(),
 });
 
+/** Where a fine-tuned bundle came from, written by the evaluation gate's export (`--lineage`). */
+export const LineageSchema = z.looseObject({
+  finetuneJobId: z.string(),
+  datasetSnapshotId: z.string(),
+  datasetSnapshotSha256: z.string(),
+  baseModelVersionId: z.string(),
+  baseModel: z.string().describe('name@version'),
+  method: z.string(),
+  hyperparameters: z.record(z.string(), z.unknown()),
+  seed: z.number().int(),
+  codeVersion: z.string(),
+});
+
 export const TASKS = ['report-generation', 'classification'] as const;
 
 export const ManifestSchema = z
@@ -62,6 +75,7 @@ export const ManifestSchema = z
     labels: z.array(z.string().min(1)).optional(),
     files: z.array(BundleFileSchema).min(1),
     training: TrainingSchema.optional(),
+    lineage: LineageSchema.optional(),
     createdAt: z.string(),
   })
   .superRefine((m, ctx) => {

@@ -6,3 +6,9 @@ export { SNAPSHOT_SPLITS, snapshotKeys, type SnapshotKeys, type SnapshotSplit } 
 export * from './slurm/slurm.cli.ts';
 export * from './slurm/slurm.executor.ts';
 export { buildSbatch, parseScontrolJob, slurmJobName, slurmLogPath, slurmStatus } from './slurm/slurm.job.ts';
+export * from './evaluation/evaluation.errors.ts';
+export * from './evaluation/evaluation.ports.ts';
+export * from './evaluation/gate.policy.ts';
+export * from './evaluation/candidate.evaluator.ts';
+export * from './evaluation/trainer.process.ts';
+export * from './evaluation/test-split.ts';

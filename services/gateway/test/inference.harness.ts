@@ -112,7 +112,7 @@ async function registerTinyModel(gw: TestGateway): Promise<void> {
   if ((await post('/v1/models', { name: 'tiny' })).statusCode !== 201) throw new Error('could not create the test model');
   const up = await bundleMultipart(TINY_BUNDLE);
   if ((await post('/v1/models/tiny/versions', up.payload, up.headers)).statusCode !== 201) throw new Error('could not upload the test bundle');
-  if ((await post('/v1/models/tiny/versions/1/release', { reason: 'inference job tests' })).statusCode !== 200) throw new Error('could not release the test bundle');
+  if ((await post('/v1/models/tiny/versions/1/release', { reason: 'inference job tests', override: true })).statusCode !== 200) throw new Error('could not release the test bundle');
 }
 
 /** One webhook call as the receiver got it. */

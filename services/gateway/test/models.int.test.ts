@@ -104,16 +104,36 @@ describe('model registry and inference API', () => {
     expect(detail.manifest.name).toBe('medgrade-test-tiny');
   });
 
-  it('releases only with admin and a reason, and audits it', async () => {
-    expect((await inject('POST', '/v1/models/tiny/versions/1/release', writer.auth, { reason: 'validated on site data' })).statusCode).toBe(403);
-    expect((await inject('POST', '/v1/models/tiny/versions/1/release', admin, {})).statusCode).toBe(400);
-    const res = await inject('POST', '/v1/models/tiny/versions/1/release', admin, { reason: 'validated on site data' });
+  it('releases a draft only with admin, a reason and an explicit override, and audits the override', async () => {
+    expect((await inject('POST', '/v1/models/tiny/versions/1/release', writer.auth, { reason: 'validated on site data', override: true })).statusCode).toBe(403);
+    expect((await inject('POST', '/v1/models/tiny/versions/1/release', admin, { override: true })).statusCode).toBe(400);
+    const refused = await inject('POST', '/v1/models/tiny/versions/1/release', admin, { reason: 'validated on site data' });
+    expect(refused.statusCode).toBe(409);
+    expect(refused.json().error).toMatchObject({ code: 'MODEL_NOT_VALIDATED', message: expect.stringContaining('"override": true') });
+    const detail = (await inject('GET', '/v1/models/tiny/versions/1', reader)).json();
+    expect(detail).toMatchObject({ status: 'draft', validation: null, validatedAt: null });
+    const res = await inject('POST', '/v1/models/tiny/versions/1/release', admin, { reason: 'validated on site data', override: true });
     expect(res.json()).toMatchObject({ status: 'released' });
     expect((await inject('GET', '/v1/models/tiny', reader)).json().latestReleasedVersion).toBe('1');
     const events = await gw.db.prisma.auditEvent.findMany({ where: { orgId: writer.orgId, action: 'model.version.release' } });
     expect(events).toHaveLength(1);
-    expect(events[0]?.details).toMatchObject({ reason: 'validated on site data', version: '1' });
-    expect((await inject('POST', '/v1/models/tiny/versions/1/release', admin, { reason: 'again' })).statusCode).toBe(409);
+    expect(events[0]?.details).toMatchObject({ reason: 'validated on site data', version: '1', from: 'DRAFT', override: true });
+    expect((await inject('POST', '/v1/models/tiny/versions/1/release', admin, { reason: 'again', override: true })).statusCode).toBe(409);
+  });
+
+  it('releases a validated version without an override (audited override: false)', async () => {
+    const up = await bundleMultipart(BUNDLE, (files) => {
+      const m = JSON.parse(files.get('manifest.json')!.toString()) as { version: string };
+      files.set('manifest.json', Buffer.from(JSON.stringify({ ...m, version: 'v-validated' })));
+    });
+    expect((await inject('POST', '/v1/models/tiny/versions', writer.auth, up.payload, up.headers)).statusCode).toBe(201);
+    // Only the evaluation gate validates (packages/training, tested there); here the row is set as it leaves it.
+    await gw.db.prisma.modelVersion.updateMany({ where: { orgId: writer.orgId, version: 'v-validated' }, data: { status: 'VALIDATED', validatedAt: new Date() } });
+    const res = await inject('POST', '/v1/models/tiny/versions/v-validated/release', admin, { reason: 'passed the gate' });
+    expect(res.json()).toMatchObject({ status: 'released', validatedAt: expect.any(String) });
+    const events = await gw.db.prisma.auditEvent.findMany({ where: { orgId: writer.orgId, action: 'model.version.release', resourceId: res.json().id } });
+    expect(events[0]?.details).toMatchObject({ from: 'VALIDATED', override: false });
+    expect((await inject('POST', '/v1/models/tiny/versions/v-validated/retire', admin, { reason: 'test done' })).statusCode).toBe(200);
   });
 
   it('runs a de-identified upload through two models synchronously; drafts need models:write', async () => {
@@ -145,16 +165,32 @@ describe('model registry and inference API', () => {
     expect((await inject('POST', '/v1/models/tiny/versions/2/release', admin, { reason: 'oops' })).statusCode).toBe(409);
   });
 
-  it('registers and releases a bundle with `medgrade models register` over the public API', async () => {
-    const url = await gw.app.listen({ host: '127.0.0.1', port: 0 });
+  let listening: string | undefined;
+  const gatewayUrl = async (): Promise<string> => (listening ??= await gw.app.listen({ host: '127.0.0.1', port: 0 }));
+
+  it('registers and releases a bundle with `medgrade models register --override` over the public API', async () => {
+    const url = await gatewayUrl();
     const keyFile = join(root, 'admin.key');
     await writeFile(keyFile, admin.replace('Bearer ', ''));
     let out = '';
-    const code = await modelsCommand.run(['register', BUNDLE, '--key-file', keyFile, '--name', 'cli-model', '--url', url, '--release', 'registered by the CLI test'], {
+    const code = await modelsCommand.run(['register', BUNDLE, '--key-file', keyFile, '--name', 'cli-model', '--url', url, '--release', 'registered by the CLI test', '--override'], {
       config: gw.config, stdout: { write: (t: string) => (out += t) }, stderr: { write: () => true },
     });
     expect(code).toBe(0);
     expect(JSON.parse(out)).toEqual({ name: 'cli-model', version: '1', status: 'released' });
     expect((await inject('GET', '/v1/models/cli-model', reader)).json().latestReleasedVersion).toBe('1');
+    const [event] = await gw.db.prisma.auditEvent.findMany({ where: { orgId: writer.orgId, action: 'model.version.release', details: { path: ['name'], equals: 'cli-model' } } });
+    expect(event?.details).toMatchObject({ override: true, reason: 'registered by the CLI test' });
+  });
+
+  it('refuses `medgrade models register --release` of a draft without --override, saying how to fix it', async () => {
+    const url = await gatewayUrl();
+    const keyFile = join(root, 'admin.key');
+    await writeFile(keyFile, admin.replace('Bearer ', ''));
+    const run = modelsCommand.run(['register', BUNDLE, '--key-file', keyFile, '--name', 'cli-model-2', '--url', url, '--release', 'no override'], {
+      config: gw.config, stdout: { write: () => true }, stderr: { write: () => true },
+    });
+    await expect(run).rejects.toThrow(/MODEL_NOT_VALIDATED/);
+    expect((await inject('GET', '/v1/models/cli-model-2', reader)).json().latestReleasedVersion).toBeNull();
   });
 });

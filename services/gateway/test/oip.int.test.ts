@@ -62,7 +62,7 @@ describe('OIP v2 on the gateway', () => {
       files.set('manifest.json', Buffer.from(JSON.stringify({ ...m, version })));
     });
     expect((await inject('POST', `/v1/models/${name}/versions`, admin.auth, up.payload, up.headers)).statusCode).toBe(201);
-    if (status !== 'draft') expect((await inject('POST', `/v1/models/${name}/versions/${version}/${status}`, admin.auth, { reason: 'oip test' })).statusCode).toBe(200);
+    if (status !== 'draft') expect((await inject('POST', `/v1/models/${name}/versions/${version}/${status}`, admin.auth, { reason: 'oip test', ...(status === 'release' ? { override: true } : {}) })).statusCode).toBe(200);
   }
 
   const inject = (method: 'GET' | 'POST', url: string, auth: string | undefined, payload?: object | string | Buffer, headers: Record<string, string> = {}) =>

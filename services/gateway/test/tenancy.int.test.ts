@@ -77,7 +77,7 @@ const PROBES: Record<string, (a: OrgA) => Promise<Probe> | Probe> = {
   'POST /v1/models/{name}/versions': async (a) => ({ params: { name: await a.resource('model') }, payload: {} }),
   'GET /v1/models/{name}/versions': async (a) => ({ params: { name: await a.resource('model') } }),
   'GET /v1/models/{name}/versions/{version}': async (a) => ({ params: { name: await a.resource('model'), version: '1' } }),
-  'POST /v1/models/{name}/versions/{version}/release': async (a) => ({ params: { name: await a.resource('model'), version: '1' }, payload: { reason: 'pwned' } }),
+  'POST /v1/models/{name}/versions/{version}/release': async (a) => ({ params: { name: await a.resource('model'), version: '1' }, payload: { reason: 'pwned', override: true } }),
   'POST /v1/models/{name}/versions/{version}/retire': async (a) => ({ params: { name: await a.resource('model'), version: '1' }, payload: { reason: 'pwned' } }),
   'POST /v1/inferences': async (a) => ({ payload: { models: [await a.resource('model')], input: { studyId: '00000000-0000-4000-8000-000000000000' } } }),
   'GET /v1/inferences/{id}': async (a) => ({ params: { id: await a.resource('inference') } }),

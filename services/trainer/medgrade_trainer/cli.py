@@ -58,6 +58,9 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--data", required=True)
     ev.add_argument("--out", required=True, help="evaluation.json path")
     ev.add_argument("--bootstrap", type=int, default=1000)
+    ev.add_argument("--seed", type=int, default=0, help="bootstrap seed: two models scored with one seed share their resamples")
+    ev.add_argument("--labels", choices=["model", "data"], default="model",
+                    help="findings to score: the model's own, or the manifest's (compare a base model on a fine-tune's task)")
     ev.add_argument("--threads", type=int, default=1)
     ev.add_argument("--device", default="auto")
     ex = sub.add_parser("export", help="write an ONNX model bundle and check parity with ONNX Runtime")
@@ -68,6 +71,7 @@ def build_parser() -> argparse.ArgumentParser:
     ex.add_argument("--evaluation", help="evaluation.json to include")
     ex.add_argument("--parity-data", help="manifest whose first studies form the parity batch")
     ex.add_argument("--description", default="")
+    ex.add_argument("--lineage", help="JSON file merged into the manifest as `lineage` (job, snapshot, base model)")
     ex.add_argument("--threads", type=int, default=1)
     for name, text in (("validate", "check a fine-tune's snapshot and base model (CPU, before any GPU time); exit 65 with a typed error"),
                        ("attempt", "run one attempt of an orchestrated fine-tune against the object store (exit 0, 75 preempted, 65 bad input)")):

@@ -14,8 +14,18 @@ from .model import ReportModel
 from .tokenizer import Tokenizer
 
 
+def _head_columns(label_logits: torch.Tensor, model_names: list[str], names: list[str]) -> torch.Tensor:
+    """The label head's predictions for `names`; a finding the model has no row for is never predicted."""
+    probs = torch.sigmoid(label_logits)
+    cols = [probs[:, model_names.index(n)] if n in model_names else torch.zeros(len(probs)) for n in names]
+    return (torch.stack(cols, dim=1) > 0.5).float()
+
+
 def evaluate_model(model: ReportModel, tok: Tokenizer, names: list[str], data: Dataset,
-                   max_new_tokens: int, resamples: int = 1000) -> dict:
+                   max_new_tokens: int, resamples: int = 1000, seed: int = 0,
+                   model_names: list[str] | None = None) -> dict:
+    """Scores `names` (by default the model's own findings, `model_names`) on `data`; one bootstrap
+    `seed` gives two models evaluated on the same data the same resamples."""
     started = time.time()
     texts, label_logits = generate_texts(model, tok, data.pixels, max_new_tokens)
     refs = [tok.normalize(r) for r in data.reports]
@@ -23,9 +33,9 @@ def evaluate_model(model: ReportModel, tok: Tokenizer, names: list[str], data: D
     parsed = [report_labels(t, names) for t in texts]
     pred = np.array([[p[n] or 0 for n in names] for p in parsed], dtype=np.float64)
     true = data.labels[:, [data.label_names.index(n) for n in names]].numpy()
-    report = evaluate_predictions(exact, pred, true, names, data.groups, resamples)
-    head = (torch.sigmoid(label_logits) > 0.5).float().numpy()
-    head_summary = evaluate_predictions(exact, head, true, names, data.groups, resamples=200)["overall"]
+    report = evaluate_predictions(exact, pred, true, names, data.groups, resamples, seed)
+    head = _head_columns(label_logits, model_names or names, names).numpy()
+    head_summary = evaluate_predictions(exact, head, true, names, data.groups, resamples=200, seed=seed)["overall"]
     report["labelHead"] = {"macroF1": head_summary["macroF1"], "findings": head_summary["findings"]}
     report["dataset"] = {"n": len(data), "sha256": data.sha256}
     report["errors"] = [{"reference": r, "generated": t} for t, r in zip(texts, refs) if t != r][:10]

@@ -33,6 +33,13 @@ def code_version() -> str:
     return f"medgrade-trainer {__version__}"
 
 
+def _lineage(args) -> dict:
+    """`--lineage file.json` (the orchestrator's job, snapshot and base model) with the code version."""
+    if not getattr(args, "lineage", None):
+        return {}
+    return {"lineage": json.loads(Path(args.lineage).read_text()) | {"codeVersion": code_version()}}
+
+
 def _manifest(state: dict, cfg, args, files: list[str], out: Path) -> dict:
     contrastive = " and a CLIP-style text tower" if cfg.contrastive else ""
     return {
@@ -59,6 +66,7 @@ def _manifest(state: dict, cfg, args, files: list[str], out: Path) -> dict:
             "codeVersion": code_version(),
             "durationS": float(state.get("train_seconds", 0.0)),
         },
+        **_lineage(args),
         "createdAt": dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z"),
     }
 

@@ -117,10 +117,11 @@ def load_any(path: Path) -> dict:
 
 
 def run_evaluate(args) -> dict:
-    model, tok, names = checkpoint.restore_model(load_any(Path(args.model)))
+    model, tok, model_names = checkpoint.restore_model(load_any(Path(args.model)))
     model.to(device_of(args.device))
-    data = load_dataset(Path(args.data), model.cfg.image_size, DEFAULT_PREPROCESSING, names)
-    report = evaluate_model(model, tok, names, data, model.cfg.max_length, args.bootstrap)
+    data = load_dataset(Path(args.data), model.cfg.image_size, DEFAULT_PREPROCESSING,
+                        None if args.labels == "data" else model_names)
+    report = evaluate_model(model, tok, data.label_names, data, model.cfg.max_length, args.bootstrap, args.seed, model_names)
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(report, indent=2) + "\n")
     emit("eval", n=len(data), exactMatch=report["overall"]["exactMatch"], macroF1=report["overall"]["macroF1"])

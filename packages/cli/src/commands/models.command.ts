@@ -1,6 +1,9 @@
 // `medgrade models register <bundle-dir>`: registers a model bundle (e.g. the committed reference
 // models/medgrade-cxr-tiny/1) through the gateway's public registry API, exactly as any client
 // would: create the model if needed, upload the version (validated there), optionally release it.
+// An uploaded version is a draft that no evaluation gate has seen, so releasing it needs
+// `--override` (sent as `override: true`, audited as such): the reference model, the base of every
+// fine-tune, is released this way.
 import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -29,7 +32,7 @@ function fail(step: string, res: { status: number; json: Record<string, unknown>
 }
 
 async function register(args: string[], { config, stdout }: CommandContext): Promise<number> {
-  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { name: { type: 'string' }, 'key-file': { type: 'string' }, url: { type: 'string' }, release: { type: 'string' } } });
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { name: { type: 'string' }, 'key-file': { type: 'string' }, url: { type: 'string' }, release: { type: 'string' }, override: { type: 'boolean', default: false } } });
   const dir = positionals[0];
   if (!dir || positionals.length !== 1) throw new UsageError('give exactly one bundle folder');
   if (!values['key-file']) throw new UsageError('--key-file is required (a file holding an API key with models:write, and admin for --release)');
@@ -44,7 +47,8 @@ async function register(args: string[], { config, stdout }: CommandContext): Pro
   if (version.status === 409) version = await client.call('GET', `/v1/models/${name}/versions/${manifest.version}`);
   else if (version.status !== 201) fail('uploading the version', version);
   if (values.release !== undefined && version.json.status !== 'released') {
-    version = await client.call('POST', `/v1/models/${name}/versions/${manifest.version}/release`, { reason: values.release });
+    const body = { reason: values.release, ...(values.override ? { override: true } : {}) };
+    version = await client.call('POST', `/v1/models/${name}/versions/${manifest.version}/release`, body);
     if (version.status !== 200) fail('releasing the version', version);
   }
   stdout.write(`${JSON.stringify({ name, version: version.json.version, status: version.json.status })}\n`);
@@ -53,7 +57,8 @@ async function register(args: string[], { config, stdout }: CommandContext): Pro
 
 export const modelsCommand: Command = {
   summary: 'register a model bundle through the gateway registry API',
-  usage: '  medgrade models register <bundle-dir> --key-file FILE [--name NAME] [--url GATEWAY_URL] [--release "reason"]',
+  usage: '  medgrade models register <bundle-dir> --key-file FILE [--name NAME] [--url GATEWAY_URL] [--release "reason" [--override]]\n'
+    + '    --override releases a draft that no evaluation gate validated (audited as an override)',
   async run(args, ctx) {
     const [sub, ...rest] = args;
     if (sub === 'register') return register(rest, ctx);

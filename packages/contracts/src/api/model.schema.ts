@@ -1,10 +1,11 @@
 import { z } from 'zod';
 import { TimestampSchema } from './common.schema.ts';
+import { ModelValidationSchema } from './evaluation.schema.ts';
 import { InferenceTimingsSchema, InstanceResultSchema, ModelNameSchema, ModelVersionSchema } from './inference.schema.ts';
 
 // Model registry and public inference API (gateway /v1/models, /v1/inferences).
 
-export const ModelVersionStatusSchema = z.enum(['draft', 'validated', 'released', 'retired']).describe('draft → released → retired');
+export const ModelVersionStatusSchema = z.enum(['draft', 'validated', 'released', 'retired']).describe('draft → validated (passed the evaluation gate) → released → retired');
 
 export const ModelSchema = z
   .object({
@@ -39,6 +40,7 @@ export const ModelVersionRecordSchema = z
     status: ModelVersionStatusSchema,
     manifest: z.record(z.string(), z.unknown()).describe('manifest.json of the bundle (docs/model-bundle.md)'),
     objectPrefix: z.string(),
+    validatedAt: TimestampSchema.nullable().describe('when it passed the evaluation gate'),
     releasedAt: TimestampSchema.nullable(),
     createdAt: TimestampSchema,
   })
@@ -47,9 +49,14 @@ export const ModelVersionRecordSchema = z
 export const ModelVersionDetailSchema = ModelVersionRecordSchema.extend({
   modelCard: z.string().nullable().describe('MODEL_CARD.md of the bundle'),
   evaluation: z.unknown().nullable().describe('evaluation.json of the bundle'),
+  validation: ModelValidationSchema.nullable().describe('the evaluation gate of the fine-tuning job that registered it: policy, checks, candidate and base evaluations (overall, per finding, per subgroup); null for uploaded versions'),
 }).meta({ id: 'ModelVersionDetail' });
 
 export const StatusChangeBodySchema = z.object({ reason: z.string().min(3).max(2000).describe('Why (recorded in the audit trail)') }).strict();
+
+export const ReleaseBodySchema = StatusChangeBodySchema.extend({
+  override: z.boolean().optional().describe('Release a draft that has not passed the evaluation gate (audited as an override); validated versions need none'),
+}).strict();
 
 /** `name` (latest released version) or `name@version`. */
 export const ModelRefSchema = z.string().regex(/^[a-z0-9][a-z0-9._-]{0,99}(@[A-Za-z0-9][A-Za-z0-9._-]{0,63})?$/, 'use "name" or "name@version"');

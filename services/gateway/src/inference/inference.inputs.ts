@@ -7,7 +7,7 @@ import type { PrismaClient } from '@medgrade/db';
 import { DeidError, deidentify } from '@medgrade/deid';
 import { loadProjectDeidSettings } from '@medgrade/deid/project';
 import { hasScopes } from '@medgrade/auth';
-import { modelWhere } from '../models/model.registry.ts';
+import { modelWhere } from '@medgrade/registry';
 
 /** One model version a request runs. */
 export interface ResolvedModel {

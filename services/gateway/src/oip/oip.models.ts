@@ -4,7 +4,7 @@
 import { hasScopes, type AuthContext } from '@medgrade/auth';
 import type { PrismaClient } from '@medgrade/db';
 import { resolveModels, type ResolvedModel } from '../inference/inference.inputs.ts';
-import type { ModelRegistry } from '../models/model.registry.ts';
+import type { ModelRegistry } from '@medgrade/registry';
 
 /** The exact version `name` (and optional `version`) names for this key. */
 export async function resolveOipModel(prisma: PrismaClient, auth: AuthContext, name: string, version?: string): Promise<ResolvedModel> {

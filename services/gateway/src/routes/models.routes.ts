@@ -1,22 +1,17 @@
-// Model registry: models, immutable versions uploaded as bundles, draft → released → retired.
+// Model registry: models, immutable versions uploaded as bundles, draft → validated → released →
+// retired. Only the evaluation gate validates (packages/training); releasing a draft is an audited override.
 import multipart from '@fastify/multipart';
 import {
-  ConflictError, CreateModelBodySchema, ErrorResponseSchema, ModelNameParamsSchema, ModelSchema, ModelVersionDetailSchema, ModelVersionParamsSchema,
-  ModelVersionRecordSchema, StatusChangeBodySchema,
+  CreateModelBodySchema, ErrorResponseSchema, ModelNameParamsSchema, ModelSchema, ModelValidationSchema, ModelVersionDetailSchema, ModelVersionParamsSchema,
+  ModelVersionRecordSchema, ReleaseBodySchema, StatusChangeBodySchema,
 } from '@medgrade/contracts';
-import type { ModelVersionStatus } from '@medgrade/db';
+import { ModelRegistry, nextStatus, toModelDto, toVersionDto, validateBundle } from '@medgrade/registry';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { GZIP_TYPES, readBundleUpload } from '../models/bundle.upload.ts';
 import { gunzipBounded } from '../models/tar.reader.ts';
-import { validateBundle } from '../models/bundle.validate.ts';
-import { ModelRegistry, toModelDto, toVersionDto } from '../models/model.registry.ts';
 
 const tags = ['models'];
-const NEXT: Record<'release' | 'retire', { from: ModelVersionStatus[]; to: ModelVersionStatus }> = {
-  release: { from: ['DRAFT', 'VALIDATED'], to: 'RELEASED' },
-  retire: { from: ['DRAFT', 'VALIDATED', 'RELEASED'], to: 'RETIRED' },
-};
 
 export const modelRoutes: FastifyPluginAsyncZod = async (app) => {
   const { prisma, store } = app.deps;
@@ -74,20 +69,27 @@ export const modelRoutes: FastifyPluginAsyncZod = async (app) => {
   }, async (request) => {
     const { version } = await registry.version(request.auth, request.params.name, request.params.version);
     const evaluation = await registry.bundleFile(version, 'evaluation.json');
-    return { ...toVersionDto(version, request.params.name), modelCard: await registry.bundleFile(version, 'MODEL_CARD.md'), evaluation: evaluation === null ? null : (JSON.parse(evaluation) as unknown) };
+    return {
+      ...toVersionDto(version, request.params.name), modelCard: await registry.bundleFile(version, 'MODEL_CARD.md'),
+      evaluation: evaluation === null ? null : (JSON.parse(evaluation) as unknown), validation: ModelValidationSchema.nullable().parse(version.validation),
+    };
   });
 
   for (const action of ['release', 'retire'] as const) {
     app.post(`/v1/models/:name/versions/:version/${action}`, {
       config: { scopes: ['admin'] },
-      schema: { tags, summary: action === 'release' ? 'Release a version (admin; reason audited)' : 'Retire a version (admin; reason audited)', params: ModelVersionParamsSchema, body: StatusChangeBodySchema, response: { 200: ModelVersionRecordSchema, 409: ErrorResponseSchema } },
+      schema: {
+        tags, summary: action === 'release' ? 'Release a validated version, or a draft with override (admin; reason audited)' : 'Retire a version (admin; reason audited)',
+        params: ModelVersionParamsSchema, body: action === 'release' ? ReleaseBodySchema : StatusChangeBodySchema, response: { 200: ModelVersionRecordSchema, 409: ErrorResponseSchema },
+      },
     }, async (request) => {
       const { model, version } = await registry.version(request.auth, request.params.name, request.params.version);
-      const step = NEXT[action];
-      if (!step.from.includes(version.status)) throw new ConflictError(`A ${version.status.toLowerCase()} version cannot be ${action}d`);
+      const body = request.body as { reason: string; override?: boolean };
+      const step = nextStatus(action, version.status, body.override === true);
       const updated = await prisma.$transaction(async (tx) => {
         const row = await tx.modelVersion.update({ where: { id: version.id }, data: { status: step.to, ...(action === 'release' ? { releasedAt: new Date() } : {}) } });
-        await request.audit({ action: `model.version.${action}`, resourceType: 'model_version', resourceId: version.id, details: { name: model.name, version: version.version, from: version.status, to: step.to, reason: request.body.reason } }, tx);
+        const details = { name: model.name, version: version.version, from: version.status, to: step.to, reason: body.reason, ...(action === 'release' ? { override: step.override } : {}) };
+        await request.audit({ action: `model.version.${action}`, resourceType: 'model_version', resourceId: version.id, details }, tx);
         return row;
       });
       return toVersionDto(updated, model.name);

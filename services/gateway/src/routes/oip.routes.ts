@@ -16,7 +16,7 @@ import {
 } from '@medgrade/contracts';
 import type { FastifyReply } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { ModelRegistry } from '../models/model.registry.ts';
+import { ModelRegistry } from '@medgrade/registry';
 import { forwardedType, limitedBody, passBodiesThrough } from '../oip/oip.body.ts';
 import { resolveOipModel, runnableVersions } from '../oip/oip.models.ts';
 import { OipUpstream, upstreamError } from '../oip/oip.upstream.ts';

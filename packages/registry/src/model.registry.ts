@@ -1,17 +1,23 @@
 // Model registry persistence: models and immutable versions of an organization, their bundles
 // in the object store under models/<org>/<name>/<version>/, and status changes. Every query is
 // scoped by the caller's organization (and project for project keys); another organization's
-// model is simply not found.
-import type { AuthContext } from '@medgrade/auth';
-import { ConflictError, ForbiddenError, NotFoundError, ServiceUnavailableError, type ModelDto, type ModelVersionDto } from '@medgrade/contracts';
+// model is simply not found. The gateway serves it; the training orchestrator registers the
+// versions its fine-tuning jobs produce through it (candidate.versions.ts).
+import { ConflictError, ForbiddenError, NotFoundError, ServiceUnavailableError, type ModelDto, type ModelValidation, type ModelVersionDto } from '@medgrade/contracts';
 import { Prisma, type Model, type ModelVersion, type PrismaClient } from '@medgrade/db';
 import type { Manifest } from '@medgrade/models';
 import { ObjectNotFoundError, getBuffer, modelVersionPrefix, type ObjectStore } from '@medgrade/storage';
 
+/** Whose models a caller reaches: an API key's organization and project, or a job's. */
+export interface RegistryScope {
+  orgId: string;
+  projectId: string | null;
+}
+
 export type ModelWithReleased = Model & { versions: Pick<ModelVersion, 'version'>[] };
 
 /** Rows a key may see: its organization, and only its project's (or org-wide) models for project keys. */
-export function modelWhere(auth: AuthContext, name?: string): Prisma.ModelWhereInput {
+export function modelWhere(auth: RegistryScope, name?: string): Prisma.ModelWhereInput {
   return { orgId: auth.orgId, ...(name ? { name } : {}), ...(auth.projectId ? { OR: [{ projectId: auth.projectId }, { projectId: null }] } : {}) };
 }
 
@@ -28,7 +34,7 @@ export function toVersionDto(v: ModelVersion, name: string): ModelVersionDto {
   return {
     id: v.id, modelId: v.modelId, name, version: v.version, status: v.status.toLowerCase() as ModelVersionDto['status'],
     manifest: v.manifest as Record<string, unknown>, objectPrefix: v.objectPrefix,
-    releasedAt: v.releasedAt?.toISOString() ?? null, createdAt: v.createdAt.toISOString(),
+    validatedAt: v.validatedAt?.toISOString() ?? null, releasedAt: v.releasedAt?.toISOString() ?? null, createdAt: v.createdAt.toISOString(),
   };
 }
 
@@ -47,7 +53,7 @@ export class ModelRegistry {
     return this.#storeOrNull;
   }
 
-  async create(auth: AuthContext, body: { name: string; description?: string | undefined; projectId?: string | undefined }): Promise<ModelWithReleased> {
+  async create(auth: RegistryScope, body: { name: string; description?: string | undefined; projectId?: string | undefined }): Promise<ModelWithReleased> {
     const projectId = auth.projectId ?? body.projectId ?? null;
     if (auth.projectId && body.projectId && body.projectId !== auth.projectId) throw new ForbiddenError('This key may only create models in its own project');
     if (projectId && !(await this.#prisma.project.findFirst({ where: { id: projectId, orgId: auth.orgId }, select: { id: true } }))) throw new NotFoundError('Project');
@@ -58,22 +64,22 @@ export class ModelRegistry {
     return { ...created, versions: [] };
   }
 
-  list(auth: AuthContext): Promise<ModelWithReleased[]> {
+  list(auth: RegistryScope): Promise<ModelWithReleased[]> {
     return this.#prisma.model.findMany({ where: modelWhere(auth), orderBy: { name: 'asc' }, include: { versions: RELEASED_LAST } });
   }
 
-  async get(auth: AuthContext, name: string): Promise<ModelWithReleased> {
+  async get(auth: RegistryScope, name: string): Promise<ModelWithReleased> {
     const m = await this.#prisma.model.findFirst({ where: modelWhere(auth, name), include: { versions: RELEASED_LAST } });
     if (!m) throw new NotFoundError('Model');
     return m;
   }
 
-  async versions(auth: AuthContext, name: string): Promise<ModelVersion[]> {
+  async versions(auth: RegistryScope, name: string): Promise<ModelVersion[]> {
     const m = await this.get(auth, name);
     return this.#prisma.modelVersion.findMany({ where: { modelId: m.id }, orderBy: { createdAt: 'asc' } });
   }
 
-  async version(auth: AuthContext, name: string, version: string): Promise<{ model: ModelWithReleased; version: ModelVersion }> {
+  async version(auth: RegistryScope, name: string, version: string): Promise<{ model: ModelWithReleased; version: ModelVersion }> {
     const model = await this.get(auth, name);
     const v = await this.#prisma.modelVersion.findUnique({ where: { modelId_version: { modelId: model.id, version } } });
     if (!v) throw new NotFoundError('Model version');
@@ -81,7 +87,13 @@ export class ModelRegistry {
   }
 
   /** Store a validated bundle and record it as a draft; versions are immutable (409 on reuse). */
-  async addVersion(auth: AuthContext, model: Model, manifest: Manifest, files: ReadonlyMap<string, Uint8Array>): Promise<ModelVersion> {
+  async addVersion(auth: RegistryScope, model: Model, manifest: Manifest, files: ReadonlyMap<string, Uint8Array>): Promise<ModelVersion> {
+    const prefix = await this.storeBundle(auth, model, manifest, files);
+    return this.createVersionRow(this.#prisma, { orgId: auth.orgId, model, manifest, prefix });
+  }
+
+  /** Writes a bundle under the version's prefix (before its row exists); returns the prefix. */
+  async storeBundle(auth: RegistryScope, model: Model, manifest: Manifest, files: ReadonlyMap<string, Uint8Array>): Promise<string> {
     const existing = await this.#prisma.modelVersion.findUnique({ where: { modelId_version: { modelId: model.id, version: manifest.version } } });
     if (existing) throw new ConflictError(`Version ${manifest.version} of ${model.name} already exists; versions are immutable, upload a new version`);
     const prefix = modelVersionPrefix(auth.orgId, model.name, manifest.version);
@@ -89,8 +101,17 @@ export class ModelRegistry {
     for (const [path, bytes] of files) if (path !== 'manifest.json') await this.#store.put(`${prefix}/${path}`, Buffer.from(bytes));
     await this.#store.put(`${prefix}/manifest.json`, Buffer.from(files.get('manifest.json') ?? new Uint8Array()));
     if (!model.task) await this.#prisma.model.update({ where: { id: model.id }, data: { task: manifest.task } });
-    return this.#prisma.modelVersion.create({
-      data: { orgId: auth.orgId, modelId: model.id, version: manifest.version, manifest: manifest as unknown as Prisma.InputJsonValue, objectPrefix: prefix },
+    return prefix;
+  }
+
+  /** The version's row (a draft), in `db` so that a caller can commit it with its audit event. */
+  createVersionRow(db: Prisma.TransactionClient, v: { orgId: string; model: Model; manifest: Manifest; prefix: string; validation?: ModelValidation }): Promise<ModelVersion> {
+    const { orgId, model, manifest, prefix, validation } = v;
+    return db.modelVersion.create({
+      data: {
+        orgId, modelId: model.id, version: manifest.version, manifest: manifest as unknown as Prisma.InputJsonValue, objectPrefix: prefix,
+        ...(validation ? { validation: validation as unknown as Prisma.InputJsonValue } : {}),
+      },
     }).catch((e: unknown) => {
       if (e instanceof Prisma.PrismaClientKnownRequestError && e.code === 'P2002') throw new ConflictError(`Version ${manifest.version} of ${model.name} already exists`);
       throw e;
