@@ -7,6 +7,8 @@ export const GENESIS_HASH = '0'.repeat(64);
 /** The hashed content of an event: everything but seq (assigned by the database) and hash. */
 export interface HashedEventFields {
   orgId: string;
+  /** Hashed only when set, so events recorded before the column existed verify unchanged. */
+  projectId?: string | null;
   actor: string;
   action: string;
   resourceType: string;
@@ -22,6 +24,7 @@ export function hashEvent(fields: HashedEventFields): string {
   const canonical = canonicalJson({
     v: 1,
     orgId: fields.orgId,
+    ...(fields.projectId ? { projectId: fields.projectId } : {}),
     actor: fields.actor,
     action: fields.action,
     resourceType: fields.resourceType,

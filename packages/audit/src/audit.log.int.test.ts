@@ -58,6 +58,24 @@ describe('AuditLog', () => {
     expect(page2[0]!.seq > page1.at(-1)!.seq).toBe(true);
   });
 
+  it('lists a project\'s events to its scope only, and hashes the project so moving an event is caught', async () => {
+    const org = (await db.prisma.organization.create({ data: { slug: 'p', name: 'P' } })).id;
+    const [p1, p2] = ['11111111-1111-4111-8111-111111111111', '22222222-2222-4222-8222-222222222222'];
+    await audit.append({ orgId: org, actor: 'k1', action: 'x.p1', resourceType: 'x', projectId: p1 });
+    await db.prisma.$transaction((tx) => audit.appendMany([{ orgId: org, actor: 'k2', action: 'x.p2', resourceType: 'x', projectId: p2 }, { orgId: org, actor: 'k0', action: 'x.org', resourceType: 'x' }], tx));
+    expect((await audit.list({ orgId: org, projectId: p1 }, {}, { limit: 10 })).map((e) => e.action)).toEqual(['x.p1']);
+    // A filter cannot widen the scope.
+    expect(await audit.list({ orgId: org, projectId: p1 }, { action: 'x.p2' }, { limit: 10 })).toEqual([]);
+    expect((await audit.list(org, {}, { limit: 10 })).map((e) => [e.action, e.projectId])).toEqual([['x.p1', p1], ['x.p2', p2], ['x.org', null]]);
+    expect(await audit.verify(org)).toMatchObject({ intact: true, checked: 3 });
+    const moved = (await audit.list(org, { action: 'x.p2' }, { limit: 1 }))[0]!;
+    await db.prisma.$transaction([
+      db.prisma.$executeRawUnsafe('SET LOCAL session_replication_role = replica'),
+      db.prisma.$executeRawUnsafe(`UPDATE "AuditEvent" SET "projectId" = '${p1}' WHERE seq = ${moved.seq}`),
+    ]);
+    expect((await audit.verify(org)).firstBroken).toMatchObject({ seq: moved.seq, reason: 'hash_mismatch' });
+  });
+
   it('reports the first modified event after a superuser bypasses the trigger', async () => {
     const events = await audit.list(orgId, {}, { limit: 500 });
     const victim = events[5]!;

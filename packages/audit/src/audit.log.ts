@@ -1,4 +1,4 @@
-import type { AuditEvent, Prisma, PrismaClient } from '@medgrade/db';
+import { tenantCondition, type AuditEvent, type Prisma, type PrismaClient, type TenantScope } from '@medgrade/db';
 import { GENESIS_HASH, hashEvent, type HashedEventFields } from './audit.hash.ts';
 
 type Db = PrismaClient | Prisma.TransactionClient;
@@ -6,6 +6,8 @@ type Db = PrismaClient | Prisma.TransactionClient;
 /** What a caller records; the chain fields are computed here. `details` must never hold PHI. */
 export interface AuditInput {
   orgId: string;
+  /** The project the event concerns; null/absent for organization-level events. */
+  projectId?: string | null;
   actor: string;
   action: string;
   resourceType: string;
@@ -81,9 +83,9 @@ export class AuditLog {
     // One INSERT, rows read from a jsonb parameter in their order (ORDER BY i), so the
     // sequence numbers follow the chain. Prisma's createMany would cost ~0.6 ms of CPU per row.
     await tx.$executeRaw`
-      INSERT INTO "AuditEvent" ("orgId", "actor", "action", "resourceType", "resourceId", "requestId", "details", "prevHash", "hash", "createdAt")
-      SELECT x."orgId", x."actor", x."action", x."resourceType", x."resourceId", x."requestId", x."details", x."prevHash", x."hash", x."createdAt"
-      FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS x("orgId" uuid, "actor" text, "action" text, "resourceType" text,
+      INSERT INTO "AuditEvent" ("orgId", "projectId", "actor", "action", "resourceType", "resourceId", "requestId", "details", "prevHash", "hash", "createdAt")
+      SELECT x."orgId", x."projectId", x."actor", x."action", x."resourceType", x."resourceId", x."requestId", x."details", x."prevHash", x."hash", x."createdAt"
+      FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS x("orgId" uuid, "projectId" uuid, "actor" text, "action" text, "resourceType" text,
            "resourceId" text, "requestId" text, "details" jsonb, "prevHash" text, "hash" text, "createdAt" timestamptz, "i" int)
       ORDER BY x."i"`;
   }
@@ -100,6 +102,7 @@ export class AuditLog {
   #fields(input: AuditInput, prevHash: string): HashedEventFields {
     return {
       orgId: input.orgId,
+      projectId: input.projectId ?? null,
       actor: input.actor,
       action: input.action,
       resourceType: input.resourceType,
@@ -112,17 +115,22 @@ export class AuditLog {
     };
   }
 
-  /** Events of an organization, oldest first, after `afterSeq`. */
-  async list(orgId: string, filter: AuditFilter, page: { limit: number; afterSeq?: bigint }, db: Db = this.#prisma): Promise<AuditEvent[]> {
+  /**
+   * Events of an organization (an organization id), or of one project of it (a scope with a
+   * projectId: that project's events only), oldest first, after `afterSeq`.
+   */
+  async list(scope: string | TenantScope, filter: AuditFilter, page: { limit: number; afterSeq?: bigint }, db: Db = this.#prisma): Promise<AuditEvent[]> {
+    const tenant = tenantCondition(typeof scope === 'string' ? { orgId: scope } : scope);
     return db.auditEvent.findMany({
       where: {
-        orgId,
-        action: filter.action,
-        resourceType: filter.resourceType,
-        resourceId: filter.resourceId,
-        actor: filter.actor,
-        createdAt: { gte: filter.since, lte: filter.until },
-        ...(page.afterSeq !== undefined ? { seq: { gt: page.afterSeq } } : {}),
+        AND: [tenant, {
+          action: filter.action,
+          resourceType: filter.resourceType,
+          resourceId: filter.resourceId,
+          actor: filter.actor,
+          createdAt: { gte: filter.since, lte: filter.until },
+          ...(page.afterSeq !== undefined ? { seq: { gt: page.afterSeq } } : {}),
+        }],
       },
       orderBy: { seq: 'asc' },
       take: page.limit,
@@ -130,10 +138,10 @@ export class AuditLog {
   }
 
   /** Every matching event, streamed in batches (for JSON-lines export). */
-  async *stream(orgId: string, filter: AuditFilter): AsyncGenerator<AuditEvent> {
+  async *stream(scope: string | TenantScope, filter: AuditFilter): AsyncGenerator<AuditEvent> {
     let afterSeq: bigint | undefined;
     for (;;) {
-      const batch = await this.list(orgId, filter, { limit: VERIFY_BATCH, afterSeq });
+      const batch = await this.list(scope, filter, { limit: VERIFY_BATCH, afterSeq });
       yield* batch;
       if (batch.length < VERIFY_BATCH) return;
       afterSeq = batch.at(-1)!.seq;

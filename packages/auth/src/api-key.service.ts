@@ -1,5 +1,5 @@
 import { ConflictError, NotFoundError, ValidationError, type Scope } from '@medgrade/contracts';
-import type { ApiKey, PrismaClient, Prisma } from '@medgrade/db';
+import { withinTenant, type ApiKey, type PrismaClient, type Prisma } from '@medgrade/db';
 import { apiKeyMatches, apiKeyPrefix, generateApiKey } from './api-key.ts';
 import type { AuthContext } from './auth.types.ts';
 
@@ -101,21 +101,21 @@ export class ApiKeyService {
   /** Keys of an organization; with `projectId`, only that project's keys (a project-bound caller). */
   async list(orgId: string, options: { limit: number; cursor?: string; projectId?: string | null }): Promise<ApiKey[]> {
     return this.#prisma.apiKey.findMany({
-      where: { orgId, ...(options.projectId ? { projectId: options.projectId } : {}), ...(options.cursor ? { id: { gt: options.cursor } } : {}) },
+      where: withinTenant({ orgId, projectId: options.projectId }, options.cursor ? { id: { gt: options.cursor } } : {}),
       orderBy: { id: 'asc' },
       take: options.limit,
     });
   }
 
   async get(orgId: string, id: string, projectId?: string | null): Promise<ApiKey> {
-    const row = await this.#prisma.apiKey.findFirst({ where: { id, orgId, ...(projectId ? { projectId } : {}) } });
+    const row = await this.#prisma.apiKey.findFirst({ where: withinTenant({ orgId, projectId }, { id }) });
     if (!row) throw new NotFoundError('API key');
     return row;
   }
 
   /** Revoke a key by id (within an organization) or by prefix; revoking a revoked key conflicts. */
   async revoke(where: { orgId: string; id: string; projectId?: string | null } | { prefix: string }, db: Db = this.#prisma): Promise<ApiKey> {
-    const filter = 'prefix' in where ? { prefix: where.prefix } : { id: where.id, orgId: where.orgId, ...(where.projectId ? { projectId: where.projectId } : {}) };
+    const filter = 'prefix' in where ? { prefix: where.prefix } : withinTenant(where, { id: where.id });
     const row = await db.apiKey.findFirst({ where: filter });
     if (!row) throw new NotFoundError('API key');
     if (row.revokedAt) throw new ConflictError('API key is already revoked');

@@ -4,7 +4,7 @@
 // model is simply not found. The gateway serves it; the training orchestrator registers the
 // versions its fine-tuning jobs produce through it (candidate.versions.ts).
 import { ConflictError, ForbiddenError, NotFoundError, ServiceUnavailableError, type ModelDto, type ModelValidation, type ModelVersionDto } from '@medgrade/contracts';
-import { Prisma, type Model, type ModelVersion, type PrismaClient } from '@medgrade/db';
+import { Prisma, tenantCondition, type Model, type ModelVersion, type PrismaClient } from '@medgrade/db';
 import type { Manifest } from '@medgrade/models';
 import { ObjectNotFoundError, getBuffer, modelVersionPrefix, type ObjectStore } from '@medgrade/storage';
 
@@ -16,9 +16,21 @@ export interface RegistryScope {
 
 export type ModelWithReleased = Model & { versions: Pick<ModelVersion, 'version'>[] };
 
-/** Rows a key may see: its organization, and only its project's (or org-wide) models for project keys. */
+/**
+ * Models a key may read and run: its organization's; for a project-limited key only its project's
+ * and the organization-wide ones (projectId null).
+ */
 export function modelWhere(auth: RegistryScope, name?: string): Prisma.ModelWhereInput {
-  return { orgId: auth.orgId, ...(name ? { name } : {}), ...(auth.projectId ? { OR: [{ projectId: auth.projectId }, { projectId: null }] } : {}) };
+  return { AND: [{ orgId: auth.orgId }, auth.projectId ? { OR: [{ projectId: auth.projectId }, { projectId: null }] } : {}, name ? { name } : {}] };
+}
+
+/**
+ * Models a key may change (add versions, release, retire): its organization's; for a
+ * project-limited key only its own project's. Organization-wide models are changed by
+ * organization-wide keys only, since every project runs them.
+ */
+export function modelWriteWhere(auth: RegistryScope, name: string): Prisma.ModelWhereInput {
+  return { AND: [tenantCondition(auth), { name }] };
 }
 
 const RELEASED_LAST = { where: { status: 'RELEASED' as const }, orderBy: { releasedAt: 'desc' as const }, take: 1, select: { version: true } };
@@ -55,7 +67,6 @@ export class ModelRegistry {
 
   async create(auth: RegistryScope, body: { name: string; description?: string | undefined; projectId?: string | undefined }): Promise<ModelWithReleased> {
     const projectId = auth.projectId ?? body.projectId ?? null;
-    if (auth.projectId && body.projectId && body.projectId !== auth.projectId) throw new ForbiddenError('This key may only create models in its own project');
     if (projectId && !(await this.#prisma.project.findFirst({ where: { id: projectId, orgId: auth.orgId }, select: { id: true } }))) throw new NotFoundError('Project');
     const created = await this.#prisma.model.create({ data: { orgId: auth.orgId, projectId, name: body.name, description: body.description ?? null } }).catch((e: unknown) => {
       if (e instanceof Prisma.PrismaClientKnownRequestError && e.code === 'P2002') throw new ConflictError(`A model named "${body.name}" already exists`);
@@ -74,13 +85,21 @@ export class ModelRegistry {
     return m;
   }
 
+  /** A model the key may change: 404 when it cannot see it, 403 when it may only read it. */
+  async getForWrite(auth: RegistryScope, name: string): Promise<ModelWithReleased> {
+    const m = await this.#prisma.model.findFirst({ where: modelWriteWhere(auth, name), include: { versions: RELEASED_LAST } });
+    if (m) return m;
+    await this.get(auth, name);
+    throw new ForbiddenError('This API key is limited to one project: organization-wide models are changed with an organization-wide key');
+  }
+
   async versions(auth: RegistryScope, name: string): Promise<ModelVersion[]> {
     const m = await this.get(auth, name);
     return this.#prisma.modelVersion.findMany({ where: { modelId: m.id }, orderBy: { createdAt: 'asc' } });
   }
 
-  async version(auth: RegistryScope, name: string, version: string): Promise<{ model: ModelWithReleased; version: ModelVersion }> {
-    const model = await this.get(auth, name);
+  async version(auth: RegistryScope, name: string, version: string, access: 'read' | 'write' = 'read'): Promise<{ model: ModelWithReleased; version: ModelVersion }> {
+    const model = access === 'write' ? await this.getForWrite(auth, name) : await this.get(auth, name);
     const v = await this.#prisma.modelVersion.findUnique({ where: { modelId_version: { modelId: model.id, version } } });
     if (!v) throw new NotFoundError('Model version');
     return { model, version: v };

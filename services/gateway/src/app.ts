@@ -11,6 +11,7 @@ import { errorsPlugin } from './plugins/errors.plugin.ts';
 import { metricsPlugin } from './plugins/metrics.plugin.ts';
 import { rateLimitPlugin } from './plugins/rate-limit.plugin.ts';
 import { uploadBudgetPlugin } from './plugins/upload-budget.plugin.ts';
+import { tenancyPlugin } from './plugins/tenancy.plugin.ts';
 import { responseSerializerCompiler } from '@medgrade/contracts/http';
 import { apiKeyRoutes } from './routes/api-keys.routes.ts';
 import { auditRoutes } from './routes/audit.routes.ts';
@@ -72,6 +73,7 @@ export async function buildApp(deps: GatewayDeps): Promise<FastifyInstance> {
   await app.register(authPlugin);
   await app.register(rateLimitPlugin);
   await app.register(uploadBudgetPlugin);
+  await app.register(tenancyPlugin);
   await app.register(auditPlugin);
   for (const routes of ROUTES) await app.register(routes);
   return app;

@@ -6,7 +6,7 @@
 import { NotFoundError, ServiceUnavailableError } from '@medgrade/contracts';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ObjectStore } from '@medgrade/storage';
-import { tenantWhere } from '../ingest/ingest.context.ts';
+import { withinTenant } from '@medgrade/db';
 
 /** Study, series and instance UIDs of a WADO-RS path (series and instance optional). */
 export interface WadoParams {
@@ -31,10 +31,10 @@ export function storeOf(app: FastifyInstance): ObjectStore {
 /** READY instances under the path, ordered by series then instance; 404 when there are none. */
 export async function locate(app: FastifyInstance, request: FastifyRequest, p: WadoParams): Promise<Located[]> {
   const rows = await app.deps.prisma.instance.findMany({
-    where: {
-      ...tenantWhere(request), status: 'READY', studyInstanceUid: p.study,
+    where: withinTenant(request.auth, {
+      status: 'READY' as const, studyInstanceUid: p.study,
       ...(p.series ? { seriesInstanceUid: p.series } : {}), ...(p.sop ? { sopInstanceUid: p.sop } : {}),
-    },
+    }),
     orderBy: [{ seriesInstanceUid: 'asc' }, { sopInstanceUid: 'asc' }, { createdAt: 'asc' }],
     distinct: ['sopInstanceUid'],
     select: { objectKey: true, studyInstanceUid: true, seriesInstanceUid: true, sopInstanceUid: true },

@@ -3,7 +3,7 @@
 // uploaded file de-identified here in memory with the project's profile and never stored).
 import type { AuthContext } from '@medgrade/auth';
 import { ForbiddenError, NotFoundError, UnprocessableError, type CreateInferenceBody, type InternalInferRequest } from '@medgrade/contracts';
-import type { PrismaClient } from '@medgrade/db';
+import { projectInScope, withinTenant, type PrismaClient } from '@medgrade/db';
 import { DeidError, deidentify } from '@medgrade/deid';
 import { loadProjectDeidSettings } from '@medgrade/deid/project';
 import { hasScopes } from '@medgrade/auth';
@@ -42,7 +42,7 @@ export async function resolveModels(prisma: PrismaClient, auth: AuthContext, ref
 }
 
 async function deidentifyUpload(prisma: PrismaClient, auth: AuthContext, projectId: string, dicomBase64: string, secretKey: Buffer): Promise<string> {
-  if (auth.projectId && auth.projectId !== projectId) throw new NotFoundError('Project');
+  if (!projectInScope(auth, projectId)) throw new NotFoundError('Project');
   const project = await loadProjectDeidSettings(prisma, secretKey, { id: projectId, orgId: auth.orgId });
   if (!project) throw new NotFoundError('Project');
   try {
@@ -65,15 +65,14 @@ function readyInputs(kind: ResolvedInputs['kind'], rows: InstanceRow[]): Resolve
 
 /** De-identified inputs of the request, scoped to the caller's organization (and project). */
 export async function resolveInputs(prisma: PrismaClient, auth: AuthContext, input: CreateInferenceBody['input'], secretKey: Buffer): Promise<ResolvedInputs> {
-  const scope = { orgId: auth.orgId, ...(auth.projectId ? { projectId: auth.projectId } : {}) };
   const select = { id: true, objectKey: true, status: true };
   if ('studyId' in input) {
-    const study = await prisma.study.findFirst({ where: { id: input.studyId, ...scope }, select: { id: true } });
+    const study = await prisma.study.findFirst({ where: withinTenant(auth, { id: input.studyId }), select: { id: true } });
     if (!study) throw new NotFoundError('Study');
-    return readyInputs('study', await prisma.instance.findMany({ where: { ...scope, series: { studyId: study.id } }, select, orderBy: { createdAt: 'asc' } }));
+    return readyInputs('study', await prisma.instance.findMany({ where: withinTenant(auth, { series: { studyId: study.id } }), select, orderBy: { createdAt: 'asc' } }));
   }
   if ('instanceIds' in input) {
-    const rows = await prisma.instance.findMany({ where: { ...scope, id: { in: input.instanceIds } }, select });
+    const rows = await prisma.instance.findMany({ where: withinTenant(auth, { id: { in: input.instanceIds } }), select });
     if (rows.length !== new Set(input.instanceIds).size) throw new NotFoundError('Instance');
     const order = new Map(input.instanceIds.map((id, i) => [id, i]));
     return readyInputs('instances', rows.sort((a, b) => (order.get(a.id) ?? 0) - (order.get(b.id) ?? 0)));

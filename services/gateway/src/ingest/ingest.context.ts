@@ -1,6 +1,6 @@
 // What every ingest/retrieval route needs: the adapters (503 when the gateway was built without
 // them), the caller's target project, and the public URLs of de-identified objects.
-
+import { projectInScope } from '@medgrade/db';
 import { ForbiddenError, NotFoundError, ServiceUnavailableError } from '@medgrade/contracts';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { IntakeDeps } from './instance.intake.ts';
@@ -17,15 +17,10 @@ export async function uploadProject(app: FastifyInstance, request: FastifyReques
   const { auth } = request;
   const wanted = projectId ?? auth.projectId;
   if (!wanted) throw new ForbiddenError('Name the target project: add ?projectId=<uuid> or use a key scoped to one project');
-  if (auth.projectId && wanted !== auth.projectId) throw new ForbiddenError('This API key is limited to another project');
+  if (!projectInScope(auth, wanted)) throw new NotFoundError('Project');
   const project = await app.deps.prisma.project.findFirst({ where: { id: wanted, orgId: auth.orgId }, select: { id: true } });
   if (!project) throw new NotFoundError('Project');
   return project.id;
-}
-
-/** Row filter every read applies: the caller's organization, and its project for project keys. */
-export function tenantWhere(request: FastifyRequest): { orgId: string; projectId?: string } {
-  return { orgId: request.auth.orgId, ...(request.auth.projectId ? { projectId: request.auth.projectId } : {}) };
 }
 
 /** Absolute WADO-RS URLs under the configured public URL. */

@@ -79,7 +79,7 @@ export async function openUploadSession(app: FastifyInstance, request: FastifyRe
       await deps.prisma.upload.update({ where: { id: upload.id }, data: { instanceCount: stored.length } });
       const accepted = stored.filter((r) => r.ok).length;
       if (failure) throw failure;
-      await request.audit({ action: 'upload.create', resourceType: 'upload', resourceId: upload.id, details: { projectId, files: stored.length, accepted } });
+      await request.audit({ action: 'upload.create', projectId, resourceType: 'upload', resourceId: upload.id, details: { projectId, files: stored.length, accepted } });
     },
   };
 }

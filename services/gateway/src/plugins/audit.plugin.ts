@@ -3,7 +3,8 @@ import { AuditLog } from '@medgrade/audit';
 import type { FastifyRequest } from 'fastify';
 import type { RequestAuditInput } from '../fastify.types.ts';
 
-// `request.audit(...)` records an event as the caller. Routes record their own, specific events;
+// `request.audit(...)` records an event as the caller, in the key's project for a project-limited
+// key (else in the project the route names, if any): project-limited keys read only those. Routes record their own, specific events;
 // as a safety net every successful mutating request that recorded nothing gets a generic event,
 // so no write escapes the trail even on a route that forgot.
 
@@ -15,7 +16,7 @@ export const auditPlugin = fp(
     app.decorate('auditLog', auditLog);
     app.decorateRequest('audited', false);
     app.decorateRequest('audit', async function (this: FastifyRequest, input: RequestAuditInput, tx) {
-      await auditLog.append({ ...input, orgId: this.auth.orgId, actor: this.auth.keyId, requestId: this.id }, tx);
+      await auditLog.append({ ...input, orgId: this.auth.orgId, projectId: this.auth.projectId ?? input.projectId ?? null, actor: this.auth.keyId, requestId: this.id }, tx);
       this.audited = true;
     });
 

@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { AuditEventSchema, AuditQuerySchema, AuditVerifySchema, type AuditQuery } from '@medgrade/contracts';
+import { ForbiddenError, AuditEventSchema, AuditQuerySchema, AuditVerifySchema, type AuditQuery } from '@medgrade/contracts';
 import type { AuditFilter } from '@medgrade/audit';
 import { toAuditEventDto } from './dto.ts';
 
@@ -25,13 +25,13 @@ export const auditRoutes: FastifyPluginAsyncZod = async (app) => {
     config,
     schema: {
       tags,
-      summary: 'Search audit events, oldest first',
+      summary: 'Search audit events, oldest first (a project-limited key sees its project\'s events only)',
       querystring: AuditQuerySchema,
       response: { 200: z.object({ items: z.array(AuditEventSchema), nextCursor: z.string().nullable() }) },
     },
   }, async (request) => {
     const { limit, cursor } = request.query;
-    const rows = await auditLog.list(request.auth.orgId, filterOf(request.query), { limit, afterSeq: cursor ? BigInt(cursor) : undefined });
+    const rows = await auditLog.list(request.auth, filterOf(request.query), { limit, afterSeq: cursor ? BigInt(cursor) : undefined });
     return { items: rows.map(toAuditEventDto), nextCursor: rows.length === limit ? rows.at(-1)!.seq.toString() : null };
   });
 
@@ -46,7 +46,7 @@ export const auditRoutes: FastifyPluginAsyncZod = async (app) => {
       response: { 200: { description: 'One AuditEvent JSON object per line', content: { 'application/x-ndjson': { schema: z.string() } } } },
     },
   }, async (request, reply) => {
-    const events = auditLog.stream(request.auth.orgId, filterOf(request.query));
+    const events = auditLog.stream(request.auth, filterOf(request.query));
     const lines = Readable.from((async function* () {
       for await (const event of events) yield `${JSON.stringify(toAuditEventDto(event))}\n`;
     })());
@@ -57,6 +57,8 @@ export const auditRoutes: FastifyPluginAsyncZod = async (app) => {
     config,
     schema: { tags, summary: 'Verify the organization\'s hash chain; reports the first broken event', response: { 200: AuditVerifySchema } },
   }, async (request) => {
+    // The chain links every event of the organization: checking it reads them all.
+    if (request.auth.projectId) throw new ForbiddenError('The audit chain is one per organization: verify it with an organization-wide key');
     const result = await auditLog.verify(request.auth.orgId);
     return { ...result, firstBroken: result.firstBroken ? { ...result.firstBroken, seq: result.firstBroken.seq.toString() } : null };
   });

@@ -1,7 +1,7 @@
 // Public inference API: POST /v1/inferences (one or several models; study, instances or an
 // uploaded file de-identified in memory), synchronous with ?wait=true or 202 + polling/webhook
 // (a durable InferenceRun job; inference/inference.submit.ts and inference/inference.worker.ts).
-
+import { withinTenant } from '@medgrade/db';
 import { CreateInferenceBodySchema, IdParamsSchema, InferenceQuerySchema, InferenceSchema, InferenceSubmittedSchema, NotFoundError, ErrorResponseSchema } from '@medgrade/contracts';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { httpInferenceClient } from '../inference/inference.client.ts';
@@ -39,7 +39,7 @@ export const inferenceRoutes: FastifyPluginAsyncZod = async (app) => {
     schema: { tags, summary: 'Get an inference and its results', params: IdParamsSchema, response: { 200: InferenceSchema } },
   }, async (request) => {
     const { auth } = request;
-    const row = await prisma.inference.findFirst({ where: { id: request.params.id, orgId: auth.orgId, ...(auth.projectId ? { projectId: auth.projectId } : {}) } });
+    const row = await prisma.inference.findFirst({ where: withinTenant(auth, { id: request.params.id }) });
     if (!row) throw new NotFoundError('Inference');
     return toInferenceDto(row);
   });

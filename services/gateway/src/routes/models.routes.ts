@@ -50,7 +50,7 @@ export const modelRoutes: FastifyPluginAsyncZod = async (app) => {
       consumes: ['multipart/form-data', 'application/gzip'], params: ModelNameParamsSchema, response: { 201: ModelVersionRecordSchema, 409: ErrorResponseSchema, 413: ErrorResponseSchema, 415: ErrorResponseSchema, 422: ErrorResponseSchema },
     },
   }, async (request, reply) => {
-    const model = await registry.get(request.auth, request.params.name);
+    const model = await registry.getForWrite(request.auth, request.params.name);
     const files = await readBundleUpload(request, maxBundleBytes);
     const manifest = await validateBundle(files);
     const version = await registry.addVersion(request.auth, model, manifest, files);
@@ -83,7 +83,7 @@ export const modelRoutes: FastifyPluginAsyncZod = async (app) => {
         params: ModelVersionParamsSchema, body: action === 'release' ? ReleaseBodySchema : StatusChangeBodySchema, response: { 200: ModelVersionRecordSchema, 409: ErrorResponseSchema },
       },
     }, async (request) => {
-      const { model, version } = await registry.version(request.auth, request.params.name, request.params.version);
+      const { model, version } = await registry.version(request.auth, request.params.name, request.params.version, 'write');
       const body = request.body as { reason: string; override?: boolean };
       const step = nextStatus(action, version.status, body.override === true);
       const updated = await prisma.$transaction(async (tx) => {

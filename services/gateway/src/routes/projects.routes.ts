@@ -7,8 +7,7 @@ import { toProjectDto } from './dto.ts';
 
 /** The projects a key may see: its organization's, or only its own project for a project key. */
 export function projectWhere(auth: AuthContext, id?: string): Prisma.ProjectWhereInput {
-  if (auth.projectId && id && id !== auth.projectId) return { id: '00000000-0000-0000-0000-000000000000' };
-  return { orgId: auth.orgId, ...(id ? { id } : {}), ...(auth.projectId ? { id: auth.projectId } : {}) };
+  return { AND: [{ orgId: auth.orgId }, auth.projectId ? { id: auth.projectId } : {}, id ? { id } : {}] };
 }
 
 export const projectRoutes: FastifyPluginAsyncZod = async (app) => {

@@ -7,11 +7,11 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { DicomJsonDatasetSchema, NotFoundError, QidoQuerySchema, WadoSeriesParamsSchema, WadoStudyParamsSchema } from '@medgrade/contracts';
-import { Prisma } from '@medgrade/db';
+import { Prisma, withinTenant } from '@medgrade/db';
 import { includeFields, parseQido, type QidoKey, type QidoSearch } from '../dicomweb/qido.query.ts';
 import { instanceJson, seriesJson, studyJson, type QidoJson } from '../dicomweb/qido.results.ts';
 import { conditionsSql, inOrder, tenantSql } from '../dicomweb/qido.sql.ts';
-import { tenantWhere, wadoUrl } from '../ingest/ingest.context.ts';
+import { wadoUrl } from '../ingest/ingest.context.ts';
 
 // The searchable attributes: what the index holds, every value the de-identified output's
 // (PatientName, PatientID and AccessionNumber are surrogates under the default profile, never the
@@ -106,7 +106,7 @@ export const qidoRoutes: FastifyPluginAsyncZod = async (app: FastifyInstance) =>
     const q = request.query as z.infer<typeof QidoQuerySchema>;
     const { study } = request.params as { study: string };
     // A study the caller cannot see is not found (not an empty result that would confirm nothing).
-    if (!(await app.deps.prisma.study.findFirst({ where: { ...tenantWhere(request), studyInstanceUid: study }, select: { id: true } }))) throw new NotFoundError('Study');
+    if (!(await app.deps.prisma.study.findFirst({ where: withinTenant(request.auth, { studyInstanceUid: study }), select: { id: true } }))) throw new NotFoundError('Study');
     const search = parseQido(q, SERIES_KEYS);
     const where = [...tenantSql('se', request.auth), Prisma.sql`st."studyInstanceUid" = ${study}`, ...conditionsSql('se', SERIES_KEYS, search.conditions)];
     const ids = (await app.deps.prisma.$queryRaw<{ id: string }[]>`
@@ -121,7 +121,7 @@ export const qidoRoutes: FastifyPluginAsyncZod = async (app: FastifyInstance) =>
   app.get('/dicomweb/studies/:study/series/:series/instances', route('QIDO-RS: search the instances of a de-identified series', INSTANCE_KEYS, 'ordered by InstanceNumber (instances without one last), then SOP Instance UID', WadoSeriesParamsSchema), async (request, reply) => {
     const q = request.query as z.infer<typeof QidoQuerySchema>;
     const { study, series } = request.params as { study: string; series: string };
-    const found = await app.deps.prisma.series.findMany({ where: { ...tenantWhere(request), seriesInstanceUid: series, study: { studyInstanceUid: study } }, select: { id: true } });
+    const found = await app.deps.prisma.series.findMany({ where: withinTenant(request.auth, { seriesInstanceUid: series, study: { studyInstanceUid: study } }), select: { id: true } });
     if (found.length === 0) throw new NotFoundError('Series');
     const search = parseQido(q, INSTANCE_KEYS);
     // By the series rows (the seriesId index), not the UID columns. READY rows only: the live-SOP

@@ -8,8 +8,7 @@
 // only by id inside their request JSON (no foreign key) and hold model outputs, not DICOM values.
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { ConflictError, ErrorResponseSchema, IdParamsSchema, NotFoundError, ServiceUnavailableError, StudyDeleteBodySchema, StudyDeletedSchema } from '@medgrade/contracts';
-import type { Prisma, PrismaClient } from '@medgrade/db';
-import { tenantWhere } from '../ingest/ingest.context.ts';
+import { withinTenant, type Prisma, type PrismaClient } from '@medgrade/db';
 
 type Db = PrismaClient | Prisma.TransactionClient;
 interface Target {
@@ -66,7 +65,7 @@ export const studyDeleteRoutes: FastifyPluginAsyncZod = async (app) => {
       response: { 200: StudyDeletedSchema, 409: ErrorResponseSchema },
     },
   }, async (request) => {
-    const target = await prisma.study.findFirst({ where: { id: request.params.id, ...tenantWhere(request) }, select: { id: true, projectId: true, studyInstanceUid: true } });
+    const target = await prisma.study.findFirst({ where: withinTenant(request.auth, { id: request.params.id }), select: { id: true, projectId: true, studyInstanceUid: true } });
     if (!target) throw new NotFoundError('Study');
     const { store } = app.deps;
     if (!store) throw new ServiceUnavailableError('Deletion is unavailable: the object store is not configured');
@@ -75,7 +74,7 @@ export const studyDeleteRoutes: FastifyPluginAsyncZod = async (app) => {
     const deleted = await prisma.$transaction(async (tx) => {
       const counts = await deleteRows(tx, target, new Set(ids));
       await request.audit({
-        action: 'study.deleted', resourceType: 'study', resourceId: target.id,
+        action: 'study.deleted', projectId: target.projectId, resourceType: 'study', resourceId: target.id,
         details: { projectId: target.projectId, deletedInstances: counts.instances, deletedSeries: counts.series, deletedObjects: keys.length, reason: request.body.reason },
       }, tx);
       return counts;

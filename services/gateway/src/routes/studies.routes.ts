@@ -4,8 +4,7 @@ import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { IdParamsSchema, NotFoundError, StudyDetailSchema, StudyListQuerySchema, StudySchema, type StudyListQuery } from '@medgrade/contracts';
-import type { Prisma, Series, Study } from '@medgrade/db';
-import { tenantWhere } from '../ingest/ingest.context.ts';
+import { withinTenant, type Prisma, type Series, type Study } from '@medgrade/db';
 import { decodeStudyCursor, readStudyPage } from './study-list.query.ts';
 
 function toStudyDto(s: Study) {
@@ -37,8 +36,7 @@ function toSeriesDto(s: Series) {
 }
 
 function listFilters(request: FastifyRequest, q: StudyListQuery): Prisma.StudyWhereInput {
-  return {
-    ...tenantWhere(request),
+  return withinTenant(request.auth, {
     ...(q.projectId ? { projectId: q.projectId } : {}),
     ...(q.studyInstanceUid ? { studyInstanceUid: q.studyInstanceUid } : {}),
     ...(q.patientId ? { patientSurrogateId: q.patientId } : {}),
@@ -46,7 +44,7 @@ function listFilters(request: FastifyRequest, q: StudyListQuery): Prisma.StudyWh
     ...(q.modality ? { modalities: { has: q.modality } } : {}),
     ...(q.bodyPart ? { series: { some: { bodyPart: q.bodyPart } } } : {}),
     ...(q.from || q.to ? { studyDate: { ...(q.from ? { gte: new Date(q.from) } : {}), ...(q.to ? { lte: new Date(q.to) } : {}) } } : {}),
-  };
+  });
 }
 
 export const studyRoutes: FastifyPluginAsyncZod = async (app) => {
@@ -71,9 +69,9 @@ export const studyRoutes: FastifyPluginAsyncZod = async (app) => {
     config: { scopes: ['studies:read'] },
     schema: { tags, summary: 'A de-identified study with its series and counts', params: IdParamsSchema, response: { 200: StudyDetailSchema } },
   }, async (request) => {
-    const study = await prisma.study.findFirst({ where: { id: request.params.id, ...tenantWhere(request) }, include: { series: { orderBy: [{ seriesNumber: { sort: 'asc', nulls: 'last' } }, { seriesInstanceUid: 'asc' }] } } });
+    const study = await prisma.study.findFirst({ where: withinTenant(request.auth, { id: request.params.id }), include: { series: { orderBy: [{ seriesNumber: { sort: 'asc', nulls: 'last' } }, { seriesInstanceUid: 'asc' }] } } });
     if (!study) throw new NotFoundError('Study');
-    await request.audit({ action: 'study.read', resourceType: 'study', resourceId: study.id });
+    await request.audit({ action: 'study.read', projectId: study.projectId, resourceType: 'study', resourceId: study.id });
     return { ...toStudyDto(study), series: study.series.map(toSeriesDto) };
   });
 };

@@ -10,7 +10,8 @@ import {
   AppError, BadRequestError, IdParamsSchema, InputLimitError, limitMessage, NotFoundError, PayloadTooLargeError, UnsupportedMediaTypeError,
   UploadAcceptedSchema, UploadStatusSchema, UploadTargetQuerySchema,
 } from '@medgrade/contracts';
-import { tenantWhere, uploadProject, wadoUrl } from '../ingest/ingest.context.ts';
+import { withinTenant } from '@medgrade/db';
+import { uploadProject, wadoUrl } from '../ingest/ingest.context.ts';
 import { openUploadSession, type UploadSession } from '../ingest/upload.session.ts';
 import { sweepSpool, zipFiles, type ZipLimits } from '../ingest/zip.entries.ts';
 
@@ -125,7 +126,7 @@ export const uploadRoutes: FastifyPluginAsyncZod = async (app) => {
     config: { anyScopes: ['studies:read', 'studies:write'] },
     schema: { tags, summary: 'Status of an upload, per instance', params: IdParamsSchema, response: { 200: UploadStatusSchema } },
   }, async (request) => {
-    const upload = await app.deps.prisma.upload.findFirst({ where: { id: request.params.id, ...tenantWhere(request) } });
+    const upload = await app.deps.prisma.upload.findFirst({ where: withinTenant(request.auth, { id: request.params.id }) });
     if (!upload) throw new NotFoundError('Upload');
     const rows = await app.deps.prisma.instance.findMany({
       where: { uploadId: upload.id },
@@ -134,7 +135,7 @@ export const uploadRoutes: FastifyPluginAsyncZod = async (app) => {
     });
     const counts: Record<string, number> = {};
     for (const r of rows) counts[r.status] = (counts[r.status] ?? 0) + 1;
-    await request.audit({ action: 'upload.read', resourceType: 'upload', resourceId: upload.id, details: { instances: rows.length } });
+    await request.audit({ action: 'upload.read', projectId: upload.projectId, resourceType: 'upload', resourceId: upload.id, details: { instances: rows.length } });
     return {
       uploadId: upload.id,
       projectId: upload.projectId,

@@ -1,0 +1,33 @@
+import fp from 'fastify-plugin';
+import { NotFoundError } from '@medgrade/contracts';
+import { projectInScope } from '@medgrade/db';
+import type { FastifyRequest } from 'fastify';
+
+// Every route, whatever it does with it: a `projectId` named in the query string or the JSON body
+// must be a project the key may name (its own for a project-limited key, one of its organization's
+// otherwise), or the request answers 404 Project before the handler runs. Reads additionally AND the
+// key's scope into every query (withinTenant in @medgrade/db), so a filter can narrow a key's view
+// but never widen it; this hook makes a foreign project an error instead of an empty page.
+
+function namedProjects(request: FastifyRequest): string[] {
+  const named = [(request.query as { projectId?: unknown } | undefined)?.projectId];
+  const body = request.body;
+  if (body && typeof body === 'object' && !Buffer.isBuffer(body)) named.push((body as { projectId?: unknown }).projectId);
+  return [...new Set(named.filter((p): p is string => typeof p === 'string'))];
+}
+
+export const tenancyPlugin = fp(
+  async (app) => {
+    const { prisma } = app.deps;
+    app.addHook('preHandler', async (request) => {
+      if (!request.auth) return;
+      for (const projectId of namedProjects(request)) {
+        if (!projectInScope(request.auth, projectId)) throw new NotFoundError('Project');
+        if (request.auth.projectId) continue;
+        const found = await prisma.project.findFirst({ where: { id: projectId, orgId: request.auth.orgId }, select: { id: true } });
+        if (!found) throw new NotFoundError('Project');
+      }
+    });
+  },
+  { name: 'tenancy', dependencies: ['deps', 'auth'] },
+);
