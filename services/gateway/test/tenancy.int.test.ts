@@ -185,7 +185,7 @@ describe('tenancy: every route in the OpenAPI document', () => {
     expect((await gw.db.prisma.modelVersion.findFirstOrThrow({ where: { modelId: shared.id } })).status).toBe('DRAFT');
     expect(await gw.db.prisma.modelVersion.count({ where: { modelId: shared.id } })).toBe(1);
     // The organization-wide key still can.
-    expect((await as(orgAdmin.auth, 'POST', '/v1/models/tenancy-shared/versions/1/release', { reason: 'validated by the org' })).statusCode).toBe(200);
+    expect((await as(orgAdmin.auth, 'POST', '/v1/models/tenancy-shared/versions/1/release', { reason: 'validated by the org', override: true })).statusCode).toBe(200);
   });
 
   it('shows a project-limited key its own project\'s audit events and nothing else', async () => {
