@@ -111,6 +111,26 @@ export const ConfigSchema = z.object({
       batchSize: positiveInt,
     }),
   }),
+  /** services/training-orchestrator: scheduling, leases, the local executor and retry budgets. */
+  training: z.object({
+    /** Milliseconds between scheduling passes (queued → running latency on an idle pool). */
+    pollMs: positiveInt,
+    /** A job's orchestrator renews its lease every third of this; another replica takes over once it lapses. */
+    leaseMs: z.coerce.number().int().min(1000),
+    /** Concurrent attempts the default local pool `cpu` runs (its capacity, set at start-up). */
+    cpuPoolCapacity: positiveInt,
+    /** Where the local executor keeps each attempt's working folder, output and exit record. */
+    workDir: z.string().min(1),
+    /** The Python that runs services/trainer (Debian's PyTorch). */
+    python: z.string().min(1),
+    /** A running job younger than this is never chosen as a preemption victim. */
+    minRunSeconds: z.coerce.number().int().min(0),
+    /** Attempts lost to node failures (crash, OOM, lost node) before the job fails. */
+    nodeRetries: z.coerce.number().int().min(0),
+    /** Backoff before a preempted or failed job is admitted again: base, doubled per retry up to max. */
+    retryBackoffMs: z.coerce.number().int().min(0),
+    retryBackoffMaxMs: z.coerce.number().int().min(0),
+  }),
   webhooks: z.object({
     /**
      * Allow webhook URLs that resolve to loopback, private, link-local or other non-public

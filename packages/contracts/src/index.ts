@@ -18,3 +18,4 @@ export * from './api/oip.schema.ts';
 export * from './api/wado.schema.ts';
 export * from './api/dataset.schema.ts';
 export * from './api/node-pool.schema.ts';
+export * from './api/finetune.schema.ts';

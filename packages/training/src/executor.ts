@@ -75,3 +75,15 @@ export interface Executor {
   /** The last `maxBytes` of what the scheduler captured of the attempt's output (diagnostics only). */
   logs(handle: AttemptHandle, maxBytes?: number): Promise<string>;
 }
+
+/**
+ * How every executor reads a trainer's exit code (added with the local executor; Slurm and
+ * Kubernetes map their own exit reports through it too). `signal`: the process died of a signal.
+ */
+export function statusForExit(code: number | null, signal?: string | null): AttemptStatus {
+  if (code === TRAINER_EXIT.ok) return { state: 'succeeded' };
+  if (code === TRAINER_EXIT.preempted) return { state: 'stopped', cause: 'preempted', reason: 'checkpointed and exited after SIGTERM', exitCode: code };
+  if (code === TRAINER_EXIT.badInput) return { state: 'stopped', cause: 'input', reason: 'the trainer refused its input', exitCode: code };
+  if (code === null) return { state: 'stopped', cause: 'node', reason: `killed by ${signal ?? 'a signal'}` };
+  return { state: 'stopped', cause: 'node', reason: `exited with code ${code}`, exitCode: code };
+}
