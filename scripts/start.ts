@@ -13,6 +13,7 @@ const SERVICES: { name: string; entry: string }[] = [
   { name: 'gateway', entry: 'services/gateway/src/main.ts' },
   { name: 'deid-worker', entry: 'services/deid-worker/src/main.ts' },
   { name: 'inference', entry: 'services/inference/src/main.ts' },
+  { name: 'training-orchestrator', entry: 'services/training-orchestrator/src/main.ts' },
 ];
 
 function fail(message: string): never {

@@ -18,6 +18,8 @@ import { loadJobInput, type FinetuneRepository } from './finetune.repository.ts'
 import { endAttempt, type RetrySettings } from './attempt.outcome.ts';
 import type { InputValidator } from './validator.ts';
 
+const EVALUATION_TRIES = 3;
+
 export interface OrchestratorSettings extends RetrySettings {
   leaseMs: number;
   pollMs: number;
@@ -45,6 +47,8 @@ export class Orchestrator {
   readonly #deps: OrchestratorDeps;
   /** Background work per job (validation, evaluation), so a pass never waits for it. */
   readonly #inFlight = new Map<string, { promise: Promise<void>; abort: AbortController }>();
+  /** Evaluation failures per job in this process; the job fails after EVALUATION_TRIES. */
+  readonly #evaluationFailures = new Map<string, number>();
   #stopped = false;
   #loop?: Promise<void>;
 
@@ -67,7 +71,7 @@ export class Orchestrator {
     for (const job of jobs) {
       try {
         if (job.status === 'validating') this.#background(job, 'validate', (signal) => this.#validate(job, signal));
-        else if (job.status === 'evaluating') this.#background(job, 'evaluate', (signal) => this.#evaluate(job, signal));
+        else if (job.status === 'evaluating') this.#background(job, 'evaluate', (signal) => this.#evaluateOrFail(job, signal));
         else if (job.status === 'running') await this.#follow(job);
       } catch (error) {
         this.#fail(error, job.status, job.id);
@@ -158,6 +162,22 @@ export class Orchestrator {
       await this.#deps.executorFor(victim.pool).preempt({ kind: victim.kind, externalId: victim.externalId }).catch((error: unknown) => this.#fail(error, 'preempt', victim.jobId));
     }
     await Promise.all(result.started.map((s) => this.#submit(s.job, s.pool, s.attemptId, s.n)));
+  }
+
+  /** Retries a failing evaluation on later passes (a store or registry hiccup), then fails the job. */
+  async #evaluateOrFail(job: FinetuneJob, signal: AbortSignal): Promise<void> {
+    try {
+      await this.#evaluate(job, signal);
+      this.#evaluationFailures.delete(job.id);
+    } catch (error) {
+      if (signal.aborted) return;
+      const failures = (this.#evaluationFailures.get(job.id) ?? 0) + 1;
+      this.#evaluationFailures.set(job.id, failures);
+      if (failures < EVALUATION_TRIES) throw error;
+      this.#evaluationFailures.delete(job.id);
+      const message = `evaluation failed ${failures} times: ${(error as Error).message}`.slice(0, 500);
+      await this.#deps.repo.transition(job.id, ['evaluating'], 'failed', { errorCode: 'EVALUATION_FAILED', errorMessage: message }, { errorCode: 'EVALUATION_FAILED' });
+    }
   }
 
   async #evaluate(job: FinetuneJob, signal: AbortSignal): Promise<void> {

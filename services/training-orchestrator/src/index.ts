@@ -1,0 +1,1 @@
+export { buildOrchestrator, storeEnv, trainerRuntime, type OrchestratorAppDeps } from './orchestrator.app.ts';
