@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { deidKey, inferenceInputId, inferenceInputsPrefix, isDeidKeyOf, modelPrefix, modelVersionOfFile, modelVersionPrefix, quarantineInstanceId, quarantineKey } from './object-keys.ts';
+import { chunkNumber, deidKey, finetuneKeys, inferenceInputId, inferenceInputsPrefix, isDeidKeyOf, modelPrefix, modelVersionOfFile, modelVersionPrefix, quarantineInstanceId, quarantineKey } from './object-keys.ts';
 
 describe('object keys', () => {
   it('reads the instance id only from keys intake writes', () => {
@@ -36,5 +36,15 @@ describe('object keys', () => {
     expect(modelVersionOfFile(prefix, 'models/o/tiny/2/x/manifest.json', 'manifest.json')).toBeUndefined();
     expect(modelVersionOfFile(prefix, 'models/o/tiny/2/model.onnx', 'manifest.json')).toBeUndefined();
     expect(modelVersionOfFile(prefix, 'models/o/tinier/2/manifest.json', 'manifest.json')).toBeUndefined();
+  });
+
+  it('lays out a fine-tune job and reads chunk numbers back from the keys it builds', () => {
+    const keys = finetuneKeys('o', 'j');
+    expect(keys.checkpoints).toBe('finetune/o/j/checkpoints/');
+    expect(keys.model).toBe('finetune/o/j/model.pt');
+    expect(keys.attempt(2)).toEqual({ prefix: 'finetune/o/j/attempts/2/', events: 'finetune/o/j/attempts/2/events/', log: 'finetune/o/j/attempts/2/log/' });
+    expect(chunkNumber(`${keys.attempt(2).events}00000012.jsonl`)).toBe(12);
+    expect(chunkNumber(`${keys.attempt(2).log}00000003.log`)).toBe(3);
+    expect(chunkNumber(`${keys.attempt(2).events}12.jsonl`)).toBeNull();
   });
 });

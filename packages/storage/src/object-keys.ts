@@ -86,6 +86,47 @@ export function finetuneJobPrefix(orgId: string, jobId: string): string {
   return `${KEY_ROOTS.finetune}${orgId}/${jobId}/`;
 }
 
+// Inside a fine-tune job's folder (the orchestrator passes every key to the trainer's attempt
+// runner in its spec, so the Python side never spells a prefix):
+//   checkpoints/step-<n>.pt   model.pt   evaluation/…
+//   attempts/<n>/events/<chunk>.jsonl   attempts/<n>/log/<chunk>.log   (immutable chunks: S3 has no append)
+export interface AttemptKeys {
+  prefix: string;
+  /** Immutable numbered chunks of event lines (S3 has no append). */
+  events: string;
+  /** Immutable numbered chunks of the attempt's own log. */
+  log: string;
+}
+
+export interface FinetuneKeys {
+  prefix: string;
+  checkpoints: string;
+  model: string;
+  evaluation: string;
+  attempt(n: number): AttemptKeys;
+}
+
+/** Object keys of one fine-tuning job (ids are UUIDs, so every key is store-safe). */
+export function finetuneKeys(orgId: string, jobId: string): FinetuneKeys {
+  const prefix = finetuneJobPrefix(orgId, jobId);
+  return {
+    prefix,
+    checkpoints: `${prefix}checkpoints/`,
+    model: `${prefix}model.pt`,
+    evaluation: `${prefix}evaluation/`,
+    attempt: (n) => {
+      const attempt = `${prefix}attempts/${n}/`;
+      return { prefix: attempt, events: `${attempt}events/`, log: `${attempt}log/` };
+    },
+  };
+}
+
+/** The chunk number of an event or log chunk key (`.../00000012.jsonl` → 12), or null. */
+export function chunkNumber(key: string): number | null {
+  const match = /\/(\d{8})\.(jsonl|log)$/.exec(key);
+  return match ? Number(match[1]) : null;
+}
+
 /** Folder of one dataset (its snapshots). */
 export function datasetPrefix(orgId: string, datasetId: string): string {
   return `${KEY_ROOTS.datasets}${orgId}/${datasetId}/`;

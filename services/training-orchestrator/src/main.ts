@@ -1,24 +1,21 @@
-// Composition only (STYLE.md 1): config → adapters → orchestrator loop → stop on signal. Trainer
-// processes of the local pool are detached: they keep running across a restart of this process
-// and the next orchestrator re-attaches to them (packages/training local.executor.ts).
-import { loadConfig } from '@medgrade/config';
-import { loggerOptions } from '@medgrade/contracts';
+// Composition only (STYLE.md 1): config → adapters → readiness → orchestrator loop → stop on signal.
+// Trainer processes of the local pool are detached: they keep running across a restart of this
+// process and the next orchestrator re-attaches to them (packages/training local.executor.ts).
 import { createPrismaClient } from '@medgrade/db';
+import { assertReady, closeOnSignal, loadConfigOrExit, objectStoreCheck, postgresCheck, serviceLogger } from '@medgrade/service';
 import { createObjectStore } from '@medgrade/storage';
-import { pino } from 'pino';
 import { unavailableEvaluator } from './evaluator.unavailable.ts';
 import { buildOrchestrator } from './orchestrator.app.ts';
 
-const config = loadConfig();
-const log = pino(loggerOptions('training-orchestrator', config.logLevel));
+const config = loadConfigOrExit();
+const log = serviceLogger('training-orchestrator', config);
 const prisma = createPrismaClient(config.database.url, { maxConnections: 4 });
 const store = createObjectStore(config.storage);
-try {
-  await store.check();
-} catch (error) {
-  log.fatal({ err: error }, 'object store not usable');
-  process.exit(1);
-}
+await assertReady(log, [postgresCheck(prisma, config.database.url), objectStoreCheck(store)], async () => {
+  await prisma.$disconnect();
+  store.close();
+});
+
 const orchestrator = await buildOrchestrator({
   prisma,
   store,
@@ -31,14 +28,9 @@ const orchestrator = await buildOrchestrator({
 orchestrator.start();
 log.info({ cpuPoolCapacity: config.training.cpuPoolCapacity, pollMs: config.training.pollMs }, 'training-orchestrator started');
 
-let closing = false;
-async function shutdown(signal: string): Promise<void> {
-  if (closing) return;
-  closing = true;
-  log.info({ signal }, 'stopping (running trainers keep running; the next orchestrator re-attaches)');
+// Running trainers keep running; the next orchestrator re-attaches to them.
+closeOnSignal(log, 'training-orchestrator', async () => {
   await orchestrator.stop();
   await prisma.$disconnect();
   store.close();
-}
-process.once('SIGTERM', () => void shutdown('SIGTERM').then(() => process.exit(0)));
-process.once('SIGINT', () => void shutdown('SIGINT').then(() => process.exit(0)));
+});
