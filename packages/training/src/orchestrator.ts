@@ -173,10 +173,13 @@ export class Orchestrator {
       if (signal.aborted) return;
       const failures = (this.#evaluationFailures.get(job.id) ?? 0) + 1;
       this.#evaluationFailures.set(job.id, failures);
-      if (failures < EVALUATION_TRIES) throw error;
+      // EvaluationError says whether a retry can help (GATE_INVALID cannot); other errors get a few tries.
+      const { code, retryable } = error as { code?: string; retryable?: boolean };
+      if (retryable !== false && failures < EVALUATION_TRIES) throw error;
       this.#evaluationFailures.delete(job.id);
-      const message = `evaluation failed ${failures} times: ${(error as Error).message}`.slice(0, 500);
-      await this.#deps.repo.transition(job.id, ['evaluating'], 'failed', { errorCode: 'EVALUATION_FAILED', errorMessage: message }, { errorCode: 'EVALUATION_FAILED' });
+      const errorCode = retryable === false && code ? code : 'EVALUATION_FAILED';
+      const message = `evaluation failed (${failures} ${failures === 1 ? 'try' : 'tries'}): ${(error as Error).message}`.slice(0, 500);
+      await this.#deps.repo.transition(job.id, ['evaluating'], 'failed', { errorCode, errorMessage: message }, { errorCode });
     }
   }
 

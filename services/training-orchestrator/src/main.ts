@@ -1,11 +1,14 @@
 // Composition only (STYLE.md 1): config → adapters → readiness → orchestrator loop → stop on signal.
 // Trainer processes of the local pool are detached: they keep running across a restart of this
 // process and the next orchestrator re-attaches to them (packages/training local.executor.ts).
-import { createPrismaClient } from '@medgrade/db';
+import { resolve } from 'node:path';
+import { AuditLog } from '@medgrade/audit';
+import { REPO_ROOT, createPrismaClient } from '@medgrade/db';
+import { CandidateVersions } from '@medgrade/registry';
 import { assertReady, closeOnSignal, loadConfigOrExit, objectStoreCheck, postgresCheck, serviceLogger } from '@medgrade/service';
 import { createObjectStore } from '@medgrade/storage';
-import { unavailableEvaluator } from './evaluator.unavailable.ts';
-import { buildOrchestrator } from './orchestrator.app.ts';
+import { GateEvaluator, TrainerProcess } from '@medgrade/training';
+import { buildOrchestrator, trainerRuntime } from './orchestrator.app.ts';
 
 const config = loadConfigOrExit();
 const log = serviceLogger('training-orchestrator', config);
@@ -16,12 +19,19 @@ await assertReady(log, [postgresCheck(prisma, config.database.url), objectStoreC
   store.close();
 });
 
+const runtime = trainerRuntime(config);
+const evaluator = new GateEvaluator({
+  store,
+  registry: new CandidateVersions(prisma, store, new AuditLog(prisma)),
+  trainer: new TrainerProcess({ python: runtime.python, trainerDir: runtime.trainerDir }),
+  workRoot: resolve(REPO_ROOT, config.training.workDir),
+});
 const orchestrator = await buildOrchestrator({
   prisma,
   store,
   storage: config.storage,
   training: config.training,
-  evaluator: unavailableEvaluator,
+  evaluator,
   // Ids and error messages only: job inputs never reach a log line.
   onError: (error, context) => log.warn({ ...context, code: (error as { code?: string }).code, msg: (error as Error).message }, 'orchestrator step failed'),
 });

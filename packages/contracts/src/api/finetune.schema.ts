@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { TimestampSchema } from './common.schema.ts';
+import { GateOverridesSchema } from './evaluation.schema.ts';
 import { ModelNameSchema, ModelVersionSchema } from './inference.schema.ts';
 
 // Fine-tuning jobs (gateway /v1/finetune-jobs; services/training-orchestrator runs them).
@@ -42,7 +43,7 @@ export const CreateFinetuneJobBodySchema = z
     hyperparameters: FinetuneHyperparametersSchema.optional(),
     priority: FinetunePrioritySchema.default('standard'),
     nodePool: z.string().min(1).max(100).optional().describe('node pool name (default: cpu)'),
-    gate: z.record(z.string(), z.unknown()).optional().describe('evaluation gate overrides, validated by the evaluator'),
+    gate: GateOverridesSchema.optional(),
     seed: z.number().int().min(0).max(2 ** 31 - 1).default(1),
     gpus: z.number().int().min(1).max(64).default(1),
   })
