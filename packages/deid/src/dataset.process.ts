@@ -10,6 +10,7 @@ import { filterPrivate } from './private.filter.ts';
 import { isRepeatingGroup, profileRow } from './profile.ts';
 import type { Run } from './run.types.ts';
 import { mapUid } from './uid.map.ts';
+import { hasGrammar, isWellFormed } from './well-formed.ts';
 import { cleanValue, dummyValue, emptyValue, surrogateFor, textVr, writeValue } from './value.replace.ts';
 
 const PATIENT_AGE = 0x00101010;
@@ -170,6 +171,12 @@ function applyClean(ds: DicomDataset, e: DicomElement, run: Run, depth: number):
 
 function applyKeep(ds: DicomDataset, e: DicomElement, run: Run, depth: number, mode: Mode): void {
   if (e.items !== undefined) return recurse(e, run, depth, mode);
+  // Kept values (mostly by an option) stay only when well-formed for their attribute (well-formed.ts).
+  const vr = textVr(e);
+  if (hasGrammar(e.tag, vr) && !isWellFormed(e.tag, vr, ds.elementString(e))) {
+    run.malformed.push(e.tag);
+    return writeValue(ds, e, emptyValue(e), run);
+  }
   if (e.tag !== PATIENT_AGE) return;
   const capped = capAge(ds.elementString(e));
   if (capped === undefined) ds.remove(e.tag);

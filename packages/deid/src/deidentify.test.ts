@@ -86,14 +86,15 @@ describe('deidentify', () => {
     expect(ds.getString(0x00090010)).toBe('ACME 1.0');
   });
 
-  it('fails the gate with the tag, never the value, when PHI survives in a kept attribute', () => {
-    const name = thrown(() => run(file([{ tag: 0x00180015, vr: 'CS', value: 'JANE DOE' }])));
-    expect(name.code).toBe('VERIFICATION_FAILED');
-    expect(name.tag).toBe('(0018,0015)');
-    expect(name.message).not.toMatch(/JANE|DOE/);
-    const id = thrown(() => run(file([{ tag: 0x00080070, vr: 'LO', value: 'PID12345' }])));
-    expect(id.tag).toBe('(0008,0070)');
-    expect(id.message).not.toContain('PID12345');
+  it('cleans a kept attribute that carries the patient\'s name or ID and reports its tag, never the value', () => {
+    const name = run(file([{ tag: 0x00180015, vr: 'CS', value: 'JANE DOE' }]));
+    expect(name.ds.getString(0x00180015) ?? '').toBe('');
+    expect(name.report.keptCleaned).toEqual(['(0018,0015)']);
+    expect(JSON.stringify(name.report)).not.toMatch(/JANE|DOE/);
+    const id = run(file([{ tag: 0x00080070, vr: 'LO', value: 'PID12345' }]));
+    expect(id.ds.getString(0x00080070)).toBe('REMOVED');
+    expect(id.report.keptCleaned).toEqual(['(0008,0070)']);
+    expect(run(file()).report.keptCleaned).toEqual([]);
   });
 
   it('applies the burned-in policy from the header', () => {

@@ -1,12 +1,13 @@
 // deidentify(): parse → burned-in decision → profile walk → clean free text → output attributes
 // → write (byte-preserving, file meta rebuilt) → verification gate → report. Pure and synchronous.
 import type { DicomDataset, DicomFile } from '@medgrade/dicom';
-import { DicomError, parseDicom, Tags, writeDicom } from '@medgrade/dicom';
+import { DicomError, formatTag, parseDicom, Tags, writeDicom } from '@medgrade/dicom';
 import { actionResolver, enabledColumns } from './action.resolve.ts';
 import { assessBurnedIn } from './burned-in.ts';
 import { patientShiftDays } from './date.shift.ts';
 import { DeidError } from './deid.error.ts';
-import { expectedTokens } from './expected.tokens.ts';
+import { expectedTokens, type ExpectedTokens } from './expected.tokens.ts';
+import { scrubKeptValues } from './kept.scrub.ts';
 import { iodKind } from './iod-types.ts';
 import type { DeidContext, DeidOptions, SafePrivateTag } from './options.ts';
 import { DEFAULT_DEID_OPTIONS } from './options.ts';
@@ -72,6 +73,7 @@ function createRun(ds: DicomDataset, options: DeidOptions, secret: Buffer): Run 
     actions: new Map(),
     toClean: [],
     generated: [],
+    malformed: [],
     privateRemoved: 0,
   };
 }
@@ -80,7 +82,7 @@ function createRun(ds: DicomDataset, options: DeidOptions, secret: Buffer): Run 
 const MAX_LENGTH: Record<string, number> = { CS: 16, SH: 16, LO: 64, PN: 64, ST: 1024, LT: 10240 };
 
 /** Cleans the deferred free text now that every needle of the file is known. */
-function cleanDeferred(run: Run, isExpected: (token: string) => boolean): void {
+function cleanDeferred(run: Run, isExpected: ExpectedTokens): void {
   for (const { dataset, element } of run.toClean) {
     const original = dataset.elementString(element);
     const cleaned = cleanText(original, run.needles, isExpected).slice(0, MAX_LENGTH[element.vr] ?? Infinity);
@@ -128,11 +130,13 @@ export function deidentify(input: Uint8Array, options: DeidOptions = DEFAULT_DEI
   const run = createRun(ds, options, context.secret);
   dicomStep(() => processDataset(ds, run, 0, 'keep'));
   run.generated.push(...dicomStep(() => addOutputAttributes(ds, options)));
+  const keptCleaned = dicomStep(() => scrubKeptValues(ds, run));
   const isExpected = expectedTokens(ds, run.generated, new Set(run.toClean.map((c) => c.element)));
   cleanDeferred(run, isExpected);
   rebuildMeta(file);
   const output = dicomStep(() => writeDicom(file));
-  verifyOutput(output, run.needles, isExpected, parseOptions);
+  const keptAsIs = new Set([...run.actions].filter(([, action]) => action === 'C' || action === 'K').map(([tag]) => tag));
+  verifyOutput(output, run.needles, isExpected, parseOptions, keptAsIs);
   const report = buildReport(ds, {
     transferSyntaxUid: file.transferSyntaxUid,
     facts,
@@ -140,6 +144,8 @@ export function deidentify(input: Uint8Array, options: DeidOptions = DEFAULT_DEI
     burnedIn,
     actions: run.actions,
     privateRemoved: run.privateRemoved,
+    keptCleaned,
+    keptMalformed: [...new Set(run.malformed)].map(formatTag),
   });
   return { output, report };
 }

@@ -7,15 +7,22 @@ import { tokens } from './phi.needles.ts';
 const TEXT_VRS = new Set(['AE', 'AS', 'CS', 'DA', 'DS', 'DT', 'IS', 'LO', 'LT', 'PN', 'SH', 'ST', 'TM', 'UC', 'UR', 'UT']);
 
 /**
+ * Whether a token is expected in the output; `generated` (when given) narrows that to the values
+ * this run wrote, the only excuse for a token of the patient's own names or identifiers.
+ */
+export type ExpectedTokens = ((token: string) => boolean) & { generated?: (token: string) => boolean };
+
+/**
  * A memoized predicate over the processed (not yet written) data set and the generated values;
  * `pending` are elements still to be cleaned, whose text is not expected by definition.
  */
-export function expectedTokens(processed: DicomDataset, generated: readonly string[], pending: ReadonlySet<DicomElement>): (token: string) => boolean {
+export function expectedTokens(processed: DicomDataset, generated: readonly string[], pending: ReadonlySet<DicomElement>): ExpectedTokens {
   let set: Set<string> | undefined;
-  return (token) => {
+  let written: Set<string> | undefined;
+  const writtenTokens = (): Set<string> => (written ??= new Set(generated.flatMap((g) => tokens(g))));
+  const isExpected: ExpectedTokens = (token) => {
     if (set === undefined) {
-      set = new Set();
-      for (const g of generated) for (const t of tokens(g)) set.add(t);
+      set = new Set(writtenTokens());
       for (const { element, dataset } of processed.walk()) {
         // Kept standard values, and creators of kept private blocks (vendor names, not PHI).
         const isPrivate = ((element.tag >>> 16) & 1) === 1;
@@ -27,4 +34,6 @@ export function expectedTokens(processed: DicomDataset, generated: readonly stri
     }
     return set.has(token);
   };
+  isExpected.generated = (token) => writtenTokens().has(token);
+  return isExpected;
 }

@@ -28,10 +28,23 @@ export interface PhiNeedles {
   digits: Set<string>;
   /** Original instance UIDs that were mapped. */
   uids: Set<string>;
+  /**
+   * Tokens of the patient's own names and identifiers: reported wherever they appear unless this
+   * run wrote them (a surrogate that happens to share one); a value kept on purpose does not excuse
+   * them (kept.scrub.ts cleans such values before writing).
+   */
+  patientTokens: Set<string>;
 }
 
 export function emptyNeedles(): PhiNeedles {
-  return { phrases: new Set(), strictTokens: new Set(), looseTokens: new Set(), digits: new Set(), uids: new Set() };
+  return { phrases: new Set(), strictTokens: new Set(), looseTokens: new Set(), digits: new Set(), uids: new Set(), patientTokens: new Set() };
+}
+
+/** The patient's own names and identifiers (nested ones too, e.g. in Other Patient IDs Sequence). */
+const PATIENT_IDENTITY = new Set([0x00100010, 0x00101001, 0x00101005, 0x00100020, 0x00101000]);
+
+function addPatientTokens(n: PhiNeedles, value: string): void {
+  for (const t of tokens(value)) if (t.length >= MIN_LOOSE_TOKEN && !STOPWORDS.has(t)) n.patientTokens.add(t);
 }
 
 function addName(n: PhiNeedles, value: string): void {
@@ -76,6 +89,7 @@ const PHONE_KEYWORD = /Telephone/;
 /** Records one input value that the profile removed or replaced (action other than K and C). */
 export function collectNeedle(n: PhiNeedles, tag: number, vr: Vr, keyword: string | undefined, value: string): void {
   if (value.trim() === '') return;
+  if (PATIENT_IDENTITY.has(tag)) addPatientTokens(n, value);
   if (vr === 'PN') return addName(n, value);
   if (vr === 'UI') {
     for (const uid of value.split('\\')) if (uid !== '' && !isWellKnownUid(uid)) n.uids.add(uid.trim());

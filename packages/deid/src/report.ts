@@ -28,6 +28,10 @@ export interface DeidReport {
   actions: Record<string, Action>;
   /** Private elements removed (their tags are not listed one by one). */
   privateRemoved: number;
+  /** Tags "(gggg,eeee)" of kept values cleaned because they carried a token of the patient's names or IDs (kept.scrub.ts). */
+  keptCleaned: string[];
+  /** Tags of values kept as they are (C or K) that were emptied for not following their attribute's grammar (well-formed.ts). */
+  keptMalformed: string[];
 }
 
 /** Facts read from the input before any edit (age needs the original birth and study dates). */
@@ -58,6 +62,8 @@ export interface ReportParts {
   burnedIn: BurnedInAssessment;
   actions: ReadonlyMap<number, Action>;
   privateRemoved: number;
+  keptCleaned: string[];
+  keptMalformed: string[];
 }
 
 /** Builds the report from the de-identified data set. */
@@ -81,5 +87,7 @@ export function buildReport(ds: DicomDataset, parts: ReportParts): DeidReport {
     burnedIn: parts.burnedIn,
     actions: Object.fromEntries([...parts.actions].map(([tag, action]) => [formatTag(tag), action])),
     privateRemoved: parts.privateRemoved,
+    keptCleaned: parts.keptCleaned,
+    keptMalformed: parts.keptMalformed,
   };
 }

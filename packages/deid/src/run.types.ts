@@ -29,5 +29,7 @@ export interface Run {
   readonly toClean: { dataset: DicomDataset; element: DicomElement }[];
   /** Values this run wrote (surrogates, dummies): their tokens are expected in the output. */
   readonly generated: string[];
+  /** Tags of C/K values emptied because they did not follow their attribute's grammar (well-formed.ts). */
+  readonly malformed: number[];
   privateRemoved: number;
 }

@@ -5,6 +5,7 @@ import { shiftDA, shiftDT } from './date.shift.ts';
 import type { Run } from './run.types.ts';
 import { surrogateAccession, surrogateAeTitle, surrogateId, surrogateName, surrogatePatientId } from './surrogate.ts';
 import { mapUid } from './uid.map.ts';
+import { isWellFormed } from './well-formed.ts';
 
 const PATIENT_NAME = 0x00100010;
 const PATIENT_ID = 0x00100020;
@@ -67,16 +68,26 @@ export function emptyValue(e: DicomElement): DicomValue {
 
 const TIMEZONE_OFFSET_FROM_UTC = 0x00080201;
 
-/** C for dates, times and AE titles: the new value, null to keep, undefined to clean as free text. */
+/**
+ * C for dates, times and AE titles: the new value, null to keep, undefined to clean as free text.
+ * A value kept as it is (a time of day and the UTC offset survive whole-day shifts; dates under
+ * Retain Full Dates) is kept only when well-formed for its attribute, else emptied (well-formed.ts).
+ */
 export function cleanValue(e: DicomElement, original: string, run: Run): DicomValue | null | undefined {
-  if (e.tag === TIMEZONE_OFFSET_FROM_UTC) return null; // whole-day shifts keep the offset meaningful and safe
-  switch (textVr(e)) {
+  const vr = textVr(e);
+  const keepIfWellFormed = () => {
+    if (isWellFormed(e.tag, vr, original)) return null;
+    run.malformed.push(e.tag);
+    return emptyValue(e);
+  };
+  if (e.tag === TIMEZONE_OFFSET_FROM_UTC) return keepIfWellFormed();
+  switch (vr) {
     case 'DA':
-      return run.options.retainLongitudinalTemporal === 'modified' ? (shiftDA(original, run.shiftDays) ?? '') : original;
+      return run.options.retainLongitudinalTemporal === 'modified' ? (shiftDA(original, run.shiftDays) ?? '') : keepIfWellFormed();
     case 'DT':
-      return run.options.retainLongitudinalTemporal === 'modified' ? (shiftDT(original, run.shiftDays) ?? '') : original;
+      return run.options.retainLongitudinalTemporal === 'modified' ? (shiftDT(original, run.shiftDays) ?? '') : keepIfWellFormed();
     case 'TM':
-      return null; // whole-day shifts keep the time of day
+      return keepIfWellFormed();
     case 'AE':
       return surrogateAeTitle(run.secret, original);
     default:

@@ -3,6 +3,7 @@
 import type { DicomFile, ParseOptions } from '@medgrade/dicom';
 import { formatTag, parseDicom } from '@medgrade/dicom';
 import { DeidError } from './deid.error.ts';
+import type { ExpectedTokens } from './expected.tokens.ts';
 import type { PhiNeedles } from './phi.needles.ts';
 import { scanForPhi } from './phi.scan.ts';
 
@@ -10,8 +11,11 @@ function describePath(path: { sequence: readonly { tag: number; item: number }[]
   return [...path.sequence.map((s) => `${formatTag(s.tag)}[${s.item}]`), formatTag(path.tag)].join('.');
 }
 
-/** Parses `output` and throws VERIFICATION_FAILED naming the first element that still carries PHI. */
-export function verifyOutput(output: Uint8Array, needles: PhiNeedles, isExpected: (token: string) => boolean, parseOptions: ParseOptions = {}): DicomFile {
+/**
+ * Parses `output` and throws VERIFICATION_FAILED naming the first element that still carries PHI,
+ * or whose tag is in `kept` (values kept as they were: C or K) and does not follow its grammar.
+ */
+export function verifyOutput(output: Uint8Array, needles: PhiNeedles, isExpected: ExpectedTokens, parseOptions: ParseOptions = {}, kept: ReadonlySet<number> = new Set()): DicomFile {
   let reparsed: DicomFile;
   try {
     reparsed = parseDicom(output, parseOptions);
@@ -19,10 +23,11 @@ export function verifyOutput(output: Uint8Array, needles: PhiNeedles, isExpected
     const code = err instanceof Error && 'code' in err ? String(err.code) : 'unknown';
     throw new DeidError('VERIFICATION_FAILED', `the de-identified output does not parse again (${code})`);
   }
-  const hit = scanForPhi(reparsed.dataset, needles, isExpected) ?? scanForPhi(reparsed.meta, needles, isExpected);
+  const hit = scanForPhi(reparsed.dataset, needles, isExpected, kept) ?? scanForPhi(reparsed.meta, needles, isExpected);
   if (hit !== undefined) {
     const where = describePath(hit.path);
-    throw new DeidError('VERIFICATION_FAILED', `PHI (${hit.kind}) from the input found in the output at ${where}`, where);
+    const what = hit.kind === 'malformed' ? 'a kept value that does not follow its attribute\'s grammar' : `PHI (${hit.kind}) from the input`;
+    throw new DeidError('VERIFICATION_FAILED', `${what} found in the output at ${where}`, where);
   }
   return reparsed;
 }

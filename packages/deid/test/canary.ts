@@ -5,6 +5,7 @@ import type { Charset, DicomDataset, DicomFile, Vr } from '@medgrade/dicom';
 import { parseDicom, Tags, vrOf, writeDicom } from '@medgrade/dicom';
 import { enabledColumns, resolveAction } from '../src/action.resolve.ts';
 import { attributeType, iodKind } from '../src/iod-types.ts';
+import { isWellFormed } from '../src/well-formed.ts';
 import type { DeidOptions } from '../src/options.ts';
 import { PROFILE_ROWS } from '../src/profile.generated.ts';
 
@@ -40,8 +41,11 @@ function markerValue(vr: Vr, n: number, suffix: string): string | undefined {
       return new Date(Date.UTC(1950, 0, 1) + (n % 300) * DAY_MS).toISOString().slice(0, 10).replace(/-/g, '');
     case 'DT':
       return `${markerValue('DA', n, '')}1200${String(n % 60).padStart(2, '0')}`;
-    case 'TM':
-      return `1${String(n).padStart(5, '0').slice(-5)}`.slice(0, 6);
+    case 'TM': {
+      // A valid time of day, unique per marker through its fraction: kept TM values must be well-formed.
+      const two = (x: number) => String(x).padStart(2, '0');
+      return `10${two(n % 60)}${two(Math.floor(n / 60) % 60)}.${id}`;
+    }
     case 'AS':
       return `${String(n % 900).padStart(3, '0')}D`;
     case 'IS': case 'DS':
@@ -78,7 +82,8 @@ function put(ds: DicomDataset, tag: number, b: Builder, kept: boolean): void {
   const core = value.replace(/[^\x20-\x7e]/g, '');
   const needles = [Buffer.from(core, 'latin1')];
   if (core !== value) needles.push(Buffer.from(b.charset.encode(value)));
-  b.markers.push({ tag, needles, kept, nested: b.nested });
+  // A value kept as it is must be well-formed for its attribute (a marker in Patient's Sex is not): else it is cleaned.
+  b.markers.push({ tag, needles, kept: kept && isWellFormed(tag, vr, value), nested: b.nested });
 }
 
 // Inside every listed sequence: a name, an institution, a date, an instance UID, a private element.
@@ -97,8 +102,9 @@ function nestedItem(ds: DicomDataset, b: Builder, keep: (tag: number) => boolean
 function isKept(row: (typeof PROFILE_ROWS)[number] | undefined, tag: number, options: DeidOptions, kind: ReturnType<typeof iodKind>, depth: number): boolean {
   if (row === undefined) return false;
   const action = resolveAction(row, enabledColumns(options), attributeType(tag, kind, depth));
-  // Whole-day shifts keep times of day and the UTC offset (value.replace.ts cleanValue).
-  return action === 'K' || (action === 'C' && (vrOf(tag) === 'TM' || tag === 0x00080201));
+  // Whole-day shifts keep times of day (value.replace.ts cleanValue); the UTC offset too, but only a
+  // well-formed one (+HHMM): the marker planted there is free text and must not survive.
+  return action === 'K' || (action === 'C' && vrOf(tag) === 'TM');
 }
 
 /** The canary version of a real file and its markers; (0009,xx01) is the allow-listed private element. */
