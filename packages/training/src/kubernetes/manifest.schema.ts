@@ -10,6 +10,7 @@ import { Deployment } from 'kubernetes-models/apps/v1';
 import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2';
 import { Job } from 'kubernetes-models/batch/v1';
 import { PodDisruptionBudget } from 'kubernetes-models/policy/v1';
+import { ClusterRole, ClusterRoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1';
 import { PriorityClass } from 'kubernetes-models/scheduling.k8s.io/v1';
 import { ConfigMap, Namespace, Pod, Service, ServiceAccount } from 'kubernetes-models/v1';
 import { CustomResourceDefinition } from 'kubernetes-models/apiextensions.k8s.io/v1';
@@ -27,6 +28,8 @@ const CORE: Record<string, [ModelClass, string]> = {
   'apps/v1/Deployment': [Deployment as unknown as ModelClass, 'V1Deployment'],
   'autoscaling/v2/HorizontalPodAutoscaler': [HorizontalPodAutoscaler as unknown as ModelClass, 'V2HorizontalPodAutoscaler'],
   'policy/v1/PodDisruptionBudget': [PodDisruptionBudget as unknown as ModelClass, 'V1PodDisruptionBudget'],
+  'rbac.authorization.k8s.io/v1/ClusterRole': [ClusterRole as unknown as ModelClass, 'V1ClusterRole'],
+  'rbac.authorization.k8s.io/v1/ClusterRoleBinding': [ClusterRoleBinding as unknown as ModelClass, 'V1ClusterRoleBinding'],
   'scheduling.k8s.io/v1/PriorityClass': [PriorityClass as unknown as ModelClass, 'V1PriorityClass'],
   'v1/ConfigMap': [ConfigMap as unknown as ModelClass, 'V1ConfigMap'],
   'v1/Namespace': [Namespace as unknown as ModelClass, 'V1Namespace'],

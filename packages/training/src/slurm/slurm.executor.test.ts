@@ -59,6 +59,10 @@ describe('scontrol output', () => {
     expect(statusOf('killed')).toMatchObject({ state: 'stopped', cause: 'node', exitCode: 137, reason: 'killed by signal 9 on vm' });
   });
 
+  it('the trainer step killed on the node (srun exits 137) is a node failure', () => {
+    expect(statusOf('step-killed')).toMatchObject({ state: 'stopped', cause: 'node', exitCode: 137, reason: expect.stringContaining('killed by signal 9') });
+  });
+
   it('exit 65 is bad input', () => {
     expect(statusOf('failed-65')).toMatchObject({ state: 'stopped', cause: 'input', exitCode: 65 });
   });

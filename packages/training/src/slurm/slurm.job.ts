@@ -5,7 +5,8 @@
 // the trainer's exit code); preemption by a higher PriorityTier partition with PreemptMode=CANCEL
 // → the job step gets SIGTERM at once, the trainer checkpoints and exits 75 within GraceTime, and
 // the job ends FAILED 75:0 with PreemptTime set (or PREEMPTED when the kill came first); a process
-// killed on the node → FAILED with signal 9 in ExitCode (`0:9`); bad input → FAILED 65:0.
+// killed on the node → FAILED `0:9` (batch script killed) or `137:0` (job step killed, srun exits
+// 128+9); bad input → FAILED 65:0.
 import type { SlurmPoolSettings } from '@medgrade/contracts';
 import { TRAINER_EXIT, type AttemptSpec, type AttemptStatus } from '../executor.ts';
 
@@ -109,6 +110,8 @@ export function slurmStatus(fields: Record<string, string>): AttemptStatus {
 function failed(fields: Record<string, string>, code: number, signal: number): AttemptStatus {
   const preemptedBySlurm = fields.PreemptTime !== undefined && fields.PreemptTime !== 'None';
   if (signal > 0) return { state: 'stopped', cause: 'node', reason: `killed by signal ${signal} on ${fields.NodeList || 'its node'}`, exitCode: 128 + signal };
+  // The trainer runs under srun: a step killed by signal N makes srun (the batch script) exit 128+N.
+  if (code > 128 && code <= 128 + 64) return { state: 'stopped', cause: 'node', reason: `the trainer was killed by signal ${code - 128} on ${fields.NodeList || 'its node'}`, exitCode: code };
   if (code === TRAINER_EXIT.preempted) {
     const reason = preemptedBySlurm ? 'preempted by Slurm; the trainer checkpointed and exited 75' : 'the trainer checkpointed after SIGTERM and exited 75';
     return { state: 'stopped', cause: 'preempted', reason, exitCode: code };
