@@ -16,13 +16,3 @@ export const ErrorResponseSchema = z
   .meta({ id: 'ErrorResponse', description: 'Error envelope shared by every endpoint' });
 
 export type ErrorResponse = z.infer<typeof ErrorResponseSchema>;
-
-/** Standard error responses to spread into a route's `response` schema. */
-export const errorResponses = {
-  400: ErrorResponseSchema,
-  401: ErrorResponseSchema,
-  403: ErrorResponseSchema,
-  404: ErrorResponseSchema,
-  429: ErrorResponseSchema,
-  500: ErrorResponseSchema,
-} as const;

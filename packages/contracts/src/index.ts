@@ -19,3 +19,4 @@ export * from './api/wado.schema.ts';
 export * from './api/dataset.schema.ts';
 export * from './api/node-pool.schema.ts';
 export * from './api/finetune.schema.ts';
+export * from './api/openapi.schema.ts';

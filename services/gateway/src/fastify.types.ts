@@ -1,7 +1,7 @@
 import type { AuditLog, AuditInput } from '@medgrade/audit';
 import type { ApiKeyService, AuthContext } from '@medgrade/auth';
 import type { Prisma } from '@medgrade/db';
-import type { Scope } from '@medgrade/contracts';
+import type { Scope, StreamedRequestBody } from '@medgrade/contracts';
 import type { Registry } from 'prom-client';
 import type { GatewayDeps } from './deps.ts';
 
@@ -9,6 +9,10 @@ import type { GatewayDeps } from './deps.ts';
 export type RequestAuditInput = Omit<AuditInput, 'orgId' | 'actor' | 'requestId'>;
 
 declare module 'fastify' {
+  interface FastifySchema {
+    /** A body the handler streams itself (multipart, DICOM, gzip): OpenAPI only, never validated. */
+    requestBody?: StreamedRequestBody;
+  }
   interface FastifyContextConfig {
     /** Scopes the caller's key needs; [] means any valid key. Required unless `public` or `anyScopes`. */
     scopes?: Scope[];

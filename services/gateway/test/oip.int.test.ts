@@ -225,7 +225,7 @@ describe('OIP v2 on the gateway', () => {
     expect(infer.requestBody.content['application/json'].schema.properties.inputs.type).toBe('array');
     expect(infer.parameters.map((p: { name: string }) => p.name)).toContain('inference-header-content-length');
     for (const path of ['/v2/models/{name}', '/v2/models/{name}/ready', '/v2/models/{name}/infer', '/v2/models/{name}/versions/{version}', '/v2/models/{name}/versions/{version}/ready']) expect(spec.paths[path], path).toBeDefined();
-    expect(spec.paths['/v2/health/ready'].get.security).toBeUndefined();
+    expect(spec.paths['/v2/health/ready'].get.security).toEqual([]); // public: explicitly no key
   });
 
   it('answers server metadata publicly with the extensions it serves, as the inference service lists them', async () => {

@@ -123,12 +123,30 @@ export const DicomJsonDatasetSchema = z
   .record(z.string().regex(/^[0-9A-F]{8}$/), z.object({ vr: z.string() }).loose())
   .meta({ id: 'DicomJsonDataset' });
 
+const QidoValue = z.union([z.string(), z.array(z.string())]);
+
 /** QIDO-RS query: attribute matching by keyword or tag, includefield, limit/offset. */
 export const QidoQuerySchema = z
   .object({
-    limit: z.coerce.number().int().min(1).max(1000).default(100),
-    offset: z.coerce.number().int().min(0).default(0),
-    includefield: z.union([z.string(), z.array(z.string())]).optional().describe('Extra attributes (keyword or tag), or "all"'),
-    fuzzymatching: z.string().optional(),
+    limit: z.coerce.number().int().min(1).max(1000).default(100).describe('Most results to return (1-1000)'),
+    offset: z.coerce.number().int().min(0).default(0).describe('Results to skip (paging)'),
+    includefield: z.union([z.string(), z.array(z.string())]).optional().describe('Extra attributes (keyword or tag) to return, comma-separated or repeated, or "all"'),
+    fuzzymatching: z.string().optional().describe('"true": person names match when every query word starts a part of the name, ignoring case; "false" (default): literal'),
   })
-  .catchall(z.union([z.string(), z.array(z.string())]));
+  .catchall(QidoValue);
+
+/** A QIDO-RS match key of one level, as OpenAPI declares it (the tag form is accepted too). */
+export interface QidoMatchKey {
+  keyword: string;
+  tag: string;
+}
+
+/**
+ * A level's QIDO-RS query with its match keys declared as optional parameters, so clients see
+ * them; other keys (and the `ggggeeee` tag forms) still pass, and the gateway ignores unknown
+ * ones with a Warning header.
+ */
+export function qidoQuerySchema(keys: readonly QidoMatchKey[]) {
+  const declared = Object.fromEntries(keys.map((k) => [k.keyword, QidoValue.optional().describe(`Match on ${k.keyword} (${k.tag}); also accepted as ${k.tag}=`)]));
+  return QidoQuerySchema.extend(declared);
+}

@@ -48,7 +48,8 @@ export const ModelVersionRecordSchema = z
 
 export const ModelVersionDetailSchema = ModelVersionRecordSchema.extend({
   modelCard: z.string().nullable().describe('MODEL_CARD.md of the bundle'),
-  evaluation: z.unknown().nullable().describe('evaluation.json of the bundle'),
+  // unknown already admits null; a nullable unknown renders as an anyOf that matches anything.
+  evaluation: z.unknown().describe('evaluation.json of the bundle, or null when it has none'),
   validation: ModelValidationSchema.nullable().describe('the evaluation gate of the fine-tuning job that registered it: policy, checks, candidate and base evaluations (overall, per finding, per subgroup); null for uploaded versions'),
 }).meta({ id: 'ModelVersionDetail' });
 

@@ -33,3 +33,10 @@ export const WadoRenderedQuerySchema = z.object({
   quality: z.coerce.number().int().min(1).max(100).optional().describe('JPEG quality 1-100 (default 90); ignored for PNG'),
   accept: z.string().max(200).optional().describe('Rendered media type (image/png or image/jpeg); overrides the Accept header'),
 });
+
+/** WADO-RS study/series/instance retrieval: Part 10 files, one per part. */
+export const DICOM_MULTIPART = ['multipart/related; type="application/dicom"'] as const;
+/** WADO-RS frames: uncompressed by default, the stored compressed media type with transfer-syntax=*. */
+export const FRAME_MEDIA_TYPES = ['multipart/related; type="application/octet-stream"', 'multipart/related; type="image/jpeg"', 'multipart/related'] as const;
+/** WADO-RS rendered images. */
+export const RENDERED_MEDIA_TYPES = ['image/png', 'image/jpeg'] as const;

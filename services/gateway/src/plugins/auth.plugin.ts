@@ -1,12 +1,12 @@
 import fp from 'fastify-plugin';
 import { ApiKeyService, hasScopes, missingScopes } from '@medgrade/auth';
-import { ForbiddenError, UnauthenticatedError, errorResponses, type Scope } from '@medgrade/contracts';
+import { ForbiddenError, UnauthenticatedError, type Scope } from '@medgrade/contracts';
 import type { FastifyRequest, RouteOptions } from 'fastify';
 
 // Every route needs an API key unless its config says `public: true`; a non-public route must
 // declare `config.scopes` (all of them needed) and/or `config.anyScopes` (at least one needed);
 // registration fails otherwise, so nobody ships an unguarded route by accident. The route also
-// gets the bearer security requirement, its scopes in the description and error responses in OpenAPI.
+// gets the bearer security requirement and its scopes in the description (error responses: docs plugin).
 
 const REVOKED_CHANNEL = 'apikey-revoked';
 
@@ -38,7 +38,6 @@ function documentRoute(route: RouteOptions): void {
     ...route.schema,
     ...(needed ? { description: [route.schema.description, needed].filter(Boolean).join('\n\n') } : {}),
     security: [{ bearerAuth: [] }],
-    response: { ...errorResponses, ...(route.schema.response as object | undefined) },
   };
 }
 

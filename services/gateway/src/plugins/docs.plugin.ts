@@ -1,10 +1,13 @@
 import fp from 'fastify-plugin';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import { jsonSchemaTransform, jsonSchemaTransformObject } from 'fastify-type-provider-zod';
+import { openapiTransformObject } from '../openapi/openapi.object.ts';
+import { errorStatuses, openapiTransform } from '../openapi/route-docs.ts';
 
 // OpenAPI 3.1 document built from every route's zod schemas, served at /openapi.json, with
-// Swagger UI at /docs. Registered before the routes so it sees them all.
+// Swagger UI at /docs. Registered before the routes so it sees them all, and completes each
+// route's error responses and documentation from its traits (../openapi/route-docs.ts).
+// Every tag a route uses needs a row here (the OpenAPI unit test checks).
 
 export const TAGS = [
   { name: 'operations', description: 'Health and metrics' },
@@ -12,6 +15,12 @@ export const TAGS = [
   { name: 'projects', description: 'Projects: de-identification settings and data scope' },
   { name: 'api-keys', description: 'API keys: create (shown once), list, revoke' },
   { name: 'audit', description: 'Hash-chained audit trail: search, export, verify' },
+  { name: 'uploads', description: 'Upload DICOM files and zips (de-identified asynchronously) and follow each instance to READY or REJECTED' },
+  { name: 'studies', description: 'De-identified studies: list, read with series and instances, erase (admin)' },
+  { name: 'dicomweb', description: 'DICOMweb over de-identified data: STOW-RS store, QIDO-RS search, WADO-RS retrieve (DICOM, metadata, frames, rendered PNG/JPEG)' },
+  { name: 'models', description: 'Model registry: models, versions uploaded as bundles, release and retire' },
+  { name: 'inferences', description: 'Run released models on studies, instances or an uploaded file; synchronous or asynchronous with polling or a signed webhook' },
+  { name: 'oip', description: 'KServe/Triton Open Inference Protocol v2: server and model metadata, readiness, tensor inference' },
 ];
 
 export const docsPlugin = fp(
@@ -32,9 +41,10 @@ export const docsPlugin = fp(
           },
         },
       },
-      transform: jsonSchemaTransform,
-      transformObject: jsonSchemaTransformObject,
+      transform: openapiTransform,
+      transformObject: openapiTransformObject,
     });
+    app.addHook('onRoute', errorStatuses);
 
     // Swagger UI's own routes are public: mark every route registered in this context.
     await app.register(async (ui) => {

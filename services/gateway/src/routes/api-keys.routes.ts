@@ -9,7 +9,7 @@ export const apiKeyRoutes: FastifyPluginAsyncZod = async (app) => {
 
   app.get('/v1/api-keys', {
     config: { scopes: ['admin'] },
-    schema: { tags, summary: 'List the organization\'s API keys (never their secrets)', querystring: PageQuerySchema, response: { 200: pageOf(ApiKeySchema) } },
+    schema: { tags, operationId: 'apiKeys.list', summary: 'List the organization\'s API keys (never their secrets)', querystring: PageQuerySchema, response: { 200: pageOf(ApiKeySchema) } },
   }, async (request) => {
     const { limit, cursor } = request.query;
     const rows = await apiKeys.list(request.auth.orgId, { limit, cursor, projectId: request.auth.projectId });
@@ -18,7 +18,7 @@ export const apiKeyRoutes: FastifyPluginAsyncZod = async (app) => {
 
   app.post('/v1/api-keys', {
     config: { scopes: ['admin'] },
-    schema: { tags, summary: 'Create an API key; the key is in the response only', body: CreateApiKeyBodySchema, response: { 201: CreatedApiKeySchema } },
+    schema: { tags, operationId: 'apiKeys.create', summary: 'Create an API key; the key is in the response only', body: CreateApiKeyBodySchema, response: { 201: CreatedApiKeySchema } },
   }, async (request, reply) => {
     const { name, scopes, projectId, expiresAt } = request.body;
     // A project-bound admin can only mint keys for its own project.
@@ -40,12 +40,12 @@ export const apiKeyRoutes: FastifyPluginAsyncZod = async (app) => {
 
   app.get('/v1/api-keys/:id', {
     config: { scopes: ['admin'] },
-    schema: { tags, summary: 'Get an API key', params: IdParamsSchema, response: { 200: ApiKeySchema } },
+    schema: { tags, operationId: 'apiKeys.get', summary: 'Get an API key', params: IdParamsSchema, response: { 200: ApiKeySchema } },
   }, async (request) => toApiKeyDto(await apiKeys.get(request.auth.orgId, request.params.id, request.auth.projectId)));
 
   app.delete('/v1/api-keys/:id', {
     config: { scopes: ['admin'] },
-    schema: { tags, summary: 'Revoke an API key (effective at once)', params: IdParamsSchema, response: { 200: ApiKeySchema } },
+    schema: { tags, operationId: 'apiKeys.revoke', summary: 'Revoke an API key (effective at once)', params: IdParamsSchema, response: { 200: ApiKeySchema } },
   }, async (request) => {
     const revoked = await prisma.$transaction(async (tx) => {
       const row = await apiKeys.revoke({ orgId: request.auth.orgId, id: request.params.id, projectId: request.auth.projectId }, tx);

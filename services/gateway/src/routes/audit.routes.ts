@@ -25,6 +25,7 @@ export const auditRoutes: FastifyPluginAsyncZod = async (app) => {
     config,
     schema: {
       tags,
+      operationId: 'auditEvents.list',
       summary: 'Search audit events, oldest first (a project-limited key sees its project\'s events only)',
       querystring: AuditQuerySchema,
       response: { 200: z.object({ items: z.array(AuditEventSchema), nextCursor: z.string().nullable() }) },
@@ -39,6 +40,7 @@ export const auditRoutes: FastifyPluginAsyncZod = async (app) => {
     config,
     schema: {
       tags,
+      operationId: 'auditEvents.export',
       summary: 'Export matching audit events as JSON lines',
       querystring: AuditQuerySchema.omit({ limit: true, cursor: true }),
       produces: ['application/x-ndjson'],
@@ -55,7 +57,7 @@ export const auditRoutes: FastifyPluginAsyncZod = async (app) => {
 
   app.get('/v1/audit/verify', {
     config,
-    schema: { tags, summary: 'Verify the organization\'s hash chain; reports the first broken event', response: { 200: AuditVerifySchema } },
+    schema: { tags, operationId: 'auditEvents.verify', summary: 'Verify the organization\'s hash chain; reports the first broken event', response: { 200: AuditVerifySchema } },
   }, async (request) => {
     // The chain links every event of the organization: checking it reads them all.
     if (request.auth.projectId) throw new ForbiddenError('The audit chain is one per organization: verify it with an organization-wide key');

@@ -17,7 +17,7 @@ export const deidProfileRoutes: FastifyPluginAsyncZod = async (app) => {
 
   app.get('/v1/projects/:id/deid-profile', {
     config: { scopes: [] },
-    schema: { tags, summary: 'The project\'s de-identification profile (options and burned-in policy)', params: IdParamsSchema, response: { 200: DeidProfileSchema } },
+    schema: { tags, operationId: 'deidProfiles.get', summary: 'The project\'s de-identification profile (options and burned-in policy)', params: IdParamsSchema, response: { 200: DeidProfileSchema } },
   }, async (request) => {
     const project = await prisma.project.findFirst({ where: projectWhere(request.auth, request.params.id), select: { deidOptions: true, burnedInPolicy: true } });
     if (!project) throw new NotFoundError('Project');
@@ -26,7 +26,7 @@ export const deidProfileRoutes: FastifyPluginAsyncZod = async (app) => {
 
   app.put('/v1/projects/:id/deid-profile', {
     config: { scopes: ['admin'] },
-    schema: { tags, summary: 'Change the project\'s de-identification profile (applies to new uploads)', params: IdParamsSchema, body: UpdateDeidProfileBodySchema, response: { 200: DeidProfileSchema } },
+    schema: { tags, operationId: 'deidProfiles.replace', summary: 'Change the project\'s de-identification profile (applies to new uploads)', params: IdParamsSchema, body: UpdateDeidProfileBodySchema, response: { 200: DeidProfileSchema } },
   }, async (request) => {
     return prisma.$transaction(async (tx) => {
       const found = await tx.project.findFirst({ where: projectWhere(request.auth, request.params.id), select: { id: true, deidOptions: true, burnedInPolicy: true } });

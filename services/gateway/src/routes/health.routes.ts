@@ -35,12 +35,12 @@ export const healthRoutes: FastifyPluginAsyncZod = async (app) => {
 
   app.get('/health/live', {
     config: { public: true },
-    schema: { tags: ['operations'], summary: 'Liveness probe', response: { 200: z.object({ status: z.literal('ok') }) } },
+    schema: { tags: ['operations'], operationId: 'health.live', summary: 'Liveness probe', response: { 200: z.object({ status: z.literal('ok') }) } },
   }, async () => ({ status: 'ok' as const }));
 
   app.get('/health/ready', {
     config: { public: true },
-    schema: { tags: ['operations'], summary: 'Readiness probe: Postgres, Redis, object store', response: { 200: ReadySchema, 503: ReadySchema } },
+    schema: { tags: ['operations'], operationId: 'health.ready', summary: 'Readiness probe: Postgres, Redis, object store', response: { 200: ReadySchema, 503: ReadySchema } },
   }, async (request, reply) => {
     const results = await Promise.all(checks.map(async (c) => [c.name, await runCheck(c)] as const));
     const failed = results.filter(([, r]) => r === 'fail').map(([n]) => n);

@@ -23,9 +23,9 @@ export const inferenceRoutes: FastifyPluginAsyncZod = async (app) => {
     config: { scopes: ['inference:run'] },
     bodyLimit: 64 * 1024 * 1024,
     schema: {
-      tags, summary: 'Run one or several models on a study, instances or an uploaded DICOM file (de-identified first, never stored raw)',
+      tags, operationId: 'inferences.create', summary: 'Run one or several models on a study, instances or an uploaded DICOM file (de-identified first, never stored raw)',
       querystring: InferenceQuerySchema, body: CreateInferenceBodySchema,
-      response: { 200: InferenceSubmittedSchema, 202: InferenceSubmittedSchema, 422: ErrorResponseSchema, 503: ErrorResponseSchema, 504: ErrorResponseSchema },
+      response: { 200: InferenceSubmittedSchema, 202: InferenceSubmittedSchema, 404: ErrorResponseSchema, 422: ErrorResponseSchema, 503: ErrorResponseSchema, 504: ErrorResponseSchema },
     },
   }, async (request, reply) => {
     const result = await submitInference(context(), {
@@ -36,7 +36,7 @@ export const inferenceRoutes: FastifyPluginAsyncZod = async (app) => {
   });
   app.get('/v1/inferences/:id', {
     config: { scopes: ['inference:run'] },
-    schema: { tags, summary: 'Get an inference and its results', params: IdParamsSchema, response: { 200: InferenceSchema } },
+    schema: { tags, operationId: 'inferences.get', summary: 'Get an inference and its results', params: IdParamsSchema, response: { 200: InferenceSchema } },
   }, async (request) => {
     const { auth } = request;
     const row = await prisma.inference.findFirst({ where: withinTenant(auth, { id: request.params.id }) });

@@ -2,7 +2,7 @@
 // retired. Only the evaluation gate validates (packages/training); releasing a draft is an audited override.
 import multipart from '@fastify/multipart';
 import {
-  CreateModelBodySchema, ErrorResponseSchema, ModelNameParamsSchema, ModelSchema, ModelValidationSchema, ModelVersionDetailSchema, ModelVersionParamsSchema,
+  CreateModelBodySchema, ErrorResponseSchema, ModelBundleBody, ModelNameParamsSchema, ModelSchema, ModelValidationSchema, ModelVersionDetailSchema, ModelVersionParamsSchema,
   ModelVersionRecordSchema, ReleaseBodySchema, StatusChangeBodySchema,
 } from '@medgrade/contracts';
 import { ModelRegistry, nextStatus, toModelDto, toVersionDto, validateBundle } from '@medgrade/registry';
@@ -25,7 +25,7 @@ export const modelRoutes: FastifyPluginAsyncZod = async (app) => {
 
   app.post('/v1/models', {
     config: { scopes: ['models:write'] },
-    schema: { tags, summary: 'Create a model', body: CreateModelBodySchema, response: { 201: ModelSchema } },
+    schema: { tags, operationId: 'models.create', summary: 'Create a model', body: CreateModelBodySchema, response: { 201: ModelSchema } },
   }, async (request, reply) => {
     const model = await registry.create(request.auth, request.body);
     await request.audit({ action: 'model.create', resourceType: 'model', resourceId: model.id, details: { name: model.name } });
@@ -34,20 +34,20 @@ export const modelRoutes: FastifyPluginAsyncZod = async (app) => {
 
   app.get('/v1/models', {
     config: { scopes: ['models:read'] },
-    schema: { tags, summary: 'List models', response: { 200: z.object({ items: z.array(ModelSchema) }) } },
+    schema: { tags, operationId: 'models.list', summary: 'List models', response: { 200: z.object({ items: z.array(ModelSchema) }) } },
   }, async (request) => ({ items: (await registry.list(request.auth)).map(toModelDto) }));
 
   app.get('/v1/models/:name', {
     config: { scopes: ['models:read'] },
-    schema: { tags, summary: 'Get a model', params: ModelNameParamsSchema, response: { 200: ModelSchema } },
+    schema: { tags, operationId: 'models.get', summary: 'Get a model', params: ModelNameParamsSchema, response: { 200: ModelSchema } },
   }, async (request) => toModelDto(await registry.get(request.auth, request.params.name)));
 
   app.post('/v1/models/:name/versions', {
     config: { scopes: ['models:write'] },
     bodyLimit: maxBundleBytes,
     schema: {
-      tags, summary: 'Upload a version: multipart/form-data (one part per bundle file) or one application/gzip .tar.gz; validated before storing',
-      consumes: ['multipart/form-data', 'application/gzip'], params: ModelNameParamsSchema, response: { 201: ModelVersionRecordSchema, 409: ErrorResponseSchema, 413: ErrorResponseSchema, 415: ErrorResponseSchema, 422: ErrorResponseSchema },
+      tags, operationId: 'modelVersions.create', summary: 'Upload a version: multipart/form-data (one part per bundle file) or one application/gzip .tar.gz; validated before storing',
+      requestBody: ModelBundleBody, params: ModelNameParamsSchema, response: { 201: ModelVersionRecordSchema, 409: ErrorResponseSchema, 415: ErrorResponseSchema, 422: ErrorResponseSchema },
     },
   }, async (request, reply) => {
     const model = await registry.getForWrite(request.auth, request.params.name);
@@ -60,12 +60,12 @@ export const modelRoutes: FastifyPluginAsyncZod = async (app) => {
 
   app.get('/v1/models/:name/versions', {
     config: { scopes: ['models:read'] },
-    schema: { tags, summary: 'List versions of a model', params: ModelNameParamsSchema, response: { 200: z.object({ items: z.array(ModelVersionRecordSchema) }) } },
+    schema: { tags, operationId: 'modelVersions.list', summary: 'List versions of a model', params: ModelNameParamsSchema, response: { 200: z.object({ items: z.array(ModelVersionRecordSchema) }) } },
   }, async (request) => ({ items: (await registry.versions(request.auth, request.params.name)).map((v) => toVersionDto(v, request.params.name)) }));
 
   app.get('/v1/models/:name/versions/:version', {
     config: { scopes: ['models:read'] },
-    schema: { tags, summary: 'Get a version with its manifest, model card and evaluation', params: ModelVersionParamsSchema, response: { 200: ModelVersionDetailSchema } },
+    schema: { tags, operationId: 'modelVersions.get', summary: 'Get a version with its manifest, model card and evaluation', params: ModelVersionParamsSchema, response: { 200: ModelVersionDetailSchema } },
   }, async (request) => {
     const { version } = await registry.version(request.auth, request.params.name, request.params.version);
     const evaluation = await registry.bundleFile(version, 'evaluation.json');
@@ -79,7 +79,7 @@ export const modelRoutes: FastifyPluginAsyncZod = async (app) => {
     app.post(`/v1/models/:name/versions/:version/${action}`, {
       config: { scopes: ['admin'] },
       schema: {
-        tags, summary: action === 'release' ? 'Release a validated version, or a draft with override (admin; reason audited)' : 'Retire a version (admin; reason audited)',
+        tags, operationId: `modelVersions.${action}`, summary: action === 'release' ? 'Release a validated version, or a draft with override (admin; reason audited)' : 'Retire a version (admin; reason audited)',
         params: ModelVersionParamsSchema, body: action === 'release' ? ReleaseBodySchema : StatusChangeBodySchema, response: { 200: ModelVersionRecordSchema, 409: ErrorResponseSchema },
       },
     }, async (request) => {

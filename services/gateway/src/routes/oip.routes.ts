@@ -24,10 +24,11 @@ import { OipUpstream, upstreamError } from '../oip/oip.upstream.ts';
 const tags = ['oip'];
 const HEALTH_TIMEOUT_MS = 2000;
 const METADATA_SCOPES: Scope[] = ['models:read', 'inference:run'];
-const errors = { 413: ErrorResponseSchema, 415: ErrorResponseSchema, 422: ErrorResponseSchema, 503: ErrorResponseSchema, 504: ErrorResponseSchema };
+// Besides the statuses every route gets by its traits (413/415 for the infer bodies among them).
+const errors = { 422: ErrorResponseSchema, 503: ErrorResponseSchema, 504: ErrorResponseSchema };
 const MODEL_URLS = [
-  { url: '/v2/models/:name', params: OipModelParamsSchema, which: 'the latest released version' },
-  { url: '/v2/models/:name/versions/:version', params: OipVersionParamsSchema, which: 'a version (drafts need models:write)' },
+  { url: '/v2/models/:name', params: OipModelParamsSchema, which: 'the latest released version', op: 'model' },
+  { url: '/v2/models/:name/versions/:version', params: OipVersionParamsSchema, which: 'a version (drafts need models:write)', op: 'modelVersion' },
 ] as const;
 
 /** Aborted when the client goes away before its response is complete, so the service drops the work. */
@@ -49,27 +50,28 @@ export const oipRoutes: FastifyPluginAsyncZod = async (app) => {
 
   app.get('/v2', {
     config: { public: true },
-    schema: { tags, summary: 'OIP server metadata: name, version and the protocol extensions served (binary_tensor_data)', response: { 200: OipServerMetadataSchema } },
+    schema: { tags, operationId: 'oip.serverMetadata', summary: 'OIP server metadata: name, version and the protocol extensions served (binary_tensor_data)', response: { 200: OipServerMetadataSchema } },
   }, async () => ({ name: 'medgrade', version: '1', extensions }));
 
   app.get('/v2/health/live', {
     config: { public: true },
-    schema: { tags, summary: 'OIP server liveness (the gateway answers)', response: { 200: OipLiveSchema } },
+    schema: { tags, operationId: 'oip.serverLive', summary: 'OIP server liveness (the gateway answers)', response: { 200: OipLiveSchema } },
   }, async () => ({ live: true }));
 
   app.get('/v2/health/ready', {
     config: { public: true },
-    schema: { tags, summary: 'OIP server readiness: the inference service and Postgres answer', response: { 200: OipReadySchema, 503: OipReadySchema } },
+    schema: { tags, operationId: 'oip.serverReady', summary: 'OIP server readiness: the inference service and Postgres answer', response: { 200: OipReadySchema, 503: OipReadySchema } },
   }, async (_request, reply) => {
     const checks = await Promise.all([upstream.ready(HEALTH_TIMEOUT_MS), prisma.$queryRaw`SELECT 1`.then(() => true, () => false)]);
     const ready = checks.every(Boolean);
     return reply.code(ready ? 200 : 503).send({ ready });
   });
 
-  for (const { url, params, which } of MODEL_URLS) {
+  // operationIds follow the protocol's own names (ModelMetadata, ModelReady, ModelInfer).
+  for (const { url, params, which, op } of MODEL_URLS) {
     app.get(url, {
       config: { anyScopes: METADATA_SCOPES },
-      schema: { tags, summary: `Model metadata (tensor names, types, shapes) of ${which}`, params, response: { 200: OipModelMetadataSchema, ...errors } },
+      schema: { tags, operationId: `oip.${op}Metadata`, summary: `Model metadata (tensor names, types, shapes) of ${which}`, params, response: { 200: OipModelMetadataSchema, ...errors } },
     }, async (request) => {
       const { name, version } = request.params as { name: string; version?: string };
       const model = await resolveOipModel(prisma, request.auth, name, version);
@@ -79,7 +81,7 @@ export const oipRoutes: FastifyPluginAsyncZod = async (app) => {
 
     app.get(`${url}/ready`, {
       config: { scopes: ['inference:run'] },
-      schema: { tags, summary: `Load ${which} for serving; 200 once it can serve`, params, response: { 200: OipModelReadySchema, ...errors } },
+      schema: { tags, operationId: `oip.${op}Ready`, summary: `Load ${which} for serving; 200 once it can serve`, params, response: { 200: OipModelReadySchema, ...errors } },
     }, async (request) => {
       const { name, version } = request.params as { name: string; version?: string };
       const model = await resolveOipModel(prisma, request.auth, name, version);
@@ -90,7 +92,7 @@ export const oipRoutes: FastifyPluginAsyncZod = async (app) => {
     app.post(`${url}/infer`, {
       config: { scopes: ['inference:run'] },
       schema: {
-        tags, summary: `Run ${which} on raw tensors: JSON, or Triton's binary tensor extension as application/octet-stream`,
+        tags, operationId: `oip.${op}Infer`, summary: `Run ${which} on raw tensors: JSON, or Triton's binary tensor extension as application/octet-stream`,
         consumes: ['application/json', 'application/octet-stream'], params, headers: OipInferHeadersSchema, body: OipInferBodySchema,
         response: { 200: OipInferResponseSchema, ...errors },
       },

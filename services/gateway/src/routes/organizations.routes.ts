@@ -14,6 +14,7 @@ export const organizationRoutes: FastifyPluginAsyncZod = async (app) => {
     config: { scopes: [] },
     schema: {
       tags,
+      operationId: 'me.get',
       summary: 'Who am I: the calling key, its organization, project and scopes',
       response: { 200: z.object({ keyId: z.uuid(), orgId: z.uuid(), projectId: z.uuid().nullable(), scopes: z.array(ScopeSchema) }) },
     },
@@ -21,7 +22,7 @@ export const organizationRoutes: FastifyPluginAsyncZod = async (app) => {
 
   app.get('/v1/organizations', {
     config: { scopes: [] },
-    schema: { tags, summary: 'The caller\'s organization (as a one-item list)', response: { 200: pageOf(OrganizationSchema) } },
+    schema: { tags, operationId: 'organizations.list', summary: 'The caller\'s organization (as a one-item list)', response: { 200: pageOf(OrganizationSchema) } },
   }, async (request) => {
     const org = await prisma.organization.findUniqueOrThrow({ where: { id: request.auth.orgId } });
     return { items: [toOrganizationDto(org)], nextCursor: null };
@@ -29,7 +30,7 @@ export const organizationRoutes: FastifyPluginAsyncZod = async (app) => {
 
   app.get('/v1/organizations/:id', {
     config: { scopes: [] },
-    schema: { tags, summary: 'Get an organization', params: IdParamsSchema, response: { 200: OrganizationSchema } },
+    schema: { tags, operationId: 'organizations.get', summary: 'Get an organization', params: IdParamsSchema, response: { 200: OrganizationSchema } },
   }, async (request) => {
     if (request.params.id !== request.auth.orgId) throw new NotFoundError('Organization');
     return toOrganizationDto(await prisma.organization.findUniqueOrThrow({ where: { id: request.params.id } }));
@@ -37,7 +38,7 @@ export const organizationRoutes: FastifyPluginAsyncZod = async (app) => {
 
   app.patch('/v1/organizations/:id', {
     config: { scopes: ['admin'] },
-    schema: { tags, summary: 'Rename an organization', params: IdParamsSchema, body: UpdateOrganizationBodySchema, response: { 200: OrganizationSchema } },
+    schema: { tags, operationId: 'organizations.update', summary: 'Rename an organization', params: IdParamsSchema, body: UpdateOrganizationBodySchema, response: { 200: OrganizationSchema } },
   }, async (request) => {
     if (request.params.id !== request.auth.orgId) throw new NotFoundError('Organization');
     if (request.auth.projectId) throw new ForbiddenError('A project-bound key cannot change its organization');

@@ -17,7 +17,7 @@ export const projectRoutes: FastifyPluginAsyncZod = async (app) => {
 
   app.get('/v1/projects', {
     config: { scopes: [] },
-    schema: { tags, summary: 'List projects', querystring: PageQuerySchema, response: { 200: pageOf(ProjectSchema) } },
+    schema: { tags, operationId: 'projects.list', summary: 'List projects', querystring: PageQuerySchema, response: { 200: pageOf(ProjectSchema) } },
   }, async (request) => {
     const { limit, cursor } = request.query;
     const rows = await prisma.project.findMany({
@@ -30,7 +30,7 @@ export const projectRoutes: FastifyPluginAsyncZod = async (app) => {
 
   app.post('/v1/projects', {
     config: { scopes: ['admin'] },
-    schema: { tags, summary: 'Create a project (gets its own de-identification secret)', body: CreateProjectBodySchema, response: { 201: ProjectSchema } },
+    schema: { tags, operationId: 'projects.create', summary: 'Create a project (gets its own de-identification secret)', body: CreateProjectBodySchema, response: { 201: ProjectSchema } },
   }, async (request, reply) => {
     if (request.auth.projectId) throw new ForbiddenError('A project-bound key cannot create projects: use an organization-wide admin key');
     const { slug, name, burnedInPolicy } = request.body;
@@ -49,7 +49,7 @@ export const projectRoutes: FastifyPluginAsyncZod = async (app) => {
 
   app.get('/v1/projects/:id', {
     config: { scopes: [] },
-    schema: { tags, summary: 'Get a project', params: IdParamsSchema, response: { 200: ProjectSchema } },
+    schema: { tags, operationId: 'projects.get', summary: 'Get a project', params: IdParamsSchema, response: { 200: ProjectSchema } },
   }, async (request) => {
     const project = await prisma.project.findFirst({ where: projectWhere(request.auth, request.params.id) });
     if (!project) throw new NotFoundError('Project');
@@ -58,7 +58,7 @@ export const projectRoutes: FastifyPluginAsyncZod = async (app) => {
 
   app.patch('/v1/projects/:id', {
     config: { scopes: ['admin'] },
-    schema: { tags, summary: 'Update a project', params: IdParamsSchema, body: UpdateProjectBodySchema, response: { 200: ProjectSchema } },
+    schema: { tags, operationId: 'projects.update', summary: 'Update a project', params: IdParamsSchema, body: UpdateProjectBodySchema, response: { 200: ProjectSchema } },
   }, async (request) => {
     const project = await prisma.$transaction(async (tx) => {
       const found = await tx.project.findFirst({ where: projectWhere(request.auth, request.params.id), select: { id: true } });

@@ -6,7 +6,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { DicomJsonDatasetSchema, NotFoundError, QidoQuerySchema, WadoSeriesParamsSchema, WadoStudyParamsSchema } from '@medgrade/contracts';
+import { DicomJsonDatasetSchema, NotFoundError, qidoQuerySchema, type QidoQuerySchema, WadoSeriesParamsSchema, WadoStudyParamsSchema } from '@medgrade/contracts';
 import { Prisma, withinTenant } from '@medgrade/db';
 import { includeFields, parseQido, type QidoKey, type QidoSearch } from '../dicomweb/qido.query.ts';
 import { instanceJson, seriesJson, studyJson, type QidoJson } from '../dicomweb/qido.results.ts';
@@ -83,13 +83,16 @@ async function respond(request: FastifyRequest, reply: FastifyReply, level: stri
 
 export const qidoRoutes: FastifyPluginAsyncZod = async (app: FastifyInstance) => {
   const tags = ['dicomweb'];
-  const response = { 200: z.array(DicomJsonDatasetSchema) };
-  const route = (summary: string, keys: QidoKey[], order: string, params?: z.ZodObject) => ({
+  const response = { 200: z.array(DicomJsonDatasetSchema).describe('Matching datasets in DICOM JSON (empty when nothing matches)') };
+  const route = (operationId: string, summary: string, keys: QidoKey[], order: string, params?: z.ZodObject) => ({
     config: { scopes: ['studies:read' as const] },
-    schema: { tags, summary, description: matchingText(keys, order), querystring: QidoQuerySchema, response, ...(params ? { params } : {}) },
+    schema: {
+      tags, operationId, summary, description: matchingText(keys, order), querystring: qidoQuerySchema(keys),
+      produces: ['application/dicom+json'], response, ...(params ? { params } : {}),
+    },
   });
 
-  app.get('/dicomweb/studies', route('QIDO-RS: search de-identified studies', STUDY_KEYS, 'in the order the studies were indexed'), async (request, reply) => {
+  app.get('/dicomweb/studies', route('dicomweb.searchStudies', 'QIDO-RS: search de-identified studies', STUDY_KEYS, 'in the order the studies were indexed'), async (request, reply) => {
     const q = request.query as z.infer<typeof QidoQuerySchema>;
     const search = parseQido(q, STUDY_KEYS);
     const where = [...tenantSql('s', request.auth), ...conditionsSql('s', STUDY_KEYS, search.conditions)];
@@ -102,7 +105,7 @@ export const qidoRoutes: FastifyPluginAsyncZod = async (app: FastifyInstance) =>
     return respond(request, reply, 'study', warnings(search, STUDY_KEYS), results);
   });
 
-  app.get('/dicomweb/studies/:study/series', route('QIDO-RS: search the series of a de-identified study', SERIES_KEYS, 'ordered by SeriesNumber (series without one last)', WadoStudyParamsSchema), async (request, reply) => {
+  app.get('/dicomweb/studies/:study/series', route('dicomweb.searchSeries', 'QIDO-RS: search the series of a de-identified study', SERIES_KEYS, 'ordered by SeriesNumber (series without one last)', WadoStudyParamsSchema), async (request, reply) => {
     const q = request.query as z.infer<typeof QidoQuerySchema>;
     const { study } = request.params as { study: string };
     // A study the caller cannot see is not found (not an empty result that would confirm nothing).
@@ -118,7 +121,7 @@ export const qidoRoutes: FastifyPluginAsyncZod = async (app: FastifyInstance) =>
     return respond(request, reply, 'series', warnings(search, SERIES_KEYS), results);
   });
 
-  app.get('/dicomweb/studies/:study/series/:series/instances', route('QIDO-RS: search the instances of a de-identified series', INSTANCE_KEYS, 'ordered by InstanceNumber (instances without one last), then SOP Instance UID', WadoSeriesParamsSchema), async (request, reply) => {
+  app.get('/dicomweb/studies/:study/series/:series/instances', route('dicomweb.searchInstances', 'QIDO-RS: search the instances of a de-identified series', INSTANCE_KEYS, 'ordered by InstanceNumber (instances without one last), then SOP Instance UID', WadoSeriesParamsSchema), async (request, reply) => {
     const q = request.query as z.infer<typeof QidoQuerySchema>;
     const { study, series } = request.params as { study: string; series: string };
     const found = await app.deps.prisma.series.findMany({ where: withinTenant(request.auth, { seriesInstanceUid: series, study: { studyInstanceUid: study } }), select: { id: true } });

@@ -3,14 +3,16 @@
 // and accepted on its own, so one bad part fails only itself. A size-limit or truncation error
 // mid-body ends the request with its 4xx, and the parts accepted before it stay accepted.
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { z } from 'zod';
 import type { AppError} from '@medgrade/contracts';
-import { BadRequestError, DicomJsonDatasetSchema, PayloadTooLargeError, UnsupportedMediaTypeError, UploadTargetQuerySchema } from '@medgrade/contracts';
+import {
+  BadRequestError, DicomJsonDatasetSchema, ErrorResponseSchema, jsonResponse, PayloadTooLargeError, StowBody, UnsupportedMediaTypeError, UploadTargetQuerySchema,
+} from '@medgrade/contracts';
 import { MultipartError, parseMultipartType, readMultipart } from '../dicomweb/multipart.ts';
 import { stowResponse } from '../dicomweb/stow.response.ts';
 import { uploadProject, wadoUrl } from '../ingest/ingest.context.ts';
 import { openUploadSession, type UploadSession } from '../ingest/upload.session.ts';
 
+const DICOM_JSON = 'application/dicom+json';
 const STOW_TYPE = 'multipart/related; type="application/dicom"; boundary=<boundary>';
 
 // A part usually arrives as one slice of a request chunk: keep that view instead of copying.
@@ -43,11 +45,18 @@ export const stowRoutes: FastifyPluginAsyncZod = async (app) => {
     config: { scopes: ['studies:write'], uploadBytes: true },
     schema: {
       tags: ['dicomweb'],
+      operationId: 'dicomweb.storeInstances',
       summary: 'STOW-RS: store DICOM instances (multipart/related; type="application/dicom")',
       description: `Body: ${STOW_TYPE}, one Part 10 file per part. Limits: ${ingest.maxInstanceBytes} bytes per instance, ${ingest.maxRequestBytes} per request. 200 all stored, 202 some failed (FailedSOPSequence with reasons) or were already stored with other bytes (same SOP Instance UID: referenced as the stored instance with WarningReason 0xB00E), 409 none stored.`,
-      consumes: ['multipart/related'],
+      requestBody: StowBody,
       querystring: UploadTargetQuerySchema,
-      response: { 200: DicomJsonDatasetSchema, 202: DicomJsonDatasetSchema, 409: DicomJsonDatasetSchema, 413: z.unknown(), 415: z.unknown() },
+      response: {
+        200: jsonResponse('Every instance stored (or already stored with the same bytes)', DicomJsonDatasetSchema, DICOM_JSON),
+        202: jsonResponse('Some instances failed (FailedSOPSequence with reasons) or were already stored with other bytes (WarningReason 0xB00E)', DicomJsonDatasetSchema, DICOM_JSON),
+        // The project named by ?projectId is not visible to the key; the store is not configured.
+        404: ErrorResponseSchema, 503: ErrorResponseSchema,
+        409: jsonResponse('No instance stored: FailedSOPSequence says why for each', DicomJsonDatasetSchema, DICOM_JSON),
+      },
     },
   }, async (request, reply) => {
     const boundary = contentTypeOf(request.headers['content-type']);

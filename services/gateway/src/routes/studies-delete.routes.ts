@@ -57,6 +57,7 @@ export const studyDeleteRoutes: FastifyPluginAsyncZod = async (app) => {
     config: { scopes: ['admin'] },
     schema: {
       tags: ['studies'],
+      operationId: 'studies.delete',
       summary: 'Erase a de-identified study (admin; reason audited)',
       description: 'Removes the study\'s de-identified objects and quarantined uploads, then its instance, series and study rows, and records `study.deleted` with the reason. '
         + 'Its SOP Instance UIDs can then be uploaded again. 409 while an instance of the study is still being ingested. '

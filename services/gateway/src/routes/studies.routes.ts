@@ -54,7 +54,7 @@ export const studyRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get('/v1/studies', {
     config: { scopes: ['studies:read'] },
     schema: {
-      tags, summary: 'List de-identified studies, newest study date first',
+      tags, operationId: 'studies.list', summary: 'List de-identified studies, newest study date first',
       querystring: StudyListQuerySchema, response: { 200: z.object({ items: z.array(StudySchema), nextCursor: z.string().nullable() }) },
     },
   }, async (request) => {
@@ -67,7 +67,7 @@ export const studyRoutes: FastifyPluginAsyncZod = async (app) => {
 
   app.get('/v1/studies/:id', {
     config: { scopes: ['studies:read'] },
-    schema: { tags, summary: 'A de-identified study with its series and counts', params: IdParamsSchema, response: { 200: StudyDetailSchema } },
+    schema: { tags, operationId: 'studies.get', summary: 'A de-identified study with its series and counts', params: IdParamsSchema, response: { 200: StudyDetailSchema } },
   }, async (request) => {
     const study = await prisma.study.findFirst({ where: withinTenant(request.auth, { id: request.params.id }), include: { series: { orderBy: [{ seriesNumber: { sort: 'asc', nulls: 'last' } }, { seriesInstanceUid: 'asc' }] } } });
     if (!study) throw new NotFoundError('Study');

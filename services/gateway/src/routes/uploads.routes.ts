@@ -4,11 +4,10 @@
 import multipart from '@fastify/multipart';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { Readable } from 'node:stream';
-import { z } from 'zod';
 import type { Config } from '@medgrade/config';
 import {
-  AppError, BadRequestError, IdParamsSchema, InputLimitError, limitMessage, NotFoundError, PayloadTooLargeError, UnsupportedMediaTypeError,
-  UploadAcceptedSchema, UploadStatusSchema, UploadTargetQuerySchema,
+  AppError, BadRequestError, ErrorResponseSchema, IdParamsSchema, InputLimitError, limitMessage, NotFoundError, PayloadTooLargeError, UnsupportedMediaTypeError,
+  UploadAcceptedSchema, UploadFormBody, UploadStatusSchema, UploadTargetQuerySchema,
 } from '@medgrade/contracts';
 import { withinTenant } from '@medgrade/db';
 import { uploadProject, wadoUrl } from '../ingest/ingest.context.ts';
@@ -80,11 +79,14 @@ export const uploadRoutes: FastifyPluginAsyncZod = async (app) => {
     config: { scopes: ['studies:write'], uploadBytes: true },
     schema: {
       tags,
+      operationId: 'uploads.create',
       summary: 'Upload DICOM files (.dcm) or .zip archives of folders (multipart/form-data)',
       description: `Each form file is one Part 10 instance or a .zip of them. Limits: ${ingest.maxInstanceBytes} bytes per instance, ${ingest.maxRequestBytes} per request. De-identification runs asynchronously: poll GET /v1/uploads/{id}.`,
-      consumes: ['multipart/form-data'],
+      requestBody: UploadFormBody,
       querystring: UploadTargetQuerySchema,
-      response: { 202: UploadAcceptedSchema, 413: z.unknown(), 415: z.unknown(), 422: z.unknown() },
+      // 404: ?projectId not visible to the key; 422: an input over a configured limit (zip
+      // entries, expansion); 503: the object store or queue is not configured.
+      response: { 202: UploadAcceptedSchema, 404: ErrorResponseSchema, 422: ErrorResponseSchema, 503: ErrorResponseSchema },
     },
   }, async (request, reply) => {
     if (!request.isMultipart()) throw new UnsupportedMediaTypeError('Send multipart/form-data with one or more files (.dcm or .zip)');
@@ -124,7 +126,7 @@ export const uploadRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get('/v1/uploads/:id', {
     // The uploader (studies:write only) polls what it sent; readers see it too.
     config: { anyScopes: ['studies:read', 'studies:write'] },
-    schema: { tags, summary: 'Status of an upload, per instance', params: IdParamsSchema, response: { 200: UploadStatusSchema } },
+    schema: { tags, operationId: 'uploads.get', summary: 'Status of an upload, per instance', params: IdParamsSchema, response: { 200: UploadStatusSchema } },
   }, async (request) => {
     const upload = await app.deps.prisma.upload.findFirst({ where: withinTenant(request.auth, { id: request.params.id }) });
     if (!upload) throw new NotFoundError('Upload');

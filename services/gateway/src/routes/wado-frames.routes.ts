@@ -7,8 +7,10 @@ import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { z } from 'zod';
-import { BadRequestError, UnprocessableError, WadoFramesParamsSchema, WadoInstanceParamsSchema, WadoRenderedQuerySchema } from '@medgrade/contracts';
+import type { z } from 'zod';
+import {
+  BadRequestError, binaryResponse, ErrorResponseSchema, FRAME_MEDIA_TYPES, RENDERED_MEDIA_TYPES, UnprocessableError, WadoFramesParamsSchema,
+  WadoInstanceParamsSchema, WadoRenderedQuerySchema } from '@medgrade/contracts';
 import { encodeNativeFrame, openPixelFrames, PixelDecodeError, SUPPORTED_PIXEL_TRANSFER_SYNTAXES, uncompressedDescription, type PixelFrames } from '@medgrade/dicom/pixels';
 import { encodeJpeg, encodePng, renderFrame } from '@medgrade/dicom/render';
 import { getBuffer } from '@medgrade/storage';
@@ -58,11 +60,12 @@ export const wadoFrameRoutes: FastifyPluginAsyncZod = async (app) => {
     config: { scopes: ['studies:read'] },
     schema: {
       tags,
+      operationId: 'dicomweb.retrieveFrames',
       summary: 'WADO-RS: retrieve frames of a de-identified instance (multipart/related, one part per frame)',
       description: 'Uncompressed little endian (`type="application/octet-stream"`, the default; RLE and JPEG Baseline are decoded), or the stored encoding with `transfer-syntax=*` (parts typed e.g. `image/jpeg; transfer-syntax=1.2.840.10008.1.2.4.50`). Frame numbers start at 1.',
       params: WadoFramesParamsSchema,
-      produces: ['multipart/related'],
-      response: { 200: z.unknown().describe('multipart/related body, one frame per part, in the order asked') },
+      produces: [...FRAME_MEDIA_TYPES],
+      response: { 200: binaryResponse('multipart/related body, one frame per part, in the order asked', FRAME_MEDIA_TYPES), 422: ErrorResponseSchema },
     },
   }, async (request, reply) => {
     const ranges = frameRanges(request.headers.accept);
@@ -86,20 +89,21 @@ export const wadoFrameRoutes: FastifyPluginAsyncZod = async (app) => {
   });
 
   const rendered = [
-    { path: `${INSTANCE}/rendered`, params: WadoInstanceParamsSchema, what: 'a de-identified instance (frame 1 of a multi-frame one)' },
-    { path: `${INSTANCE}/frames/:frames/rendered`, params: WadoFramesParamsSchema, what: 'one frame of a de-identified instance' },
+    { path: `${INSTANCE}/rendered`, params: WadoInstanceParamsSchema, what: 'a de-identified instance (frame 1 of a multi-frame one)', operationId: 'dicomweb.retrieveRenderedInstance' },
+    { path: `${INSTANCE}/frames/:frames/rendered`, params: WadoFramesParamsSchema, what: 'one frame of a de-identified instance', operationId: 'dicomweb.retrieveRenderedFrame' },
   ] as const;
-  for (const { path, params, what } of rendered) {
+  for (const { path, params, what, operationId } of rendered) {
     app.get(path, {
       config: { scopes: ['studies:read'] },
       schema: {
         tags,
+        operationId,
         summary: `WADO-RS: ${what} rendered as image/png (default) or image/jpeg`,
         description: 'Rescale slope/intercept, then the VOI window (`window`, else the header\'s first window, else the frame\'s value range), MONOCHROME1 inverted, 8 bits; `viewport=vw,vh` scales to fit, aspect kept.',
         params,
         querystring: WadoRenderedQuerySchema,
-        produces: ['image/png', 'image/jpeg'],
-        response: { 200: z.unknown().describe('image/png or image/jpeg') },
+        produces: [...RENDERED_MEDIA_TYPES],
+        response: { 200: binaryResponse('The rendered image, image/png or image/jpeg as negotiated', RENDERED_MEDIA_TYPES), 422: ErrorResponseSchema },
       },
     }, async (request, reply) => {
       const query = request.query;

@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { AppError, DicomJsonDatasetSchema, WadoInstanceParamsSchema, WadoSeriesParamsSchema, WadoStudyParamsSchema } from '@medgrade/contracts';
+import { AppError, binaryResponse, DICOM_MULTIPART, DicomJsonDatasetSchema, WadoInstanceParamsSchema, WadoSeriesParamsSchema, WadoStudyParamsSchema } from '@medgrade/contracts';
 import { parseDicomAsync } from '@medgrade/dicom';
 import { getBuffer } from '@medgrade/storage';
 import { toDicomJson } from '../dicomweb/dicom-json.ts';
@@ -30,20 +30,21 @@ export const wadoRoutes: FastifyPluginAsyncZod = async (app) => {
   const tags = ['dicomweb'];
   const metrics = ingestMetrics(app);
   const levels = [
-    { path: '/dicomweb/studies/:study', params: WadoStudyParamsSchema, level: 'study' },
-    { path: '/dicomweb/studies/:study/series/:series', params: WadoSeriesParamsSchema, level: 'series' },
-    { path: '/dicomweb/studies/:study/series/:series/instances/:sop', params: WadoInstanceParamsSchema, level: 'instance' },
+    { path: '/dicomweb/studies/:study', params: WadoStudyParamsSchema, level: 'study', name: 'Study' },
+    { path: '/dicomweb/studies/:study/series/:series', params: WadoSeriesParamsSchema, level: 'series', name: 'Series' },
+    { path: '/dicomweb/studies/:study/series/:series/instances/:sop', params: WadoInstanceParamsSchema, level: 'instance', name: 'Instance' },
   ] as const;
 
-  for (const { path, params, level } of levels) {
+  for (const { path, params, level, name } of levels) {
     app.get(path, {
       config: { scopes: ['studies:read'] },
       schema: {
         tags,
+        operationId: `dicomweb.retrieve${name}`,
         summary: `WADO-RS: retrieve a de-identified ${level} (multipart/related; type="application/dicom")`,
         params,
-        produces: ['multipart/related'],
-        response: { 200: z.unknown().describe('multipart/related; type="application/dicom" body, one Part 10 file per part') },
+        produces: [...DICOM_MULTIPART],
+        response: { 200: binaryResponse('multipart/related; type="application/dicom" body, one Part 10 file per part', DICOM_MULTIPART) },
       },
     }, async (request, reply) => {
       assertAcceptsDicom(request.headers.accept);
@@ -71,7 +72,7 @@ export const wadoRoutes: FastifyPluginAsyncZod = async (app) => {
 
     app.get(`${path}/metadata`, {
       config: { scopes: ['studies:read'] },
-      schema: { tags, summary: `WADO-RS: metadata of a de-identified ${level} (DICOM JSON)`, params, response: { 200: z.array(DicomJsonDatasetSchema) } },
+      schema: { tags, operationId: `dicomweb.retrieve${name}Metadata`, summary: `WADO-RS: metadata of a de-identified ${level} (DICOM JSON)`, params, produces: ['application/dicom+json'], response: { 200: z.array(DicomJsonDatasetSchema).describe('DICOM JSON, one dataset per instance') } },
     }, async (request, reply) => {
       const found = await locate(app, request, request.params as WadoParams);
       const store = storeOf(app);
