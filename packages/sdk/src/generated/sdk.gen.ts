@@ -234,7 +234,7 @@ export class ApiKeys extends HeyApiClient {
 
 export class AuditEvents extends HeyApiClient {
     /**
-     * Search audit events, oldest first
+     * Search audit events, oldest first (a project-limited key sees its project's events only)
      *
      * Scopes needed: all of: audit:read (`admin` covers every scope).
      */

@@ -1564,7 +1564,7 @@ export type AuditEventsListError = AuditEventsListErrors[keyof AuditEventsListEr
 
 export type AuditEventsListResponses = {
     /**
-     * OK: Search audit events, oldest first
+     * OK: Search audit events, oldest first (a project-limited key sees its project's events only)
      */
     200: {
         items: Array<AuditEvent>;
