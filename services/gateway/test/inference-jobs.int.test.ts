@@ -50,7 +50,8 @@ describe('asynchronous inferences through the BullMQ worker (private networks al
       const stored = JSON.stringify(await row(env, id));
       expect(stored).not.toContain(webhookSecret);
       expect(stored).not.toContain(hook.url);
-      expect(JSON.parse((await jobHash(env, `inference-${id}`)).data ?? '{}')).toEqual({ inferenceId: id, requestId: expect.any(String) });
+      // Ids only: the inference, the request, and the organization as fairness key (packages/queue fair.ts).
+      expect(JSON.parse((await jobHash(env, `inference-${id}`)).data ?? '{}')).toEqual({ inferenceId: id, requestId: expect.any(String), __fairKey: env.runner.orgId });
       expect(await stagedKeys(env, id)).toEqual([]);
     } finally {
       await worker.close();
