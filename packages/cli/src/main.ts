@@ -3,6 +3,7 @@
 import { ConfigError, loadConfig } from '@medgrade/config';
 import { AppError } from '@medgrade/contracts';
 import { UsageError, type Command } from './command.ts';
+import { datasetsCommand } from './commands/datasets.command.ts';
 import { deidCommand } from './commands/deid.command.ts';
 import { keysCommand } from './commands/keys.command.ts';
 import { migrateCommand } from './commands/migrate.command.ts';
@@ -11,6 +12,7 @@ import { reindexCommand } from './commands/reindex.command.ts';
 import { synthCommand } from './commands/synth.command.ts';
 
 export const COMMANDS: Record<string, Command> = {
+  datasets: datasetsCommand,
   deid: deidCommand,
   keys: keysCommand,
   migrate: migrateCommand,

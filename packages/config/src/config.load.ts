@@ -92,6 +92,10 @@ const SETTINGS: Setting[] = [
   { env: 'INGEST_KEY_BYTES_IN_FLIGHT', path: 'ingest.keyBytesInFlight', fallback: String(1024 * 1024 * 1024), hint: 'upload bytes one API key may have in flight at once, a positive integer' },
   { env: 'INGEST_PROCESS_BYTES_IN_FLIGHT', path: 'ingest.processBytesInFlight', fallback: String(4 * 1024 * 1024 * 1024), hint: 'upload bytes one gateway process may have in flight at once, a positive integer' },
   { env: 'MODEL_MAX_BUNDLE_BYTES', path: 'models.maxBundleBytes', fallback: String(2 * 1024 * 1024 * 1024), hint: 'largest model bundle in bytes (compressed and inflated)' },
+  { env: 'MEDGRADE_URL', path: 'client.url', hint: 'the gateway URL the CLI calls, e.g. https://api.example.org (default: GATEWAY_PUBLIC_URL)' },
+  { env: 'MEDGRADE_API_KEY', path: 'client.apiKey', hint: 'an API key (mgk_...) for the CLI commands that call the gateway' },
+  { env: 'DATASET_LABELS_MAX_BYTES', path: 'datasets.maxLabelBytes', fallback: String(64 * 1024 * 1024), hint: 'largest label import body (JSON Lines) in bytes, a positive integer' },
+  { env: 'DATASET_LABELS_MAX_ROWS', path: 'datasets.maxLabelRows', fallback: '100000', hint: 'most rows in one label import, a positive integer' },
   { env: 'PROJECT_SECRET_KEY', path: 'secrets.projectSecretKey', hint: '32 random bytes as base64 or 64 hex characters (openssl rand -base64 32)' },
 ];
 
@@ -114,6 +118,7 @@ function derivedDefaults(env: Env): Env {
   const inferenceTimeout = Number(numeric(env.INFERENCE_REQUEST_TIMEOUT_MS, '30000')) + 5000;
   return {
     GATEWAY_PUBLIC_URL: `http://127.0.0.1:${port}`,
+    MEDGRADE_URL: env.GATEWAY_PUBLIC_URL ?? `http://127.0.0.1:${port}`,
     INFERENCE_URL: `http://127.0.0.1:${inferencePort}`,
     INFERENCE_CLIENT_TIMEOUT_MS: String(inferenceTimeout),
     INGEST_SPOOL_DIR: join(tmpdir(), 'medgrade-spool'),

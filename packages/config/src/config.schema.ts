@@ -162,6 +162,10 @@ export const ConfigSchema = z.object({
     /** Largest model bundle, compressed and inflated (checked while inflating a .tar.gz). */
     maxBundleBytes: positiveInt,
   }),
+  /** How the CLI's API commands reach a gateway: MEDGRADE_URL (default: the gateway's public URL) and MEDGRADE_API_KEY. */
+  client: z.object({ url: z.url(), apiKey: z.string().min(1).optional() }),
+  /** POST /v1/datasets/{id}/labels: largest JSON Lines body and most rows in one request. */
+  datasets: z.object({ maxLabelBytes: positiveInt, maxLabelRows: positiveInt }),
   secrets: z.object({
     /** 32-byte key (base64 or 64 hex chars) that encrypts each project's HMAC secret. */
     projectSecretKey: z.string().min(1),

@@ -6,6 +6,23 @@ import { keyedDigest } from './hmac.ts';
 const MIN_SHIFT_DAYS = 365;
 const SHIFT_SPAN_DAYS = 3288; // shifts fall between 1 and 10 years into the past
 
+/** What keys a patient's date shift: the original Patient ID (with its issuer), else the name, else the study. */
+export interface PatientKeyParts {
+  patientId?: string | undefined;
+  issuerOfPatientId?: string | undefined;
+  patientName?: string | undefined;
+  studyInstanceUid?: string | undefined;
+}
+
+/** The one spelling of a patient's date-shift key (the DICOM engine and report text must agree). */
+export function patientKey(p: PatientKeyParts): string {
+  const id = p.patientId?.trim();
+  if (id) return `id:${id}^${p.issuerOfPatientId?.trim() ?? ''}`;
+  const name = p.patientName?.trim();
+  if (name) return `name:${name}`;
+  return `study:${p.studyInstanceUid?.trim() ?? ''}`;
+}
+
 /** Days to add to every date of this patient (always negative: dates move into the past). */
 export function patientShiftDays(secret: Buffer, patientKey: string): number {
   const d = keyedDigest(secret, 'date-shift', patientKey);

@@ -4,7 +4,7 @@ import type { DicomDataset, DicomFile } from '@medgrade/dicom';
 import { DicomError, formatTag, parseDicom, Tags, writeDicom } from '@medgrade/dicom';
 import { actionResolver, enabledColumns } from './action.resolve.ts';
 import { assessBurnedIn } from './burned-in.ts';
-import { patientShiftDays } from './date.shift.ts';
+import { patientKey, patientShiftDays } from './date.shift.ts';
 import { DeidError } from './deid.error.ts';
 import { expectedTokens, type ExpectedTokens } from './expected.tokens.ts';
 import { scrubKeptValues } from './kept.scrub.ts';
@@ -48,12 +48,8 @@ function groupSafePrivate(list: readonly SafePrivateTag[]): Map<number, SafePriv
   return out;
 }
 
-function patientKey(ds: DicomDataset): string {
-  const id = ds.getString(0x00100020)?.trim();
-  if (id) return `id:${id}^${ds.getString(0x00100021)?.trim() ?? ''}`;
-  const name = ds.getString(0x00100010)?.trim();
-  if (name) return `name:${name}`;
-  return `study:${ds.getString(0x0020000d)?.trim() ?? ''}`;
+function patientKeyOf(ds: DicomDataset): string {
+  return patientKey({ patientId: ds.getString(0x00100020), issuerOfPatientId: ds.getString(0x00100021), patientName: ds.getString(0x00100010), studyInstanceUid: ds.getString(0x0020000d) });
 }
 
 function createRun(ds: DicomDataset, options: DeidOptions, secret: Buffer): Run {
@@ -66,7 +62,7 @@ function createRun(ds: DicomDataset, options: DeidOptions, secret: Buffer): Run 
     resolve: actionResolver(enabled),
     iod: iodKind(ds.getString(Tags.SOPClassUID)?.trim(), ds.has(Tags.PixelData)),
     sex: (sex === 'M' || sex === 'F' || sex === 'O' ? sex : '') as Sex,
-    shiftDays: patientShiftDays(secret, patientKey(ds)),
+    shiftDays: patientShiftDays(secret, patientKeyOf(ds)),
     safePrivate: groupSafePrivate(options.retainSafePrivate),
     needles: emptyNeedles(),
     uidCache: new Map(),

@@ -9,3 +9,6 @@ export type { BurnedInAssessment, BurnedInDecision } from './burned-in.ts';
 export { CID7050, methodCodes, type MethodCode } from './method-codes.ts';
 export { mapUid, isWellKnownUid } from './uid.map.ts';
 export { PROFILE_SIZE } from './profile.ts';
+export { patientKey, patientShiftDays, type PatientKeyParts } from './date.shift.ts';
+export { surrogatePatientId } from './surrogate.ts';
+export { deidentifyReport, reportNeedles, type ReportDatePolicy, type ReportDeidResult, type ReportIdentifiers, type ReportRefusal } from './report.text.ts';

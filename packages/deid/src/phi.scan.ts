@@ -18,7 +18,8 @@ export interface PhiHit {
   kind: 'phrase' | 'identifier' | 'patient' | 'token' | 'phone' | 'uid' | 'malformed';
 }
 
-function matchText(text: string, n: PhiNeedles, isExpected: ExpectedTokens): PhiHit['kind'] | undefined {
+/** The kind of the first needle in a text value, or undefined when clean (the gate, for free text too). */
+export function matchText(text: string, n: PhiNeedles, isExpected: ExpectedTokens): PhiHit['kind'] | undefined {
   const upper = text.toUpperCase();
   const isGenerated = isExpected.generated ?? (() => false);
   for (const phrase of n.phrases) if (upper.includes(phrase)) return 'phrase';

@@ -74,3 +74,24 @@ export function reportSentence(f: Findings): string {
   if (f.pneumothorax !== undefined) parts.push(f.pneumothorax === 'none' ? 'no pneumothorax.' : `${f.pneumothorax} pneumothorax.`);
   return parts.join(' ');
 }
+
+/**
+ * The findings a label set describes, when it is exactly one task's vocabulary and the report
+ * template can say it (at most two opacity zones, one pneumothorax side); undefined otherwise.
+ * The inverse of labelVector: reportSentence(findingsFromLabels(labels)) is the canonical report.
+ */
+export function findingsFromLabels(labels: Readonly<Record<string, number>>): Findings | undefined {
+  const names = Object.keys(labels).sort().join(',');
+  const task = TASKS.find((t) => [...labelNames(t)].sort().join(',') === names);
+  if (task === undefined) return undefined;
+  const opacities = ZONES.filter((z) => labels[`opacity_${z.replace(' ', '_')}`] === 1);
+  if (opacities.length > 2) return undefined;
+  const [right, left] = [labels.effusion_right === 1, labels.effusion_left === 1];
+  const f: Findings = { cardiomegaly: labels.cardiomegaly === 1, opacities, effusion: right && left ? 'bilateral' : right ? 'right' : left ? 'left' : 'none' };
+  if (task === 'pneumothorax') {
+    const [pr, pl] = [labels.pneumothorax_right === 1, labels.pneumothorax_left === 1];
+    if (pr && pl) return undefined;
+    f.pneumothorax = pr ? 'right' : pl ? 'left' : 'none';
+  }
+  return f;
+}

@@ -1,5 +1,5 @@
 export { createRng, type Rng } from './prng.ts';
-export { TASKS, ZONES, labelNames, labelVector, reportSentence, sampleFindings, type Effusion, type Findings, type Side, type Task, type Zone } from './findings.ts';
+export { TASKS, ZONES, findingsFromLabels, labelNames, labelVector, reportSentence, sampleFindings, type Effusion, type Findings, type Side, type Task, type Zone } from './findings.ts';
 export { AGE_BANDS, ageBand, type AgeBand, type Patient } from './patient.ts';
 export { SITES, type Site } from './sites.ts';
 export { generateStudy, randomUid, type SyntheticStudy } from './study.ts';

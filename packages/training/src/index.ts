@@ -28,3 +28,4 @@ export * from './admission.ts';
 export * from './orchestrator.ts';
 export { LocalExecutor, type LocalExecutorOptions } from './local/local.executor.ts';
 export * from './finetune.jobs.ts';
+export * from './datasets/index.ts';

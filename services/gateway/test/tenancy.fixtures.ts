@@ -46,6 +46,17 @@ export const RESOURCES: Record<string, Factory> = {
     await gw.db.prisma.instance.create({ data: { ...base, seriesId: series.id, status: 'READY', inputSha256: `x-${v.tag}`, studyInstanceUid: uids.study, seriesInstanceUid: uids.series, sopInstanceUid: uids.sop, objectKey: `deid/${v.tag}.dcm` } });
     return study.id;
   },
+  dataset: async (gw, v) => (await gw.db.prisma.dataset.create({ data: { orgId: v.orgId, projectId: v.projectId, name: `${v.tag}-set`, task: 'report-generation' } })).id,
+  // A snapshot row of the victim's dataset (its manifests are never read: every probe stops at 404).
+  datasetSnapshot: async (gw, v) => {
+    const datasetId = await v.resource('dataset');
+    const key = (f: string) => `datasets/${v.orgId}/${datasetId}/snapshots/x/${f}`;
+    const split = { studies: 0, patients: 0, positives: {} };
+    const stats = { train: split, val: split, test: split, excluded: { burnedIn: 0, noImage: 0 } };
+    return (await gw.db.prisma.datasetSnapshot.create({
+      data: { orgId: v.orgId, projectId: v.projectId, datasetId, seed: 1, valFraction: 0.1, testFraction: 0.1, labelNames: ['a'], trainKey: key('train.jsonl'), valKey: key('val.jsonl'), testKey: key('test.jsonl'), metadataKey: key('snapshot.json'), sha256: '0'.repeat(64), trainCount: 0, valCount: 0, testCount: 0, stats },
+    })).id;
+  },
   inference: async (gw, v) => {
     const model = await gw.db.prisma.model.findFirstOrThrow({ where: { orgId: v.orgId, name: await v.resource('model') } });
     const version = await gw.db.prisma.modelVersion.create({ data: { orgId: v.orgId, modelId: model.id, version: '1', manifest: {}, objectPrefix: `models/${v.orgId}/${model.name}/1` } });
@@ -59,6 +70,7 @@ const OIP_INFER = { inputs: [{ name: 'pixel_values', datatype: 'FP32', shape: [1
 const model = async (v: Victim) => ({ name: await v.resource('model') });
 const modelVersion = async (v: Victim) => ({ name: await v.resource('model'), version: '1' });
 const id = (kind: string) => async (v: Victim) => ({ id: await v.resource(kind) });
+const snapshot = async (v: Victim) => ({ id: await v.resource('dataset'), sid: await v.resource('datasetSnapshot') });
 
 /** One row per operation ("METHOD /path" as in OpenAPI): the request the attacker sends, naming the victim's resources. */
 export const PROBES: Record<string, (v: Victim) => Promise<Probe> | Probe> = {
@@ -98,6 +110,14 @@ export const PROBES: Record<string, (v: Victim) => Promise<Probe> | Probe> = {
   'GET /v1/uploads/{id}': async (v) => ({ params: await id('upload')(v) }),
   'GET /v1/projects/{id}/deid-profile': async (v) => ({ params: await id('project')(v) }),
   'PUT /v1/projects/{id}/deid-profile': async (v) => ({ params: await id('project')(v), payload: { burnedInPolicy: 'FLAG' } }),
+  'GET /v1/datasets': () => ({}),
+  'POST /v1/datasets': async (v) => ({ payload: { name: 'attacker-set', task: 'report-generation', projectId: await v.resource('project') } }),
+  'GET /v1/datasets/{id}': async (v) => ({ params: await id('dataset')(v) }),
+  'POST /v1/datasets/{id}/labels': async (v) => ({ params: await id('dataset')(v), headers: { 'content-type': 'application/x-ndjson' }, payload: `{"studyInstanceUid":"${v.uids.study}","labels":{"a":1}}` }),
+  'POST /v1/datasets/{id}/snapshots': async (v) => ({ params: await id('dataset')(v), payload: { seed: 1, split: { val: 0.1, test: 0.1 } } }),
+  'GET /v1/datasets/{id}/snapshots': async (v) => ({ params: await id('dataset')(v) }),
+  'GET /v1/datasets/{id}/snapshots/{sid}': async (v) => ({ params: await snapshot(v) }),
+  'GET /v1/datasets/{id}/snapshots/{sid}/rows': async (v) => ({ params: await snapshot(v), query: { split: 'train' } }),
   'GET /v1/studies': () => ({}),
   'GET /v1/studies/{id}': async (v) => ({ params: await id('study')(v) }),
   'DELETE /v1/studies/{id}': async (v) => ({ params: await id('study')(v), payload: { reason: 'pwned' } }),
@@ -152,6 +172,7 @@ export const FILTERS: Record<string, (v: Victim) => Promise<string> | string> = 
   ModalitiesInStudy: () => 'MR',
   Modality: () => 'MR',
   StudyDate: () => '20200101-20201231',
+  split: () => 'train',
 };
 
 /** Filters naming the tenant itself: aimed at another tenant they answer 404, like a path id. */

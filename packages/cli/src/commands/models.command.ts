@@ -8,28 +8,7 @@ import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { UsageError, type Command, type CommandContext } from '../command.ts';
-
-interface Api {
-  call(method: string, path: string, body?: unknown): Promise<{ status: number; json: Record<string, unknown> }>;
-}
-
-function api(baseUrl: string, key: string): Api {
-  return {
-    async call(method, path, body) {
-      const isForm = body instanceof FormData;
-      const res = await fetch(new URL(path, baseUrl), {
-        method,
-        headers: { authorization: `Bearer ${key}`, ...(body && !isForm ? { 'content-type': 'application/json' } : {}) },
-        ...(body ? { body: isForm ? body : JSON.stringify(body) } : {}),
-      });
-      return { status: res.status, json: (await res.json().catch(() => ({}))) as Record<string, unknown> };
-    },
-  };
-}
-
-function fail(step: string, res: { status: number; json: Record<string, unknown> }): never {
-  throw new Error(`${step} failed with HTTP ${res.status}: ${JSON.stringify(res.json.error ?? res.json)}`);
-}
+import { fail, gatewayClient } from '../gateway.client.ts';
 
 async function register(args: string[], { config, stdout }: CommandContext): Promise<number> {
   const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { name: { type: 'string' }, 'key-file': { type: 'string' }, url: { type: 'string' }, release: { type: 'string' }, override: { type: 'boolean', default: false } } });
@@ -38,7 +17,7 @@ async function register(args: string[], { config, stdout }: CommandContext): Pro
   if (!values['key-file']) throw new UsageError('--key-file is required (a file holding an API key with models:write, and admin for --release)');
   const manifest = JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8')) as { name: string; version: string };
   const name = values.name ?? manifest.name;
-  const client = api(values.url ?? config.gateway.publicUrl, (await readFile(values['key-file'], 'utf8')).trim());
+  const client = gatewayClient(values.url ?? config.gateway.publicUrl, (await readFile(values['key-file'], 'utf8')).trim());
   const created = await client.call('POST', '/v1/models', { name });
   if (created.status !== 201 && created.status !== 409) fail('creating the model', created);
   const form = new FormData();

@@ -50,14 +50,15 @@ export const LabelRowSchema = z
     labels: z.record(FindingNameSchema, z.union([z.literal(0), z.literal(1)])).refine((l) => Object.keys(l).length > 0, 'give at least one finding'),
     report: z.string().max(20_000).optional(),
     site: SiteLabelSchema.optional(),
-    patientId: z.string().max(64).optional(),
+    patientId: z.string().max(64).optional().describe('Original Patient ID: keys the date shift of the report (checked against the study) and is searched for in it'),
+    issuerOfPatientId: z.string().max(64).optional(),
     accessionNumber: z.string().max(64).optional(),
     patientName: z.string().max(200).optional(),
   })
   .strict();
 
 export const LabelRowStatusSchema = z
-  .enum(['matched', 'invalid_row', 'bad_label', 'unknown_study', 'duplicate_study', 'report_rejected'])
+  .enum(['matched', 'invalid_row', 'bad_label', 'unknown_study', 'duplicate_study', 'patient_mismatch', 'report_rejected'])
   .describe('matched: stored (or would be, had every row matched); otherwise why the row was refused');
 
 /** The per-row outcome; `message` never repeats a value from the row (it may be PHI). */
