@@ -69,7 +69,7 @@ describe('report identifiers', () => {
 describe('report gate', () => {
   it("refuses a report that still names the row's own patient, in any order", () => {
     expect(deidentifyReport('Jane Doe has cardiomegaly.', SHIFT, { patientName: 'Doe^Jane' })).toEqual({ ok: false, reason: 'identifier', kind: 'phrase' });
-    expect(deidentifyReport('Doe: cardiomegaly.', SHIFT, { patientName: 'DOE^JANE' })).toEqual({ ok: false, reason: 'identifier', kind: 'token' });
+    expect(deidentifyReport('Doe: cardiomegaly.', SHIFT, { patientName: 'DOE^JANE' })).toEqual({ ok: false, reason: 'identifier', kind: 'patient' });
   });
 
   it("refuses the row's own short identifiers the generic cleaner does not catch", () => {

@@ -86,7 +86,7 @@ export function resolveRow(line: number, row: LabelRow, studies: ReadonlyMap<str
     if (policy === 'mismatch') return { result: { ...base, status: 'patient_mismatch', message: 'patientId does not belong to the matched study' } };
     const deid = deidentifyReport(row.report, policy, row);
     if (!deid.ok) {
-      const why = deid.reason === 'identifier' ? `still contains the row's own ${deid.kind === 'phrase' || deid.kind === 'token' ? 'patient name or identifier' : 'identifier'}` : `still contains ${deid.kind === 'email' ? 'an e-mail address' : deid.kind === 'phone' ? 'a telephone number' : 'a long digit run'}`;
+      const why = deid.reason === 'identifier' ? `still contains the row's own ${deid.kind === 'identifier' ? 'identifier' : 'patient name or identifier'}` : `still contains ${deid.kind === 'email' ? 'an e-mail address' : deid.kind === 'phone' ? 'a telephone number' : 'a long digit run'}`;
       return { result: { ...base, status: 'report_rejected', message: `The report ${why} after de-identification: remove it from the report text` } };
     }
     report = deid.text;
