@@ -141,6 +141,25 @@ describe('one live instance per SOP Instance UID', () => {
     expect(await prisma().instance.count({ where: { projectId } })).toBe(1);
   });
 
+  it('an upload of duplicates and a refused file keeps, in GET /v1/uploads/{id}, what its POST reported', async () => {
+    const projectId = await env.gw.project(env.writer.orgId, 'status-of-duplicates');
+    expect((await stow(projectId, [v1])).statusCode).toBe(200);
+    await waitFinal({ ...env, projectId });
+    const { body, contentType } = uploadForm([v1, v2, Buffer.from('not a DICOM file')]);
+    const posted = await env.gw.app.inject({ method: 'POST', url: `/v1/uploads?projectId=${projectId}`, headers: { authorization: env.writer.auth, 'content-type': contentType }, payload: body });
+    expect(posted.statusCode).toBe(202);
+    type Item = { id: string | null; status: string; errorCode: string | null; duplicate?: string; message?: string };
+    const said = (posted.json() as { uploadId: string; instances: Item[] });
+    const pick = ({ id, status, errorCode, duplicate, message }: Item) => ({ id, status, errorCode, duplicate, message });
+    expect(said.instances.map((i) => [i.status, i.duplicate ?? i.errorCode])).toEqual([['READY', 'SAME_BYTES'], ['READY', 'SAME_SOP_INSTANCE'], ['REJECTED', 'NOT_PART10']]);
+    const res = await env.gw.app.inject({ url: `/v1/uploads/${said.uploadId}`, headers: { authorization: env.writer.auth } });
+    expect(res.statusCode).toBe(200);
+    const status = res.json() as { counts: Record<string, number>; instances: (Item & { retrieveUrl: string | null })[] };
+    expect(status.instances.map(pick)).toEqual(said.instances.map(pick));
+    expect(status.counts).toEqual({ READY: 2, REJECTED: 1 });
+    expect(status.instances[0]!.retrieveUrl).toMatch(/^http/);
+  });
+
   it('twice in one batch: the second file is a duplicate of the first', async () => {
     const viaUploads = await env.gw.project(env.writer.orgId, 'batch-uploads');
     race.reset();
