@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { validatorCompiler, type FastifyPluginAsyncZod, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import { createRepositories } from '@medgrade/db';
 import type { GatewayDeps } from './deps.ts';
 import './fastify.types.ts';
 import { auditPlugin } from './plugins/audit.plugin.ts';
@@ -39,7 +40,11 @@ export const ROUTES: FastifyPluginAsyncZod[] = [healthRoutes, organizationRoutes
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,100}$/;
 
-const depsPlugin = fp(async (app, deps: GatewayDeps) => void app.decorate('deps', deps), { name: 'deps' });
+// Routes reach rows through repositories (each read ANDs the caller's TenantScope), built once here.
+const depsPlugin = fp(async (app, deps: GatewayDeps) => {
+  app.decorate('deps', deps);
+  app.decorate('repos', createRepositories(deps.prisma));
+}, { name: 'deps' });
 
 /** Build the gateway with its adapters passed in; tests call this and `inject` into it. */
 export async function buildApp(deps: GatewayDeps): Promise<FastifyInstance> {

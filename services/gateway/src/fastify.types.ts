@@ -1,6 +1,6 @@
 import type { AuditLog, AuditInput } from '@medgrade/audit';
 import type { ApiKeyService, AuthContext } from '@medgrade/auth';
-import type { Prisma } from '@medgrade/db';
+import type { Prisma, Repositories } from '@medgrade/db';
 import type { Scope, StreamedRequestBody } from '@medgrade/contracts';
 import type { Registry } from 'prom-client';
 import type { GatewayDeps } from './deps.ts';
@@ -25,6 +25,8 @@ declare module 'fastify' {
   }
   interface FastifyInstance {
     deps: GatewayDeps;
+    /** Data access: every read takes the caller's tenant scope (`request.auth`). */
+    repos: Repositories;
     apiKeys: ApiKeyService;
     auditLog: AuditLog;
     /** Prometheus registry of this app: add your own metrics to it. */

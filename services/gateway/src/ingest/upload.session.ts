@@ -1,5 +1,6 @@
 // One upload request (STOW-RS or /v1/uploads): an Upload row, the project settings loaded once,
 // and the results of every file in request order.
+import type { UploadItemInput } from '@medgrade/db';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { acceptInstances, loadIntakeProject, type IntakeDeps, type IntakeProject, type IntakeResult } from './instance.intake.ts';
 import { intakeDeps } from './ingest.context.ts';
@@ -13,6 +14,12 @@ const BATCHES_IN_FLIGHT = 2;
 
 /** Placeholder of a submitted file until its batch is stored (a failed batch leaves it). */
 const NOT_STORED: IntakeResult = { ok: false, code: 'MALFORMED', message: 'not stored: the upload failed before this file' };
+
+/** What the POST reports of a file, kept for GET /v1/uploads/{id} (never its name). */
+function itemOf(result: IntakeResult): UploadItemInput {
+  if (result.ok) return { instanceId: result.instanceId, duplicate: result.duplicate || null, errorCode: null, message: null };
+  return { instanceId: result.instanceId ?? null, duplicate: null, errorCode: result.code, message: result.message };
+}
 
 /** Accepts files into one Upload. */
 export interface UploadSession {
@@ -34,10 +41,7 @@ export async function openUploadSession(app: FastifyInstance, request: FastifyRe
   const metrics = ingestMetrics(app);
   const deps: IntakeDeps = intakeDeps(app, metrics.bytesIn);
   const project: IntakeProject = await loadIntakeProject(deps, projectId);
-  const upload = await deps.prisma.upload.create({
-    data: { orgId: request.auth.orgId, projectId, createdBy: request.auth.keyId },
-    select: { id: true },
-  });
+  const upload = { id: await app.repos.uploads.create({ orgId: request.auth.orgId, projectId }, request.auth.keyId) };
   const target = { orgId: request.auth.orgId, projectId, uploadId: upload.id, requestId: request.id };
   const results: UploadSession['results'] = [];
   const pending = new Set<Promise<unknown>>();
@@ -76,7 +80,7 @@ export async function openUploadSession(app: FastifyInstance, request: FastifyRe
       if (!failure) flush();
       await Promise.all(pending);
       const stored = results.filter((r) => r !== NOT_STORED);
-      await deps.prisma.upload.update({ where: { id: upload.id }, data: { instanceCount: stored.length } });
+      await app.repos.uploads.finish(upload.id, stored.map(itemOf));
       const accepted = stored.filter((r) => r.ok).length;
       if (failure) throw failure;
       await request.audit({ action: 'upload.create', projectId, resourceType: 'upload', resourceId: upload.id, details: { projectId, files: stored.length, accepted } });

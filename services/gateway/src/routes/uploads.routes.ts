@@ -9,7 +9,6 @@ import {
   AppError, BadRequestError, ErrorResponseSchema, IdParamsSchema, InputLimitError, limitMessage, NotFoundError, PayloadTooLargeError, UnsupportedMediaTypeError,
   UploadAcceptedSchema, UploadFormBody, UploadStatusSchema, UploadTargetQuerySchema,
 } from '@medgrade/contracts';
-import { withinTenant } from '@medgrade/db';
 import { uploadProject, wadoUrl } from '../ingest/ingest.context.ts';
 import { openUploadSession, type UploadSession } from '../ingest/upload.session.ts';
 import { sweepSpool, zipFiles, type ZipLimits } from '../ingest/zip.entries.ts';
@@ -128,31 +127,29 @@ export const uploadRoutes: FastifyPluginAsyncZod = async (app) => {
     config: { anyScopes: ['studies:read', 'studies:write'] },
     schema: { tags, operationId: 'uploads.get', summary: 'Status of an upload, per instance', params: IdParamsSchema, response: { 200: UploadStatusSchema } },
   }, async (request) => {
-    const upload = await app.deps.prisma.upload.findFirst({ where: withinTenant(request.auth, { id: request.params.id }) });
-    if (!upload) throw new NotFoundError('Upload');
-    const rows = await app.deps.prisma.instance.findMany({
-      where: { uploadId: upload.id },
-      orderBy: { createdAt: 'asc' },
-      select: { id: true, status: true, errorCode: true, studyInstanceUid: true, seriesInstanceUid: true, sopInstanceUid: true },
-    });
+    const found = await app.repos.uploads.status(request.auth, request.params.id);
+    if (!found) throw new NotFoundError('Upload');
+    const { upload, entries } = found;
     const counts: Record<string, number> = {};
-    for (const r of rows) counts[r.status] = (counts[r.status] ?? 0) + 1;
-    await request.audit({ action: 'upload.read', projectId: upload.projectId, resourceType: 'upload', resourceId: upload.id, details: { instances: rows.length } });
+    for (const e of entries) counts[e.status] = (counts[e.status] ?? 0) + 1;
+    await request.audit({ action: 'upload.read', projectId: upload.projectId, resourceType: 'upload', resourceId: upload.id, details: { instances: entries.length } });
     return {
       uploadId: upload.id,
       projectId: upload.projectId,
       createdAt: upload.createdAt.toISOString(),
       counts,
-      instances: rows.map((r) => {
-        const ready = r.status === 'READY' && r.studyInstanceUid && r.seriesInstanceUid && r.sopInstanceUid;
+      instances: entries.map((e) => {
+        const ready = e.status === 'READY' && e.studyInstanceUid && e.seriesInstanceUid && e.sopInstanceUid;
         return {
-          id: r.id,
-          status: r.status,
-          errorCode: r.status === 'READY' ? null : r.errorCode,
-          studyInstanceUid: ready ? r.studyInstanceUid : null,
-          seriesInstanceUid: ready ? r.seriesInstanceUid : null,
-          sopInstanceUid: ready ? r.sopInstanceUid : null,
-          retrieveUrl: ready ? wadoUrl(app, r.studyInstanceUid!, r.seriesInstanceUid!, r.sopInstanceUid!) : null,
+          id: e.id,
+          status: e.status,
+          errorCode: e.status === 'READY' ? null : e.errorCode,
+          ...(e.message ? { message: e.message } : {}),
+          ...(e.duplicate ? { duplicate: e.duplicate } : {}),
+          studyInstanceUid: ready ? e.studyInstanceUid : null,
+          seriesInstanceUid: ready ? e.seriesInstanceUid : null,
+          sopInstanceUid: ready ? e.sopInstanceUid : null,
+          retrieveUrl: ready ? wadoUrl(app, e.studyInstanceUid!, e.seriesInstanceUid!, e.sopInstanceUid!) : null,
         };
       }),
     };

@@ -1,0 +1,14 @@
+import type { PrismaClient } from '../generated/prisma/client.ts';
+import { UploadRepository } from './upload.repository.ts';
+
+export { UploadRepository, type UploadEntry, type UploadItemInput, type UploadStatus } from './upload.repository.ts';
+
+/** The repositories a service reaches its rows through; each read takes the caller's TenantScope. */
+export interface Repositories {
+  uploads: UploadRepository;
+}
+
+/** Every repository over one client. */
+export function createRepositories(prisma: PrismaClient): Repositories {
+  return { uploads: new UploadRepository(prisma) };
+}
