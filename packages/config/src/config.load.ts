@@ -79,6 +79,7 @@ const SETTINGS: Setting[] = [
   { env: 'TRAINING_MIN_RUN_SECONDS', path: 'training.minRunSeconds', fallback: '120', hint: 'seconds a running fine-tune is protected from preemption, 0 or more' },
   { env: 'TRAINING_NODE_RETRIES', path: 'training.nodeRetries', fallback: '3', hint: 'attempts lost to node failures before a fine-tune fails, 0 or more' },
   { env: 'TRAINING_RETRY_BACKOFF_MS', path: 'training.retryBackoffMs', fallback: '2000', hint: 'milliseconds before a preempted or failed fine-tune is admitted again (doubled per retry), 0 or more' },
+  { env: 'TRAINING_NODE_POOLS_FILE', path: 'training.nodePoolsFile', hint: 'the path of a node pool file (JSON; README "GPU node pools")' },
   { env: 'TRAINING_RETRY_BACKOFF_MAX_MS', path: 'training.retryBackoffMaxMs', fallback: '60000', hint: 'the longest retry backoff in milliseconds, 0 or more' },
   { env: 'WEBHOOK_ALLOW_PRIVATE_NETWORKS', path: 'webhooks.allowPrivateNetworks', fallback: 'false', hint: 'true or false (true lets webhooks reach loopback and private networks: on-premises or development only)' },
   { env: 'INGEST_MAX_INSTANCE_BYTES', path: 'ingest.maxInstanceBytes', fallback: String(512 * 1024 * 1024), hint: 'largest accepted DICOM instance in bytes' },

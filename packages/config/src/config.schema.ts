@@ -130,6 +130,8 @@ export const ConfigSchema = z.object({
     /** Backoff before a preempted or failed job is admitted again: base, doubled per retry up to max. */
     retryBackoffMs: z.coerce.number().int().min(0),
     retryBackoffMaxMs: z.coerce.number().int().min(0),
+    /** The operator's node pool file (JSON, NodePoolFileSchema): Slurm and Kubernetes pools registered at start. */
+    nodePoolsFile: z.string().min(1).optional(),
   }),
   webhooks: z.object({
     /**

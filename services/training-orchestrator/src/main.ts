@@ -1,13 +1,14 @@
 // Composition only (STYLE.md 1): config → adapters → readiness → orchestrator loop → stop on signal.
 // Trainer processes of the local pool are detached: they keep running across a restart of this
 // process and the next orchestrator re-attaches to them (packages/training local.executor.ts).
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { AuditLog } from '@medgrade/audit';
 import { REPO_ROOT, createPrismaClient } from '@medgrade/db';
 import { CandidateVersions } from '@medgrade/registry';
 import { assertReady, closeOnSignal, loadConfigOrExit, objectStoreCheck, postgresCheck, serviceLogger } from '@medgrade/service';
 import { createObjectStore } from '@medgrade/storage';
-import { GateEvaluator, TrainerProcess } from '@medgrade/training';
+import { GateEvaluator, TrainerProcess, createKubeApi, createSlurmCli, parseNodePoolFile, poolExecutors } from '@medgrade/training';
 import { buildOrchestrator, trainerRuntime } from './orchestrator.app.ts';
 
 const config = loadConfigOrExit();
@@ -26,8 +27,11 @@ const evaluator = new GateEvaluator({
   trainer: new TrainerProcess({ python: runtime.python, trainerDir: runtime.trainerDir }),
   workRoot: resolve(REPO_ROOT, config.training.workDir),
 });
+const poolsFile = config.training.nodePoolsFile;
 const orchestrator = await buildOrchestrator({
   prisma,
+  nodePools: poolsFile ? parseNodePoolFile(readFileSync(poolsFile, 'utf8'), poolsFile) : [],
+  executors: poolExecutors({ slurmCli: () => createSlurmCli(), kubeApi: () => createKubeApi() }),
   store,
   storage: config.storage,
   training: config.training,

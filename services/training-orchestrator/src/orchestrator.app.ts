@@ -8,7 +8,7 @@ import type { Config } from '@medgrade/config';
 import { REPO_ROOT, type ExecutorKind, type NodePool, type PrismaClient } from '@medgrade/db';
 import type { ObjectStore } from '@medgrade/storage';
 import {
-  DEFAULT_NODE_POOL, FinetuneRepository, LocalExecutor, Orchestrator, TrainerValidator, type CandidateEvaluator, type Executor, type InputValidator, type TrainerRuntime,
+  DEFAULT_NODE_POOL, FinetuneRepository, LocalExecutor, Orchestrator, TrainerValidator, nodePoolRow, type CandidateEvaluator, type Executor, type NodePoolDefinition, type InputValidator, type TrainerRuntime,
 } from '@medgrade/training';
 
 export interface OrchestratorAppDeps {
@@ -19,6 +19,8 @@ export interface OrchestratorAppDeps {
   evaluator: CandidateEvaluator;
   /** Executors of non-local pools (Slurm, Kubernetes), built per pool; the local one is built here. */
   executors?: Partial<Record<Exclude<ExecutorKind, 'local'>, (pool: NodePool) => Executor>>;
+  /** Pools from the operator's node pool file, registered (upserted by name) at start. */
+  nodePools?: NodePoolDefinition[];
   /** Defaults to the trainer's own `validate` subcommand. */
   validator?: InputValidator;
   onError?(error: unknown, context: { jobId?: string; phase: string }): void;
@@ -48,6 +50,10 @@ export async function buildOrchestrator(deps: OrchestratorAppDeps): Promise<Orch
     create: { name: DEFAULT_NODE_POOL, executorKind: 'local', gpusPerNode: 0, capacityGpus: training.cpuPoolCapacity },
     update: { capacityGpus: training.cpuPoolCapacity },
   });
+  for (const pool of deps.nodePools ?? []) {
+    const row = nodePoolRow(pool);
+    await deps.prisma.nodePool.upsert({ where: { name: row.name }, create: row, update: row });
+  }
   const workDir = resolve(REPO_ROOT, training.workDir);
   const local = new LocalExecutor({ workDir });
   const runtime = trainerRuntime(deps);

@@ -16,6 +16,9 @@ import { snapshotKeys, type CandidateEvaluator, type EvaluationInput, type Evalu
 
 export const BASE_BUNDLE = join(REPO_ROOT, 'models', 'medgrade-cxr-tiny', '1');
 
+/** Gate thresholds loosened so a few-step LoRA passes the real evaluation gate. */
+export const LOOSE_GATE = { exactMatchMargin: 1, macroF1Margin: 1, maxFindingF1Drop: 1, maxSubgroupGapWidening: 1 };
+
 /** Trainer settings small enough for 2 shared cores: a few seconds of training per job. */
 export const TINY = { steps: 24, batchSize: 4, warmup: 1, logEvery: 1, checkpointEvery: 4, lr: 0.001 };
 

@@ -1,0 +1,93 @@
+// Fine-tuning jobs through the orchestrator on Slurm node pools of the real single-node cluster
+// (scripts/slurm-dev.sh; the test fails naming `pnpm slurm:dev` when it cannot start it): a job on
+// the preemptible `low` partition holding both fake GPUs is preempted by Slurm when a job lands on
+// the `high` partition, resumes from its checkpoint in a second Slurm job, and both finish through
+// the real evaluation gate with validated versions.
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { AuditLog } from '@medgrade/audit';
+import { REPO_ROOT } from '@medgrade/db';
+import { useTestDatabase } from '@medgrade/db/testing';
+import { CandidateVersions } from '@medgrade/registry';
+import {
+  FinetuneJobs, FinetuneRepository, GateEvaluator, TrainerProcess, createSlurmCli, parseNodePoolFile, parseScontrolJob, poolExecutors, type Orchestrator,
+} from '@medgrade/training';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureSlurmCluster } from '../../../packages/training/src/slurm/slurm.harness.ts';
+import { buildOrchestrator } from '../src/orchestrator.app.ts';
+import { LOOSE_GATE as LOOSE, TINY, seedOrg, tempStore, trainingSettings, waitFor, type Org } from './harness.ts';
+
+describe('fine-tuning on Slurm node pools', () => {
+  const db = useTestDatabase();
+  let store: Awaited<ReturnType<typeof tempStore>>;
+  let work: string;
+  let org: Org;
+  let orchestrator: Orchestrator;
+  let jobs: FinetuneJobs;
+
+  beforeAll(async () => {
+    ensureSlurmCluster();
+    const { prisma } = db();
+    store = await tempStore();
+    work = await mkdtemp(join(tmpdir(), 'orch-slurm-'));
+    await mkdir(join(work, 'slurm-logs'));
+    org = await seedOrg(prisma, store.store, 'slurm');
+    const slurm = (partition: string) => ({ partition, gresType: 'fake', logDir: join(work, 'slurm-logs') });
+    const nodePools = parseNodePoolFile(
+      JSON.stringify({
+        nodePools: [
+          { name: 'slurm-low', executor: 'slurm', gpuType: 'fake', gpusPerNode: 2, capacityGpus: 2, spot: true, slurm: slurm('low') },
+          { name: 'slurm-high', executor: 'slurm', gpuType: 'fake', gpusPerNode: 2, capacityGpus: 2, slurm: slurm('high') },
+        ],
+      }),
+      'test pools',
+    );
+    const trainer = new TrainerProcess({ python: '/usr/bin/python3', trainerDir: join(REPO_ROOT, 'services/trainer') });
+    const evaluator = new GateEvaluator({ store: store.store, registry: new CandidateVersions(prisma, store.store, new AuditLog(prisma)), trainer, workRoot: work, resamples: 100 });
+    const executors = poolExecutors({ slurmCli: () => createSlurmCli(), kubeApi: () => { throw new Error('no Kubernetes here'); } });
+    orchestrator = await buildOrchestrator({ prisma, store: store.store, storage: { driver: 'fs', fsRoot: store.root }, training: trainingSettings(work), evaluator, nodePools, executors });
+    jobs = new FinetuneJobs(new FinetuneRepository(prisma));
+    orchestrator.start();
+  }, 300_000);
+
+  afterAll(async () => {
+    await orchestrator?.stop();
+    await store?.cleanup();
+    await rm(work, { recursive: true, force: true });
+  });
+
+  const finished = (id: string) =>
+    waitFor(`job ${id} to finish`, async () => {
+      const row = await db().prisma.finetuneJob.findUniqueOrThrow({ where: { id } });
+      return ['succeeded', 'failed', 'cancelled'].includes(row.status) && row;
+    }, 420_000);
+
+  it('a high-partition job preempts a low one, which resumes from its checkpoint on Slurm and finishes; both validated', async () => {
+    const { prisma } = db();
+    const caller = { keyId: org.keyId, orgId: org.orgId, projectId: null };
+    const common = { baseModel: 'medgrade-cxr-tiny', datasetSnapshotId: org.snapshotId, method: 'lora' as const, seed: 3, gate: LOOSE };
+    const low = await jobs.create(caller, { ...common, nodePool: 'slurm-low', gpus: 2, priority: 'standard', hyperparameters: { ...TINY, steps: 240 } });
+    await waitFor('a checkpoint of the low job', async () => (await prisma.finetuneEvent.findFirst({ where: { jobId: low.id, type: 'checkpoint' } })) ?? undefined, 240_000);
+    const first = await prisma.finetuneAttempt.findFirstOrThrow({ where: { jobId: low.id, n: 1 } });
+    const fields = parseScontrolJob((await createSlurmCli().showJob(first.externalId!)) ?? '');
+    expect(fields).toMatchObject({ Partition: 'low', TresPerNode: 'gres:gpu:fake:2' });
+
+    const high = await jobs.create(caller, { ...common, nodePool: 'slurm-high', gpus: 1, priority: 'urgent', hyperparameters: { ...TINY, steps: 8 } });
+    const [lowDone, highDone] = await Promise.all([finished(low.id), finished(high.id)]);
+    expect([lowDone.status, lowDone.errorMessage, highDone.status, highDone.errorMessage]).toEqual(['succeeded', null, 'succeeded', null]);
+
+    const attempts = await prisma.finetuneAttempt.findMany({ where: { jobId: low.id }, orderBy: { n: 'asc' } });
+    expect(attempts.map((a) => [a.n, a.cause, a.exitCode])).toEqual([[1, 'preempted', 75], [2, null, 0]]);
+    expect(attempts[1].externalId).not.toBe(attempts[0].externalId);
+    const events = await prisma.finetuneEvent.findMany({ where: { jobId: low.id }, orderBy: { seq: 'asc' } });
+    const states = events.filter((e) => e.type === 'state').map((e) => (e.data as { to: string }).to);
+    expect(states).toContain('preempted');
+    const lastCheckpoint = Math.max(...events.filter((e) => e.type === 'checkpoint' && e.createdAt <= attempts[0].endedAt!).map((e) => (e.data as { step: number }).step));
+    expect(events.find((e) => e.type === 'resume')?.data).toMatchObject({ step: lastCheckpoint });
+    for (const done of [lowDone, highDone]) {
+      const version = await prisma.modelVersion.findUniqueOrThrow({ where: { id: done.modelVersionId! } });
+      expect(version.status).toBe('VALIDATED');
+    }
+  }, 600_000);
+});
