@@ -2,7 +2,7 @@
 
 import { client } from './client.gen.js';
 import { type Client, type ClientMeta, formDataBodySerializer, type Options as Options2, type RequestResult, type TDataShape } from './client/index.js';
-import type { ApiKeysCreateData, ApiKeysCreateErrors, ApiKeysCreateResponses, ApiKeysGetData, ApiKeysGetErrors, ApiKeysGetResponses, ApiKeysListData, ApiKeysListErrors, ApiKeysListResponses, ApiKeysRevokeData, ApiKeysRevokeErrors, ApiKeysRevokeResponses, AuditEventsExportData, AuditEventsExportErrors, AuditEventsExportResponses, AuditEventsListData, AuditEventsListErrors, AuditEventsListResponses, AuditEventsVerifyData, AuditEventsVerifyErrors, AuditEventsVerifyResponses, DeidProfilesGetData, DeidProfilesGetErrors, DeidProfilesGetResponses, DeidProfilesReplaceData, DeidProfilesReplaceErrors, DeidProfilesReplaceResponses, DicomwebRetrieveFramesData, DicomwebRetrieveFramesErrors, DicomwebRetrieveFramesResponses, DicomwebRetrieveInstanceData, DicomwebRetrieveInstanceErrors, DicomwebRetrieveInstanceMetadataData, DicomwebRetrieveInstanceMetadataErrors, DicomwebRetrieveInstanceMetadataResponses, DicomwebRetrieveInstanceResponses, DicomwebRetrieveRenderedFrameData, DicomwebRetrieveRenderedFrameErrors, DicomwebRetrieveRenderedFrameResponses, DicomwebRetrieveRenderedInstanceData, DicomwebRetrieveRenderedInstanceErrors, DicomwebRetrieveRenderedInstanceResponses, DicomwebRetrieveSeriesData, DicomwebRetrieveSeriesErrors, DicomwebRetrieveSeriesMetadataData, DicomwebRetrieveSeriesMetadataErrors, DicomwebRetrieveSeriesMetadataResponses, DicomwebRetrieveSeriesResponses, DicomwebRetrieveStudyData, DicomwebRetrieveStudyErrors, DicomwebRetrieveStudyMetadataData, DicomwebRetrieveStudyMetadataErrors, DicomwebRetrieveStudyMetadataResponses, DicomwebRetrieveStudyResponses, DicomwebSearchInstancesData, DicomwebSearchInstancesErrors, DicomwebSearchInstancesResponses, DicomwebSearchSeriesData, DicomwebSearchSeriesErrors, DicomwebSearchSeriesResponses, DicomwebSearchStudiesData, DicomwebSearchStudiesErrors, DicomwebSearchStudiesResponses, DicomwebStoreInstancesData, DicomwebStoreInstancesErrors, DicomwebStoreInstancesResponses, HealthLiveData, HealthLiveErrors, HealthLiveResponses, HealthReadyData, HealthReadyErrors, HealthReadyResponses, InferencesCreateData, InferencesCreateErrors, InferencesCreateResponses, InferencesGetData, InferencesGetErrors, InferencesGetResponses, MeGetData, MeGetErrors, MeGetResponses, ModelsCreateData, ModelsCreateErrors, ModelsCreateResponses, ModelsGetData, ModelsGetErrors, ModelsGetResponses, ModelsListData, ModelsListErrors, ModelsListResponses, ModelVersionsCreateData, ModelVersionsCreateErrors, ModelVersionsCreateResponses, ModelVersionsGetData, ModelVersionsGetErrors, ModelVersionsGetResponses, ModelVersionsListData, ModelVersionsListErrors, ModelVersionsListResponses, ModelVersionsReleaseData, ModelVersionsReleaseErrors, ModelVersionsReleaseResponses, ModelVersionsRetireData, ModelVersionsRetireErrors, ModelVersionsRetireResponses, OipModelInferData, OipModelInferErrors, OipModelInferResponses, OipModelMetadataData, OipModelMetadataErrors, OipModelMetadataResponses, OipModelReadyData, OipModelReadyErrors, OipModelReadyResponses, OipModelVersionInferData, OipModelVersionInferErrors, OipModelVersionInferResponses, OipModelVersionMetadataData, OipModelVersionMetadataErrors, OipModelVersionMetadataResponses, OipModelVersionReadyData, OipModelVersionReadyErrors, OipModelVersionReadyResponses, OipServerLiveData, OipServerLiveErrors, OipServerLiveResponses, OipServerMetadataData, OipServerMetadataErrors, OipServerMetadataResponses, OipServerReadyData, OipServerReadyErrors, OipServerReadyResponses, OrganizationsGetData, OrganizationsGetErrors, OrganizationsGetResponses, OrganizationsListData, OrganizationsListErrors, OrganizationsListResponses, OrganizationsUpdateData, OrganizationsUpdateErrors, OrganizationsUpdateResponses, ProjectsCreateData, ProjectsCreateErrors, ProjectsCreateResponses, ProjectsGetData, ProjectsGetErrors, ProjectsGetResponses, ProjectsListData, ProjectsListErrors, ProjectsListResponses, ProjectsUpdateData, ProjectsUpdateErrors, ProjectsUpdateResponses, StudiesDeleteData, StudiesDeleteErrors, StudiesDeleteResponses, StudiesGetData, StudiesGetErrors, StudiesGetResponses, StudiesListData, StudiesListErrors, StudiesListResponses, UploadsCreateData, UploadsCreateErrors, UploadsCreateResponses, UploadsGetData, UploadsGetErrors, UploadsGetResponses } from './types.gen.js';
+import type { ApiKeysCreateData, ApiKeysCreateErrors, ApiKeysCreateResponses, ApiKeysGetData, ApiKeysGetErrors, ApiKeysGetResponses, ApiKeysListData, ApiKeysListErrors, ApiKeysListResponses, ApiKeysRevokeData, ApiKeysRevokeErrors, ApiKeysRevokeResponses, AuditEventsExportData, AuditEventsExportErrors, AuditEventsExportResponses, AuditEventsListData, AuditEventsListErrors, AuditEventsListResponses, AuditEventsVerifyData, AuditEventsVerifyErrors, AuditEventsVerifyResponses, DatasetsCreateData, DatasetsCreateErrors, DatasetsCreateResponses, DatasetsGetData, DatasetsGetErrors, DatasetsGetResponses, DatasetsImportLabelsData, DatasetsImportLabelsErrors, DatasetsImportLabelsResponses, DatasetsListData, DatasetsListErrors, DatasetsListResponses, DatasetSnapshotsCreateData, DatasetSnapshotsCreateErrors, DatasetSnapshotsCreateResponses, DatasetSnapshotsGetData, DatasetSnapshotsGetErrors, DatasetSnapshotsGetResponses, DatasetSnapshotsListData, DatasetSnapshotsListErrors, DatasetSnapshotsListResponses, DatasetSnapshotsListRowsData, DatasetSnapshotsListRowsErrors, DatasetSnapshotsListRowsResponses, DeidProfilesGetData, DeidProfilesGetErrors, DeidProfilesGetResponses, DeidProfilesReplaceData, DeidProfilesReplaceErrors, DeidProfilesReplaceResponses, DicomwebRetrieveFramesData, DicomwebRetrieveFramesErrors, DicomwebRetrieveFramesResponses, DicomwebRetrieveInstanceData, DicomwebRetrieveInstanceErrors, DicomwebRetrieveInstanceMetadataData, DicomwebRetrieveInstanceMetadataErrors, DicomwebRetrieveInstanceMetadataResponses, DicomwebRetrieveInstanceResponses, DicomwebRetrieveRenderedFrameData, DicomwebRetrieveRenderedFrameErrors, DicomwebRetrieveRenderedFrameResponses, DicomwebRetrieveRenderedInstanceData, DicomwebRetrieveRenderedInstanceErrors, DicomwebRetrieveRenderedInstanceResponses, DicomwebRetrieveSeriesData, DicomwebRetrieveSeriesErrors, DicomwebRetrieveSeriesMetadataData, DicomwebRetrieveSeriesMetadataErrors, DicomwebRetrieveSeriesMetadataResponses, DicomwebRetrieveSeriesResponses, DicomwebRetrieveStudyData, DicomwebRetrieveStudyErrors, DicomwebRetrieveStudyMetadataData, DicomwebRetrieveStudyMetadataErrors, DicomwebRetrieveStudyMetadataResponses, DicomwebRetrieveStudyResponses, DicomwebSearchInstancesData, DicomwebSearchInstancesErrors, DicomwebSearchInstancesResponses, DicomwebSearchSeriesData, DicomwebSearchSeriesErrors, DicomwebSearchSeriesResponses, DicomwebSearchStudiesData, DicomwebSearchStudiesErrors, DicomwebSearchStudiesResponses, DicomwebStoreInstancesData, DicomwebStoreInstancesErrors, DicomwebStoreInstancesResponses, HealthLiveData, HealthLiveErrors, HealthLiveResponses, HealthReadyData, HealthReadyErrors, HealthReadyResponses, InferencesCreateData, InferencesCreateErrors, InferencesCreateResponses, InferencesGetData, InferencesGetErrors, InferencesGetResponses, MeGetData, MeGetErrors, MeGetResponses, ModelsCreateData, ModelsCreateErrors, ModelsCreateResponses, ModelsGetData, ModelsGetErrors, ModelsGetResponses, ModelsListData, ModelsListErrors, ModelsListResponses, ModelVersionsCreateData, ModelVersionsCreateErrors, ModelVersionsCreateResponses, ModelVersionsGetData, ModelVersionsGetErrors, ModelVersionsGetResponses, ModelVersionsListData, ModelVersionsListErrors, ModelVersionsListResponses, ModelVersionsReleaseData, ModelVersionsReleaseErrors, ModelVersionsReleaseResponses, ModelVersionsRetireData, ModelVersionsRetireErrors, ModelVersionsRetireResponses, OipModelInferData, OipModelInferErrors, OipModelInferResponses, OipModelMetadataData, OipModelMetadataErrors, OipModelMetadataResponses, OipModelReadyData, OipModelReadyErrors, OipModelReadyResponses, OipModelVersionInferData, OipModelVersionInferErrors, OipModelVersionInferResponses, OipModelVersionMetadataData, OipModelVersionMetadataErrors, OipModelVersionMetadataResponses, OipModelVersionReadyData, OipModelVersionReadyErrors, OipModelVersionReadyResponses, OipServerLiveData, OipServerLiveErrors, OipServerLiveResponses, OipServerMetadataData, OipServerMetadataErrors, OipServerMetadataResponses, OipServerReadyData, OipServerReadyErrors, OipServerReadyResponses, OrganizationsGetData, OrganizationsGetErrors, OrganizationsGetResponses, OrganizationsListData, OrganizationsListErrors, OrganizationsListResponses, OrganizationsUpdateData, OrganizationsUpdateErrors, OrganizationsUpdateResponses, ProjectsCreateData, ProjectsCreateErrors, ProjectsCreateResponses, ProjectsGetData, ProjectsGetErrors, ProjectsGetResponses, ProjectsListData, ProjectsListErrors, ProjectsListResponses, ProjectsUpdateData, ProjectsUpdateErrors, ProjectsUpdateResponses, StudiesDeleteData, StudiesDeleteErrors, StudiesDeleteResponses, StudiesGetData, StudiesGetErrors, StudiesGetResponses, StudiesListData, StudiesListErrors, StudiesListResponses, UploadsCreateData, UploadsCreateErrors, UploadsCreateResponses, UploadsGetData, UploadsGetErrors, UploadsGetResponses } from './types.gen.js';
 
 export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends boolean = boolean, TResponse = unknown> = Options2<TData, ThrowOnError, TResponse> & {
     /**
@@ -841,6 +841,130 @@ export class Studies extends HeyApiClient {
     }
 }
 
+export class Datasets extends HeyApiClient {
+    /**
+     * List datasets, newest first
+     *
+     * Scopes needed: all of: studies:read (`admin` covers every scope).
+     */
+    public list<ThrowOnError extends boolean = true>(options?: Options<DatasetsListData, ThrowOnError>): RequestResult<DatasetsListResponses, DatasetsListErrors, ThrowOnError> {
+        return (options?.client ?? this.client).get<DatasetsListResponses, DatasetsListErrors, ThrowOnError>({
+            security: [{ scheme: 'bearer', type: 'http' }],
+            url: '/v1/datasets',
+            ...options
+        });
+    }
+    
+    /**
+     * Create a dataset in a project
+     *
+     * Scopes needed: all of: finetune:write (`admin` covers every scope).
+     */
+    public create<ThrowOnError extends boolean = true>(options: Options<DatasetsCreateData, ThrowOnError>): RequestResult<DatasetsCreateResponses, DatasetsCreateErrors, ThrowOnError> {
+        return (options.client ?? this.client).post<DatasetsCreateResponses, DatasetsCreateErrors, ThrowOnError>({
+            security: [{ scheme: 'bearer', type: 'http' }],
+            url: '/v1/datasets',
+            ...options,
+            headers: {
+                'Content-Type': 'application/json',
+                ...options.headers
+            }
+        });
+    }
+    
+    /**
+     * Get a dataset
+     *
+     * Scopes needed: all of: studies:read (`admin` covers every scope).
+     */
+    public get<ThrowOnError extends boolean = true>(options: Options<DatasetsGetData, ThrowOnError>): RequestResult<DatasetsGetResponses, DatasetsGetErrors, ThrowOnError> {
+        return (options.client ?? this.client).get<DatasetsGetResponses, DatasetsGetErrors, ThrowOnError>({
+            security: [{ scheme: 'bearer', type: 'http' }],
+            url: '/v1/datasets/{id}',
+            ...options
+        });
+    }
+    
+    /**
+     * Import labels (JSON Lines, one study per line): every row stored, or none
+     *
+     * Body: application/x-ndjson (or application/jsonl), one {"studyInstanceUid", "labels": {"<finding>": 0|1}, "report"?, "site"?, "patientId"?, "issuerOfPatientId"?, "accessionNumber"?, "patientName"?} per line; the UID is the uploaded or the de-identified one. Reports are de-identified before storage; the optional original identifiers are only searched for in the report and never stored. 200: all rows stored in one transaction (a study's earlier labels replaced). 422: some row was refused, nothing stored, details carry every row's result. Limits: DATASET_LABELS_MAX_BYTES, DATASET_LABELS_MAX_ROWS (413).
+     *
+     * Scopes needed: all of: finetune:write (`admin` covers every scope).
+     */
+    public importLabels<ThrowOnError extends boolean = true>(options: Options<DatasetsImportLabelsData, ThrowOnError>): RequestResult<DatasetsImportLabelsResponses, DatasetsImportLabelsErrors, ThrowOnError> {
+        return (options.client ?? this.client).post<DatasetsImportLabelsResponses, DatasetsImportLabelsErrors, ThrowOnError>({
+            security: [{ scheme: 'bearer', type: 'http' }],
+            url: '/v1/datasets/{id}/labels',
+            ...options,
+            headers: {
+                'Content-Type': 'application/x-ndjson',
+                ...options.headers
+            }
+        });
+    }
+}
+
+export class DatasetSnapshots extends HeyApiClient {
+    /**
+     * List snapshots of a dataset, newest first (counts only)
+     *
+     * Scopes needed: all of: studies:read (`admin` covers every scope).
+     */
+    public list<ThrowOnError extends boolean = true>(options: Options<DatasetSnapshotsListData, ThrowOnError>): RequestResult<DatasetSnapshotsListResponses, DatasetSnapshotsListErrors, ThrowOnError> {
+        return (options.client ?? this.client).get<DatasetSnapshotsListResponses, DatasetSnapshotsListErrors, ThrowOnError>({
+            security: [{ scheme: 'bearer', type: 'http' }],
+            url: '/v1/datasets/{id}/snapshots',
+            ...options
+        });
+    }
+    
+    /**
+     * Create an immutable train/val/test snapshot (patient-disjoint, stratified by finding)
+     *
+     * Writes train.jsonl, val.jsonl, test.jsonl (trainer manifests) and snapshot.json to the object store and records their SHA-256. Studies with an image flagged for burned-in text are left out; each study contributes one image. 422 when the dataset cannot make a snapshot (no usable study, mixed finding sets, missing reports).
+     *
+     * Scopes needed: all of: finetune:write (`admin` covers every scope).
+     */
+    public create<ThrowOnError extends boolean = true>(options: Options<DatasetSnapshotsCreateData, ThrowOnError>): RequestResult<DatasetSnapshotsCreateResponses, DatasetSnapshotsCreateErrors, ThrowOnError> {
+        return (options.client ?? this.client).post<DatasetSnapshotsCreateResponses, DatasetSnapshotsCreateErrors, ThrowOnError>({
+            security: [{ scheme: 'bearer', type: 'http' }],
+            url: '/v1/datasets/{id}/snapshots',
+            ...options,
+            headers: {
+                'Content-Type': 'application/json',
+                ...options.headers
+            }
+        });
+    }
+    
+    /**
+     * Get a snapshot: counts per split and finding, manifest keys, SHA-256
+     *
+     * Scopes needed: all of: studies:read (`admin` covers every scope).
+     */
+    public get<ThrowOnError extends boolean = true>(options: Options<DatasetSnapshotsGetData, ThrowOnError>): RequestResult<DatasetSnapshotsGetResponses, DatasetSnapshotsGetErrors, ThrowOnError> {
+        return (options.client ?? this.client).get<DatasetSnapshotsGetResponses, DatasetSnapshotsGetErrors, ThrowOnError>({
+            security: [{ scheme: 'bearer', type: 'http' }],
+            url: '/v1/datasets/{id}/snapshots/{sid}',
+            ...options
+        });
+    }
+    
+    /**
+     * List manifest rows of the train or val split (the test split is sealed and never listed)
+     *
+     * Scopes needed: all of: studies:read (`admin` covers every scope).
+     */
+    public listRows<ThrowOnError extends boolean = true>(options: Options<DatasetSnapshotsListRowsData, ThrowOnError>): RequestResult<DatasetSnapshotsListRowsResponses, DatasetSnapshotsListRowsErrors, ThrowOnError> {
+        return (options.client ?? this.client).get<DatasetSnapshotsListRowsResponses, DatasetSnapshotsListRowsErrors, ThrowOnError>({
+            security: [{ scheme: 'bearer', type: 'http' }],
+            url: '/v1/datasets/{id}/snapshots/{sid}/rows',
+            ...options
+        });
+    }
+}
+
 export class MedgradeApi extends HeyApiClient {
     public static readonly __registry: HeyApiRegistry<MedgradeApi> = new HeyApiRegistry<MedgradeApi>();
     
@@ -920,5 +1044,15 @@ export class MedgradeApi extends HeyApiClient {
     private _studies?: Studies;
     get studies(): Studies {
         return this._studies ??= new Studies({ client: this.client });
+    }
+    
+    private _datasets?: Datasets;
+    get datasets(): Datasets {
+        return this._datasets ??= new Datasets({ client: this.client });
+    }
+    
+    private _datasetSnapshots?: DatasetSnapshots;
+    get datasetSnapshots(): DatasetSnapshots {
+        return this._datasetSnapshots ??= new DatasetSnapshots({ client: this.client });
     }
 }

@@ -833,6 +833,129 @@ export type OipServerMetadata = {
     extensions: Array<string>;
 };
 
+export type Dataset = {
+    id: string;
+    orgId: string;
+    projectId: string;
+    name: string;
+    /**
+     * What the dataset trains
+     */
+    task: 'report-generation';
+    /**
+     * Studies with labels
+     */
+    labelCount: number;
+    /**
+     * RFC 3339 timestamp
+     */
+    createdAt: string;
+    /**
+     * RFC 3339 timestamp
+     */
+    updatedAt: string;
+};
+
+export type LabelImportResult = {
+    datasetId: string;
+    /**
+     * true: every row was stored in one transaction; false: nothing was stored
+     */
+    committed: boolean;
+    rows: number;
+    matched: number;
+    /**
+     * Studies whose earlier labels this import replaced
+     */
+    replaced: number;
+    results: Array<{
+        line: number;
+        /**
+         * matched: stored (or would be, had every row matched); otherwise why the row was refused
+         */
+        status: 'matched' | 'invalid_row' | 'bad_label' | 'unknown_study' | 'duplicate_study' | 'patient_mismatch' | 'report_rejected';
+        /**
+         * The de-identified study the row matched
+         */
+        studyId: string | null;
+        matchedBy: 'uploaded_uid' | 'deidentified_uid' | null;
+        message?: string;
+        problems?: Array<{
+            path: string;
+            message: string;
+        }>;
+    }>;
+};
+
+export type DatasetSnapshot = {
+    id: string;
+    datasetId: string;
+    orgId: string;
+    projectId: string;
+    seed: number;
+    split: {
+        val: number;
+        test: number;
+    };
+    labelNames: Array<string>;
+    sha256: string;
+    /**
+     * Object keys
+     */
+    manifests: {
+        train: string;
+        val: string;
+        test: string;
+        snapshot: string;
+    };
+    stats: {
+        train: {
+            studies: number;
+            patients: number;
+            /**
+             * Studies with the finding = 1
+             */
+            positives: {
+                [key: string]: number;
+            };
+        };
+        val: {
+            studies: number;
+            patients: number;
+            /**
+             * Studies with the finding = 1
+             */
+            positives: {
+                [key: string]: number;
+            };
+        };
+        test: {
+            studies: number;
+            patients: number;
+            /**
+             * Studies with the finding = 1
+             */
+            positives: {
+                [key: string]: number;
+            };
+        };
+        excluded: {
+            /**
+             * Studies whose every image is flagged for burned-in text
+             */
+            burnedIn: number;
+            /**
+             * Labelled studies with no READY image
+             */
+            noImage: number;
+        };
+    };
+    /**
+     * RFC 3339 timestamp
+     */
+    createdAt: string;
+};
+
 export type HealthLiveData = {
     body?: never;
     path?: never;
@@ -4099,3 +4222,479 @@ export type DicomwebRetrieveRenderedFrameResponses = {
 };
 
 export type DicomwebRetrieveRenderedFrameResponse = DicomwebRetrieveRenderedFrameResponses[keyof DicomwebRetrieveRenderedFrameResponses];
+
+export type DatasetsListData = {
+    body?: never;
+    path?: never;
+    query?: {
+        limit?: number;
+        cursor?: string;
+    };
+    url: '/v1/datasets';
+};
+
+export type DatasetsListErrors = {
+    /**
+     * Invalid request: `error.details.problems` names every bad parameter or field
+     */
+    400: ErrorResponse;
+    /**
+     * Missing, invalid, expired or revoked API key
+     */
+    401: ErrorResponse;
+    /**
+     * The API key lacks a scope this operation needs (`error.details.missingScopes` / `anyOfScopes`) or may not reach the resource
+     */
+    403: ErrorResponse;
+    /**
+     * Rate limit of this API key exceeded: retry after the Retry-After header (seconds)
+     */
+    429: ErrorResponse;
+    /**
+     * Internal error: the request id identifies it in the server logs
+     */
+    500: ErrorResponse;
+};
+
+export type DatasetsListError = DatasetsListErrors[keyof DatasetsListErrors];
+
+export type DatasetsListResponses = {
+    /**
+     * OK: List datasets, newest first
+     */
+    200: {
+        items: Array<Dataset>;
+        nextCursor: string | null;
+    };
+};
+
+export type DatasetsListResponse = DatasetsListResponses[keyof DatasetsListResponses];
+
+export type DatasetsCreateData = {
+    body: {
+        name: string;
+        /**
+         * Required for an organization-wide key; a project key's own project otherwise
+         */
+        projectId?: string;
+        /**
+         * What the dataset trains
+         */
+        task: 'report-generation';
+    };
+    path?: never;
+    query?: never;
+    url: '/v1/datasets';
+};
+
+export type DatasetsCreateErrors = {
+    /**
+     * Invalid request: `error.details.problems` names every bad parameter or field
+     */
+    400: ErrorResponse;
+    /**
+     * Missing, invalid, expired or revoked API key
+     */
+    401: ErrorResponse;
+    /**
+     * The API key lacks a scope this operation needs (`error.details.missingScopes` / `anyOfScopes`) or may not reach the resource
+     */
+    403: ErrorResponse;
+    /**
+     * Not found, or not visible to this API key
+     */
+    404: ErrorResponse;
+    /**
+     * Conflicts with the current state of the resource
+     */
+    409: ErrorResponse;
+    /**
+     * Request body larger than the limit named in the message
+     */
+    413: ErrorResponse;
+    /**
+     * Unsupported Content-Type for this operation
+     */
+    415: ErrorResponse;
+    /**
+     * Rate limit of this API key exceeded: retry after the Retry-After header (seconds)
+     */
+    429: ErrorResponse;
+    /**
+     * Internal error: the request id identifies it in the server logs
+     */
+    500: ErrorResponse;
+};
+
+export type DatasetsCreateError = DatasetsCreateErrors[keyof DatasetsCreateErrors];
+
+export type DatasetsCreateResponses = {
+    /**
+     * Created: Create a dataset in a project
+     */
+    201: Dataset;
+};
+
+export type DatasetsCreateResponse = DatasetsCreateResponses[keyof DatasetsCreateResponses];
+
+export type DatasetsGetData = {
+    body?: never;
+    path: {
+        /**
+         * Resource id
+         */
+        id: string;
+    };
+    query?: never;
+    url: '/v1/datasets/{id}';
+};
+
+export type DatasetsGetErrors = {
+    /**
+     * Invalid request: `error.details.problems` names every bad parameter or field
+     */
+    400: ErrorResponse;
+    /**
+     * Missing, invalid, expired or revoked API key
+     */
+    401: ErrorResponse;
+    /**
+     * The API key lacks a scope this operation needs (`error.details.missingScopes` / `anyOfScopes`) or may not reach the resource
+     */
+    403: ErrorResponse;
+    /**
+     * Not found, or not visible to this API key
+     */
+    404: ErrorResponse;
+    /**
+     * Rate limit of this API key exceeded: retry after the Retry-After header (seconds)
+     */
+    429: ErrorResponse;
+    /**
+     * Internal error: the request id identifies it in the server logs
+     */
+    500: ErrorResponse;
+};
+
+export type DatasetsGetError = DatasetsGetErrors[keyof DatasetsGetErrors];
+
+export type DatasetsGetResponses = {
+    /**
+     * OK: Get a dataset
+     */
+    200: Dataset;
+};
+
+export type DatasetsGetResponse = DatasetsGetResponses[keyof DatasetsGetResponses];
+
+export type DatasetsImportLabelsData = {
+    /**
+     * JSON Lines
+     */
+    body: string;
+    path: {
+        /**
+         * Resource id
+         */
+        id: string;
+    };
+    query?: never;
+    url: '/v1/datasets/{id}/labels';
+};
+
+export type DatasetsImportLabelsErrors = {
+    /**
+     * Invalid request: `error.details.problems` names every bad parameter or field
+     */
+    400: ErrorResponse;
+    /**
+     * Missing, invalid, expired or revoked API key
+     */
+    401: ErrorResponse;
+    /**
+     * The API key lacks a scope this operation needs (`error.details.missingScopes` / `anyOfScopes`) or may not reach the resource
+     */
+    403: ErrorResponse;
+    /**
+     * Not found, or not visible to this API key
+     */
+    404: ErrorResponse;
+    /**
+     * Request body larger than the limit named in the message
+     */
+    413: ErrorResponse;
+    /**
+     * Unsupported Content-Type for this operation
+     */
+    415: ErrorResponse;
+    /**
+     * Well-formed but unusable input (the message says what to fix)
+     */
+    422: ErrorResponse;
+    /**
+     * Rate limit of this API key exceeded: retry after the Retry-After header (seconds)
+     */
+    429: ErrorResponse;
+    /**
+     * Internal error: the request id identifies it in the server logs
+     */
+    500: ErrorResponse;
+};
+
+export type DatasetsImportLabelsError = DatasetsImportLabelsErrors[keyof DatasetsImportLabelsErrors];
+
+export type DatasetsImportLabelsResponses = {
+    /**
+     * OK: Import labels (JSON Lines, one study per line): every row stored, or none
+     */
+    200: LabelImportResult;
+};
+
+export type DatasetsImportLabelsResponse = DatasetsImportLabelsResponses[keyof DatasetsImportLabelsResponses];
+
+export type DatasetSnapshotsListData = {
+    body?: never;
+    path: {
+        /**
+         * Resource id
+         */
+        id: string;
+    };
+    query?: {
+        limit?: number;
+        cursor?: string;
+    };
+    url: '/v1/datasets/{id}/snapshots';
+};
+
+export type DatasetSnapshotsListErrors = {
+    /**
+     * Invalid request: `error.details.problems` names every bad parameter or field
+     */
+    400: ErrorResponse;
+    /**
+     * Missing, invalid, expired or revoked API key
+     */
+    401: ErrorResponse;
+    /**
+     * The API key lacks a scope this operation needs (`error.details.missingScopes` / `anyOfScopes`) or may not reach the resource
+     */
+    403: ErrorResponse;
+    /**
+     * Not found, or not visible to this API key
+     */
+    404: ErrorResponse;
+    /**
+     * Rate limit of this API key exceeded: retry after the Retry-After header (seconds)
+     */
+    429: ErrorResponse;
+    /**
+     * Internal error: the request id identifies it in the server logs
+     */
+    500: ErrorResponse;
+};
+
+export type DatasetSnapshotsListError = DatasetSnapshotsListErrors[keyof DatasetSnapshotsListErrors];
+
+export type DatasetSnapshotsListResponses = {
+    /**
+     * OK: List snapshots of a dataset, newest first (counts only)
+     */
+    200: {
+        items: Array<DatasetSnapshot>;
+        nextCursor: string | null;
+    };
+};
+
+export type DatasetSnapshotsListResponse = DatasetSnapshotsListResponses[keyof DatasetSnapshotsListResponses];
+
+export type DatasetSnapshotsCreateData = {
+    body: {
+        seed: number;
+        split: {
+            val: number;
+            test: number;
+        };
+    };
+    path: {
+        /**
+         * Resource id
+         */
+        id: string;
+    };
+    query?: never;
+    url: '/v1/datasets/{id}/snapshots';
+};
+
+export type DatasetSnapshotsCreateErrors = {
+    /**
+     * Invalid request: `error.details.problems` names every bad parameter or field
+     */
+    400: ErrorResponse;
+    /**
+     * Missing, invalid, expired or revoked API key
+     */
+    401: ErrorResponse;
+    /**
+     * The API key lacks a scope this operation needs (`error.details.missingScopes` / `anyOfScopes`) or may not reach the resource
+     */
+    403: ErrorResponse;
+    /**
+     * Not found, or not visible to this API key
+     */
+    404: ErrorResponse;
+    /**
+     * Request body larger than the limit named in the message
+     */
+    413: ErrorResponse;
+    /**
+     * Unsupported Content-Type for this operation
+     */
+    415: ErrorResponse;
+    /**
+     * Well-formed but unusable input (the message says what to fix)
+     */
+    422: ErrorResponse;
+    /**
+     * Rate limit of this API key exceeded: retry after the Retry-After header (seconds)
+     */
+    429: ErrorResponse;
+    /**
+     * Internal error: the request id identifies it in the server logs
+     */
+    500: ErrorResponse;
+    /**
+     * A dependency is temporarily unavailable: retry later
+     */
+    503: ErrorResponse;
+};
+
+export type DatasetSnapshotsCreateError = DatasetSnapshotsCreateErrors[keyof DatasetSnapshotsCreateErrors];
+
+export type DatasetSnapshotsCreateResponses = {
+    /**
+     * Created: Create an immutable train/val/test snapshot (patient-disjoint, stratified by finding)
+     */
+    201: DatasetSnapshot;
+};
+
+export type DatasetSnapshotsCreateResponse = DatasetSnapshotsCreateResponses[keyof DatasetSnapshotsCreateResponses];
+
+export type DatasetSnapshotsGetData = {
+    body?: never;
+    path: {
+        id: string;
+        sid: string;
+    };
+    query?: never;
+    url: '/v1/datasets/{id}/snapshots/{sid}';
+};
+
+export type DatasetSnapshotsGetErrors = {
+    /**
+     * Invalid request: `error.details.problems` names every bad parameter or field
+     */
+    400: ErrorResponse;
+    /**
+     * Missing, invalid, expired or revoked API key
+     */
+    401: ErrorResponse;
+    /**
+     * The API key lacks a scope this operation needs (`error.details.missingScopes` / `anyOfScopes`) or may not reach the resource
+     */
+    403: ErrorResponse;
+    /**
+     * Not found, or not visible to this API key
+     */
+    404: ErrorResponse;
+    /**
+     * Rate limit of this API key exceeded: retry after the Retry-After header (seconds)
+     */
+    429: ErrorResponse;
+    /**
+     * Internal error: the request id identifies it in the server logs
+     */
+    500: ErrorResponse;
+};
+
+export type DatasetSnapshotsGetError = DatasetSnapshotsGetErrors[keyof DatasetSnapshotsGetErrors];
+
+export type DatasetSnapshotsGetResponses = {
+    /**
+     * OK: Get a snapshot: counts per split and finding, manifest keys, SHA-256
+     */
+    200: DatasetSnapshot;
+};
+
+export type DatasetSnapshotsGetResponse = DatasetSnapshotsGetResponses[keyof DatasetSnapshotsGetResponses];
+
+export type DatasetSnapshotsListRowsData = {
+    body?: never;
+    path: {
+        id: string;
+        sid: string;
+    };
+    query: {
+        /**
+         * The sealed test split is never listed
+         */
+        split: 'train' | 'val';
+        limit?: number;
+        cursor?: string;
+    };
+    url: '/v1/datasets/{id}/snapshots/{sid}/rows';
+};
+
+export type DatasetSnapshotsListRowsErrors = {
+    /**
+     * Invalid request: `error.details.problems` names every bad parameter or field
+     */
+    400: ErrorResponse;
+    /**
+     * Missing, invalid, expired or revoked API key
+     */
+    401: ErrorResponse;
+    /**
+     * The API key lacks a scope this operation needs (`error.details.missingScopes` / `anyOfScopes`) or may not reach the resource
+     */
+    403: ErrorResponse;
+    /**
+     * Not found, or not visible to this API key
+     */
+    404: ErrorResponse;
+    /**
+     * Rate limit of this API key exceeded: retry after the Retry-After header (seconds)
+     */
+    429: ErrorResponse;
+    /**
+     * Internal error: the request id identifies it in the server logs
+     */
+    500: ErrorResponse;
+};
+
+export type DatasetSnapshotsListRowsError = DatasetSnapshotsListRowsErrors[keyof DatasetSnapshotsListRowsErrors];
+
+export type DatasetSnapshotsListRowsResponses = {
+    /**
+     * OK: List manifest rows of the train or val split (the test split is sealed and never listed)
+     */
+    200: {
+        items: Array<{
+            studyId: string;
+            /**
+             * Object key of the de-identified instance
+             */
+            file: string;
+            report: string;
+            labels: {
+                [key: string]: 0 | 1;
+            };
+            sex: string;
+            ageBand: string;
+            site: string;
+        }>;
+        nextCursor: string | null;
+    };
+};
+
+export type DatasetSnapshotsListRowsResponse = DatasetSnapshotsListRowsResponses[keyof DatasetSnapshotsListRowsResponses];
