@@ -172,6 +172,23 @@ export const FILTERS: Record<string, (v: Victim) => Promise<string> | string> = 
   ModalitiesInStudy: () => 'MR',
   Modality: () => 'MR',
   StudyDate: () => '20200101-20201231',
+  // "*" matches every value: unscoped, these would list the victim's rows.
+  StudyTime: () => '000000-235959',
+  ReferringPhysicianName: () => '*',
+  StudyDescription: () => '*',
+  PatientName: () => '*',
+  PatientSex: () => '*',
+  StudyID: () => '*',
+  SeriesNumber: () => '1',
+  SeriesDescription: () => '*',
+  PerformedProcedureStepStartDate: () => '20000101-20301231',
+  PerformedProcedureStepStartTime: () => '000000-235959',
+  BodyPartExamined: () => 'CHEST',
+  Manufacturer: () => '*',
+  SeriesDate: () => '20000101-20301231',
+  SeriesTime: () => '000000-235959',
+  SOPClassUID: () => '1.2.840.10008.5.1.4.1.1.4',
+  InstanceNumber: () => '1',
   split: () => 'train',
 };
 

@@ -31,7 +31,7 @@ function operationsOf(spec: Spec): Operation[] {
     for (const [method, op] of Object.entries(item)) {
       if (!['get', 'post', 'put', 'patch', 'delete'].includes(method)) continue;
       const query = (op.parameters ?? []).filter((p) => p.in === 'query').map((p) => p.name);
-      const filters = [...query.filter((name) => !NOT_FILTERS.has(name)), ...(query.includes('fuzzymatching') ? QIDO_FILTERS : [])];
+      const filters = [...new Set([...query.filter((name) => !NOT_FILTERS.has(name)), ...(query.includes('fuzzymatching') ? QIDO_FILTERS : [])])];
       ops.push({ id: `${method.toUpperCase()} ${path}`, method: method.toUpperCase(), path, secured: Boolean(op.security?.length), filters: method === 'get' ? filters : [] });
     }
   }
