@@ -14,6 +14,7 @@ const SERVICES: { name: string; entry: string }[] = [
   { name: 'deid-worker', entry: 'services/deid-worker/src/main.ts' },
   { name: 'inference', entry: 'services/inference/src/main.ts' },
   { name: 'training-orchestrator', entry: 'services/training-orchestrator/src/main.ts' },
+  { name: 'inference-worker', entry: 'services/inference-worker/src/main.ts' },
 ];
 
 function fail(message: string): never {

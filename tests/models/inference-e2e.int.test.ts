@@ -7,12 +7,11 @@ import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { InferenceServiceClient, startInferenceWorker } from '../../packages/inference-runs/src/index.ts';
 import { dicomToModelInput, folderReader, readVerifiedBundle } from '../../packages/models/src/index.ts';
 import { generateStudy, studyToDicom, type SyntheticStudy } from '../../packages/synthetic/src/index.ts';
 
 import { buildInferenceApp } from '../../services/inference/src/app.ts';
-import { httpInferenceClient } from '../../services/gateway/src/inference/inference.client.ts';
-import { startInferenceWorker } from '../../services/gateway/src/inference/inference.worker.ts';
 import { bundleMultipart } from '../../services/gateway/test/bundle.multipart.ts';
 import { createIngestEnv, stowBody, waitFinal, type IngestEnv } from '../ingest/ingest.harness.ts';
 
@@ -108,7 +107,7 @@ describe.skipIf(!existsSync(join(REFERENCE, 'manifest.json')))('inference end to
 
   it('runs a 202 inference on a study through the BullMQ inference worker', async () => {
     const worker = startInferenceWorker({
-      prisma: env.gw.db.prisma, store: env.store, client: httpInferenceClient(inferenceUrl, TOKEN, env.gw.config.inference.clientTimeoutMs), log: env.gw.app.log,
+      prisma: env.gw.db.prisma, store: env.store, client: new InferenceServiceClient(inferenceUrl, TOKEN, env.gw.config.inference.clientTimeoutMs), log: env.gw.app.log,
       queue: { redisUrl: env.gw.config.redis.url, prefix: env.prefix },
       secretKey: env.gw.config.secrets.projectSecretKeyBytes, allowPrivateNetworks: false, concurrency: 1,
       runLeaseMs: env.gw.config.inferenceWorker.runLeaseMs,

@@ -66,7 +66,7 @@ const SETTINGS: Setting[] = [
   { env: 'DEID_RECONCILE_INTERVAL_MS', path: 'deidWorker.reconcile.intervalMs', fallback: '60000', hint: 'milliseconds between ingest reconciler passes, 0 disables' },
   { env: 'DEID_RECONCILE_GRACE_MS', path: 'deidWorker.reconcile.graceMs', fallback: '900000', hint: 'age in milliseconds before a stuck row is re-enqueued or an orphan raw object deleted, a positive integer' },
   { env: 'DEID_RECONCILE_BATCH_SIZE', path: 'deidWorker.reconcile.batchSize', fallback: '500', hint: 'most rows re-enqueued and objects deleted per pass, a positive integer' },
-  { env: 'INFERENCE_WORKER_CONCURRENCY', path: 'inferenceWorker.concurrency', fallback: '4', hint: 'asynchronous inference jobs a gateway process runs at once, 0 or more (0: this gateway runs none)' },
+  { env: 'INFERENCE_WORKER_CONCURRENCY', path: 'inferenceWorker.concurrency', fallback: '4', hint: 'asynchronous inference jobs one inference-worker process runs at once, a positive integer' },
   { env: 'INFERENCE_RUN_LEASE_MS', path: 'inferenceWorker.runLeaseMs', fallback: '60000', hint: 'milliseconds a running inference is held without renewal (renewed every third of it), 1000 or more' },
   { env: 'INFERENCE_RECONCILE_INTERVAL_MS', path: 'inferenceWorker.reconcile.intervalMs', fallback: '60000', hint: 'milliseconds between inference reconciler passes, 0 disables' },
   { env: 'INFERENCE_RECONCILE_GRACE_MS', path: 'inferenceWorker.reconcile.graceMs', fallback: '900000', hint: 'age in milliseconds before a stuck inference is re-enqueued, an orphan staged input deleted or a lost webhook delivery enqueued, a positive integer' },

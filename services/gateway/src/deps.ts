@@ -5,13 +5,10 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { JOB_CATALOG } from '@medgrade/contracts';
 import type { JobProducer } from '@medgrade/queue';
 import type { ObjectStore } from '@medgrade/storage';
-import type { InferenceClient } from './inference/inference.client.ts';
+import type { InferenceServiceClient } from '@medgrade/inference-runs';
+import type { ReadinessCheck } from '@medgrade/service';
 
-/** One dependency /health/ready checks; `check` resolves when healthy and throws otherwise. */
-export interface ReadinessCheck {
-  name: string;
-  check(): Promise<void>;
-}
+export type { ReadinessCheck };
 
 /**
  * Everything the gateway needs from outside, built by main.ts (or a test) and passed in. The app
@@ -28,8 +25,8 @@ export interface GatewayDeps {
   store?: ObjectStore;
   /** Job producer (BullMQ) for the job catalog; ingest routes answer 503 without it. */
   jobs?: JobProducer<typeof JOB_CATALOG>;
-  /** Client of services/inference; defaults to HTTP at config.inference.url with the service token. */
-  inference?: InferenceClient;
+  /** The one client of services/inference (study inference and the /v2 passthrough), built by main.ts. */
+  inference: InferenceServiceClient;
   /** Extra readiness checks beyond Postgres and Redis (e.g. the object store). */
   readinessChecks?: ReadinessCheck[];
 }

@@ -5,6 +5,7 @@ import { ApiKeyService } from '@medgrade/auth';
 import { childProcessEnv, loadConfig, type Config } from '@medgrade/config';
 import type { Scope } from '@medgrade/contracts';
 import { createTestDatabase, newProjectSecretCiphertext, type TestDatabase } from '@medgrade/db';
+import { InferenceServiceClient } from '@medgrade/inference-runs';
 import { buildApp } from '../src/app.ts';
 import type { GatewayDeps } from '../src/deps.ts';
 
@@ -24,7 +25,8 @@ export async function createTestGateway(env: Record<string, string> = {}, extra:
   const db = await createTestDatabase();
   const config = loadConfig(childProcessEnv({ DATABASE_URL: db.url, REDIS_KEY_PREFIX: `test-${randomBytes(4).toString('hex')}`, LOG_LEVEL: 'silent', ...env }));
   const redis = new Redis(config.redis.url);
-  const app = await buildApp({ config, prisma: db.prisma, redis, ...extra });
+  const inference = new InferenceServiceClient(config.inference.url, config.inference.serviceToken, config.inference.clientTimeoutMs);
+  const app = await buildApp({ config, prisma: db.prisma, redis, inference, ...extra });
   await app.ready();
   const keys = new ApiKeyService(db.prisma, { cacheTtlMs: 0 });
   const secretKey = config.secrets.projectSecretKeyBytes;

@@ -106,7 +106,7 @@ describe('gateway', () => {
     const created = await gw.app.inject({ method: 'POST', url: '/v1/api-keys', headers: { authorization: admin.auth }, payload: { scopes: ['audit:read'] } });
     const { key, id } = created.json();
     // A second gateway on the same database and Redis, caching keys for a minute.
-    const other = await buildApp({ config: { ...gw.config, gateway: { ...gw.config.gateway, keyCacheTtlMs: 60_000 } }, prisma: gw.db.prisma, redis: gw.redis });
+    const other = await buildApp({ config: { ...gw.config, gateway: { ...gw.config.gateway, keyCacheTtlMs: 60_000 } }, prisma: gw.db.prisma, redis: gw.redis, inference: gw.app.deps.inference });
     try {
       await other.ready();
       expect((await other.inject({ url: '/v1/me', headers: { authorization: `Bearer ${key}` } })).statusCode).toBe(200);

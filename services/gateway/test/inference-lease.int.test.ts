@@ -11,9 +11,7 @@ import type { Prisma } from '@medgrade/db';
 import { buildInferenceApp, sessionOptionsFrom, storeLoader } from '@medgrade/inference';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createInferenceReconcileRepository, reconcileInferences } from '../src/inference/inference.reconciler.ts';
-import { finishInference } from '../src/inference/inference.runner.ts';
-import { sealWebhook } from '../src/inference/webhook.delivery.ts';
+import { createInferenceReconcileRepository, finishInference, reconcileInferences, sealWebhook } from '@medgrade/inference-runs';
 import { completions, createInferenceEnv, dicomInput, receiver, row, submit, TOKEN, until, type InferenceEnv } from './inference.harness.ts';
 
 const CLIENT_TIMEOUT_MS = 6000;

@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import type { Prisma } from '@medgrade/db';
 import { getBuffer, inferenceInputsPrefix } from '@medgrade/storage';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createInferenceReconcileRepository, reconcileInferences, type InferenceReconcileResult } from '../src/inference/inference.reconciler.ts';
+import { createInferenceReconcileRepository, type InferenceReconcileResult, reconcileInferences } from '@medgrade/inference-runs';
 import { completions, createInferenceEnv, dicomInput, row, stagedKeys, submit, until, type InferenceEnv } from './inference.harness.ts';
 
 const HOUR = 3_600_000;

@@ -16,8 +16,7 @@ import { createProducer, type JobProducer } from '@medgrade/queue';
 import { FsObjectStore, inferenceInputsPrefix } from '@medgrade/storage';
 import type { FastifyInstance } from 'fastify';
 import { pino } from 'pino';
-import { httpInferenceClient } from '../src/inference/inference.client.ts';
-import { startInferenceWorker, type InferenceWorker, type InferenceWorkerOptions } from '../src/inference/inference.worker.ts';
+import { InferenceServiceClient, type InferenceWorker, type InferenceWorkerOptions, startInferenceWorker } from '@medgrade/inference-runs';
 import { bundleMultipart } from './bundle.multipart.ts';
 import { createTestGateway, type TestGateway } from './gateway.harness.ts';
 
@@ -58,7 +57,7 @@ export async function createInferenceEnv(env: Record<string, string> = {}): Prom
   const inferenceUrl = `http://127.0.0.1:${port}`;
   const prefix = `test-${randomBytes(4).toString('hex')}`;
   const config = loadConfig(childProcessEnv(env));
-  const client = httpInferenceClient(inferenceUrl, TOKEN, config.inference.clientTimeoutMs);
+  const client = new InferenceServiceClient(inferenceUrl, TOKEN, config.inference.clientTimeoutMs);
   const queue = { redisUrl: config.redis.url, prefix };
   const jobs = createProducer(JOB_CATALOG, queue);
   const gw = await createTestGateway({ REDIS_KEY_PREFIX: prefix, RATE_LIMIT_MAX: '100000', ...env }, { store, inference: client, jobs });

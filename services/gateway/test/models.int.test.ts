@@ -12,7 +12,7 @@ import { FsObjectStore } from '@medgrade/storage';
 import { generateStudy, studyToDicom } from '@medgrade/synthetic';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { httpInferenceClient } from '../src/inference/inference.client.ts';
+import { InferenceServiceClient } from '@medgrade/inference-runs';
 import { modelsCommand } from '../../../packages/cli/src/commands/models.command.ts';
 import { bundleMultipart } from './bundle.multipart.ts';
 import { createTestGateway, type TestGateway } from './gateway.harness.ts';
@@ -36,7 +36,7 @@ describe('model registry and inference API', () => {
     const store = new FsObjectStore(join(root, 'objects'));
     inference = await buildInferenceApp({ store, config: { serviceToken: TOKEN, executionProviders: ['cpu'], intraOpThreads: 1, interOpThreads: 1, memoryBudgetMb: 64, maxBatchSize: 8, maxQueueDelayMs: 2, requestTimeoutMs: 30_000 } });
     const url = await inference.listen({ host: '127.0.0.1', port: 0 });
-    gw = await createTestGateway({}, { store, inference: httpInferenceClient(url, TOKEN, 30_000) });
+    gw = await createTestGateway({}, { store, inference: new InferenceServiceClient(url, TOKEN, 30_000) });
     writer = await gw.key('models-a', ['models:write', 'models:read', 'inference:run']);
     reader = (await gw.key('models-a', ['models:read'])).auth;
     runner = (await gw.key('models-a', ['inference:run'])).auth;

@@ -2,26 +2,14 @@
 // caller may use) and its input (de-identified instances of the caller's organization, or an
 // uploaded file de-identified here in memory with the project's profile and never stored).
 import type { AuthContext } from '@medgrade/auth';
-import { ForbiddenError, NotFoundError, UnprocessableError, type CreateInferenceBody, type InternalInferRequest } from '@medgrade/contracts';
+import { ForbiddenError, NotFoundError, UnprocessableError, type CreateInferenceBody } from '@medgrade/contracts';
 import { projectInScope, withinTenant, type PrismaClient } from '@medgrade/db';
 import { DeidError, deidentify } from '@medgrade/deid';
 import { loadProjectDeidSettings } from '@medgrade/deid/project';
+import type { ResolvedInputs, ResolvedModel } from '@medgrade/inference-runs';
 import { hasScopes } from '@medgrade/auth';
 import { modelWhere } from '@medgrade/registry';
 
-/** One model version a request runs. */
-export interface ResolvedModel {
-  name: string;
-  version: string;
-  versionId: string;
-}
-
-/** Inputs for the inference service plus the instance id of each (null for an uploaded file). */
-export interface ResolvedInputs {
-  kind: 'study' | 'instances' | 'upload';
-  inputs: InternalInferRequest['inputs'];
-  instanceIds: (string | null)[];
-}
 
 /** `name` → latest released version; `name@version` → that version (drafts need models:write). */
 export async function resolveModels(prisma: PrismaClient, auth: AuthContext, refs: readonly string[]): Promise<ResolvedModel[]> {

@@ -10,12 +10,11 @@ import { ServiceUnavailableError, type CreateInferenceBody, type InferenceDto, t
 import type { Inference, Prisma } from '@medgrade/db';
 import type { JobProducer } from '@medgrade/queue';
 import type { ObjectStore } from '@medgrade/storage';
-import { resolveInputs, resolveModels, type ResolvedInputs, type ResolvedModel } from './inference.inputs.ts';
-import { leaseUntil } from './inference.lease.ts';
-import { executeInference, finishInference, toInferenceDto, type RunContext, type StoredRequest } from './inference.runner.ts';
-import { deleteStagedInputs, stageInputs } from './inference.staging.ts';
-import { sealWebhook, type WebhookTarget } from './webhook.delivery.ts';
-import { vetWebhookUrl } from './webhook.guard.ts';
+import {
+  deleteStagedInputs, executeInference, finishInference, leaseUntil, sealWebhook, stageInputs, toInferenceDto, vetWebhookUrl,
+  type ResolvedInputs, type ResolvedModel, type RunContext, type StoredRequest, type WebhookTarget,
+} from '@medgrade/inference-runs';
+import { resolveInputs, resolveModels } from './inference.inputs.ts';
 
 /** The gateway adapters a submission uses. */
 export interface SubmitContext extends RunContext {

@@ -3,8 +3,9 @@
 // model not found (404).
 import { hasScopes, type AuthContext } from '@medgrade/auth';
 import type { PrismaClient } from '@medgrade/db';
-import { resolveModels, type ResolvedModel } from '../inference/inference.inputs.ts';
+import type { ResolvedModel } from '@medgrade/inference-runs';
 import type { ModelRegistry } from '@medgrade/registry';
+import { resolveModels } from '../inference/inference.inputs.ts';
 
 /** The exact version `name` (and optional `version`) names for this key. */
 export async function resolveOipModel(prisma: PrismaClient, auth: AuthContext, name: string, version?: string): Promise<ResolvedModel> {

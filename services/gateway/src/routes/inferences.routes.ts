@@ -1,19 +1,18 @@
 // Public inference API: POST /v1/inferences (one or several models; study, instances or an
 // uploaded file de-identified in memory), synchronous with ?wait=true or 202 + polling/webhook
-// (a durable InferenceRun job; inference/inference.submit.ts and inference/inference.worker.ts).
+// (a durable InferenceRun job; inference/inference.submit.ts here, @medgrade/inference-runs' worker
+// in services/inference-worker).
 import { withinTenant } from '@medgrade/db';
 import { CreateInferenceBodySchema, IdParamsSchema, InferenceQuerySchema, InferenceSchema, InferenceSubmittedSchema, NotFoundError, ErrorResponseSchema } from '@medgrade/contracts';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { httpInferenceClient } from '../inference/inference.client.ts';
-import { toInferenceDto } from '../inference/inference.runner.ts';
+import { toInferenceDto } from '@medgrade/inference-runs';
 import { submitInference, type SubmitContext } from '../inference/inference.submit.ts';
 
 const tags = ['inferences'];
 
 export const inferenceRoutes: FastifyPluginAsyncZod = async (app) => {
-  const { prisma, config, store, jobs } = app.deps;
+  const { prisma, config, store, jobs, inference: client } = app.deps;
   const secretKey = config.secrets.projectSecretKeyBytes;
-  const client = app.deps.inference ?? httpInferenceClient(config.inference.url, config.inference.serviceToken, config.inference.clientTimeoutMs);
   const context = (): SubmitContext => ({
     prisma, client, auditLog: app.auditLog, log: app.log, store, jobs, secretKey,
     allowPrivateNetworks: config.webhooks.allowPrivateNetworks, leaseMs: config.inferenceWorker.runLeaseMs,

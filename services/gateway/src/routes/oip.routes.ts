@@ -14,12 +14,12 @@ import {
   AppError, BadRequestError, ErrorResponseSchema, OIP_BINARY_HEADER, OipInferBodySchema, OipInferHeadersSchema, OipInferResponseSchema,
   OipLiveSchema, OipModelMetadataSchema, OipModelParamsSchema, OipModelReadySchema, OipReadySchema, OipServerMetadataSchema, OipVersionParamsSchema, type OipModelMetadata, type Scope,
 } from '@medgrade/contracts';
+import { upstreamError } from '@medgrade/inference-runs';
 import type { FastifyReply } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { ModelRegistry } from '@medgrade/registry';
 import { forwardedType, limitedBody, passBodiesThrough } from '../oip/oip.body.ts';
 import { resolveOipModel, runnableVersions } from '../oip/oip.models.ts';
-import { OipUpstream, upstreamError } from '../oip/oip.upstream.ts';
 
 const tags = ['oip'];
 const HEALTH_TIMEOUT_MS = 2000;
@@ -41,9 +41,8 @@ function abortOnClose(reply: FastifyReply): AbortController {
 }
 
 export const oipRoutes: FastifyPluginAsyncZod = async (app) => {
-  const { prisma, store, config } = app.deps;
+  const { prisma, store, config, inference: upstream } = app.deps;
   const registry = new ModelRegistry(prisma, store);
-  const upstream = new OipUpstream(config.inference.url, config.inference.serviceToken, config.inference.clientTimeoutMs);
   const maxBytes = config.gateway.oipMaxRequestBytes;
   // The binary extension reaches the service as sent, so the gateway lists what it lets through.
   const extensions = passBodiesThrough(app, maxBytes);
@@ -75,7 +74,7 @@ export const oipRoutes: FastifyPluginAsyncZod = async (app) => {
     }, async (request) => {
       const { name, version } = request.params as { name: string; version?: string };
       const model = await resolveOipModel(prisma, request.auth, name, version);
-      const meta = (await upstream.model({ orgId: request.auth.orgId, ...model }, '')) as OipModelMetadata;
+      const meta = (await upstream.oipModel({ orgId: request.auth.orgId, ...model }, '')) as OipModelMetadata;
       return { ...meta, name: model.name, versions: version ? [model.version] : await runnableVersions(registry, request.auth, name) };
     });
 
@@ -85,7 +84,7 @@ export const oipRoutes: FastifyPluginAsyncZod = async (app) => {
     }, async (request) => {
       const { name, version } = request.params as { name: string; version?: string };
       const model = await resolveOipModel(prisma, request.auth, name, version);
-      await upstream.model({ orgId: request.auth.orgId, ...model }, '/ready');
+      await upstream.oipModel({ orgId: request.auth.orgId, ...model }, '/ready');
       return { name: model.name, version: model.version, ready: true };
     });
 
@@ -107,7 +106,7 @@ export const oipRoutes: FastifyPluginAsyncZod = async (app) => {
       const count = { bytes: 0 };
       let status = 500;
       try {
-        const res = await upstream.infer({ orgId: request.auth.orgId, ...model }, limitedBody(body, maxBytes, count, controller), {
+        const res = await upstream.oipInfer({ orgId: request.auth.orgId, ...model }, limitedBody(body, maxBytes, count, controller), {
           'content-type': type, ...(typeof headerLength === 'string' ? { [OIP_BINARY_HEADER]: headerLength } : {}),
         }, controller.signal);
         if (!res.ok) throw await upstreamError(res);

@@ -1,8 +1,19 @@
-// The gateway's calls to services/inference for Open Inference Protocol v2: the service credential
-// and the caller's organization on every call, the model always named with an exact version, and
-// infer bodies forwarded as a stream (never parsed or re-encoded here). Transport failures and the
-// service's 401/5xx become 503 (the caller can only retry); its 4xx and 504 keep their code.
-import { AppError, ERROR_STATUS, ORG_HEADER, ServiceUnavailableError, TimeoutError, type ErrorCode } from '@medgrade/contracts';
+// The one client of services/inference, built once per process (the gateway's GatewayDeps, the
+// inference worker): the service credential on every call, and every call bounded by
+// INFERENCE_CLIENT_TIMEOUT_MS (fetchService): past it the call fails with TIMEOUT and the closed
+// connection makes the service drop the work, so a run never hangs on a stuck service.
+// - infer(): the internal study route (`POST /internal/v1/infer`, JSON, parsed here).
+// - oipInfer()/oipModel()/ready(): Open Inference Protocol v2 for the gateway's /v2 passthrough, with
+//   the caller's organization, the model always named with an exact version, and infer bodies
+//   forwarded as a stream (never parsed or re-encoded here).
+// Transport failures and the service's 401/5xx become 503 (the caller can only retry); its 4xx and
+// 504 keep their code (`upstreamError`).
+import { AppError, ERROR_STATUS, InternalInferResponseSchema, ORG_HEADER, ServiceUnavailableError, TimeoutError, type ErrorCode, type InternalInferRequest, type InternalInferResponse } from '@medgrade/contracts';
+
+/** What a run needs from the inference service (tests may pass a fake). */
+export interface InferenceClient {
+  infer(request: InternalInferRequest, signal?: AbortSignal): Promise<InternalInferResponse>;
+}
 
 /** The model version a call is for, already resolved and checked by the registry. */
 export interface OipTarget {
@@ -30,8 +41,8 @@ export async function upstreamError(res: Response): Promise<AppError> {
   return new AppError(code, err?.message ?? 'The inference service refused the request', err?.details);
 }
 
-/** Client of the inference service's /v2 routes. */
-export class OipUpstream {
+/** Client of the inference service: the internal study route and the /v2 routes. */
+export class InferenceServiceClient implements InferenceClient {
   readonly #base: string;
   readonly #token: string;
   readonly #timeoutMs: number;
@@ -43,13 +54,24 @@ export class OipUpstream {
     this.#timeoutMs = timeoutMs;
   }
 
-  /** POST …/infer with `body` streamed through; resolves with any status (see `upstreamError`). */
-  infer(target: OipTarget, body: AsyncIterable<Uint8Array>, headers: Record<string, string>, signal: AbortSignal): Promise<Response> {
+  /** POST /internal/v1/infer: de-identified instances through one model version. */
+  async infer(request: InternalInferRequest, signal?: AbortSignal): Promise<InternalInferResponse> {
+    const headers = { 'content-type': 'application/json', authorization: `Bearer ${this.#token}` };
+    const res = await this.#fetch(new URL('/internal/v1/infer', this.#base), { method: 'POST', headers, body: JSON.stringify(request), ...(signal ? { signal } : {}) });
+    if (!res.ok) throw await upstreamError(res);
+    const body: unknown = await res.json().catch(() => {
+      throw new ServiceUnavailableError('The inference service broke off its answer: retry later');
+    });
+    return InternalInferResponseSchema.parse(body);
+  }
+
+  /** OIP POST …/infer with `body` streamed through; resolves with any status (see `upstreamError`). */
+  oipInfer(target: OipTarget, body: AsyncIterable<Uint8Array>, headers: Record<string, string>, signal: AbortSignal): Promise<Response> {
     return this.#fetch(this.#modelUrl(target, '/infer'), { method: 'POST', headers: { ...headers, ...this.#auth(target.orgId) }, body, duplex: 'half', signal });
   }
 
-  /** GET metadata ('') or readiness ('/ready') of a version as JSON; failures throw. */
-  async model(target: OipTarget, suffix: '' | '/ready', signal?: AbortSignal): Promise<unknown> {
+  /** OIP GET metadata ('') or readiness ('/ready') of a version as JSON; failures throw. */
+  async oipModel(target: OipTarget, suffix: '' | '/ready', signal?: AbortSignal): Promise<unknown> {
     const res = await this.#fetch(this.#modelUrl(target, suffix), { headers: this.#auth(target.orgId), ...(signal ? { signal } : {}) });
     if (!res.ok) throw await upstreamError(res);
     return res.json();
@@ -84,7 +106,7 @@ export class OipUpstream {
  * sees the connection close and drops the queued work) and fails with TIMEOUT (504); a caller's
  * signal that aborted with an AppError throws that; any other failure is 503 (retry later).
  */
-export async function fetchService(url: URL, init: RequestInit & { signal?: AbortSignal }, timeoutMs: number): Promise<Response> {
+async function fetchService(url: URL, init: RequestInit & { signal?: AbortSignal }, timeoutMs: number): Promise<Response> {
   const timeout = AbortSignal.timeout(timeoutMs);
   const signal = init.signal ? AbortSignal.any([init.signal, timeout]) : timeout;
   try {

@@ -1,5 +1,5 @@
-// The inference worker: serves the BullMQ "inference" queue inside the gateway process (main.ts
-// starts it unless INFERENCE_WORKER_CONCURRENCY=0; README says why there).
+// The inference worker: serves the BullMQ "inference" queue in its own process
+// (services/inference-worker), apart from the gateway, which only enqueues.
 // - InferenceRun claims the row (RUNNING under a run lease, inference.lease.ts: a row another live
 //   runner holds is left to it), reads its inputs back (staged de-identified upload or the
 //   organization's READY instances), runs the models, stores results and audits in one transaction,
@@ -20,13 +20,13 @@ import { AppError, JOB_CATALOG } from '@medgrade/contracts';
 import type { Inference, PrismaClient } from '@medgrade/db';
 import { startWorkerApp, UnrecoverableError, type JobContext, type JobProducer, type PayloadOf, type QueueConnection } from '@medgrade/queue';
 import type { ObjectStore } from '@medgrade/storage';
-import type { FastifyBaseLogger } from 'fastify';
-import type { InferenceClient } from './inference.client.ts';
+import type { InferenceClient } from './inference-service.client.ts';
 import { createInferenceReconcileRepository, reconcileInferences, type InferenceReconcileOptions, type InferenceReconcileResult } from './inference.reconciler.ts';
 import { claimRun, releaseRun } from './inference.lease.ts';
 import { executeInference, finishInference, isFinal, sealedWebhook, toInferenceDto, TRANSIENT_CODES, type RunContext, type RunRef } from './inference.runner.ts';
 import { deleteStagedInputs, loadInputs } from './inference.staging.ts';
 import { deliverWebhook, openWebhook, WebhookStatusError, type WebhookTarget } from './webhook.delivery.ts';
+import type { RunLog } from './run.types.ts';
 import { WebhookUrlError, type Resolver } from './webhook.guard.ts';
 
 const INFERENCE_QUEUE = JOB_CATALOG.InferenceRun.queue;
@@ -44,7 +44,7 @@ export interface InferenceWorkerOptions {
   concurrency: number;
   /** INFERENCE_RUN_LEASE_MS: how long a run holds its row without renewing. */
   runLeaseMs: number;
-  log: FastifyBaseLogger;
+  log: RunLog;
   webhookTimeoutMs?: number;
   /** DNS for webhook hosts; the system resolver unless a test passes one. */
   resolve?: Resolver;

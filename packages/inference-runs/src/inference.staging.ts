@@ -5,7 +5,7 @@
 import { UnprocessableError } from '@medgrade/contracts';
 import type { Inference, PrismaClient } from '@medgrade/db';
 import { getBuffer, inferenceInputKey, inferenceInputsPrefix, ObjectNotFoundError, type ObjectStore } from '@medgrade/storage';
-import type { ResolvedInputs } from './inference.inputs.ts';
+import type { ResolvedInputs } from './run.types.ts';
 import { storedRequest } from './inference.runner.ts';
 
 /** Stores the de-identified uploaded bytes of the inputs (no-op for study and instance inputs). */

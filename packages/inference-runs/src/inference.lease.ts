@@ -6,14 +6,14 @@
 // a third of the lease writes renewals. Times come from this process's clock: replicas' clocks
 // must agree to well within the lease (NTP does).
 import type { PrismaClient } from '@medgrade/db';
-import type { FastifyBaseLogger } from 'fastify';
+import type { RunLog } from './run.types.ts';
 
 /** What holding a lease needs. */
 export interface LeaseContext {
   prisma: PrismaClient;
   /** INFERENCE_RUN_LEASE_MS. */
   leaseMs: number;
-  log: FastifyBaseLogger;
+  log: RunLog;
 }
 
 /** The end of a lease taken at `now`. */

@@ -2,11 +2,11 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { AppError } from '@medgrade/contracts';
 import { afterEach, describe, expect, it } from 'vitest';
-import { httpInferenceClient } from './inference.client.ts';
+import { InferenceServiceClient } from './inference-service.client.ts';
 
 const REQUEST = { orgId: '00000000-0000-4000-8000-000000000001', name: 'tiny', version: '1', inputs: [{ objectKey: 'deid/x/1.dcm' }] };
 
-describe('httpInferenceClient', () => {
+describe('InferenceServiceClient.infer', () => {
   let server: Server | undefined;
   afterEach(async () => {
     server?.closeAllConnections();
@@ -28,7 +28,7 @@ describe('httpInferenceClient', () => {
       req.resume();
       res.once('close', left);
     });
-    const error = await httpInferenceClient(url, 'token', 150).infer(REQUEST).then(() => undefined, (e: unknown) => e);
+    const error = await new InferenceServiceClient(url, 'token', 150).infer(REQUEST).then(() => undefined, (e: unknown) => e);
     expect(error).toBeInstanceOf(AppError);
     expect(error).toMatchObject({ code: 'TIMEOUT', status: 504, message: 'The inference service did not answer within 150 ms' });
     await clientLeft;
@@ -41,8 +41,8 @@ describe('httpInferenceClient', () => {
       res.writeHead(refuse ? 422 : 200, { 'content-type': 'application/json' });
       res.end(JSON.stringify(refuse ? { error: { code: 'UNPROCESSABLE', message: 'no such model version' } } : ok));
     });
-    expect(await httpInferenceClient(url, 'token', 5000).infer(REQUEST)).toEqual(ok);
-    await expect(httpInferenceClient(url, 'other', 5000).infer(REQUEST)).rejects.toMatchObject({ code: 'UNPROCESSABLE', message: 'no such model version' });
-    await expect(httpInferenceClient('http://127.0.0.1:9', 'token', 5000).infer(REQUEST)).rejects.toMatchObject({ code: 'SERVICE_UNAVAILABLE' });
+    expect(await new InferenceServiceClient(url, 'token', 5000).infer(REQUEST)).toEqual(ok);
+    await expect(new InferenceServiceClient(url, 'other', 5000).infer(REQUEST)).rejects.toMatchObject({ code: 'UNPROCESSABLE', message: 'no such model version' });
+    await expect(new InferenceServiceClient('http://127.0.0.1:9', 'token', 5000).infer(REQUEST)).rejects.toMatchObject({ code: 'SERVICE_UNAVAILABLE' });
   });
 });

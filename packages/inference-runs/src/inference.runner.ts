@@ -9,8 +9,8 @@
 import type { AuditLog } from '@medgrade/audit';
 import { AppError, ServiceUnavailableError, type InferenceDto, type ModelInferenceResult } from '@medgrade/contracts';
 import type { Inference, Prisma } from '@medgrade/db';
-import type { InferenceClient } from './inference.client.ts';
-import type { ResolvedInputs, ResolvedModel } from './inference.inputs.ts';
+import type { InferenceClient } from './inference-service.client.ts';
+import type { ResolvedInputs, ResolvedModel } from './run.types.ts';
 import { whileLeased, type LeaseContext } from './inference.lease.ts';
 
 /** Ids and options only (never PHI): what the Inference row's `request` column holds. */
