@@ -1,5 +1,7 @@
-// One error path (STYLE.md 5): domain code throws an AppError subclass carrying a code; the
-// gateway's single error handler looks the code up in ERROR_STATUS and renders ErrorResponse.
+// One error path (STYLE.md 5): domain code throws an AppError subclass carrying a code, or one of
+// the typed errors of the packages below contracts (DOMAIN_ERRORS); renderError turns either into
+// code, message and details, and the one HTTP error handler (@medgrade/service/http, used by the
+// gateway and the inference service) looks the code up in ERROR_STATUS and renders ErrorResponse.
 // 4xx messages say what to fix; 5xx messages say nothing internal.
 
 /** Every error code the API can return, with its HTTP status. Add new codes here (one table). */
@@ -23,10 +25,6 @@ export const ERROR_STATUS = {
 } as const satisfies Record<string, number>;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;
-
-export function statusForCode(code: ErrorCode): number {
-  return ERROR_STATUS[code];
-}
 
 /** Base of every domain error. `details` must never carry PHI. */
 export class AppError extends Error {
@@ -128,4 +126,39 @@ export class TimeoutError extends AppError {
   constructor(message: string) {
     super('TIMEOUT', message);
   }
+}
+
+/** What a client is told about an error: never PHI, nothing internal for 5xx. */
+export interface RenderedError {
+  code: ErrorCode;
+  message: string;
+  details?: unknown;
+}
+
+/** A typed error of dicom, deid, models or storage, seen structurally (contracts imports none of them). */
+interface DomainError extends Error {
+  code: string;
+  problems?: string[];
+}
+
+/**
+ * The typed errors of the packages below contracts, by class name: the API code each maps to and
+ * what the client is told. Their own messages hold no PHI (DeidError, PixelDecodeError,
+ * ModelInputError say what is wrong with the input); DicomError's and ObjectNotFoundError's can
+ * name offsets or object keys, so a fixed message replaces them.
+ */
+export const DOMAIN_ERRORS: Record<string, (error: DomainError) => RenderedError> = {
+  DeidError: (e) => ({ code: 'UNPROCESSABLE', message: `The file could not be de-identified: ${e.message}`, details: { reason: e.code } }),
+  DicomError: (e) => ({ code: 'UNPROCESSABLE', message: 'The DICOM data could not be read', details: { reason: e.code } }),
+  PixelDecodeError: (e) => ({ code: 'UNPROCESSABLE', message: e.message, details: { reason: e.code } }),
+  BundleInvalidError: (e) => ({ code: 'UNPROCESSABLE', message: 'the model version failed verification and cannot be served', details: { problems: e.problems } }),
+  ModelInputError: (e) => ({ code: 'BAD_REQUEST', message: e.message }),
+  ObjectNotFoundError: () => ({ code: 'NOT_FOUND', message: 'Instance not found: its de-identified object has been erased' }),
+};
+
+/** An AppError or a typed domain error as the client sees it; undefined for anything else. */
+export function renderError(error: unknown): RenderedError | undefined {
+  if (error instanceof AppError) return { code: error.code, message: error.message, details: error.details };
+  if (!(error instanceof Error) || !Object.hasOwn(DOMAIN_ERRORS, error.name) || typeof (error as DomainError).code !== 'string') return undefined;
+  return DOMAIN_ERRORS[error.name]!(error as DomainError);
 }

@@ -3,7 +3,7 @@
 // Order, so that a retry always finishes the job: objects first (store.deleteMany: missing keys
 // are fine), then one transaction removes the Instance rows (READY and the study's REJECTED/FAILED
 // tries), the Series rows and the Study row and appends `study.deleted`. A failure between the two
-// leaves rows whose objects are gone: WADO answers 404 for them (errors.plugin, wado.routes) and the
+// leaves rows whose objects are gone: WADO answers 404 for them (contracts' DOMAIN_ERRORS, wado.routes) and the
 // same DELETE, sent again, completes. Inference rows keep their results: they reference instances
 // only by id inside their request JSON (no foreign key) and hold model outputs, not DICOM values.
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
