@@ -21,7 +21,7 @@ export const uploadBudgetPlugin = fp(
     const release = (request: object): void => releases.get(request)?.();
 
     app.addHook('onRequest', (request, reply, done) => {
-      if (!request.routeOptions.config.uploadBytes || !request.auth) return done();
+      if (request.is404 || !request.routeOptions.config.uploadBytes || !request.auth) return done();
       const declared = Number(request.headers['content-length']);
       const bytes = Number.isFinite(declared) && declared >= 0 ? Math.min(declared, holdCap) : holdCap;
       const outcome = budget.tryReserve(request.auth.keyId, bytes);
