@@ -14,7 +14,7 @@ import {
   FinetuneJobs, FinetuneRepository, GateEvaluator, TrainerProcess, createSlurmCli, parseNodePoolFile, parseScontrolJob, poolExecutors, type Orchestrator,
 } from '@medgrade/training';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureSlurmCluster } from '../../../packages/training/src/slurm/slurm.harness.ts';
+import { holdSlurmCluster } from '../../../packages/training/src/slurm/slurm.harness.ts';
 import { buildOrchestrator } from '../src/orchestrator.app.ts';
 import { LOOSE_GATE as LOOSE, TINY, seedOrg, tempStore, trainingSettings, waitFor, type Org } from './harness.ts';
 
@@ -25,9 +25,10 @@ describe('fine-tuning on Slurm node pools', () => {
   let org: Org;
   let orchestrator: Orchestrator;
   let jobs: FinetuneJobs;
+  let release: (() => void) | undefined;
 
   beforeAll(async () => {
-    ensureSlurmCluster();
+    release = await holdSlurmCluster();
     const { prisma } = db();
     store = await tempStore();
     work = await mkdtemp(join(tmpdir(), 'orch-slurm-'));
@@ -49,10 +50,11 @@ describe('fine-tuning on Slurm node pools', () => {
     orchestrator = await buildOrchestrator({ prisma, store: store.store, storage: { driver: 'fs', fsRoot: store.root }, training: trainingSettings(work), evaluator, nodePools, executors });
     jobs = new FinetuneJobs(new FinetuneRepository(prisma));
     orchestrator.start();
-  }, 300_000);
+  }, 900_000);
 
   afterAll(async () => {
     await orchestrator?.stop();
+    release?.();
     await store?.cleanup();
     await rm(work, { recursive: true, force: true });
   });

@@ -1,5 +1,6 @@
 // The Slurm executor on a real single-node Slurm 22.05 cluster (scripts/slurm-dev.sh, started by
-// beforeAll; the test fails naming `pnpm slurm:dev` when it cannot), running the real trainer's
+// beforeAll, held by one test file at a time; the test fails naming `pnpm slurm:dev` when it
+// cannot), running the real trainer's
 // `attempt` mode against a filesystem object store. Executor level: the orchestrator's part
 // (deciding to start attempt 2 after a preemption) is done here by hand.
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
@@ -12,7 +13,7 @@ import { createSlurmCli } from './slurm.cli.ts';
 import { createSlurmExecutor } from './slurm.executor.ts';
 import {
   attemptKeys,
-  ensureSlurmCluster,
+  holdSlurmCluster,
   finalStatus,
   operator,
   storedEvents,
@@ -27,21 +28,23 @@ let dir: string;
 let input: FineTuneInput;
 let low: Executor;
 let high: Executor;
+let release: (() => void) | undefined;
 const cli = createSlurmCli();
 const run = `${process.pid}-${Date.now().toString(36)}`;
 const job = (name: string) => `${name}-${run}`;
 
 beforeAll(async () => {
-  ensureSlurmCluster();
+  release = await holdSlurmCluster();
   dir = mkdtempSync(join(tmpdir(), 'slurm-int-'));
   input = await writeFineTuneInput(dir);
   const logDir = join(dir, 'logs');
   low = createSlurmExecutor({ cli, settings: SlurmPoolSettingsSchema.parse({ partition: 'low', gresType: 'fake', logDir }) });
   high = createSlurmExecutor({ cli, settings: SlurmPoolSettingsSchema.parse({ partition: 'high', gresType: 'fake', logDir }) });
   mkdirSync(logDir, { recursive: true });
-}, 300_000);
+}, 900_000);
 
 afterAll(() => {
+  release?.();
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 

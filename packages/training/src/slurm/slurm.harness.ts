@@ -2,7 +2,8 @@
 // (scripts/slurm-dev.sh), a filesystem object store holding a tiny fine-tuning input (synthetic
 // DICOM studies + the reference model's weights), and attempt specs for the real trainer.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { FsObjectStore, getBuffer } from '@medgrade/storage';
 import { writeSyntheticStudies } from '@medgrade/synthetic';
@@ -10,6 +11,46 @@ import type { AttemptSpec, AttemptStatus, Executor, AttemptHandle } from '../exe
 
 const REPO = resolve(import.meta.dirname, '../../../..');
 export const TRAINER_DIR = join(REPO, 'services/trainer');
+
+const LOCK = join(tmpdir(), 'medgrade-slurm-test.lock');
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Holds the one-node cluster for one test file: test files run in parallel, and a job another file
+ * submits to `high` would preempt this file's `low` jobs. A lock left by a dead process is broken.
+ * Starts the cluster (idempotent) once the lock is held; returns the release.
+ */
+export async function holdSlurmCluster(timeoutMs = 600_000): Promise<() => void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      mkdirSync(LOCK);
+      writeFileSync(`${LOCK}/pid`, String(process.pid));
+      const release = () => rmSync(LOCK, { recursive: true, force: true });
+      try {
+        ensureSlurmCluster();
+      } catch (err) {
+        release();
+        throw err;
+      }
+      return release;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+    const holder = Number(readFileSync(`${LOCK}/pid`, { encoding: 'utf8', flag: 'a+' }) || 0);
+    if (holder && !alive(holder)) rmSync(LOCK, { recursive: true, force: true });
+    if (Date.now() > deadline) throw new Error(`the Slurm dev cluster stayed held by process ${holder} (${LOCK})`);
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+}
 
 /** Starts the dev cluster (idempotent) or fails naming the command that does. */
 export function ensureSlurmCluster(): void {
