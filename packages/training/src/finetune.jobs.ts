@@ -2,11 +2,14 @@
 // Creation resolves and checks everything before one transaction stores the job with its first
 // event, so a rejected request stores nothing. Every query is scoped by the caller's organization
 // (and project, for a project key): another organization's job or snapshot is simply not found.
+// The gateway imports this through `@medgrade/training/jobs`, without the executors' clients.
 import { ConflictError, NotFoundError, UnprocessableError } from '@medgrade/contracts';
 import type { z } from 'zod';
 import type { CreateFinetuneJobBodySchema, FinetuneEventPageSchema, FinetuneJobSchema } from '@medgrade/contracts';
-import type { FinetuneJob, FinetuneStatus, Prisma, PrismaClient } from '@medgrade/db';
-import { FINISHED, type FinetuneRepository } from './finetune.repository.ts';
+import { withinTenant, type FinetuneJob, type FinetuneStatus, type Prisma, type PrismaClient } from '@medgrade/db';
+import { FINISHED, FinetuneRepository } from './finetune.repository.ts';
+
+export { FinetuneRepository };
 
 export interface Caller {
   keyId: string;
@@ -37,9 +40,6 @@ export function toFinetuneJobDto(j: JobRow): FinetuneJobDto {
   };
 }
 
-function scope(caller: Caller): Prisma.FinetuneJobWhereInput {
-  return { orgId: caller.orgId, ...(caller.projectId ? { projectId: caller.projectId } : {}) };
-}
 
 export class FinetuneJobs {
   readonly #prisma: PrismaClient;
@@ -54,7 +54,8 @@ export class FinetuneJobs {
   async #baseVersion(caller: Caller, ref: string) {
     const [name, version] = ref.split('@') as [string, string | undefined];
     const found = await this.#prisma.modelVersion.findFirst({
-      where: { orgId: caller.orgId, model: { name }, ...(version ? { version } : { status: 'RELEASED' }) },
+      // A project key sees organization-wide models and its own project's, as in the registry.
+      where: { orgId: caller.orgId, model: { name, ...(caller.projectId ? { OR: [{ projectId: null }, { projectId: caller.projectId }] } : {}) }, ...(version ? { version } : { status: 'RELEASED' }) },
       orderBy: { releasedAt: 'desc' },
     });
     if (!found) throw new NotFoundError(version ? `Base model version ${name}@${version}` : `A released version of base model ${name}`);
@@ -67,7 +68,7 @@ export class FinetuneJobs {
   }
 
   async #snapshot(caller: Caller, id: string) {
-    const snapshot = await this.#prisma.datasetSnapshot.findFirst({ where: { id, orgId: caller.orgId, ...(caller.projectId ? { projectId: caller.projectId } : {}) } });
+    const snapshot = await this.#prisma.datasetSnapshot.findFirst({ where: withinTenant(caller, { id }) });
     if (!snapshot) throw new NotFoundError('Dataset snapshot');
     return snapshot;
   }
@@ -100,13 +101,13 @@ export class FinetuneJobs {
   }
 
   async get(caller: Caller, id: string): Promise<JobRow> {
-    const job = await this.#prisma.finetuneJob.findFirst({ where: { id, ...scope(caller) }, include });
+    const job = await this.#prisma.finetuneJob.findFirst({ where: withinTenant(caller, { id }), include });
     if (!job) throw new NotFoundError('Fine-tuning job');
     return job;
   }
 
   async list(caller: Caller, query: { status?: FinetuneStatus | undefined; limit: number }): Promise<JobRow[]> {
-    return this.#prisma.finetuneJob.findMany({ where: { ...scope(caller), ...(query.status ? { status: query.status } : {}) }, include, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], take: query.limit });
+    return this.#prisma.finetuneJob.findMany({ where: withinTenant(caller, query.status ? { status: query.status } : {}), include, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], take: query.limit });
   }
 
   async events(caller: Caller, id: string, after: number, limit: number): Promise<EventPage> {

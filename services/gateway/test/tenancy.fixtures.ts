@@ -62,6 +62,13 @@ export const RESOURCES: Record<string, Factory> = {
     const version = await gw.db.prisma.modelVersion.create({ data: { orgId: v.orgId, modelId: model.id, version: '1', manifest: {}, objectPrefix: `models/${v.orgId}/${model.name}/1` } });
     return (await gw.db.prisma.inference.create({ data: { orgId: v.orgId, projectId: v.projectId, modelVersionId: version.id, request: { models: [], input: { kind: 'study', instanceIds: [] } } } })).id;
   },
+  finetuneJob: async (gw, v) => {
+    const model = await gw.db.prisma.model.create({ data: { orgId: v.orgId, projectId: v.projectId, name: `${v.tag}-ftbase` } });
+    const version = await gw.db.prisma.modelVersion.create({ data: { orgId: v.orgId, modelId: model.id, version: '1', status: 'RELEASED', manifest: {}, objectPrefix: `models/${v.orgId}/${model.name}/1` } });
+    const pool = await gw.db.prisma.nodePool.findUniqueOrThrow({ where: { name: 'cpu' } });
+    const job = { orgId: v.orgId, projectId: v.projectId, baseModelVersionId: version.id, datasetSnapshotId: await v.resource('datasetSnapshot'), method: 'full' as const, seed: 1, nodePoolId: pool.id };
+    return (await gw.db.prisma.finetuneJob.create({ data: job })).id;
+  },
 };
 
 /** An Open Inference Protocol v2 request (the victim's model version 1 exists: RESOURCES.inference). */
@@ -121,6 +128,11 @@ export const PROBES: Record<string, (v: Victim) => Promise<Probe> | Probe> = {
   'GET /v1/studies': () => ({}),
   'GET /v1/studies/{id}': async (v) => ({ params: await id('study')(v) }),
   'DELETE /v1/studies/{id}': async (v) => ({ params: await id('study')(v), payload: { reason: 'pwned' } }),
+  'POST /v1/finetune-jobs': async (v) => ({ payload: { baseModel: `${v.tag}-ftbase`, datasetSnapshotId: await v.resource('datasetSnapshot'), method: 'lora' } }),
+  'GET /v1/finetune-jobs': () => ({}),
+  'GET /v1/finetune-jobs/{id}': async (v) => ({ params: await id('finetuneJob')(v) }),
+  'GET /v1/finetune-jobs/{id}/events': async (v) => ({ params: await id('finetuneJob')(v) }),
+  'POST /v1/finetune-jobs/{id}/cancel': async (v) => ({ params: await id('finetuneJob')(v) }),
   'GET /dicomweb/studies': () => ({}),
   'GET /dicomweb/studies/{study}': (v) => ({ params: { study: v.uids.study } }),
   'GET /dicomweb/studies/{study}/metadata': (v) => ({ params: { study: v.uids.study } }),
@@ -136,7 +148,7 @@ export const PROBES: Record<string, (v: Victim) => Promise<Probe> | Probe> = {
 };
 
 /** Query parameters that page, shape or render an answer rather than choose its rows. */
-export const NOT_FILTERS = new Set(['limit', 'cursor', 'offset', 'includefield', 'fuzzymatching', 'wait', 'window', 'viewport', 'quality', 'accept']);
+export const NOT_FILTERS = new Set(['limit', 'after', 'cursor', 'offset', 'includefield', 'fuzzymatching', 'wait', 'window', 'viewport', 'quality', 'accept']);
 
 /** Attribute keys QIDO-RS matches on (its query schema takes any key, so OpenAPI does not list them). */
 export const QIDO_FILTERS = ['StudyInstanceUID', 'SeriesInstanceUID', 'SOPInstanceUID', 'PatientID', 'AccessionNumber', 'ModalitiesInStudy', 'Modality', 'StudyDate'];
@@ -190,6 +202,7 @@ export const FILTERS: Record<string, (v: Victim) => Promise<string> | string> = 
   SOPClassUID: () => '1.2.840.10008.5.1.4.1.1.4',
   InstanceNumber: () => '1',
   split: () => 'train',
+  status: () => 'validating',
 };
 
 /** Filters naming the tenant itself: aimed at another tenant they answer 404, like a path id. */
