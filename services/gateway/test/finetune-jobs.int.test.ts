@@ -92,7 +92,7 @@ describe('/v1/finetune-jobs', () => {
     const cancelled = await post(authA, `/v1/finetune-jobs/${id}/cancel`);
     expect(cancelled.statusCode).toBe(200);
     expect(cancelled.json()).toMatchObject({ id, status: 'cancelled' });
-    const again = await post(authA, `/v1/finetune-jobs/${id}/cancel`);
+    const again = await post(authA, `/v1/finetune-jobs/${id}/cancel`, { reason: 'twice' });
     expect(again.statusCode).toBe(409);
     expect(again.json()).toMatchObject({ error: { code: 'CONFLICT', message: expect.stringContaining('already cancelled') } });
     const events = (await get(authA, `/v1/finetune-jobs/${id}/events`)).json<{ items: { type: string; data: { to?: string } }[]; finished: boolean }>();

@@ -49,6 +49,12 @@ export const CreateFinetuneJobBodySchema = z
   })
   .strict();
 
+/** Optional: a cancel may be sent without a body. */
+export const CancelFinetuneJobBodySchema = z
+  .object({ reason: z.string().min(1).max(500).optional().describe('recorded in the audit trail') })
+  .strict()
+  .nullish();
+
 export const FinetuneJobCreatedSchema = z.object({ id: z.uuid(), status: FinetuneStatusSchema }).meta({ id: 'FinetuneJobCreated' });
 
 export const FinetuneJobSchema = z

@@ -2,7 +2,7 @@
 
 import { client } from './client.gen.js';
 import { type Client, type ClientMeta, formDataBodySerializer, type Options as Options2, type RequestResult, type TDataShape } from './client/index.js';
-import type { ApiKeysCreateData, ApiKeysCreateErrors, ApiKeysCreateResponses, ApiKeysGetData, ApiKeysGetErrors, ApiKeysGetResponses, ApiKeysListData, ApiKeysListErrors, ApiKeysListResponses, ApiKeysRevokeData, ApiKeysRevokeErrors, ApiKeysRevokeResponses, AuditEventsExportData, AuditEventsExportErrors, AuditEventsExportResponses, AuditEventsListData, AuditEventsListErrors, AuditEventsListResponses, AuditEventsVerifyData, AuditEventsVerifyErrors, AuditEventsVerifyResponses, DatasetsCreateData, DatasetsCreateErrors, DatasetsCreateResponses, DatasetsGetData, DatasetsGetErrors, DatasetsGetResponses, DatasetsImportLabelsData, DatasetsImportLabelsErrors, DatasetsImportLabelsResponses, DatasetsListData, DatasetsListErrors, DatasetsListResponses, DatasetSnapshotsCreateData, DatasetSnapshotsCreateErrors, DatasetSnapshotsCreateResponses, DatasetSnapshotsGetData, DatasetSnapshotsGetErrors, DatasetSnapshotsGetResponses, DatasetSnapshotsListData, DatasetSnapshotsListErrors, DatasetSnapshotsListResponses, DatasetSnapshotsListRowsData, DatasetSnapshotsListRowsErrors, DatasetSnapshotsListRowsResponses, DeidProfilesGetData, DeidProfilesGetErrors, DeidProfilesGetResponses, DeidProfilesReplaceData, DeidProfilesReplaceErrors, DeidProfilesReplaceResponses, DicomwebRetrieveFramesData, DicomwebRetrieveFramesErrors, DicomwebRetrieveFramesResponses, DicomwebRetrieveInstanceData, DicomwebRetrieveInstanceErrors, DicomwebRetrieveInstanceMetadataData, DicomwebRetrieveInstanceMetadataErrors, DicomwebRetrieveInstanceMetadataResponses, DicomwebRetrieveInstanceResponses, DicomwebRetrieveRenderedFrameData, DicomwebRetrieveRenderedFrameErrors, DicomwebRetrieveRenderedFrameResponses, DicomwebRetrieveRenderedInstanceData, DicomwebRetrieveRenderedInstanceErrors, DicomwebRetrieveRenderedInstanceResponses, DicomwebRetrieveSeriesData, DicomwebRetrieveSeriesErrors, DicomwebRetrieveSeriesMetadataData, DicomwebRetrieveSeriesMetadataErrors, DicomwebRetrieveSeriesMetadataResponses, DicomwebRetrieveSeriesResponses, DicomwebRetrieveStudyData, DicomwebRetrieveStudyErrors, DicomwebRetrieveStudyMetadataData, DicomwebRetrieveStudyMetadataErrors, DicomwebRetrieveStudyMetadataResponses, DicomwebRetrieveStudyResponses, DicomwebSearchInstancesData, DicomwebSearchInstancesErrors, DicomwebSearchInstancesResponses, DicomwebSearchSeriesData, DicomwebSearchSeriesErrors, DicomwebSearchSeriesResponses, DicomwebSearchStudiesData, DicomwebSearchStudiesErrors, DicomwebSearchStudiesResponses, DicomwebStoreInstancesData, DicomwebStoreInstancesErrors, DicomwebStoreInstancesResponses, HealthLiveData, HealthLiveErrors, HealthLiveResponses, HealthReadyData, HealthReadyErrors, HealthReadyResponses, InferencesCreateData, InferencesCreateErrors, InferencesCreateResponses, InferencesGetData, InferencesGetErrors, InferencesGetResponses, MeGetData, MeGetErrors, MeGetResponses, ModelsCreateData, ModelsCreateErrors, ModelsCreateResponses, ModelsGetData, ModelsGetErrors, ModelsGetResponses, ModelsListData, ModelsListErrors, ModelsListResponses, ModelVersionsCreateData, ModelVersionsCreateErrors, ModelVersionsCreateResponses, ModelVersionsGetData, ModelVersionsGetErrors, ModelVersionsGetResponses, ModelVersionsListData, ModelVersionsListErrors, ModelVersionsListResponses, ModelVersionsReleaseData, ModelVersionsReleaseErrors, ModelVersionsReleaseResponses, ModelVersionsRetireData, ModelVersionsRetireErrors, ModelVersionsRetireResponses, OipModelInferData, OipModelInferErrors, OipModelInferResponses, OipModelMetadataData, OipModelMetadataErrors, OipModelMetadataResponses, OipModelReadyData, OipModelReadyErrors, OipModelReadyResponses, OipModelVersionInferData, OipModelVersionInferErrors, OipModelVersionInferResponses, OipModelVersionMetadataData, OipModelVersionMetadataErrors, OipModelVersionMetadataResponses, OipModelVersionReadyData, OipModelVersionReadyErrors, OipModelVersionReadyResponses, OipServerLiveData, OipServerLiveErrors, OipServerLiveResponses, OipServerMetadataData, OipServerMetadataErrors, OipServerMetadataResponses, OipServerReadyData, OipServerReadyErrors, OipServerReadyResponses, OrganizationsGetData, OrganizationsGetErrors, OrganizationsGetResponses, OrganizationsListData, OrganizationsListErrors, OrganizationsListResponses, OrganizationsUpdateData, OrganizationsUpdateErrors, OrganizationsUpdateResponses, ProjectsCreateData, ProjectsCreateErrors, ProjectsCreateResponses, ProjectsGetData, ProjectsGetErrors, ProjectsGetResponses, ProjectsListData, ProjectsListErrors, ProjectsListResponses, ProjectsUpdateData, ProjectsUpdateErrors, ProjectsUpdateResponses, StudiesDeleteData, StudiesDeleteErrors, StudiesDeleteResponses, StudiesGetData, StudiesGetErrors, StudiesGetResponses, StudiesListData, StudiesListErrors, StudiesListResponses, UploadsCreateData, UploadsCreateErrors, UploadsCreateResponses, UploadsGetData, UploadsGetErrors, UploadsGetResponses } from './types.gen.js';
+import type { ApiKeysCreateData, ApiKeysCreateErrors, ApiKeysCreateResponses, ApiKeysGetData, ApiKeysGetErrors, ApiKeysGetResponses, ApiKeysListData, ApiKeysListErrors, ApiKeysListResponses, ApiKeysRevokeData, ApiKeysRevokeErrors, ApiKeysRevokeResponses, AuditEventsExportData, AuditEventsExportErrors, AuditEventsExportResponses, AuditEventsListData, AuditEventsListErrors, AuditEventsListResponses, AuditEventsVerifyData, AuditEventsVerifyErrors, AuditEventsVerifyResponses, DatasetsCreateData, DatasetsCreateErrors, DatasetsCreateResponses, DatasetsGetData, DatasetsGetErrors, DatasetsGetResponses, DatasetsImportLabelsData, DatasetsImportLabelsErrors, DatasetsImportLabelsResponses, DatasetsListData, DatasetsListErrors, DatasetsListResponses, DatasetSnapshotsCreateData, DatasetSnapshotsCreateErrors, DatasetSnapshotsCreateResponses, DatasetSnapshotsGetData, DatasetSnapshotsGetErrors, DatasetSnapshotsGetResponses, DatasetSnapshotsListData, DatasetSnapshotsListErrors, DatasetSnapshotsListResponses, DatasetSnapshotsListRowsData, DatasetSnapshotsListRowsErrors, DatasetSnapshotsListRowsResponses, DeidProfilesGetData, DeidProfilesGetErrors, DeidProfilesGetResponses, DeidProfilesReplaceData, DeidProfilesReplaceErrors, DeidProfilesReplaceResponses, DicomwebRetrieveFramesData, DicomwebRetrieveFramesErrors, DicomwebRetrieveFramesResponses, DicomwebRetrieveInstanceData, DicomwebRetrieveInstanceErrors, DicomwebRetrieveInstanceMetadataData, DicomwebRetrieveInstanceMetadataErrors, DicomwebRetrieveInstanceMetadataResponses, DicomwebRetrieveInstanceResponses, DicomwebRetrieveRenderedFrameData, DicomwebRetrieveRenderedFrameErrors, DicomwebRetrieveRenderedFrameResponses, DicomwebRetrieveRenderedInstanceData, DicomwebRetrieveRenderedInstanceErrors, DicomwebRetrieveRenderedInstanceResponses, DicomwebRetrieveSeriesData, DicomwebRetrieveSeriesErrors, DicomwebRetrieveSeriesMetadataData, DicomwebRetrieveSeriesMetadataErrors, DicomwebRetrieveSeriesMetadataResponses, DicomwebRetrieveSeriesResponses, DicomwebRetrieveStudyData, DicomwebRetrieveStudyErrors, DicomwebRetrieveStudyMetadataData, DicomwebRetrieveStudyMetadataErrors, DicomwebRetrieveStudyMetadataResponses, DicomwebRetrieveStudyResponses, DicomwebSearchInstancesData, DicomwebSearchInstancesErrors, DicomwebSearchInstancesResponses, DicomwebSearchSeriesData, DicomwebSearchSeriesErrors, DicomwebSearchSeriesResponses, DicomwebSearchStudiesData, DicomwebSearchStudiesErrors, DicomwebSearchStudiesResponses, DicomwebStoreInstancesData, DicomwebStoreInstancesErrors, DicomwebStoreInstancesResponses, FinetuneJobsCancelData, FinetuneJobsCancelErrors, FinetuneJobsCancelResponses, FinetuneJobsCreateData, FinetuneJobsCreateErrors, FinetuneJobsCreateResponses, FinetuneJobsGetData, FinetuneJobsGetErrors, FinetuneJobsGetResponses, FinetuneJobsListData, FinetuneJobsListErrors, FinetuneJobsListEventsData, FinetuneJobsListEventsErrors, FinetuneJobsListEventsResponses, FinetuneJobsListResponses, HealthLiveData, HealthLiveErrors, HealthLiveResponses, HealthReadyData, HealthReadyErrors, HealthReadyResponses, InferencesCreateData, InferencesCreateErrors, InferencesCreateResponses, InferencesGetData, InferencesGetErrors, InferencesGetResponses, MeGetData, MeGetErrors, MeGetResponses, ModelsCreateData, ModelsCreateErrors, ModelsCreateResponses, ModelsGetData, ModelsGetErrors, ModelsGetResponses, ModelsListData, ModelsListErrors, ModelsListResponses, ModelVersionsCreateData, ModelVersionsCreateErrors, ModelVersionsCreateResponses, ModelVersionsGetData, ModelVersionsGetErrors, ModelVersionsGetResponses, ModelVersionsListData, ModelVersionsListErrors, ModelVersionsListResponses, ModelVersionsReleaseData, ModelVersionsReleaseErrors, ModelVersionsReleaseResponses, ModelVersionsRetireData, ModelVersionsRetireErrors, ModelVersionsRetireResponses, OipModelInferData, OipModelInferErrors, OipModelInferResponses, OipModelMetadataData, OipModelMetadataErrors, OipModelMetadataResponses, OipModelReadyData, OipModelReadyErrors, OipModelReadyResponses, OipModelVersionInferData, OipModelVersionInferErrors, OipModelVersionInferResponses, OipModelVersionMetadataData, OipModelVersionMetadataErrors, OipModelVersionMetadataResponses, OipModelVersionReadyData, OipModelVersionReadyErrors, OipModelVersionReadyResponses, OipServerLiveData, OipServerLiveErrors, OipServerLiveResponses, OipServerMetadataData, OipServerMetadataErrors, OipServerMetadataResponses, OipServerReadyData, OipServerReadyErrors, OipServerReadyResponses, OrganizationsGetData, OrganizationsGetErrors, OrganizationsGetResponses, OrganizationsListData, OrganizationsListErrors, OrganizationsListResponses, OrganizationsUpdateData, OrganizationsUpdateErrors, OrganizationsUpdateResponses, ProjectsCreateData, ProjectsCreateErrors, ProjectsCreateResponses, ProjectsGetData, ProjectsGetErrors, ProjectsGetResponses, ProjectsListData, ProjectsListErrors, ProjectsListResponses, ProjectsUpdateData, ProjectsUpdateErrors, ProjectsUpdateResponses, StudiesDeleteData, StudiesDeleteErrors, StudiesDeleteResponses, StudiesGetData, StudiesGetErrors, StudiesGetResponses, StudiesListData, StudiesListErrors, StudiesListResponses, UploadsCreateData, UploadsCreateErrors, UploadsCreateResponses, UploadsGetData, UploadsGetErrors, UploadsGetResponses } from './types.gen.js';
 
 export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends boolean = boolean, TResponse = unknown> = Options2<TData, ThrowOnError, TResponse> & {
     /**
@@ -965,6 +965,81 @@ export class DatasetSnapshots extends HeyApiClient {
     }
 }
 
+export class FinetuneJobs extends HeyApiClient {
+    /**
+     * List fine-tuning jobs, newest first
+     *
+     * Scopes needed: all of: finetune:write (`admin` covers every scope).
+     */
+    public list<ThrowOnError extends boolean = true>(options?: Options<FinetuneJobsListData, ThrowOnError>): RequestResult<FinetuneJobsListResponses, FinetuneJobsListErrors, ThrowOnError> {
+        return (options?.client ?? this.client).get<FinetuneJobsListResponses, FinetuneJobsListErrors, ThrowOnError>({
+            security: [{ scheme: 'bearer', type: 'http' }],
+            url: '/v1/finetune-jobs',
+            ...options
+        });
+    }
+    
+    /**
+     * Start fine-tuning a base model on a dataset snapshot (validated before any GPU time)
+     *
+     * Scopes needed: all of: finetune:write (`admin` covers every scope).
+     */
+    public create<ThrowOnError extends boolean = true>(options: Options<FinetuneJobsCreateData, ThrowOnError>): RequestResult<FinetuneJobsCreateResponses, FinetuneJobsCreateErrors, ThrowOnError> {
+        return (options.client ?? this.client).post<FinetuneJobsCreateResponses, FinetuneJobsCreateErrors, ThrowOnError>({
+            security: [{ scheme: 'bearer', type: 'http' }],
+            url: '/v1/finetune-jobs',
+            ...options,
+            headers: {
+                'Content-Type': 'application/json',
+                ...options.headers
+            }
+        });
+    }
+    
+    /**
+     * Get a fine-tuning job (a queued one says why it waits and where it stands)
+     *
+     * Scopes needed: all of: finetune:write (`admin` covers every scope).
+     */
+    public get<ThrowOnError extends boolean = true>(options: Options<FinetuneJobsGetData, ThrowOnError>): RequestResult<FinetuneJobsGetResponses, FinetuneJobsGetErrors, ThrowOnError> {
+        return (options.client ?? this.client).get<FinetuneJobsGetResponses, FinetuneJobsGetErrors, ThrowOnError>({
+            security: [{ scheme: 'bearer', type: 'http' }],
+            url: '/v1/finetune-jobs/{id}',
+            ...options
+        });
+    }
+    
+    /**
+     * A job's events after a cursor: state changes, step/loss/lr/eta, checkpoints, evaluation
+     *
+     * Scopes needed: all of: finetune:write (`admin` covers every scope).
+     */
+    public listEvents<ThrowOnError extends boolean = true>(options: Options<FinetuneJobsListEventsData, ThrowOnError>): RequestResult<FinetuneJobsListEventsResponses, FinetuneJobsListEventsErrors, ThrowOnError> {
+        return (options.client ?? this.client).get<FinetuneJobsListEventsResponses, FinetuneJobsListEventsErrors, ThrowOnError>({
+            security: [{ scheme: 'bearer', type: 'http' }],
+            url: '/v1/finetune-jobs/{id}/events',
+            ...options
+        });
+    }
+    
+    /**
+     * Cancel a fine-tuning job (a running attempt is stopped; a finished job answers 409)
+     *
+     * Scopes needed: all of: finetune:write (`admin` covers every scope).
+     */
+    public cancel<ThrowOnError extends boolean = true>(options: Options<FinetuneJobsCancelData, ThrowOnError>): RequestResult<FinetuneJobsCancelResponses, FinetuneJobsCancelErrors, ThrowOnError> {
+        return (options.client ?? this.client).post<FinetuneJobsCancelResponses, FinetuneJobsCancelErrors, ThrowOnError>({
+            security: [{ scheme: 'bearer', type: 'http' }],
+            url: '/v1/finetune-jobs/{id}/cancel',
+            ...options,
+            headers: {
+                'Content-Type': 'application/json',
+                ...options.headers
+            }
+        });
+    }
+}
+
 export class MedgradeApi extends HeyApiClient {
     public static readonly __registry: HeyApiRegistry<MedgradeApi> = new HeyApiRegistry<MedgradeApi>();
     
@@ -1054,5 +1129,10 @@ export class MedgradeApi extends HeyApiClient {
     private _datasetSnapshots?: DatasetSnapshots;
     get datasetSnapshots(): DatasetSnapshots {
         return this._datasetSnapshots ??= new DatasetSnapshots({ client: this.client });
+    }
+    
+    private _finetuneJobs?: FinetuneJobs;
+    get finetuneJobs(): FinetuneJobs {
+        return this._finetuneJobs ??= new FinetuneJobs({ client: this.client });
     }
 }

@@ -956,6 +956,83 @@ export type DatasetSnapshot = {
     createdAt: string;
 };
 
+export type FinetuneJobCreated = {
+    id: string;
+    /**
+     * validating → queued → running ⇄ preempted → evaluating → succeeded | failed | cancelled
+     */
+    status: 'validating' | 'queued' | 'running' | 'preempted' | 'evaluating' | 'succeeded' | 'failed' | 'cancelled';
+};
+
+export type FinetuneJob = {
+    id: string;
+    projectId: string | null;
+    /**
+     * validating → queued → running ⇄ preempted → evaluating → succeeded | failed | cancelled
+     */
+    status: 'validating' | 'queued' | 'running' | 'preempted' | 'evaluating' | 'succeeded' | 'failed' | 'cancelled';
+    baseModel: {
+        name: string;
+        version: string;
+        modelVersionId: string;
+    };
+    datasetSnapshotId: string;
+    method: 'full' | 'lora';
+    hyperparameters: {
+        [key: string]: unknown;
+    };
+    /**
+     * urgent may preempt running standard and preemptible jobs
+     */
+    priority: 'urgent' | 'standard' | 'preemptible';
+    nodePool: string;
+    gpus: number;
+    seed: number;
+    gate: {
+        [key: string]: unknown;
+    } | null;
+    pendingReason: 'quota' | 'capacity' | 'priority' | null;
+    /**
+     * 1-based place among the pool's waiting jobs
+     */
+    position: number | null;
+    attempts: number;
+    preemptions: number;
+    lastStep: number | null;
+    lastCheckpointStep: number | null;
+    errorCode: string | null;
+    errorMessage: string | null;
+    modelVersionId: string | null;
+    /**
+     * RFC 3339 timestamp
+     */
+    createdAt: string;
+    /**
+     * RFC 3339 timestamp
+     */
+    updatedAt: string;
+    finishedAt: string | null;
+};
+
+export type FinetuneEvent = {
+    /**
+     * cursor: pass the last one seen as `after`
+     */
+    seq: number;
+    /**
+     * state, pending, validated, attempt, start, resume, step, checkpoint, preemption, preempted, attempt.ended, error, done, evaluation
+     */
+    type: string;
+    attempt: number | null;
+    data: {
+        [key: string]: unknown;
+    };
+    /**
+     * RFC 3339 timestamp
+     */
+    createdAt: string;
+};
+
 export type HealthLiveData = {
     body?: never;
     path?: never;
@@ -4698,3 +4775,347 @@ export type DatasetSnapshotsListRowsResponses = {
 };
 
 export type DatasetSnapshotsListRowsResponse = DatasetSnapshotsListRowsResponses[keyof DatasetSnapshotsListRowsResponses];
+
+export type FinetuneJobsListData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * validating → queued → running ⇄ preempted → evaluating → succeeded | failed | cancelled
+         */
+        status?: 'validating' | 'queued' | 'running' | 'preempted' | 'evaluating' | 'succeeded' | 'failed' | 'cancelled';
+        limit?: number;
+    };
+    url: '/v1/finetune-jobs';
+};
+
+export type FinetuneJobsListErrors = {
+    /**
+     * Invalid request: `error.details.problems` names every bad parameter or field
+     */
+    400: ErrorResponse;
+    /**
+     * Missing, invalid, expired or revoked API key
+     */
+    401: ErrorResponse;
+    /**
+     * The API key lacks a scope this operation needs (`error.details.missingScopes` / `anyOfScopes`) or may not reach the resource
+     */
+    403: ErrorResponse;
+    /**
+     * Rate limit of this API key exceeded: retry after the Retry-After header (seconds)
+     */
+    429: ErrorResponse;
+    /**
+     * Internal error: the request id identifies it in the server logs
+     */
+    500: ErrorResponse;
+};
+
+export type FinetuneJobsListError = FinetuneJobsListErrors[keyof FinetuneJobsListErrors];
+
+export type FinetuneJobsListResponses = {
+    /**
+     * OK: List fine-tuning jobs, newest first
+     */
+    200: {
+        items: Array<FinetuneJob>;
+    };
+};
+
+export type FinetuneJobsListResponse = FinetuneJobsListResponses[keyof FinetuneJobsListResponses];
+
+export type FinetuneJobsCreateData = {
+    body: {
+        /**
+         * Base model: "name" (its latest released version) or "name@version"
+         */
+        baseModel: string;
+        datasetSnapshotId: string;
+        method: 'full' | 'lora';
+        hyperparameters?: {
+            steps?: number;
+            batchSize?: number;
+            lr?: number;
+            weightDecay?: number;
+            warmup?: number;
+            labelWeight?: number;
+            loraRank?: number;
+            loraAlpha?: number;
+            checkpointEvery?: number;
+            logEvery?: number;
+        };
+        /**
+         * urgent may preempt running standard and preemptible jobs
+         */
+        priority?: 'urgent' | 'standard' | 'preemptible';
+        /**
+         * node pool name (default: cpu)
+         */
+        nodePool?: string;
+        /**
+         * overrides of the evaluation gate thresholds
+         */
+        gate?: {
+            /**
+             * candidate lower 95% bound of exact match must be ≥ base point estimate − this
+             */
+            exactMatchMargin?: number;
+            /**
+             * candidate lower 95% bound of macro-F1 must be ≥ base point estimate − this
+             */
+            macroF1Margin?: number;
+            /**
+             * no finding of the base may lose more F1 than this
+             */
+            maxFindingF1Drop?: number;
+            /**
+             * subgroups with fewer test studies are reported but not checked
+             */
+            minSubgroupN?: number;
+            /**
+             * the exact-match gap between checked subgroups may widen by at most this over the base
+             */
+            maxSubgroupGapWidening?: number;
+        };
+        seed?: number;
+        gpus?: number;
+    };
+    path?: never;
+    query?: never;
+    url: '/v1/finetune-jobs';
+};
+
+export type FinetuneJobsCreateErrors = {
+    /**
+     * Invalid request: `error.details.problems` names every bad parameter or field
+     */
+    400: ErrorResponse;
+    /**
+     * Missing, invalid, expired or revoked API key
+     */
+    401: ErrorResponse;
+    /**
+     * The API key lacks a scope this operation needs (`error.details.missingScopes` / `anyOfScopes`) or may not reach the resource
+     */
+    403: ErrorResponse;
+    /**
+     * Not found, or not visible to this API key
+     */
+    404: ErrorResponse;
+    /**
+     * Request body larger than the limit named in the message
+     */
+    413: ErrorResponse;
+    /**
+     * Unsupported Content-Type for this operation
+     */
+    415: ErrorResponse;
+    /**
+     * Well-formed but unusable input (the message says what to fix)
+     */
+    422: ErrorResponse;
+    /**
+     * Rate limit of this API key exceeded: retry after the Retry-After header (seconds)
+     */
+    429: ErrorResponse;
+    /**
+     * Internal error: the request id identifies it in the server logs
+     */
+    500: ErrorResponse;
+};
+
+export type FinetuneJobsCreateError = FinetuneJobsCreateErrors[keyof FinetuneJobsCreateErrors];
+
+export type FinetuneJobsCreateResponses = {
+    /**
+     * Accepted: Start fine-tuning a base model on a dataset snapshot (validated before any GPU time)
+     */
+    202: FinetuneJobCreated;
+};
+
+export type FinetuneJobsCreateResponse = FinetuneJobsCreateResponses[keyof FinetuneJobsCreateResponses];
+
+export type FinetuneJobsGetData = {
+    body?: never;
+    path: {
+        /**
+         * Resource id
+         */
+        id: string;
+    };
+    query?: never;
+    url: '/v1/finetune-jobs/{id}';
+};
+
+export type FinetuneJobsGetErrors = {
+    /**
+     * Invalid request: `error.details.problems` names every bad parameter or field
+     */
+    400: ErrorResponse;
+    /**
+     * Missing, invalid, expired or revoked API key
+     */
+    401: ErrorResponse;
+    /**
+     * The API key lacks a scope this operation needs (`error.details.missingScopes` / `anyOfScopes`) or may not reach the resource
+     */
+    403: ErrorResponse;
+    /**
+     * Not found, or not visible to this API key
+     */
+    404: ErrorResponse;
+    /**
+     * Rate limit of this API key exceeded: retry after the Retry-After header (seconds)
+     */
+    429: ErrorResponse;
+    /**
+     * Internal error: the request id identifies it in the server logs
+     */
+    500: ErrorResponse;
+};
+
+export type FinetuneJobsGetError = FinetuneJobsGetErrors[keyof FinetuneJobsGetErrors];
+
+export type FinetuneJobsGetResponses = {
+    /**
+     * OK: Get a fine-tuning job (a queued one says why it waits and where it stands)
+     */
+    200: FinetuneJob;
+};
+
+export type FinetuneJobsGetResponse = FinetuneJobsGetResponses[keyof FinetuneJobsGetResponses];
+
+export type FinetuneJobsListEventsData = {
+    body?: never;
+    path: {
+        /**
+         * Resource id
+         */
+        id: string;
+    };
+    query?: {
+        after?: number;
+        limit?: number;
+    };
+    url: '/v1/finetune-jobs/{id}/events';
+};
+
+export type FinetuneJobsListEventsErrors = {
+    /**
+     * Invalid request: `error.details.problems` names every bad parameter or field
+     */
+    400: ErrorResponse;
+    /**
+     * Missing, invalid, expired or revoked API key
+     */
+    401: ErrorResponse;
+    /**
+     * The API key lacks a scope this operation needs (`error.details.missingScopes` / `anyOfScopes`) or may not reach the resource
+     */
+    403: ErrorResponse;
+    /**
+     * Not found, or not visible to this API key
+     */
+    404: ErrorResponse;
+    /**
+     * Rate limit of this API key exceeded: retry after the Retry-After header (seconds)
+     */
+    429: ErrorResponse;
+    /**
+     * Internal error: the request id identifies it in the server logs
+     */
+    500: ErrorResponse;
+};
+
+export type FinetuneJobsListEventsError = FinetuneJobsListEventsErrors[keyof FinetuneJobsListEventsErrors];
+
+export type FinetuneJobsListEventsResponses = {
+    /**
+     * OK: A job's events after a cursor: state changes, step/loss/lr/eta, checkpoints, evaluation
+     */
+    200: {
+        items: Array<FinetuneEvent>;
+        /**
+         * the `after` of the next page (the last seq returned, or the one passed)
+         */
+        next: number;
+        /**
+         * true once the job has ended: no event follows the last one
+         */
+        finished: boolean;
+    };
+};
+
+export type FinetuneJobsListEventsResponse = FinetuneJobsListEventsResponses[keyof FinetuneJobsListEventsResponses];
+
+export type FinetuneJobsCancelData = {
+    body: {
+        /**
+         * recorded in the audit trail
+         */
+        reason?: string;
+    } | null;
+    path: {
+        /**
+         * Resource id
+         */
+        id: string;
+    };
+    query?: never;
+    url: '/v1/finetune-jobs/{id}/cancel';
+};
+
+export type FinetuneJobsCancelErrors = {
+    /**
+     * Invalid request: `error.details.problems` names every bad parameter or field
+     */
+    400: ErrorResponse;
+    /**
+     * Missing, invalid, expired or revoked API key
+     */
+    401: ErrorResponse;
+    /**
+     * The API key lacks a scope this operation needs (`error.details.missingScopes` / `anyOfScopes`) or may not reach the resource
+     */
+    403: ErrorResponse;
+    /**
+     * Not found, or not visible to this API key
+     */
+    404: ErrorResponse;
+    /**
+     * Conflicts with the current state of the resource
+     */
+    409: ErrorResponse;
+    /**
+     * Request body larger than the limit named in the message
+     */
+    413: ErrorResponse;
+    /**
+     * Unsupported Content-Type for this operation
+     */
+    415: ErrorResponse;
+    /**
+     * Well-formed but unusable input (the message says what to fix)
+     */
+    422: ErrorResponse;
+    /**
+     * Rate limit of this API key exceeded: retry after the Retry-After header (seconds)
+     */
+    429: ErrorResponse;
+    /**
+     * Internal error: the request id identifies it in the server logs
+     */
+    500: ErrorResponse;
+};
+
+export type FinetuneJobsCancelError = FinetuneJobsCancelErrors[keyof FinetuneJobsCancelErrors];
+
+export type FinetuneJobsCancelResponses = {
+    /**
+     * OK: Cancel a fine-tuning job (a running attempt is stopped; a finished job answers 409)
+     */
+    200: FinetuneJob;
+};
+
+export type FinetuneJobsCancelResponse = FinetuneJobsCancelResponses[keyof FinetuneJobsCancelResponses];

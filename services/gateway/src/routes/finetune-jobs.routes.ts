@@ -2,7 +2,7 @@
 // (packages/training FinetuneJobs holds the domain). A rejected request stores nothing: every
 // check runs before the one transaction that writes the job, its first event and the audit event.
 import {
-  CreateFinetuneJobBodySchema, ErrorResponseSchema, FinetuneEventPageSchema, FinetuneEventsQuerySchema, FinetuneJobCreatedSchema, FinetuneJobListQuerySchema,
+  CancelFinetuneJobBodySchema, CreateFinetuneJobBodySchema, ErrorResponseSchema, FinetuneEventPageSchema, FinetuneEventsQuerySchema, FinetuneJobCreatedSchema, FinetuneJobListQuerySchema,
   FinetuneJobSchema, IdParamsSchema,
 } from '@medgrade/contracts';
 import { FinetuneJobs, FinetuneRepository, toFinetuneJobDto } from '@medgrade/training/jobs';
@@ -48,10 +48,10 @@ export const finetuneJobRoutes: FastifyPluginAsyncZod = async (app) => {
 
   app.post('/v1/finetune-jobs/:id/cancel', {
     config: { scopes: ['finetune:write'] },
-    schema: { tags, operationId: 'finetuneJobs.cancel', summary: 'Cancel a fine-tuning job (a running attempt is stopped; a finished job answers 409)', params: IdParamsSchema, response: { 200: FinetuneJobSchema, ...errors } },
+    schema: { tags, operationId: 'finetuneJobs.cancel', summary: 'Cancel a fine-tuning job (a running attempt is stopped; a finished job answers 409)', params: IdParamsSchema, body: CancelFinetuneJobBodySchema, response: { 200: FinetuneJobSchema, ...errors } },
   }, async (request) => {
     const job = await jobs.cancel(request.auth, request.params.id, async (tx) => {
-      await request.audit({ action: 'finetune.cancel', resourceType: 'finetune_job', resourceId: request.params.id }, tx);
+      await request.audit({ action: 'finetune.cancel', resourceType: 'finetune_job', resourceId: request.params.id, ...(request.body?.reason ? { details: { reason: request.body.reason } } : {}) }, tx);
     });
     return toFinetuneJobDto(job);
   });
