@@ -20,6 +20,7 @@ export const TAGS = [
   { name: 'dicomweb', description: 'DICOMweb over de-identified data: STOW-RS store, QIDO-RS search, WADO-RS retrieve (DICOM, metadata, frames, rendered PNG/JPEG)' },
   { name: 'models', description: 'Model registry: models, versions uploaded as bundles, release and retire' },
   { name: 'inferences', description: 'Run released models on studies, instances or an uploaded file; synchronous or asynchronous with polling or a signed webhook' },
+  { name: 'datasets', description: 'Datasets of de-identified studies: labels (JSON Lines, reports de-identified) and immutable, patient-split snapshots' },
   { name: 'finetune-jobs', description: 'Fine-tune a base model on a dataset snapshot: validation, queueing by quota and priority, preemption, evaluation; one event stream per job' },
   { name: 'oip', description: 'KServe/Triton Open Inference Protocol v2: server and model metadata, readiness, tensor inference' },
 ];
