@@ -19,6 +19,8 @@ export interface SynthOptions {
  */
 export interface LabelRow {
   file: string;
+  /** The UID the file carries as uploaded: what a label import names the study by. */
+  studyInstanceUid: string;
   task: Task;
   report: string;
   labels: Record<string, number>;
@@ -32,6 +34,7 @@ export function labelRow(s: SyntheticStudy, file: string): LabelRow {
   const names = labelNames(s.task);
   return {
     file,
+    studyInstanceUid: s.uids.study,
     task: s.task,
     report: s.report,
     labels: Object.fromEntries(names.map((n, i) => [n, s.labels[i] ?? 0])),
