@@ -56,15 +56,22 @@ describe('applyGate', () => {
     expect(applyGate(cand, b, DEFAULT_GATE_POLICY).checks.some((c) => c.name === 'findingF1.cardiomegaly')).toBe(false);
   });
 
-  it('checks subgroup gaps only over groups with n >= minSubgroupN, against the base gap', () => {
-    const g = (n: number, em: number) => summary(n, [em, em - 0.1, em + 0.1], [0.7, 0.6, 0.8]);
+  it('fails a subgroup gap that widened beyond the margin and beyond noise, over groups with n >= minSubgroupN only', () => {
+    const g = (n: number, em: number, half = 0.05) => summary(n, [em, em - half, em + half], [0.7, 0.6, 0.8]);
     const baseSex = report(base.overall, { sex: { F: g(50, 0.5), M: g(50, 0.52) }, site: { a: g(90, 0.5), b: g(10, 0.1) } });
     const wide = report(summary(100, [0.7, 0.6, 0.8], [0.75, 0.6, 0.85], findings), { sex: { F: g(50, 0.6), M: g(50, 0.8) }, site: { a: g(90, 0.7), b: g(10, 0.0) } });
     const r = applyGate(wide, baseSex, DEFAULT_GATE_POLICY);
-    expect(check(r, 'subgroupGap.sex')).toMatchObject({ passed: false, detail: expect.stringContaining('gap 0.2000 vs base 0.0200') });
+    expect(check(r, 'subgroupGap.sex')).toMatchObject({ passed: false, detail: expect.stringContaining('gap 0.2000 vs base 0.0200 + 0.0500: widened beyond noise') });
     expect(check(r, 'subgroupGap.site')).toMatchObject({ passed: true, detail: expect.stringContaining('not checked') });
     expect(check(applyGate(wide, baseSex, { ...DEFAULT_GATE_POLICY, minSubgroupN: 5 }), 'subgroupGap.site')?.passed).toBe(false);
     expect(check(applyGate(wide, baseSex, { ...DEFAULT_GATE_POLICY, maxSubgroupGapWidening: 0.2 }), 'subgroupGap.sex')?.passed).toBe(true);
+  });
+
+  it('passes a widened subgroup gap whose best and worst groups have overlapping 95% CIs (within noise)', () => {
+    const g = (em: number, half: number) => summary(60, [em, em - half, em + half], [0.7, 0.6, 0.8]);
+    const b = report(base.overall, { site: { a: g(0, 0), b: g(0, 0) } });
+    const noisy = report(summary(100, [0.7, 0.6, 0.8], [0.75, 0.6, 0.85], findings), { site: { a: g(0.42, 0.09), b: g(0.29, 0.09) } });
+    expect(check(applyGate(noisy, b, DEFAULT_GATE_POLICY), 'subgroupGap.site')).toMatchObject({ passed: true, detail: expect.stringContaining('within noise') });
   });
 
   it('refuses evaluations of different splits or bootstrap seeds', () => {

@@ -10,8 +10,10 @@
 //   within maxFindingF1Drop (0.05) of the base's. Both are scored on the snapshot's label set, so a
 //   finding the base never reports has F1 0 there and cannot fail; it counts through macro-F1.
 // - subgroupGap.<sex|ageBand|site>: among the subgroups with n ≥ minSubgroupN (30), the spread of
-//   exact match (max − min) may exceed the base's spread over the same subgroups by at most
-//   maxSubgroupGapWidening (0.05). Fewer than two such subgroups: reported, not checked.
+//   exact match (max − min) fails the gate only when it exceeds the base's spread over the same
+//   subgroups by more than maxSubgroupGapWidening (0.05) AND is beyond bootstrap noise: the best
+//   subgroup's lower 95% bound lies above the worst one's upper bound. Fewer than two such
+//   subgroups: reported, not checked.
 import { DEFAULT_GATE_POLICY, GateOverridesSchema, type EvaluationReport, type EvaluationSummary, type GateCheck, type GatePolicy, type GateResult } from '@medgrade/contracts';
 
 /** Values in the trainer's report are rounded to 4 decimals; comparisons allow for that. */
@@ -49,14 +51,16 @@ function subgroupCheck(key: string, cand: EvaluationReport, base: EvaluationRepo
   const checked = Object.keys(groups).filter((g) => groups[g]!.n >= policy.minSubgroupN && base.subgroups[key]?.[g]);
   const name = `subgroupGap.${key}`;
   if (checked.length < 2) return { name, passed: true, detail: `not checked: fewer than two ${key} groups with n ≥ ${policy.minSubgroupN} (${sizes})` };
-  const c = checked.map((g) => groups[g]!.exactMatch.value);
+  const c = checked.map((g) => groups[g]!.exactMatch);
   const b = checked.map((g) => base.subgroups[key]![g]!.exactMatch.value);
-  const values = checked.map((g, i) => `${g} ${f(c[i]!)} (base ${f(b[i]!)})`).join(', ');
-  return {
-    name,
-    passed: spread(c) <= spread(b) + policy.maxSubgroupGapWidening + EPS,
-    detail: `exact-match gap ${f(spread(c))} vs base ${f(spread(b))} + ${f(policy.maxSubgroupGapWidening)}: ${values}`,
-  };
+  const values = checked.map((g, i) => `${g} ${f(c[i]!.value)} [${f(c[i]!.ci95[0])}, ${f(c[i]!.ci95[1])}] (base ${f(b[i]!)})`).join(', ');
+  const gap = spread(c.map((m) => m.value));
+  const widened = gap > spread(b) + policy.maxSubgroupGapWidening + EPS;
+  const best = c.reduce((x, y) => (y.value > x.value ? y : x));
+  const worst = c.reduce((x, y) => (y.value < x.value ? y : x));
+  const beyondNoise = best.ci95[0] > worst.ci95[1] + EPS;
+  const verdict = widened ? (beyondNoise ? 'widened beyond noise' : 'widened within noise (95% CIs of best and worst overlap)') : 'not widened';
+  return { name, passed: !(widened && beyondNoise), detail: `exact-match gap ${f(gap)} vs base ${f(spread(b))} + ${f(policy.maxSubgroupGapWidening)}: ${verdict}; ${values}` };
 }
 
 /** Applies the gate policy to two evaluations of the same test split with the same bootstrap seed. */
