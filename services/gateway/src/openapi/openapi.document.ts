@@ -3,6 +3,7 @@
 // Postgres nor Redis. Only registration runs; a handler reaching an adapter is a bug it reports.
 import { EventEmitter } from 'node:events';
 import type { PrismaClient } from '@medgrade/db';
+import type { InferenceServiceClient } from '@medgrade/inference-runs';
 import type { Redis } from 'ioredis';
 import { loadConfig } from '@medgrade/config';
 import { buildApp } from '../app.ts';
@@ -30,7 +31,7 @@ function idleRedis(): Redis {
 /** Build the gateway's OpenAPI 3.1 document from its routes, offline, with default limits. */
 export async function buildOpenApiDocument(): Promise<Record<string, unknown>> {
   const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', GATEWAY_PUBLIC_URL: DOCUMENT_SERVER_URL, PROJECT_SECRET_KEY: '0'.repeat(64) });
-  const app = await buildApp({ config, prisma: refusing<PrismaClient>('prisma'), redis: idleRedis() });
+  const app = await buildApp({ config, prisma: refusing<PrismaClient>('prisma'), redis: idleRedis(), inference: refusing<InferenceServiceClient>('inference') });
   try {
     await app.ready();
     return app.swagger() as unknown as Record<string, unknown>;
