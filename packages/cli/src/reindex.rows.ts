@@ -1,75 +1,17 @@
 // What `medgrade reindex` writes, as data: the index columns of Instance, Study and Series, the
 // values a de-identified object gives them (through the worker's own reader, summarizeInstance),
-// and the one set-based UPDATE each table gets per batch. Column names are constants of this file,
+// and the one set-based UPDATE each table gets per batch. Column names are constants (index.columns.ts),
 // never input, so they are spliced into the SQL as identifiers; values travel in one jsonb
 // parameter (jsonb_to_recordset), as in the worker's READY commit.
-import { Prisma } from '@medgrade/db';
-import type { InstanceSummary } from '@medgrade/dicom';
+import { Prisma, type IndexColumn, type IndexValue } from '@medgrade/db';
+
+// The columns and the values an object gives them live in @medgrade/db (index.columns.ts), shared
+// with the deid-worker's READY commit.
+export { INSTANCE_COLUMNS, SERIES_COLUMNS, STUDY_COLUMNS, instanceValues, seriesValues, studyValues } from '@medgrade/db';
 
 type Tx = Prisma.TransactionClient;
-type Value = string | number | null;
-
-/** One index column: its name in the table (and in the jsonb rows) and its SQL type. */
-export interface Column {
-  name: string;
-  type: 'text' | 'int' | 'date';
-}
-
-const col = (name: string, type: Column['type'] = 'text'): Column => ({ name, type });
-
-/** Refreshed on every READY instance from its own object. */
-export const INSTANCE_COLUMNS: readonly Column[] = [
-  col('sha256'), col('byteSize', 'int'), col('sopClassUid'), col('rows', 'int'), col('columns', 'int'),
-  col('frames', 'int'), col('bitsAllocated', 'int'), col('instanceNumber', 'int'),
-];
-
-/** Filled where NULL (the study's first committed instance set the others). */
-export const STUDY_COLUMNS: readonly Column[] = [
-  col('patientSurrogateId'), col('patientName'), col('patientSex'), col('patientAgeYears', 'int'), col('studyDate', 'date'),
-  col('studyTime'), col('accessionNumber'), col('referringPhysicianName'), col('patientBirthDate', 'date'),
-  col('dicomStudyId'), col('studyDescription'),
-];
-
-/** Filled where NULL, like the study's. */
-export const SERIES_COLUMNS: readonly Column[] = [
-  col('modality'), col('bodyPart'), col('manufacturer'), col('seriesDate', 'date'), col('seriesTime'),
-  col('seriesNumber', 'int'), col('seriesDescription'), col('performedProcedureStepStartDate', 'date'),
-  col('performedProcedureStepStartTime'),
-];
-
-const day = (d: Date | undefined): string | null => (d ? d.toISOString().slice(0, 10) : null);
-const orNull = <T>(v: T | undefined): T | null => v ?? null;
-
-/** The Instance columns an object gives: its summary plus its hash and size. */
-export function instanceValues(s: InstanceSummary, sha256: string, byteSize: number): Record<string, Value> {
-  return {
-    sha256, byteSize, sopClassUid: orNull(s.sopClassUid), rows: orNull(s.rows), columns: orNull(s.columns),
-    frames: orNull(s.frames), bitsAllocated: orNull(s.bitsAllocated), instanceNumber: orNull(s.instanceNumber),
-  };
-}
-
-/**
- * The Study columns an instance's summary gives. patientAgeBand is not among them: the engine
- * computes it from the upload, which is gone; modalities are kept by the worker's counters.
- */
-export function studyValues(s: InstanceSummary): Record<string, Value> {
-  return {
-    patientSurrogateId: orNull(s.patientSurrogateId), patientName: orNull(s.patientName), patientSex: orNull(s.patientSex),
-    patientAgeYears: orNull(s.patientAgeYears), studyDate: day(s.studyDate), studyTime: orNull(s.studyTime),
-    accessionNumber: orNull(s.accessionNumber), referringPhysicianName: orNull(s.referringPhysicianName),
-    patientBirthDate: day(s.patientBirthDate), dicomStudyId: orNull(s.studyId), studyDescription: orNull(s.studyDescription),
-  };
-}
-
-/** The Series columns an instance's summary gives. */
-export function seriesValues(s: InstanceSummary): Record<string, Value> {
-  return {
-    modality: orNull(s.modality), bodyPart: orNull(s.bodyPart), manufacturer: orNull(s.manufacturer), seriesDate: day(s.seriesDate),
-    seriesTime: orNull(s.seriesTime), seriesNumber: orNull(s.seriesNumber), seriesDescription: orNull(s.seriesDescription),
-    performedProcedureStepStartDate: day(s.performedProcedureStepStartDate),
-    performedProcedureStepStartTime: orNull(s.performedProcedureStepStartTime),
-  };
-}
+type Value = IndexValue;
+type Column = IndexColumn;
 
 /** How a table's columns change: always set to the object's value, or only filled where NULL. */
 export type UpdateMode = 'refresh' | 'fill';

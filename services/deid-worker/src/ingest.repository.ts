@@ -9,7 +9,7 @@
 // an instance whose READY update the live-SOP index refuses then fails alone with
 // DuplicateSopInstanceError (instance.sop.ts).
 // Set-based statements read their rows from one jsonb parameter (jsonb_to_recordset).
-import { Prisma, type PrismaClient } from '@medgrade/db';
+import { INSTANCE_COLUMNS, Prisma, SERIES_COLUMNS, STUDY_COLUMNS, columnList, recordsetDefs, type IndexColumn, type PrismaClient } from '@medgrade/db';
 import { DynamicBatcher } from '@medgrade/queue/batcher';
 import { DuplicateSopInstanceError, type IngestRepository, type WorkInstance } from './ingest.ports.ts';
 import { instanceRows, json, seriesRows, studyKey, studyRows, type KeyedId, type ReadyItem } from './ingest.rows.ts';
@@ -33,19 +33,21 @@ export type AuditInTx = (tx: Tx, events: IngestAuditEvent[]) => Promise<void>;
 /** Most instances one READY transaction commits. */
 const MAX_READY_BATCH = 64;
 
+// The index columns (@medgrade/db index.columns.ts) as SQL text: constants, never input.
+const sqlOf = (columns: readonly IndexColumn[]) => ({ columns: Prisma.raw(columnList(columns)), values: Prisma.raw(columnList(columns, 'x')), defs: Prisma.raw(recordsetDefs(columns)) });
+const STUDY = sqlOf(STUDY_COLUMNS);
+const SERIES = sqlOf(SERIES_COLUMNS);
+const INSTANCE_SET = Prisma.raw(INSTANCE_COLUMNS.map((c) => `"${c.name}" = x."${c.name}"`).join(', '));
+const INSTANCE_DEFS = Prisma.raw(recordsetDefs(INSTANCE_COLUMNS));
+
 // INSERT … ON CONFLICT DO NOTHING leaves existing studies untouched (no row lock), so concurrent
 // batches on one study do not queue here; the ids of rows that existed come from a second read.
 async function upsertStudies(tx: Tx, items: ReadyItem[]): Promise<Map<string, KeyedId>> {
   const rows = studyRows(items);
   const inserted = await tx.$queryRaw<KeyedId[]>`
-    INSERT INTO "Study" ("id", "orgId", "projectId", "studyInstanceUid", "patientSurrogateId", "patientName", "patientSex",
-                         "patientAgeYears", "patientAgeBand", "studyDate", "modalities", "studyTime", "accessionNumber",
-                         "referringPhysicianName", "patientBirthDate", "dicomStudyId", "studyDescription", "updatedAt")
-    SELECT gen_random_uuid(), x."orgId", x."projectId", x."uid", x."surrogate", x."name", x."sex", x."ageYears", x."ageBand", x."studyDate",
-           x."modalities", x."studyTime", x."accession", x."referrer", x."birthDate", x."studyId", x."description", now()
-    FROM jsonb_to_recordset(${json(rows)}::jsonb) AS x("orgId" uuid, "projectId" uuid, "uid" text, "surrogate" text, "name" text, "sex" text,
-                                                       "ageYears" int, "ageBand" text, "studyDate" date, "modalities" text[], "studyTime" text,
-                                                       "accession" text, "referrer" text, "birthDate" date, "studyId" text, "description" text)
+    INSERT INTO "Study" ("id", "orgId", "projectId", "studyInstanceUid", "patientAgeBand", "modalities", ${STUDY.columns}, "updatedAt")
+    SELECT gen_random_uuid(), x."orgId", x."projectId", x."uid", x."patientAgeBand", x."modalities", ${STUDY.values}, now()
+    FROM jsonb_to_recordset(${json(rows)}::jsonb) AS x("orgId" uuid, "projectId" uuid, "uid" text, "patientAgeBand" text, "modalities" text[], ${STUDY.defs})
     ON CONFLICT ("projectId", "studyInstanceUid") DO NOTHING
     RETURNING "id"::text AS "id", "projectId"::text AS "projectId", "studyInstanceUid" AS "uid", true AS "created"`;
   return withExisting(tx, 'Study', rows, inserted);
@@ -54,14 +56,9 @@ async function upsertStudies(tx: Tx, items: ReadyItem[]): Promise<Map<string, Ke
 async function upsertSeries(tx: Tx, items: ReadyItem[], studies: Map<string, KeyedId>): Promise<Map<string, KeyedId>> {
   const rows = seriesRows(items, studies);
   const inserted = await tx.$queryRaw<KeyedId[]>`
-    INSERT INTO "Series" ("id", "orgId", "projectId", "studyId", "seriesInstanceUid", "modality", "bodyPart", "manufacturer", "seriesDate",
-                          "seriesTime", "seriesNumber", "seriesDescription", "performedProcedureStepStartDate",
-                          "performedProcedureStepStartTime", "updatedAt")
-    SELECT gen_random_uuid(), x."orgId", x."projectId", x."studyId", x."uid", x."modality", x."bodyPart", x."manufacturer", x."seriesDate",
-           x."seriesTime", x."number", x."description", x."ppsDate", x."ppsTime", now()
-    FROM jsonb_to_recordset(${json(rows)}::jsonb) AS x("orgId" uuid, "projectId" uuid, "uid" text, "studyId" uuid, "modality" text,
-                                                       "bodyPart" text, "manufacturer" text, "seriesDate" date, "seriesTime" text,
-                                                       "number" int, "description" text, "ppsDate" date, "ppsTime" text)
+    INSERT INTO "Series" ("id", "orgId", "projectId", "studyId", "seriesInstanceUid", ${SERIES.columns}, "updatedAt")
+    SELECT gen_random_uuid(), x."orgId", x."projectId", x."studyId", x."uid", ${SERIES.values}, now()
+    FROM jsonb_to_recordset(${json(rows)}::jsonb) AS x("orgId" uuid, "projectId" uuid, "uid" text, "studyId" uuid, ${SERIES.defs})
     ON CONFLICT ("projectId", "seriesInstanceUid") DO NOTHING
     RETURNING "id"::text AS "id", "projectId"::text AS "projectId", "seriesInstanceUid" AS "uid", true AS "created"`;
   return withExisting(tx, 'Series', rows, inserted);
@@ -86,13 +83,10 @@ async function withExisting(tx: Tx, table: 'Study' | 'Series', rows: { projectId
 async function setReady(tx: Tx, items: ReadyItem[], series: Map<string, KeyedId>): Promise<Set<string>> {
   const turned = await tx.$queryRaw<{ id: string }[]>`
     UPDATE "Instance" AS i SET
-      "status" = 'READY', "errorCode" = NULL, "seriesId" = x."seriesId", "objectKey" = x."objectKey", "byteSize" = x."byteSize",
-      "sha256" = x."sha256", "burnedInFlag" = x."burnedIn", "sopInstanceUid" = x."sop", "sopClassUid" = x."sopClass",
-      "studyInstanceUid" = x."study", "seriesInstanceUid" = x."seriesUid", "rows" = x."rows", "columns" = x."columns",
-      "frames" = x."frames", "bitsAllocated" = x."bits", "instanceNumber" = x."number", "updatedAt" = now()
-    FROM jsonb_to_recordset(${json(instanceRows(items, series))}::jsonb) AS x("id" uuid, "seriesId" uuid, "objectKey" text, "byteSize" int,
-                                                       "sha256" text, "burnedIn" boolean, "sop" text, "sopClass" text, "study" text,
-                                                       "seriesUid" text, "rows" int, "columns" int, "frames" int, "bits" int, "number" int)
+      "status" = 'READY', "errorCode" = NULL, "seriesId" = x."seriesId", "objectKey" = x."objectKey", "burnedInFlag" = x."burnedIn",
+      "sopInstanceUid" = x."sop", "studyInstanceUid" = x."study", "seriesInstanceUid" = x."seriesUid", ${INSTANCE_SET}, "updatedAt" = now()
+    FROM jsonb_to_recordset(${json(instanceRows(items, series))}::jsonb) AS x("id" uuid, "seriesId" uuid, "objectKey" text, "burnedIn" boolean,
+                                                       "sop" text, "study" text, "seriesUid" text, ${INSTANCE_DEFS})
     WHERE i."id" = x."id" AND i."status" <> 'READY'
     RETURNING i."id"::text AS "id"`;
   return new Set(turned.map((r) => r.id));

@@ -1,7 +1,9 @@
 // The rows of the READY commit's set-based statements (ingest.repository.ts): one object per
 // study, series and instance of a batch, sent as one jsonb parameter per statement and read back
 // with jsonb_to_recordset. Every value comes from the de-identified output (summarizeInstance);
-// absent values are null, so the columns stay NULL and QIDO answers them zero-length.
+// absent values are null, so the columns stay NULL and QIDO answers them zero-length. The index
+// columns and their values come from @medgrade/db (index.columns.ts), which `medgrade reindex` uses too.
+import { instanceValues, seriesValues, studyValues } from '@medgrade/db';
 import type { ReadyResult, WorkInstance } from './ingest.ports.ts';
 
 /** One instance waiting for the READY commit. */
@@ -19,8 +21,6 @@ export interface KeyedId {
   created: boolean;
 }
 
-/** A DA value as the 'YYYY-MM-DD' text a jsonb `date` field reads. */
-export const day = (d: Date | undefined): string | null => (d ? d.toISOString().slice(0, 10) : null);
 export const json = (rows: unknown[]): string => JSON.stringify(rows);
 /** A study or series within its project (UIDs are unique per project only). */
 export const studyKey = (projectId: string, uid: string): string => `${projectId} ${uid}`;
@@ -35,10 +35,8 @@ function byKey<T>(rows: T[], key: (row: T) => string): T[] {
 /** One row per study of the batch, from its first instance. */
 export function studyRows(items: ReadyItem[]) {
   return byKey(items, (i) => studyKey(i.inst.projectId, i.result.summary.studyInstanceUid)).map(({ inst, result: { summary: s } }) => ({
-    orgId: inst.orgId, projectId: inst.projectId, uid: s.studyInstanceUid, surrogate: s.patientSurrogateId ?? null, name: s.patientName ?? null,
-    sex: s.patientSex ?? null, ageYears: s.patientAgeYears ?? null, ageBand: s.patientAgeBand ?? null, studyDate: day(s.studyDate),
-    modalities: s.modality ? [s.modality] : [], studyTime: s.studyTime ?? null, accession: s.accessionNumber ?? null,
-    referrer: s.referringPhysicianName ?? null, birthDate: day(s.patientBirthDate), studyId: s.studyId ?? null, description: s.studyDescription ?? null,
+    orgId: inst.orgId, projectId: inst.projectId, uid: s.studyInstanceUid, patientAgeBand: s.patientAgeBand ?? null,
+    modalities: s.modality ? [s.modality] : [], ...studyValues(s),
   }));
 }
 
@@ -46,9 +44,7 @@ export function studyRows(items: ReadyItem[]) {
 export function seriesRows(items: ReadyItem[], studies: Map<string, KeyedId>) {
   return byKey(items, (i) => studyKey(i.inst.projectId, i.result.summary.seriesInstanceUid)).map(({ inst, result: { summary: s } }) => ({
     orgId: inst.orgId, projectId: inst.projectId, uid: s.seriesInstanceUid, studyId: studies.get(studyKey(inst.projectId, s.studyInstanceUid))?.id,
-    modality: s.modality ?? null, bodyPart: s.bodyPart ?? null, manufacturer: s.manufacturer ?? null, seriesDate: day(s.seriesDate),
-    seriesTime: s.seriesTime ?? null, number: s.seriesNumber ?? null, description: s.seriesDescription ?? null,
-    ppsDate: day(s.performedProcedureStepStartDate), ppsTime: s.performedProcedureStepStartTime ?? null,
+    ...seriesValues(s),
   }));
 }
 
@@ -57,9 +53,9 @@ export function instanceRows(items: ReadyItem[], series: Map<string, KeyedId>) {
   return items.map(({ inst, result: r }) => {
     const s = r.summary;
     return {
-      id: inst.id, seriesId: series.get(studyKey(inst.projectId, s.seriesInstanceUid))?.id, objectKey: r.objectKey, byteSize: r.byteSize, sha256: r.sha256,
-      burnedIn: r.burnedInFlag, sop: s.sopInstanceUid, sopClass: s.sopClassUid ?? null, study: s.studyInstanceUid, seriesUid: s.seriesInstanceUid,
-      rows: s.rows ?? null, columns: s.columns ?? null, frames: s.frames ?? null, bits: s.bitsAllocated ?? null, number: s.instanceNumber ?? null,
+      id: inst.id, seriesId: series.get(studyKey(inst.projectId, s.seriesInstanceUid))?.id, objectKey: r.objectKey,
+      burnedIn: r.burnedInFlag, sop: s.sopInstanceUid, study: s.studyInstanceUid, seriesUid: s.seriesInstanceUid,
+      ...instanceValues(s, r.sha256, r.byteSize),
     };
   });
 }
