@@ -1,14 +1,17 @@
 import type { PrismaClient } from '../generated/prisma/client.ts';
+import { StudyRepository } from './study.repository.ts';
 import { UploadRepository } from './upload.repository.ts';
 
+export { StudyRepository } from './study.repository.ts';
 export { UploadRepository, type UploadEntry, type UploadItemInput, type UploadStatus } from './upload.repository.ts';
 
 /** The repositories a service reaches its rows through; each read takes the caller's TenantScope. */
 export interface Repositories {
+  studies: StudyRepository;
   uploads: UploadRepository;
 }
 
 /** Every repository over one client. */
 export function createRepositories(prisma: PrismaClient): Repositories {
-  return { uploads: new UploadRepository(prisma) };
+  return { studies: new StudyRepository(prisma), uploads: new UploadRepository(prisma) };
 }

@@ -8,7 +8,7 @@
 // only by id inside their request JSON (no foreign key) and hold model outputs, not DICOM values.
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { ConflictError, ErrorResponseSchema, IdParamsSchema, NotFoundError, ServiceUnavailableError, StudyDeleteBodySchema, StudyDeletedSchema } from '@medgrade/contracts';
-import { withinTenant, type Prisma, type PrismaClient } from '@medgrade/db';
+import type { Prisma, PrismaClient } from '@medgrade/db';
 
 type Db = PrismaClient | Prisma.TransactionClient;
 interface Target {
@@ -66,7 +66,7 @@ export const studyDeleteRoutes: FastifyPluginAsyncZod = async (app) => {
       response: { 200: StudyDeletedSchema, 409: ErrorResponseSchema },
     },
   }, async (request) => {
-    const target = await prisma.study.findFirst({ where: withinTenant(request.auth, { id: request.params.id }), select: { id: true, projectId: true, studyInstanceUid: true } });
+    const target = await app.repos.studies.ref(request.auth, request.params.id);
     if (!target) throw new NotFoundError('Study');
     const { store } = app.deps;
     if (!store) throw new ServiceUnavailableError('Deletion is unavailable: the object store is not configured');

@@ -1,10 +1,9 @@
 // GET /v1/studies (filters, newest study date first, keyset cursor: study-list.query.ts) and GET /v1/studies/{id} (with series): the
 // de-identified index as JSON. Every read is audited.
-import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { IdParamsSchema, NotFoundError, StudyDetailSchema, StudyListQuerySchema, StudySchema, type StudyListQuery } from '@medgrade/contracts';
-import { withinTenant, type Prisma, type Series, type Study } from '@medgrade/db';
+import type { Prisma, Series, Study } from '@medgrade/db';
 import { decodeStudyCursor, readStudyPage } from './study-list.query.ts';
 
 function toStudyDto(s: Study) {
@@ -35,8 +34,9 @@ function toSeriesDto(s: Series) {
   };
 }
 
-function listFilters(request: FastifyRequest, q: StudyListQuery): Prisma.StudyWhereInput {
-  return withinTenant(request.auth, {
+/** The query's filters; the repository ANDs the key's scope with them. */
+function listFilters(q: StudyListQuery): Prisma.StudyWhereInput {
+  return {
     ...(q.projectId ? { projectId: q.projectId } : {}),
     ...(q.studyInstanceUid ? { studyInstanceUid: q.studyInstanceUid } : {}),
     ...(q.patientId ? { patientSurrogateId: q.patientId } : {}),
@@ -44,12 +44,12 @@ function listFilters(request: FastifyRequest, q: StudyListQuery): Prisma.StudyWh
     ...(q.modality ? { modalities: { has: q.modality } } : {}),
     ...(q.bodyPart ? { series: { some: { bodyPart: q.bodyPart } } } : {}),
     ...(q.from || q.to ? { studyDate: { ...(q.from ? { gte: new Date(q.from) } : {}), ...(q.to ? { lte: new Date(q.to) } : {}) } } : {}),
-  });
+  };
 }
 
 export const studyRoutes: FastifyPluginAsyncZod = async (app) => {
   const tags = ['studies'];
-  const { prisma } = app.deps;
+  const { studies } = app.repos;
 
   app.get('/v1/studies', {
     config: { scopes: ['studies:read'] },
@@ -60,7 +60,7 @@ export const studyRoutes: FastifyPluginAsyncZod = async (app) => {
   }, async (request) => {
     const q = request.query;
     const cursor = q.cursor ? decodeStudyCursor(q.cursor) : undefined;
-    const page = await readStudyPage((args) => prisma.study.findMany(args), listFilters(request, q), q.limit, cursor);
+    const page = await readStudyPage((args) => studies.find(request.auth, args), listFilters(q), q.limit, cursor);
     await request.audit({ action: 'study.list', resourceType: 'study', details: { results: page.rows.length } });
     return { items: page.rows.map(toStudyDto), nextCursor: page.nextCursor };
   });
@@ -69,7 +69,7 @@ export const studyRoutes: FastifyPluginAsyncZod = async (app) => {
     config: { scopes: ['studies:read'] },
     schema: { tags, operationId: 'studies.get', summary: 'A de-identified study with its series and counts', params: IdParamsSchema, response: { 200: StudyDetailSchema } },
   }, async (request) => {
-    const study = await prisma.study.findFirst({ where: withinTenant(request.auth, { id: request.params.id }), include: { series: { orderBy: [{ seriesNumber: { sort: 'asc', nulls: 'last' } }, { seriesInstanceUid: 'asc' }] } } });
+    const study = await studies.withSeries(request.auth, request.params.id);
     if (!study) throw new NotFoundError('Study');
     await request.audit({ action: 'study.read', projectId: study.projectId, resourceType: 'study', resourceId: study.id });
     return { ...toStudyDto(study), series: study.series.map(toSeriesDto) };
