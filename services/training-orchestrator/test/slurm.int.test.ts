@@ -1,4 +1,4 @@
-// Fine-tuning jobs through the orchestrator on Slurm node pools of the real single-node cluster
+// Fine-tuning jobs submitted through the gateway's POST /v1/finetune-jobs and run by the orchestrator on Slurm node pools of the real single-node cluster
 // (scripts/slurm-dev.sh; the test fails naming `pnpm slurm:dev` when it cannot start it): a job on
 // the preemptible `low` partition holding both fake GPUs is preempted by Slurm when a job lands on
 // the `high` partition, resumes from its checkpoint in a second Slurm job, and both finish through
@@ -8,32 +8,34 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AuditLog } from '@medgrade/audit';
 import { REPO_ROOT } from '@medgrade/db';
-import { useTestDatabase } from '@medgrade/db/testing';
 import { CandidateVersions } from '@medgrade/registry';
 import {
-  FinetuneJobs, FinetuneRepository, GateEvaluator, TrainerProcess, createSlurmCli, parseNodePoolFile, parseScontrolJob, poolExecutors, type Orchestrator,
+  GateEvaluator, TrainerProcess, createSlurmCli, parseNodePoolFile, parseScontrolJob, poolExecutors, type Orchestrator,
 } from '@medgrade/training';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { holdSlurmCluster } from '../../../packages/training/src/slurm/slurm.harness.ts';
+import { createTestGateway, type TestGateway } from '../../gateway/test/gateway.harness.ts';
 import { buildOrchestrator } from '../src/orchestrator.app.ts';
 import { LOOSE_GATE as LOOSE, TINY, seedOrg, tempStore, trainingSettings, waitFor, type Org } from './harness.ts';
 
 describe('fine-tuning on Slurm node pools', () => {
-  const db = useTestDatabase();
+  let gw: TestGateway;
+  let auth: string;
   let store: Awaited<ReturnType<typeof tempStore>>;
   let work: string;
   let org: Org;
   let orchestrator: Orchestrator;
-  let jobs: FinetuneJobs;
   let release: (() => void) | undefined;
 
   beforeAll(async () => {
     release = await holdSlurmCluster();
-    const { prisma } = db();
     store = await tempStore();
+    gw = await createTestGateway({}, { store: store.store });
+    const { prisma } = gw.db;
     work = await mkdtemp(join(tmpdir(), 'orch-slurm-'));
     await mkdir(join(work, 'slurm-logs'));
     org = await seedOrg(prisma, store.store, 'slurm');
+    auth = (await gw.key('slurm', ['finetune:write'])).auth;
     const slurm = (partition: string) => ({ partition, gresType: 'fake', logDir: join(work, 'slurm-logs') });
     const nodePools = parseNodePoolFile(
       JSON.stringify({
@@ -48,12 +50,12 @@ describe('fine-tuning on Slurm node pools', () => {
     const evaluator = new GateEvaluator({ store: store.store, registry: new CandidateVersions(prisma, store.store, new AuditLog(prisma)), trainer, workRoot: work, resamples: 100 });
     const executors = poolExecutors({ slurmCli: () => createSlurmCli(), kubeApi: () => { throw new Error('no Kubernetes here'); } });
     orchestrator = await buildOrchestrator({ prisma, store: store.store, storage: { driver: 'fs', fsRoot: store.root }, training: trainingSettings(work), evaluator, nodePools, executors });
-    jobs = new FinetuneJobs(new FinetuneRepository(prisma));
     orchestrator.start();
   }, 900_000);
 
   afterAll(async () => {
     await orchestrator?.stop();
+    await gw?.close();
     release?.();
     await store?.cleanup();
     await rm(work, { recursive: true, force: true });
@@ -61,21 +63,27 @@ describe('fine-tuning on Slurm node pools', () => {
 
   const finished = (id: string) =>
     waitFor(`job ${id} to finish`, async () => {
-      const row = await db().prisma.finetuneJob.findUniqueOrThrow({ where: { id } });
+      const row = await gw.db.prisma.finetuneJob.findUniqueOrThrow({ where: { id } });
       return ['succeeded', 'failed', 'cancelled'].includes(row.status) && row;
     }, 420_000);
 
   it('a high-partition job preempts a low one, which resumes from its checkpoint on Slurm and finishes; both validated', async () => {
-    const { prisma } = db();
-    const caller = { keyId: org.keyId, orgId: org.orgId, projectId: null };
-    const common = { baseModel: 'medgrade-cxr-tiny', datasetSnapshotId: org.snapshotId, method: 'lora' as const, seed: 3, gate: LOOSE };
-    const low = await jobs.create(caller, { ...common, nodePool: 'slurm-low', gpus: 2, priority: 'standard', hyperparameters: { ...TINY, steps: 240 } });
+    const { prisma } = gw.db;
+    const common = { baseModel: 'medgrade-cxr-tiny', datasetSnapshotId: org.snapshotId, method: 'lora', seed: 3, gate: LOOSE };
+    const submit = async (payload: object) => {
+      const res = await gw.app.inject({ method: 'POST', url: '/v1/finetune-jobs', headers: { authorization: auth }, payload: { ...common, ...payload } });
+      expect(res.statusCode, res.body).toBe(202);
+      return res.json<{ id: string }>();
+    };
+    const low = await submit({ nodePool: 'slurm-low', gpus: 2, priority: 'standard', hyperparameters: { ...TINY, steps: 240 } });
+    const shown = await gw.app.inject({ method: 'GET', url: `/v1/finetune-jobs/${low.id}`, headers: { authorization: auth } });
+    expect(shown.json()).toMatchObject({ nodePool: 'slurm-low', gpus: 2 });
     await waitFor('a checkpoint of the low job', async () => (await prisma.finetuneEvent.findFirst({ where: { jobId: low.id, type: 'checkpoint' } })) ?? undefined, 240_000);
     const first = await prisma.finetuneAttempt.findFirstOrThrow({ where: { jobId: low.id, n: 1 } });
     const fields = parseScontrolJob((await createSlurmCli().showJob(first.externalId!)) ?? '');
     expect(fields).toMatchObject({ Partition: 'low', TresPerNode: 'gres:gpu:fake:2' });
 
-    const high = await jobs.create(caller, { ...common, nodePool: 'slurm-high', gpus: 1, priority: 'urgent', hyperparameters: { ...TINY, steps: 8 } });
+    const high = await submit({ nodePool: 'slurm-high', gpus: 1, priority: 'urgent', hyperparameters: { ...TINY, steps: 8 } });
     const [lowDone, highDone] = await Promise.all([finished(low.id), finished(high.id)]);
     expect([lowDone.status, lowDone.errorMessage, highDone.status, highDone.errorMessage]).toEqual(['succeeded', null, 'succeeded', null]);
 
