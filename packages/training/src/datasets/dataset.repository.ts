@@ -1,23 +1,15 @@
 // Datasets, labels and snapshots in Postgres. Every query is scoped by the caller's organization
 // (and project, for a project key): a row of another tenant is simply not found.
 import { BadRequestError, ConflictError, NotFoundError } from '@medgrade/contracts';
-import { Prisma, type Dataset, type DatasetSnapshot, type PrismaClient } from '@medgrade/db';
+import { Prisma, projectInScope, withinTenant, type Dataset, type DatasetSnapshot, type PrismaClient, type TenantScope } from '@medgrade/db';
 import type { MatchableStudy, ResolvedLabel } from './labels.rows.ts';
 import type { SnapshotSource } from './snapshot.build.ts';
 
-/** Whose data a call may reach: the key's organization, and its project when the key has one. */
-export interface TenantScope {
-  orgId: string;
-  projectId?: string | null | undefined;
-}
+export type { TenantScope };
 
 export type Tx = Prisma.TransactionClient;
 
 export type DatasetWithCount = Dataset & { labelCount: number };
-
-function scoped(scope: TenantScope): { orgId: string; projectId?: string } {
-  return { orgId: scope.orgId, ...(scope.projectId ? { projectId: scope.projectId } : {}) };
-}
 
 /** Keyset cursor over (createdAt DESC, id DESC): `<ISO time>_<id>`. */
 export function encodeCursor(row: { createdAt: Date; id: string }): string {
@@ -53,13 +45,13 @@ export class DatasetRepository {
   }
 
   async projectOf(scope: TenantScope, projectId: string): Promise<{ id: string } | null> {
-    if (scope.projectId && scope.projectId !== projectId) return null;
+    if (!projectInScope(scope, projectId)) return null;
     return this.#prisma.project.findFirst({ where: { id: projectId, orgId: scope.orgId }, select: { id: true } });
   }
 
   async list(scope: TenantScope, limit: number, cursor?: string): Promise<{ items: DatasetWithCount[]; nextCursor: string | null }> {
     const rows = await this.#prisma.dataset.findMany({
-      where: { ...scoped(scope), ...afterCursor(cursor) },
+      where: withinTenant(scope, afterCursor(cursor)),
       orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
       take: limit + 1,
       include: { _count: { select: { labels: true } } },
@@ -70,7 +62,7 @@ export class DatasetRepository {
 
   /** The dataset, or NotFoundError (also for another tenant's id). */
   async get(scope: TenantScope, id: string): Promise<DatasetWithCount> {
-    const row = await this.#prisma.dataset.findFirst({ where: { id, ...scoped(scope) }, include: { _count: { select: { labels: true } } } });
+    const row = await this.#prisma.dataset.findFirst({ where: withinTenant(scope, { id }), include: { _count: { select: { labels: true } } } });
     if (!row) throw new NotFoundError('Dataset');
     const { _count, ...d } = row;
     return { ...d, labelCount: _count.labels };

@@ -21,7 +21,7 @@ export interface Actor extends TenantScope {
 }
 
 /** Appends an audit event inside the caller's transaction (the gateway's request.audit). */
-export type AuditWrite = (event: { action: string; resourceType: string; resourceId: string; details: Record<string, unknown> }, tx: Tx) => Promise<void>;
+export type AuditWrite = (event: { action: string; resourceType: string; resourceId: string; projectId: string; details: Record<string, unknown> }, tx: Tx) => Promise<void>;
 
 export interface DatasetServiceDeps {
   prisma: PrismaClient;
@@ -48,7 +48,7 @@ export class DatasetService {
     if (!(await this.#repo.projectOf(actor, projectId))) throw new NotFoundError('Project');
     const dataset = await this.#repo.transaction(async (tx) => {
       const created = await this.#repo.create({ orgId: actor.orgId, projectId, name: body.name, task: body.task, createdBy: actor.keyId }, tx);
-      await audit({ action: 'dataset.create', resourceType: 'dataset', resourceId: created.id, details: { projectId, task: body.task } }, tx);
+      await audit({ action: 'dataset.create', resourceType: 'dataset', resourceId: created.id, projectId, details: { task: body.task } }, tx);
       return created;
     });
     return { ...dataset, labelCount: 0 };
@@ -101,7 +101,7 @@ export class DatasetService {
     const replaced = await this.#repo.transaction(async (tx) => {
       const n = await this.#repo.replaceLabels(dataset, labels, tx);
       const byUploaded = results.filter((r) => r.matchedBy === 'uploaded_uid').length;
-      await audit({ action: 'dataset.labels.import', resourceType: 'dataset', resourceId: dataset.id, details: { rows: labels.length, replaced: n, matchedByUploadedUid: byUploaded, withReport: labels.filter((x) => x.report !== null).length } }, tx);
+      await audit({ action: 'dataset.labels.import', resourceType: 'dataset', resourceId: dataset.id, projectId: dataset.projectId, details: { rows: labels.length, replaced: n, matchedByUploadedUid: byUploaded, withReport: labels.filter((x) => x.report !== null).length } }, tx);
       return n;
     });
     return { ...summary, committed: true, replaced };
@@ -131,7 +131,7 @@ export class DatasetService {
           labelNames: built.labelNames, trainKey: keys.train, valKey: keys.val, testKey: keys.test, metadataKey: keys.snapshot, sha256: built.sha256,
           trainCount: built.rows.train, valCount: built.rows.val, testCount: built.rows.test, stats: built.stats, createdBy: actor.keyId, createdAt,
         }, tx);
-        await audit({ action: 'dataset.snapshot.create', resourceType: 'dataset_snapshot', resourceId: id, details: { datasetId: dataset.id, seed: body.seed, split: body.split, sha256: built.sha256, rows: built.rows } }, tx);
+        await audit({ action: 'dataset.snapshot.create', resourceType: 'dataset_snapshot', resourceId: id, projectId: dataset.projectId, details: { datasetId: dataset.id, seed: body.seed, split: body.split, sha256: built.sha256, rows: built.rows } }, tx);
         return row;
       });
     } catch (error) {
