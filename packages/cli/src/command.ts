@@ -5,6 +5,8 @@ export interface CommandContext {
   config: Config;
   stdout: { write(text: string): unknown };
   stderr: { write(text: string): unknown };
+  /** A terminal to draw progress bars on; absent when stderr is not a TTY (pipes, CI, tests). */
+  progress?: NodeJS.WriteStream;
 }
 
 /** One `medgrade <name>` command; returns the process exit code. */

@@ -1,8 +1,7 @@
 // The CLI's HTTP client for the gateway's public API: what any client would send, the key as a
 // Bearer token. URL and key come from flags, else MEDGRADE_URL / MEDGRADE_API_KEY (packages/config).
-import { readFile } from 'node:fs/promises';
 import type { Config } from '@medgrade/config';
-import { UsageError } from './command.ts';
+import { resolveCredentials } from './client/credentials.ts';
 
 export interface GatewayResponse {
   status: number;
@@ -29,11 +28,10 @@ export function gatewayClient(baseUrl: string, key: string): GatewayClient {
   };
 }
 
-/** The client for `--url`/`--key-file` when given, else the configured MEDGRADE_URL / MEDGRADE_API_KEY. */
+/** The client for `--url`/`--key-file`, else MEDGRADE_URL / MEDGRADE_API_KEY, else `medgrade login`'s (client/credentials.ts). */
 export async function clientFrom(config: Config, flags: { url?: string | undefined; 'key-file'?: string | undefined }): Promise<GatewayClient> {
-  const key = flags['key-file'] ? (await readFile(flags['key-file'], 'utf8')).trim() : config.client.apiKey;
-  if (!key) throw new UsageError('no API key: set MEDGRADE_API_KEY or pass --key-file FILE');
-  return gatewayClient(flags.url ?? config.client.url, key);
+  const { url, apiKey } = await resolveCredentials(config, flags);
+  return gatewayClient(url, apiKey);
 }
 
 /** Throws with the API's error (code and message; never a request body). */

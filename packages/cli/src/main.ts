@@ -2,9 +2,14 @@
 // src/commands/<name>.command.ts and one line below.
 import { ConfigError, loadConfig } from '@medgrade/config';
 import { AppError } from '@medgrade/contracts';
+import { MedgradeError } from '@medgrade/sdk';
 import { UsageError, type Command } from './command.ts';
 import { datasetsCommand } from './commands/datasets.command.ts';
 import { deidCommand } from './commands/deid.command.ts';
+import { inferCommand } from './commands/infer.command.ts';
+import { loginCommand } from './commands/login.command.ts';
+import { studiesCommand } from './commands/studies.command.ts';
+import { uploadCommand } from './commands/upload.command.ts';
 import { keysCommand } from './commands/keys.command.ts';
 import { migrateCommand } from './commands/migrate.command.ts';
 import { modelsCommand } from './commands/models.command.ts';
@@ -14,11 +19,15 @@ import { synthCommand } from './commands/synth.command.ts';
 export const COMMANDS: Record<string, Command> = {
   datasets: datasetsCommand,
   deid: deidCommand,
+  infer: inferCommand,
   keys: keysCommand,
+  login: loginCommand,
   migrate: migrateCommand,
   models: modelsCommand,
   reindex: reindexCommand,
+  studies: studiesCommand,
   synth: synthCommand,
+  upload: uploadCommand,
 };
 
 function help(): string {
@@ -38,13 +47,13 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
   try {
-    return await command.run(args, { config: loadConfig(), stdout: process.stdout, stderr: process.stderr });
+    return await command.run(args, { config: loadConfig(), stdout: process.stdout, stderr: process.stderr, ...(process.stderr.isTTY ? { progress: process.stderr } : {}) });
   } catch (error) {
     if (error instanceof UsageError || (error as { code?: string }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
       process.stderr.write(`medgrade ${name}: ${(error as Error).message}\nusage:\n${command.usage}\n`);
       return 2;
     }
-    if (error instanceof ConfigError || error instanceof AppError) {
+    if (error instanceof ConfigError || error instanceof AppError || error instanceof MedgradeError) {
       process.stderr.write(`medgrade ${name}: ${(error as Error).message}\n`);
       return 1;
     }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { tmpdir } from 'node:os';
+import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { z } from 'zod';
 import { ConfigSchema, INSECURE_DEV_KEY_LABEL, type Config, type ParsedConfig } from './config.schema.ts';
@@ -93,8 +93,9 @@ const SETTINGS: Setting[] = [
   { env: 'INGEST_KEY_BYTES_IN_FLIGHT', path: 'ingest.keyBytesInFlight', fallback: String(1024 * 1024 * 1024), hint: 'upload bytes one API key may have in flight at once, a positive integer' },
   { env: 'INGEST_PROCESS_BYTES_IN_FLIGHT', path: 'ingest.processBytesInFlight', fallback: String(4 * 1024 * 1024 * 1024), hint: 'upload bytes one gateway process may have in flight at once, a positive integer' },
   { env: 'MODEL_MAX_BUNDLE_BYTES', path: 'models.maxBundleBytes', fallback: String(2 * 1024 * 1024 * 1024), hint: 'largest model bundle in bytes (compressed and inflated)' },
-  { env: 'MEDGRADE_URL', path: 'client.url', hint: 'the gateway URL the CLI calls, e.g. https://api.example.org (default: GATEWAY_PUBLIC_URL)' },
-  { env: 'MEDGRADE_API_KEY', path: 'client.apiKey', hint: 'an API key (mgk_...) for the CLI commands that call the gateway' },
+  { env: 'MEDGRADE_URL', path: 'client.url', hint: 'the gateway URL for the medgrade CLI, e.g. https://api.example.org (default: what `medgrade login` stored, else GATEWAY_PUBLIC_URL)' },
+  { env: 'MEDGRADE_API_KEY', path: 'client.apiKey', hint: 'an API key (mgk_…) for the medgrade CLI' },
+  { env: 'MEDGRADE_CONFIG_FILE', path: 'client.configFile', hint: 'a file path (default: $XDG_CONFIG_HOME/medgrade/config.json, else ~/.config/medgrade/config.json)' },
   { env: 'DATASET_LABELS_MAX_BYTES', path: 'datasets.maxLabelBytes', fallback: String(64 * 1024 * 1024), hint: 'largest label import body (JSON Lines) in bytes, a positive integer' },
   { env: 'DATASET_LABELS_MAX_ROWS', path: 'datasets.maxLabelRows', fallback: '100000', hint: 'most rows in one label import, a positive integer' },
   { env: 'PROJECT_SECRET_KEY', path: 'secrets.projectSecretKey', hint: '32 random bytes as base64 or 64 hex characters (openssl rand -base64 32)' },
@@ -119,10 +120,10 @@ function derivedDefaults(env: Env): Env {
   const inferenceTimeout = Number(numeric(env.INFERENCE_REQUEST_TIMEOUT_MS, '30000')) + 5000;
   return {
     GATEWAY_PUBLIC_URL: `http://127.0.0.1:${port}`,
-    MEDGRADE_URL: env.GATEWAY_PUBLIC_URL ?? `http://127.0.0.1:${port}`,
     INFERENCE_URL: `http://127.0.0.1:${inferencePort}`,
     INFERENCE_CLIENT_TIMEOUT_MS: String(inferenceTimeout),
     INGEST_SPOOL_DIR: join(tmpdir(), 'medgrade-spool'),
+    MEDGRADE_CONFIG_FILE: join(env.XDG_CONFIG_HOME || join(env.HOME || homedir(), '.config'), 'medgrade', 'config.json'),
     // Deterministic so every process on a dev machine agrees; labelled and refused in production.
     PROJECT_SECRET_KEY: `${INSECURE_DEV_KEY_LABEL}:${createHash('sha256').update(INSECURE_DEV_KEY_LABEL).digest('base64')}`,
     INFERENCE_SERVICE_TOKEN: `${INSECURE_DEV_KEY_LABEL}-inference-token`,

@@ -164,8 +164,15 @@ export const ConfigSchema = z.object({
     /** Largest model bundle, compressed and inflated (checked while inflating a .tar.gz). */
     maxBundleBytes: positiveInt,
   }),
-  /** How the CLI's API commands reach a gateway: MEDGRADE_URL (default: the gateway's public URL) and MEDGRADE_API_KEY. */
-  client: z.object({ url: z.url(), apiKey: z.string().min(1).optional() }),
+  /** The medgrade CLI as a client of a gateway (`medgrade login`, `upload`, `studies`, `infer`). */
+  client: z.object({
+    /** Gateway URL; overrides the one `medgrade login` stored. */
+    url: z.url().optional(),
+    /** API key; overrides the one `medgrade login` stored. */
+    apiKey: z.string().min(1).optional(),
+    /** Where `medgrade login` stores the URL and key (mode 0600). */
+    configFile: z.string().min(1),
+  }),
   /** POST /v1/datasets/{id}/labels: largest JSON Lines body and most rows in one request. */
   datasets: z.object({ maxLabelBytes: positiveInt, maxLabelRows: positiveInt }),
   secrets: z.object({
