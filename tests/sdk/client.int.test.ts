@@ -17,8 +17,7 @@ import { studiesCommand } from '../../packages/cli/src/commands/studies.command.
 import { uploadCommand } from '../../packages/cli/src/commands/upload.command.ts';
 import type { CommandContext } from '../../packages/cli/src/command.ts';
 import { buildInferenceApp } from '../../services/inference/src/app.ts';
-import { httpInferenceClient } from '../../services/gateway/src/inference/inference.client.ts';
-import { startInferenceWorker } from '../../services/gateway/src/inference/inference.worker.ts';
+import { InferenceServiceClient, startInferenceWorker } from '../../packages/inference-runs/src/index.ts';
 import { bundleMultipart } from '../../services/gateway/test/bundle.multipart.ts';
 import { freePort } from '../../services/gateway/test/inference.harness.ts';
 import { createIngestEnv, type IngestEnv } from '../ingest/ingest.harness.ts';
@@ -43,7 +42,7 @@ describe.skipIf(!existsSync(join(REFERENCE, 'manifest.json')))('SDK and CLI agai
     baseUrl = await env.gw.app.listen({ host: '127.0.0.1', port: 0 });
     // The gateway process's second role (main.ts): asynchronous inferences.
     inferenceWorker = startInferenceWorker({
-      prisma: env.gw.db.prisma, store: env.store, client: httpInferenceClient(`http://127.0.0.1:${inferencePort}`, TOKEN, env.gw.config.inference.clientTimeoutMs), log: env.gw.app.log,
+      prisma: env.gw.db.prisma, store: env.store, client: new InferenceServiceClient(`http://127.0.0.1:${inferencePort}`, TOKEN, env.gw.config.inference.clientTimeoutMs), log: env.gw.app.log,
       queue: { redisUrl: env.gw.config.redis.url, prefix: env.prefix },
       secretKey: env.gw.config.secrets.projectSecretKeyBytes, allowPrivateNetworks: false, concurrency: 1,
       runLeaseMs: env.gw.config.inferenceWorker.runLeaseMs,
