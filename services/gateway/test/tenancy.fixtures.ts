@@ -113,6 +113,7 @@ export const PROBES: Record<string, (v: Victim) => Promise<Probe> | Probe> = {
   'GET /v2/models/{name}/versions/{version}/ready': async (v) => ({ params: await modelVersion(v) }),
   'POST /v2/models/{name}/versions/{version}/infer': async (v) => ({ params: await modelVersion(v), payload: OIP_INFER }),
   'POST /dicomweb/studies': async (v) => ({ query: { projectId: await v.resource('project') }, headers: { 'content-type': 'multipart/related; type="application/dicom"; boundary=x' }, payload: '--x--\r\n' }),
+  'POST /dicomweb/studies/{study}': async (v) => ({ params: { study: v.uids.study }, query: { projectId: await v.resource('project') }, headers: { 'content-type': 'multipart/related; type="application/dicom"; boundary=x' }, payload: '--x--\r\n' }),
   'POST /v1/uploads': async (v) => ({ query: { projectId: await v.resource('project') }, headers: { 'content-type': 'multipart/form-data; boundary=x' }, payload: '--x--\r\n' }),
   'GET /v1/uploads/{id}': async (v) => ({ params: await id('upload')(v) }),
   'GET /v1/projects/{id}/deid-profile': async (v) => ({ params: await id('project')(v) }),
@@ -136,6 +137,9 @@ export const PROBES: Record<string, (v: Victim) => Promise<Probe> | Probe> = {
   'GET /dicomweb/studies': () => ({}),
   'GET /dicomweb/studies/{study}': (v) => ({ params: { study: v.uids.study } }),
   'GET /dicomweb/studies/{study}/metadata': (v) => ({ params: { study: v.uids.study } }),
+  'GET /dicomweb/series': () => ({}),
+  'GET /dicomweb/instances': () => ({}),
+  'GET /dicomweb/studies/{study}/instances': (v) => ({ params: { study: v.uids.study } }),
   'GET /dicomweb/studies/{study}/series': (v) => ({ params: { study: v.uids.study } }),
   'GET /dicomweb/studies/{study}/series/{series}': (v) => ({ params: { study: v.uids.study, series: v.uids.series } }),
   'GET /dicomweb/studies/{study}/series/{series}/metadata': (v) => ({ params: { study: v.uids.study, series: v.uids.series } }),
@@ -144,6 +148,7 @@ export const PROBES: Record<string, (v: Victim) => Promise<Probe> | Probe> = {
   'GET /dicomweb/studies/{study}/series/{series}/instances/{sop}/metadata': (v) => ({ params: v.uids }),
   'GET /dicomweb/studies/{study}/series/{series}/instances/{sop}/frames/{frames}': (v) => ({ params: { ...v.uids, frames: '1' } }),
   'GET /dicomweb/studies/{study}/series/{series}/instances/{sop}/rendered': (v) => ({ params: v.uids }),
+  'GET /dicomweb/studies/{study}/series/{series}/instances/{sop}/bulkdata/{tag}': (v) => ({ params: { ...v.uids, tag: '7FE00010' } }),
   'GET /dicomweb/studies/{study}/series/{series}/instances/{sop}/frames/{frames}/rendered': (v) => ({ params: { ...v.uids, frames: '1' } }),
 };
 

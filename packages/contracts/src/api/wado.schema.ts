@@ -40,3 +40,8 @@ export const DICOM_MULTIPART = ['multipart/related; type="application/dicom"'] a
 export const FRAME_MEDIA_TYPES = ['multipart/related; type="application/octet-stream"', 'multipart/related; type="image/jpeg"', 'multipart/related'] as const;
 /** WADO-RS rendered images. */
 export const RENDERED_MEDIA_TYPES = ['image/png', 'image/jpeg'] as const;
+
+/** `{tag}` of a bulk data URI: a top-level attribute tag, 8 hex digits (as /metadata lists it). */
+export const WadoBulkdataParamsSchema = WadoInstanceParamsSchema.extend({
+  tag: z.string().regex(/^[0-9A-Fa-f]{8}$/, 'an attribute tag, 8 hex digits (e.g. 7FE00010)'),
+});

@@ -114,12 +114,38 @@ describe('encoders', () => {
     expect(info).toBe(`37 23 RGB (${image.data[last]}, ${image.data[last + 1]}, ${image.data[last + 2]})`);
   });
 
-  it('JPEG decodes to the same size and close values', () => {
+  it('a grey JPEG has one component and decodes to the same size and close values', () => {
     const smooth: Image8 = { width: 64, height: 32, channels: 1, data: Uint8Array.from({ length: 64 * 32 }, (_, i) => (i % 64) * 4) };
-    const back = jpeg.decode(encodeJpeg(smooth, 95), { useTArray: true, formatAsRGBA: false });
+    const bytes = encodeJpeg(smooth, 95);
+    const sof = bytes.indexOf(Buffer.from([0xff, 0xc0]));
+    expect(bytes[sof + 9]).toBe(1); // SOF0 Nf: number of image components
+    const back = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: false });
     expect([back.width, back.height]).toEqual([64, 32]);
-    let maxDiff = 0;
+    let maxDiff = 0; // jpeg-js expands grey to RGB
     for (let i = 0; i < 64 * 32; i++) maxDiff = Math.max(maxDiff, Math.abs(back.data[i * 3]! - smooth.data[i]!));
     expect(maxDiff).toBeLessThanOrEqual(8);
+  });
+
+  it('a grey JPEG of any size and content is read by Pillow as one-band L with close values', () => {
+    // 37 x 23: partial edge blocks; a pseudo-random texture exercises every Huffman code length.
+    let seed = 7;
+    const noisy: Image8 = { width: 37, height: 23, channels: 1, data: Uint8Array.from({ length: 37 * 23 }, (_, i) => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      return ((i % 37) * 6 + (seed >> 16) % 40) & 0xff;
+    }) };
+    const path = join(tmp, 'grey.jpg');
+    const script = 'import sys; from PIL import Image; im = Image.open(sys.argv[1]); print(im.size[0], im.size[1], im.mode); print(*im.getdata())';
+    execFileSync('/usr/bin/python3', ['-c', `import sys; open(sys.argv[1],'wb').write(sys.stdin.buffer.read())`, path], { input: encodeJpeg(noisy, 100) });
+    const [head, values] = execFileSync('/usr/bin/python3', ['-c', script, path]).toString().trim().split('\n');
+    expect(head).toBe('37 23 L');
+    const pixels = values!.split(' ').map(Number);
+    const diffs = pixels.map((v, i) => Math.abs(v - noisy.data[i]!));
+    expect(Math.max(...diffs)).toBeLessThanOrEqual(4);
+  });
+
+  it('a colour JPEG keeps three components', () => {
+    const rgb: Image8 = { width: 16, height: 16, channels: 3, data: Uint8Array.from({ length: 16 * 16 * 3 }, (_, i) => (i * 7) & 0xff) };
+    const bytes = encodeJpeg(rgb, 90);
+    expect(bytes[bytes.indexOf(Buffer.from([0xff, 0xc0])) + 9]).toBe(3);
   });
 });

@@ -3166,6 +3166,132 @@ export type DicomwebStoreInstancesResponses = {
 
 export type DicomwebStoreInstancesResponse = DicomwebStoreInstancesResponses[keyof DicomwebStoreInstancesResponses];
 
+export type DicomwebRetrieveStudyData = {
+    body?: never;
+    path: {
+        study: string;
+    };
+    query?: never;
+    url: '/dicomweb/studies/{study}';
+};
+
+export type DicomwebRetrieveStudyErrors = {
+    /**
+     * Invalid request: `error.details.problems` names every bad parameter or field
+     */
+    400: ErrorResponse;
+    /**
+     * Missing, invalid, expired or revoked API key
+     */
+    401: ErrorResponse;
+    /**
+     * The API key lacks a scope this operation needs (`error.details.missingScopes` / `anyOfScopes`) or may not reach the resource
+     */
+    403: ErrorResponse;
+    /**
+     * Not found, or not visible to this API key
+     */
+    404: ErrorResponse;
+    /**
+     * None of the media types in Accept can be served
+     */
+    406: ErrorResponse;
+    /**
+     * Rate limit of this API key exceeded: retry after the Retry-After header (seconds)
+     */
+    429: ErrorResponse;
+    /**
+     * Internal error: the request id identifies it in the server logs
+     */
+    500: ErrorResponse;
+};
+
+export type DicomwebRetrieveStudyError = DicomwebRetrieveStudyErrors[keyof DicomwebRetrieveStudyErrors];
+
+export type DicomwebRetrieveStudyResponses = {
+    /**
+     * multipart/related; type="application/dicom" body, one Part 10 file per part
+     */
+    200: Blob | File;
+};
+
+export type DicomwebRetrieveStudyResponse = DicomwebRetrieveStudyResponses[keyof DicomwebRetrieveStudyResponses];
+
+export type DicomwebStoreStudyInstancesData = {
+    /**
+     * multipart/related; type="application/dicom" with a boundary parameter, one DICOM Part 10 file per part
+     */
+    body: Blob | File;
+    path: {
+        study: string;
+    };
+    query?: {
+        /**
+         * Target project; defaults to the API key's project
+         */
+        projectId?: string;
+    };
+    url: '/dicomweb/studies/{study}';
+};
+
+export type DicomwebStoreStudyInstancesErrors = {
+    /**
+     * Invalid request: `error.details.problems` names every bad parameter or field
+     */
+    400: ErrorResponse;
+    /**
+     * Missing, invalid, expired or revoked API key
+     */
+    401: ErrorResponse;
+    /**
+     * The API key lacks a scope this operation needs (`error.details.missingScopes` / `anyOfScopes`) or may not reach the resource
+     */
+    403: ErrorResponse;
+    /**
+     * Not found, or not visible to this API key
+     */
+    404: ErrorResponse;
+    /**
+     * No instance stored: FailedSOPSequence says why for each
+     */
+    409: DicomJsonDataset;
+    /**
+     * Request body larger than the limit named in the message
+     */
+    413: ErrorResponse;
+    /**
+     * Unsupported Content-Type for this operation
+     */
+    415: ErrorResponse;
+    /**
+     * Rate limit of this API key exceeded: retry after the Retry-After header (seconds)
+     */
+    429: ErrorResponse;
+    /**
+     * Internal error: the request id identifies it in the server logs
+     */
+    500: ErrorResponse;
+    /**
+     * A dependency is temporarily unavailable: retry later
+     */
+    503: ErrorResponse;
+};
+
+export type DicomwebStoreStudyInstancesError = DicomwebStoreStudyInstancesErrors[keyof DicomwebStoreStudyInstancesErrors];
+
+export type DicomwebStoreStudyInstancesResponses = {
+    /**
+     * Every instance stored (or already stored with the same bytes)
+     */
+    200: DicomJsonDataset;
+    /**
+     * Some instances failed (FailedSOPSequence with reasons) or were already stored with other bytes (WarningReason 0xB00E)
+     */
+    202: DicomJsonDataset;
+};
+
+export type DicomwebStoreStudyInstancesResponse = DicomwebStoreStudyInstancesResponses[keyof DicomwebStoreStudyInstancesResponses];
+
 export type UploadsCreateData = {
     /**
      * Form files named `file` (repeat it): each one DICOM Part 10 instance (.dcm) or a .zip of them (folders inside are read)
@@ -3787,16 +3913,229 @@ export type DicomwebSearchInstancesResponses = {
 
 export type DicomwebSearchInstancesResponse = DicomwebSearchInstancesResponses[keyof DicomwebSearchInstancesResponses];
 
-export type DicomwebRetrieveStudyData = {
+export type DicomwebSearchAllSeriesData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Most results to return (1-1000)
+         */
+        limit?: number;
+        /**
+         * Results to skip (paging)
+         */
+        offset?: number;
+        /**
+         * Extra attributes (keyword or tag) to return, comma-separated or repeated, or "all"
+         */
+        includefield?: string | Array<string>;
+        /**
+         * "true": person names match when every query word starts a part of the name, ignoring case; "false" (default): literal
+         */
+        fuzzymatching?: string;
+        /**
+         * Match on StudyInstanceUID (0020000D); also accepted as 0020000D=
+         */
+        StudyInstanceUID?: string | Array<string>;
+        /**
+         * Match on SeriesInstanceUID (0020000E); also accepted as 0020000E=
+         */
+        SeriesInstanceUID?: string | Array<string>;
+        /**
+         * Match on Modality (00080060); also accepted as 00080060=
+         */
+        Modality?: string | Array<string>;
+        /**
+         * Match on SeriesNumber (00200011); also accepted as 00200011=
+         */
+        SeriesNumber?: string | Array<string>;
+        /**
+         * Match on SeriesDescription (0008103E); also accepted as 0008103E=
+         */
+        SeriesDescription?: string | Array<string>;
+        /**
+         * Match on PerformedProcedureStepStartDate (00400244); also accepted as 00400244=
+         */
+        PerformedProcedureStepStartDate?: string | Array<string>;
+        /**
+         * Match on PerformedProcedureStepStartTime (00400245); also accepted as 00400245=
+         */
+        PerformedProcedureStepStartTime?: string | Array<string>;
+        /**
+         * Match on BodyPartExamined (00180015); also accepted as 00180015=
+         */
+        BodyPartExamined?: string | Array<string>;
+        /**
+         * Match on Manufacturer (00080070); also accepted as 00080070=
+         */
+        Manufacturer?: string | Array<string>;
+        /**
+         * Match on SeriesDate (00080021); also accepted as 00080021=
+         */
+        SeriesDate?: string | Array<string>;
+        /**
+         * Match on SeriesTime (00080031); also accepted as 00080031=
+         */
+        SeriesTime?: string | Array<string>;
+    };
+    url: '/dicomweb/series';
+};
+
+export type DicomwebSearchAllSeriesErrors = {
+    /**
+     * Invalid request: `error.details.problems` names every bad parameter or field
+     */
+    400: ErrorResponse;
+    /**
+     * Missing, invalid, expired or revoked API key
+     */
+    401: ErrorResponse;
+    /**
+     * The API key lacks a scope this operation needs (`error.details.missingScopes` / `anyOfScopes`) or may not reach the resource
+     */
+    403: ErrorResponse;
+    /**
+     * Rate limit of this API key exceeded: retry after the Retry-After header (seconds)
+     */
+    429: ErrorResponse;
+    /**
+     * Internal error: the request id identifies it in the server logs
+     */
+    500: ErrorResponse;
+};
+
+export type DicomwebSearchAllSeriesError = DicomwebSearchAllSeriesErrors[keyof DicomwebSearchAllSeriesErrors];
+
+export type DicomwebSearchAllSeriesResponses = {
+    /**
+     * Matching datasets in DICOM JSON (empty when nothing matches)
+     */
+    200: Array<DicomJsonDataset>;
+};
+
+export type DicomwebSearchAllSeriesResponse = DicomwebSearchAllSeriesResponses[keyof DicomwebSearchAllSeriesResponses];
+
+export type DicomwebSearchAllInstancesData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Most results to return (1-1000)
+         */
+        limit?: number;
+        /**
+         * Results to skip (paging)
+         */
+        offset?: number;
+        /**
+         * Extra attributes (keyword or tag) to return, comma-separated or repeated, or "all"
+         */
+        includefield?: string | Array<string>;
+        /**
+         * "true": person names match when every query word starts a part of the name, ignoring case; "false" (default): literal
+         */
+        fuzzymatching?: string;
+        /**
+         * Match on StudyInstanceUID (0020000D); also accepted as 0020000D=
+         */
+        StudyInstanceUID?: string | Array<string>;
+        /**
+         * Match on SeriesInstanceUID (0020000E); also accepted as 0020000E=
+         */
+        SeriesInstanceUID?: string | Array<string>;
+        /**
+         * Match on SOPInstanceUID (00080018); also accepted as 00080018=
+         */
+        SOPInstanceUID?: string | Array<string>;
+        /**
+         * Match on SOPClassUID (00080016); also accepted as 00080016=
+         */
+        SOPClassUID?: string | Array<string>;
+        /**
+         * Match on InstanceNumber (00200013); also accepted as 00200013=
+         */
+        InstanceNumber?: string | Array<string>;
+    };
+    url: '/dicomweb/instances';
+};
+
+export type DicomwebSearchAllInstancesErrors = {
+    /**
+     * Invalid request: `error.details.problems` names every bad parameter or field
+     */
+    400: ErrorResponse;
+    /**
+     * Missing, invalid, expired or revoked API key
+     */
+    401: ErrorResponse;
+    /**
+     * The API key lacks a scope this operation needs (`error.details.missingScopes` / `anyOfScopes`) or may not reach the resource
+     */
+    403: ErrorResponse;
+    /**
+     * Rate limit of this API key exceeded: retry after the Retry-After header (seconds)
+     */
+    429: ErrorResponse;
+    /**
+     * Internal error: the request id identifies it in the server logs
+     */
+    500: ErrorResponse;
+};
+
+export type DicomwebSearchAllInstancesError = DicomwebSearchAllInstancesErrors[keyof DicomwebSearchAllInstancesErrors];
+
+export type DicomwebSearchAllInstancesResponses = {
+    /**
+     * Matching datasets in DICOM JSON (empty when nothing matches)
+     */
+    200: Array<DicomJsonDataset>;
+};
+
+export type DicomwebSearchAllInstancesResponse = DicomwebSearchAllInstancesResponses[keyof DicomwebSearchAllInstancesResponses];
+
+export type DicomwebSearchStudyInstancesData = {
     body?: never;
     path: {
         study: string;
     };
-    query?: never;
-    url: '/dicomweb/studies/{study}';
+    query?: {
+        /**
+         * Most results to return (1-1000)
+         */
+        limit?: number;
+        /**
+         * Results to skip (paging)
+         */
+        offset?: number;
+        /**
+         * Extra attributes (keyword or tag) to return, comma-separated or repeated, or "all"
+         */
+        includefield?: string | Array<string>;
+        /**
+         * "true": person names match when every query word starts a part of the name, ignoring case; "false" (default): literal
+         */
+        fuzzymatching?: string;
+        /**
+         * Match on SeriesInstanceUID (0020000E); also accepted as 0020000E=
+         */
+        SeriesInstanceUID?: string | Array<string>;
+        /**
+         * Match on SOPInstanceUID (00080018); also accepted as 00080018=
+         */
+        SOPInstanceUID?: string | Array<string>;
+        /**
+         * Match on SOPClassUID (00080016); also accepted as 00080016=
+         */
+        SOPClassUID?: string | Array<string>;
+        /**
+         * Match on InstanceNumber (00200013); also accepted as 00200013=
+         */
+        InstanceNumber?: string | Array<string>;
+    };
+    url: '/dicomweb/studies/{study}/instances';
 };
 
-export type DicomwebRetrieveStudyErrors = {
+export type DicomwebSearchStudyInstancesErrors = {
     /**
      * Invalid request: `error.details.problems` names every bad parameter or field
      */
@@ -3814,10 +4153,6 @@ export type DicomwebRetrieveStudyErrors = {
      */
     404: ErrorResponse;
     /**
-     * None of the media types in Accept can be served
-     */
-    406: ErrorResponse;
-    /**
      * Rate limit of this API key exceeded: retry after the Retry-After header (seconds)
      */
     429: ErrorResponse;
@@ -3827,16 +4162,16 @@ export type DicomwebRetrieveStudyErrors = {
     500: ErrorResponse;
 };
 
-export type DicomwebRetrieveStudyError = DicomwebRetrieveStudyErrors[keyof DicomwebRetrieveStudyErrors];
+export type DicomwebSearchStudyInstancesError = DicomwebSearchStudyInstancesErrors[keyof DicomwebSearchStudyInstancesErrors];
 
-export type DicomwebRetrieveStudyResponses = {
+export type DicomwebSearchStudyInstancesResponses = {
     /**
-     * multipart/related; type="application/dicom" body, one Part 10 file per part
+     * Matching datasets in DICOM JSON (empty when nothing matches)
      */
-    200: Blob | File;
+    200: Array<DicomJsonDataset>;
 };
 
-export type DicomwebRetrieveStudyResponse = DicomwebRetrieveStudyResponses[keyof DicomwebRetrieveStudyResponses];
+export type DicomwebSearchStudyInstancesResponse = DicomwebSearchStudyInstancesResponses[keyof DicomwebSearchStudyInstancesResponses];
 
 export type DicomwebRetrieveStudyMetadataData = {
     body?: never;
@@ -4147,6 +4482,64 @@ export type DicomwebRetrieveFramesResponses = {
 };
 
 export type DicomwebRetrieveFramesResponse = DicomwebRetrieveFramesResponses[keyof DicomwebRetrieveFramesResponses];
+
+export type DicomwebRetrieveBulkdataData = {
+    body?: never;
+    path: {
+        study: string;
+        series: string;
+        sop: string;
+        tag: string;
+    };
+    query?: never;
+    url: '/dicomweb/studies/{study}/series/{series}/instances/{sop}/bulkdata/{tag}';
+};
+
+export type DicomwebRetrieveBulkdataErrors = {
+    /**
+     * Invalid request: `error.details.problems` names every bad parameter or field
+     */
+    400: ErrorResponse;
+    /**
+     * Missing, invalid, expired or revoked API key
+     */
+    401: ErrorResponse;
+    /**
+     * The API key lacks a scope this operation needs (`error.details.missingScopes` / `anyOfScopes`) or may not reach the resource
+     */
+    403: ErrorResponse;
+    /**
+     * Not found, or not visible to this API key
+     */
+    404: ErrorResponse;
+    /**
+     * None of the media types in Accept can be served
+     */
+    406: ErrorResponse;
+    /**
+     * Well-formed but unusable input (the message says what to fix)
+     */
+    422: ErrorResponse;
+    /**
+     * Rate limit of this API key exceeded: retry after the Retry-After header (seconds)
+     */
+    429: ErrorResponse;
+    /**
+     * Internal error: the request id identifies it in the server logs
+     */
+    500: ErrorResponse;
+};
+
+export type DicomwebRetrieveBulkdataError = DicomwebRetrieveBulkdataErrors[keyof DicomwebRetrieveBulkdataErrors];
+
+export type DicomwebRetrieveBulkdataResponses = {
+    /**
+     * multipart/related body with one application/octet-stream part
+     */
+    200: Blob | File;
+};
+
+export type DicomwebRetrieveBulkdataResponse = DicomwebRetrieveBulkdataResponses[keyof DicomwebRetrieveBulkdataResponses];
 
 export type DicomwebRetrieveRenderedInstanceData = {
     body?: never;

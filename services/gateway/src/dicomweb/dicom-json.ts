@@ -1,6 +1,7 @@
 // DICOM JSON model (PS3.18 F.2) of a parsed data set, for WADO-RS /metadata. Applied only to
-// de-identified objects. Binary values up to INLINE_MAX bytes are inlined as base64; larger ones
-// (pixel data above all) are listed with their VR and no value, as bulk data is not served here.
+// de-identified objects. Binary values up to INLINE_MAX bytes are inlined as base64; larger
+// top-level ones (pixel data above all) carry a BulkDataURI served by the bulkdata route
+// (wado-bulkdata.routes.ts), and large ones inside sequences are inlined whatever their size.
 import type { DicomDataset, DicomElement } from '@medgrade/dicom';
 
 /** One attribute in DICOM JSON. */
@@ -9,6 +10,7 @@ export type DicomJsonAttribute = {
   vr: string;
   Value?: unknown[];
   InlineBinary?: string;
+  BulkDataURI?: string;
 };
 
 export type DicomJson = Record<string, DicomJsonAttribute>;
@@ -39,12 +41,17 @@ function attributeTags(ds: DicomDataset, e: DicomElement): string[] {
   return out;
 }
 
-function valueOf(ds: DicomDataset, e: DicomElement): DicomJsonAttribute {
+/** The bulk data URI of a top-level element of the instance at `instanceUrl`. */
+export function bulkDataUri(instanceUrl: string, tag: number): string {
+  return `${instanceUrl}/bulkdata/${hexTag(tag)}`;
+}
+
+function valueOf(ds: DicomDataset, e: DicomElement, instanceUrl: string | undefined): DicomJsonAttribute {
   const vr = e.vr;
-  if (vr === 'SQ') return { vr, Value: (e.items ?? []).map(toDicomJson) };
+  if (vr === 'SQ') return { vr, Value: (e.items ?? []).map((item) => toDicomJson(item)) };
   if (BINARY.has(vr)) {
-    if (e.fragments !== undefined || e.length > INLINE_MAX) return { vr };
-    const bytes = ds.valueBytes(e);
+    if (instanceUrl !== undefined && (e.fragments !== undefined || e.length > INLINE_MAX)) return { vr, BulkDataURI: bulkDataUri(instanceUrl, e.tag) };
+    const bytes = e.fragments !== undefined ? fragmentBytes(ds, e) : ds.valueBytes(e);
     return bytes.length === 0 ? { vr } : { vr, InlineBinary: Buffer.from(bytes).toString('base64') };
   }
   if (vr === 'AT') return { vr, Value: attributeTags(ds, e) };
@@ -61,13 +68,22 @@ function valueOf(ds: DicomDataset, e: DicomElement): DicomJsonAttribute {
   return { vr, Value: vr === 'PN' ? values.map(personName) : values.map((v) => (v === '' ? null : v)) };
 }
 
-/** Converts a data set (group 0002 excluded by the parser) to DICOM JSON. */
-export function toDicomJson(ds: DicomDataset): DicomJson {
+/** An encapsulated value's fragments, concatenated (what a bulk data request returns for it). */
+export function fragmentBytes(ds: DicomDataset, e: DicomElement): Uint8Array {
+  const source = ds.context.source;
+  return Buffer.concat((e.fragments ?? []).map((f) => source.subarray(f.offset, f.offset + f.length)));
+}
+
+/**
+ * Converts a data set (group 0002 excluded by the parser) to DICOM JSON. With `instanceUrl` (the
+ * instance's WADO-RS URL), large top-level binary values are BulkDataURIs under it.
+ */
+export function toDicomJson(ds: DicomDataset, instanceUrl?: string): DicomJson {
   const out: DicomJson = {};
   for (const e of ds.elements) {
     // Group lengths are deprecated and meaningless outside the binary encoding.
     if ((e.tag & 0xffff) === 0) continue;
-    out[hexTag(e.tag)] = valueOf(ds, e);
+    out[hexTag(e.tag)] = valueOf(ds, e, instanceUrl);
   }
   return out;
 }

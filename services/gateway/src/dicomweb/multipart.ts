@@ -25,6 +25,17 @@ export interface Part {
   body: AsyncGenerator<Buffer, void, undefined>;
 }
 
+/**
+ * The longest boundary accepted. RFC 2046 caps it at 70 characters, but real senders exceed that
+ * (Orthanc's DICOMweb client sends 73): anything up to this bound is read.
+ */
+export const MAX_BOUNDARY_LENGTH = 200;
+
+/** Whether a boundary is 1 to MAX_BOUNDARY_LENGTH printable ASCII characters. */
+export function isAcceptableBoundary(boundary: string): boolean {
+  return boundary.length >= 1 && boundary.length <= MAX_BOUNDARY_LENGTH && /^[\x20-\x7e]+$/.test(boundary);
+}
+
 /** Reads the boundary and type parameters of a multipart content type. */
 export function parseMultipartType(contentType: string | undefined): { media: string; boundary?: string; type?: string } {
   const [mediaRaw = '', ...params] = (contentType ?? '').split(';');
@@ -159,7 +170,7 @@ export async function* readMultipart(
   boundary: string,
   limits: MultipartLimits,
 ): AsyncGenerator<Part, void, undefined> {
-  if (!/^[\x20-\x7e]{1,70}$/.test(boundary)) throw new MultipartError('MULTIPART_MALFORMED', 'multipart boundary must be 1-70 printable characters');
+  if (!isAcceptableBoundary(boundary)) throw new MultipartError('MULTIPART_MALFORMED', `multipart boundary must be 1-${MAX_BOUNDARY_LENGTH} printable characters`);
   const src = new Source(input, limits);
   const delim = Buffer.from(`\r\n--${boundary}`, 'latin1');
   await skipToDelimiter(src, delim);

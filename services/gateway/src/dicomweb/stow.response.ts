@@ -15,6 +15,9 @@ const CANNOT_UNDERSTAND = 0xc000;
 // Annex J); 45070 (0xB00E) is the code Azure's DICOM service conformance statement gives for an
 // instance whose UIDs already exist, so clients that know it read the same meaning here.
 export const ALREADY_STORED_WARNING = 0xb00e;
+// PS3.18 names no code for a part of another study than the path's; 43265 (0xA901) is the one
+// Azure's conformance statement gives for it.
+export const STUDY_MISMATCH_FAILURE = 0xa901;
 
 const ui = (v: string) => ({ vr: 'UI', Value: [v] });
 const ur = (v: string) => ({ vr: 'UR', Value: [v] });
@@ -40,7 +43,7 @@ export function stowResponse(
       }
       referenced.push(item);
     } else {
-      failed.push({ '00081197': { vr: 'US', Value: [CANNOT_UNDERSTAND] }, '00000902': { vr: 'LO', Value: [`${r.code}: ${r.message}`.slice(0, 64)] } });
+      failed.push({ '00081197': { vr: 'US', Value: [r.code === 'STUDY_UID_MISMATCH' ? STUDY_MISMATCH_FAILURE : CANNOT_UNDERSTAND] }, '00000902': { vr: 'LO', Value: [`${r.code}: ${r.message}`.slice(0, 64)] } });
     }
   }
   const body: Json = {};

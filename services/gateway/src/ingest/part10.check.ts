@@ -28,7 +28,7 @@ export interface Part10Ok {
 /** Why an upload was refused, as a stable code and a message that says what to fix. */
 export interface Part10Refused {
   ok: false;
-  code: 'NOT_DICOM' | 'NOT_PART10' | 'TRUNCATED' | 'MALFORMED' | 'UNKNOWN_TRANSFER_SYNTAX' | 'MISSING_UIDS' | InstanceLimitCode;
+  code: 'NOT_DICOM' | 'NOT_PART10' | 'TRUNCATED' | 'MALFORMED' | 'UNKNOWN_TRANSFER_SYNTAX' | 'MISSING_UIDS' | 'STUDY_UID_MISMATCH' | InstanceLimitCode;
   message: string;
 }
 

@@ -23,7 +23,11 @@ function itemOf(result: IntakeResult): UploadItemInput {
 
 /** Accepts files into one Upload. */
 export interface UploadSession {
-  uploadId: string;
+  /**
+   * The Upload row's id, undefined until the first file arrives: a request refused before any
+   * file (bad boundary, empty form) leaves no upload record behind.
+   */
+  readonly uploadId: string | undefined;
   /** One entry per file in request order (complete once finish() resolved). */
   results: (IntakeResult & { fileName?: string })[];
   /**
@@ -41,8 +45,9 @@ export async function openUploadSession(app: FastifyInstance, request: FastifyRe
   const metrics = ingestMetrics(app);
   const deps: IntakeDeps = intakeDeps(app, metrics.bytesIn);
   const project: IntakeProject = await loadIntakeProject(deps, projectId);
-  const upload = { id: await app.repos.uploads.create({ orgId: request.auth.orgId, projectId }, request.auth.keyId) };
-  const target = { orgId: request.auth.orgId, projectId, uploadId: upload.id, requestId: request.id };
+  let uploadId: string | undefined;
+  const recordUpload = async (): Promise<string> => (uploadId ??= await app.repos.uploads.create({ orgId: request.auth.orgId, projectId }, request.auth.keyId));
+  const target = { orgId: request.auth.orgId, projectId, uploadId: '', requestId: request.id };
   const results: UploadSession['results'] = [];
   const pending = new Set<Promise<unknown>>();
   let batch: { bytes: Buffer; slot: number; fileName?: string }[] = [];
@@ -65,10 +70,13 @@ export async function openUploadSession(app: FastifyInstance, request: FastifyRe
     pending.add(task);
   };
   return {
-    uploadId: upload.id,
+    get uploadId() {
+      return uploadId;
+    },
     results,
     async submit(bytes, fileName) {
       if (failure) throw failure;
+      target.uploadId = await recordUpload();
       // The slot keeps request order while batches complete; finish() fills every slot.
       batch.push({ bytes, fileName, slot: results.push(NOT_STORED) - 1 });
       batchBytes += bytes.length;
@@ -79,11 +87,13 @@ export async function openUploadSession(app: FastifyInstance, request: FastifyRe
     async finish() {
       if (!failure) flush();
       await Promise.all(pending);
+      if (results.length === 0 && !failure) return;
+      const id = await recordUpload();
       const stored = results.filter((r) => r !== NOT_STORED);
-      await app.repos.uploads.finish(upload.id, stored.map(itemOf));
+      await app.repos.uploads.finish(id, stored.map(itemOf));
       const accepted = stored.filter((r) => r.ok).length;
       if (failure) throw failure;
-      await request.audit({ action: 'upload.create', projectId, resourceType: 'upload', resourceId: upload.id, details: { projectId, files: stored.length, accepted } });
+      await request.audit({ action: 'upload.create', projectId, resourceType: 'upload', resourceId: id, details: { projectId, files: stored.length, accepted } });
     },
   };
 }

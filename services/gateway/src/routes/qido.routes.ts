@@ -1,5 +1,5 @@
-// QIDO-RS (PS3.18 10.6) over the de-identified index: studies, a study's series, a series'
-// instances. Answers come from Postgres (no object reads): one SQL search picks the page of ids
+// QIDO-RS (PS3.18 10.6) over the de-identified index: studies, series (all, or a study's),
+// instances (all, a study's or a series'). Answers come from Postgres (no object reads): one SQL search picks the page of ids
 // (matching in src/dicomweb/qido.query.ts and qido.sql.ts), then the rows are read by id.
 // Unsupported keys are ignored with a Warning header, as the standard allows; a malformed value
 // of a supported key is a 400. Every search is audited.
@@ -47,6 +47,13 @@ const INSTANCE_KEYS: QidoKey[] = [
   { keyword: 'SOPClassUID', tag: '00080016', kind: 'uid', column: 'sopClassUid' },
   { keyword: 'InstanceNumber', tag: '00200013', kind: 'int', column: 'instanceNumber' },
 ];
+
+const STUDY_UID_KEY: QidoKey = { keyword: 'StudyInstanceUID', tag: '0020000D', kind: 'uid', column: 'studyInstanceUid' };
+const SERIES_UID_KEY: QidoKey = { keyword: 'SeriesInstanceUID', tag: '0020000E', kind: 'uid', column: 'seriesInstanceUid' };
+// All instances of the caller's scope (or of one study): the instance row carries both UIDs.
+const ALL_INSTANCE_KEYS = [STUDY_UID_KEY, SERIES_UID_KEY, ...INSTANCE_KEYS];
+const STUDY_INSTANCE_KEYS = [SERIES_UID_KEY, ...INSTANCE_KEYS];
+const INSTANCE_ORDER = 'ordered by InstanceNumber (instances without one last), then SOP Instance UID';
 
 const and = (parts: Prisma.Sql[]) => Prisma.join(parts, ' AND ');
 
@@ -142,5 +149,39 @@ export const qidoRoutes: FastifyPluginAsyncZod = async (app: FastifyInstance) =>
     const wanted = { fields: includeFields(q.includefield), search };
     const results = rows.map((i) => instanceJson(i, study, series, wadoUrl(app, study, series, i.sopInstanceUid!), wanted));
     return respond(request, reply, 'instance', warnings(search, INSTANCE_KEYS), results);
+  });
+  app.get('/dicomweb/series', route('dicomweb.searchAllSeries', 'QIDO-RS: search all de-identified series', [STUDY_UID_KEY, ...SERIES_KEYS], 'in the order the series were indexed'), async (request, reply) => {
+    const q = request.query as z.infer<typeof QidoQuerySchema>;
+    const search = parseQido(q, [STUDY_UID_KEY, ...SERIES_KEYS]);
+    const where = [...tenantSql('se', request.auth), ...conditionsSql('st', [STUDY_UID_KEY], search.conditions), ...conditionsSql('se', SERIES_KEYS, search.conditions)];
+    const ids = (await app.deps.prisma.$queryRaw<{ id: string }[]>`
+      SELECT se."id"::text AS "id" FROM "Series" se JOIN "Study" st ON st."id" = se."studyId" WHERE ${and(where)}
+      ORDER BY se."createdAt", se."id" LIMIT ${q.limit}::int OFFSET ${q.offset}::int`).map((r) => r.id);
+    const rows = inOrder(ids, await app.deps.prisma.series.findMany({ where: { id: { in: ids } }, include: { study: { select: { studyInstanceUid: true } } } }));
+    const wanted = { fields: includeFields(q.includefield), search };
+    const results = rows.map((s) => seriesJson(s, s.study.studyInstanceUid, wadoUrl(app, s.study.studyInstanceUid, s.seriesInstanceUid), wanted));
+    return respond(request, reply, 'series', warnings(search, SERIES_KEYS), results);
+  });
+
+  const searchInstances = async (request: FastifyRequest, reply: FastifyReply, keys: QidoKey[], scope: Prisma.Sql[]) => {
+    const q = request.query as z.infer<typeof QidoQuerySchema>;
+    const search = parseQido(q, keys);
+    const where = [...tenantSql('i', request.auth), Prisma.sql`i."status" = 'READY'`, ...scope, ...conditionsSql('i', keys, search.conditions)];
+    const ids = (await app.deps.prisma.$queryRaw<{ id: string }[]>`
+      SELECT i."id"::text AS "id" FROM "Instance" i WHERE ${and(where)}
+      ORDER BY i."instanceNumber" NULLS LAST, i."sopInstanceUid", i."id" LIMIT ${q.limit}::int OFFSET ${q.offset}::int`).map((r) => r.id);
+    const rows = inOrder(ids, await app.deps.prisma.instance.findMany({ where: { id: { in: ids } } }));
+    const wanted = { fields: includeFields(q.includefield), search };
+    const results = rows.map((i) => instanceJson(i, i.studyInstanceUid!, i.seriesInstanceUid!, wadoUrl(app, i.studyInstanceUid!, i.seriesInstanceUid!, i.sopInstanceUid!), wanted));
+    return respond(request, reply, 'instance', warnings(search, INSTANCE_KEYS), results);
+  };
+
+  app.get('/dicomweb/instances', route('dicomweb.searchAllInstances', 'QIDO-RS: search all de-identified instances', ALL_INSTANCE_KEYS, INSTANCE_ORDER), async (request, reply) =>
+    searchInstances(request, reply, ALL_INSTANCE_KEYS, []));
+
+  app.get('/dicomweb/studies/:study/instances', route('dicomweb.searchStudyInstances', 'QIDO-RS: search the instances of a de-identified study', STUDY_INSTANCE_KEYS, INSTANCE_ORDER, WadoStudyParamsSchema), async (request, reply) => {
+    const { study } = request.params as { study: string };
+    if (!(await app.deps.prisma.study.findFirst({ where: withinTenant(request.auth, { studyInstanceUid: study }), select: { id: true } }))) throw new NotFoundError('Study');
+    return searchInstances(request, reply, STUDY_INSTANCE_KEYS, [Prisma.sql`i."studyInstanceUid" = ${study}`]);
   });
 };

@@ -110,7 +110,7 @@ export const uploadRoutes: FastifyPluginAsyncZod = async (app) => {
     // Files already submitted finish (and stay accepted) whatever happened to the rest of the form.
     await session.finish();
     if (streamError) throw streamError;
-    if (session.results.length === 0) throw new BadRequestError('No files in the form: attach .dcm files or a .zip', { uploadId: session.uploadId });
+    if (session.results.length === 0) throw new BadRequestError('No files in the form: attach .dcm files or a .zip');
     const instances = session.results.map((r) => ({
       id: r.instanceId ?? null,
       status: r.ok ? (r.status as 'RECEIVED') : ('REJECTED' as const),
@@ -119,7 +119,8 @@ export const uploadRoutes: FastifyPluginAsyncZod = async (app) => {
       ...(r.fileName ? { fileName: r.fileName } : {}),
       ...(r.ok && r.duplicate ? { duplicate: r.duplicate } : {}),
     }));
-    return reply.code(202).send({ uploadId: session.uploadId, instances });
+    // finish() recorded the upload: the form held files.
+    return reply.code(202).send({ uploadId: session.uploadId!, instances });
   });
 
   app.get('/v1/uploads/:id', {

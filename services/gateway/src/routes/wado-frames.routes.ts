@@ -1,7 +1,8 @@
 // WADO-RS frames (PS3.18 10.4, frameList) and rendered images (9.5) of de-identified instances.
 // Frames: multipart/related, one part per requested frame, uncompressed little endian (decoded
 // from RLE / JPEG Baseline when stored so) or the stored encoding with transfer-syntax=*.
-// Rendered: one frame as PNG (default) or JPEG. The object is read once; only the frames asked
+// Bulk data: the value of a large top-level attribute /metadata lists by BulkDataURI; Pixel Data
+// as the uncompressed frames /metadata describes. Rendered: one frame as PNG (default) or JPEG. The object is read once; only the frames asked
 // for are located and decoded, one at a time as the response is written. Every read is audited.
 import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
@@ -10,10 +11,12 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { z } from 'zod';
 import {
   BadRequestError, binaryResponse, ErrorResponseSchema, FRAME_MEDIA_TYPES, RENDERED_MEDIA_TYPES, UnprocessableError, WadoFramesParamsSchema,
-  WadoInstanceParamsSchema, WadoRenderedQuerySchema } from '@medgrade/contracts';
+  NotFoundError, WadoBulkdataParamsSchema, WadoInstanceParamsSchema, WadoRenderedQuerySchema } from '@medgrade/contracts';
 import { encodeNativeFrame, openPixelFrames, PixelDecodeError, SUPPORTED_PIXEL_TRANSFER_SYNTAXES, uncompressedDescription, type PixelFrames } from '@medgrade/dicom/pixels';
 import { encodeJpeg, encodePng, renderFrame } from '@medgrade/dicom/render';
+import { parseDicomAsync } from '@medgrade/dicom';
 import { getBuffer } from '@medgrade/storage';
+import { fragmentBytes } from '../dicomweb/dicom-json.ts';
 import { chooseFrameEncoding, frameRanges, isLittleEndianNative, type FrameEncoding } from '../dicomweb/frames.encoding.ts';
 import { writeMultipart } from '../dicomweb/multipart.ts';
 import { frameIndices, parseViewport, parseWindow, renderedMedia } from '../dicomweb/rendered.params.ts';
@@ -22,6 +25,8 @@ import { wadoUrl } from '../ingest/ingest.context.ts';
 import { ingestMetrics } from '../ingest/ingest.metrics.ts';
 
 const INSTANCE = '/dicomweb/studies/:study/series/:series/instances/:sop';
+const PIXEL_DATA = 0x7fe00010;
+const OCTET_PART = 'application/octet-stream';
 type InstanceParams = z.infer<typeof WadoInstanceParamsSchema>;
 
 /** Pixel faults become 422 with the decoder's code; messages name encodings, never values. */
@@ -49,6 +54,25 @@ function frameBody(frames: PixelFrames, index: number, encoding: FrameEncoding):
     if (encoding.kind === 'stored' || isLittleEndianNative(source.transferSyntaxUid)) return frames.stored(index);
     return encodeNativeFrame(frames.decode(index), uncompressedDescription(source, frames.encapsulated));
   });
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+/** Every frame of the instance, uncompressed little endian, back to back. */
+async function pixelBulk(app: FastifyInstance, request: FastifyRequest, p: InstanceParams): Promise<Buffer> {
+  const { frames } = await openInstance(app, request, p);
+  const native: FrameEncoding = { kind: 'native', contentType: OCTET_PART, media: OCTET_PART };
+  const out: Buffer[] = [];
+  for (let i = 0; i < frames.source.numberOfFrames; i++) out.push(frameBody(frames, i, native));
+  return Buffer.concat(out);
+}
+
+/** The value of a top-level attribute other than Pixel Data; 404 when the instance has none. */
+async function attributeBulk(app: FastifyInstance, request: FastifyRequest, p: InstanceParams, tag: number): Promise<Buffer> {
+  const [found] = await locate(app, request, p);
+  const { dataset } = await parseDicomAsync(await getBuffer(storeOf(app), found!.objectKey), { maxInflatedBytes: app.deps.config.ingest.maxInflatedBytes });
+  const element = dataset.get(tag);
+  if (!element || element.vr === 'SQ') throw new NotFoundError('Bulk data');
+  const bytes = element.fragments !== undefined ? fragmentBytes(dataset, element) : dataset.valueBytes(element);
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
@@ -86,6 +110,30 @@ export const wadoFrameRoutes: FastifyPluginAsyncZod = async (app) => {
     })();
     const boundary = `medgrade-${randomBytes(12).toString('hex')}`;
     return reply.type(`multipart/related; type="${encoding.media}"; boundary=${boundary}`).send(Readable.from(writeMultipart(boundary, parts)));
+  });
+
+  app.get(`${INSTANCE}/bulkdata/:tag`, {
+    config: { scopes: ['studies:read'] },
+    schema: {
+      tags,
+      operationId: 'dicomweb.retrieveBulkdata',
+      summary: 'WADO-RS: retrieve the bulk data of one attribute of a de-identified instance (a BulkDataURI of /metadata)',
+      description: 'multipart/related; type="application/octet-stream", one part. Pixel Data (7FE00010) is the uncompressed little endian frames, one after another (RLE and JPEG Baseline are decoded), as /metadata describes them; another attribute is its value (encapsulated values: their fragments, concatenated).',
+      params: WadoBulkdataParamsSchema,
+      produces: ['multipart/related; type="application/octet-stream"'],
+      response: { 200: binaryResponse('multipart/related body with one application/octet-stream part', ['multipart/related; type="application/octet-stream"']), 422: ErrorResponseSchema },
+    },
+  }, async (request, reply) => {
+    const tag = Number.parseInt(request.params.tag, 16);
+    const body = tag === PIXEL_DATA ? await pixelBulk(app, request, request.params) : await attributeBulk(app, request, request.params, tag);
+    await request.audit({ action: 'wado.bulkdata', resourceType: 'instance', resourceId: request.params.sop, details: { tag: request.params.tag.toUpperCase() } });
+    metrics.bytesOut(body.length);
+    const boundary = `medgrade-${randomBytes(12).toString('hex')}`;
+    const location = `${wadoUrl(app, request.params.study, request.params.series, request.params.sop)}/bulkdata/${request.params.tag.toUpperCase()}`;
+    const parts = (async function* () {
+      yield { contentType: OCTET_PART, location, body };
+    })();
+    return reply.type(`multipart/related; type="${OCTET_PART}"; boundary=${boundary}`).send(Readable.from(writeMultipart(boundary, parts)));
   });
 
   const rendered = [

@@ -80,7 +80,7 @@ export const wadoRoutes: FastifyPluginAsyncZod = async (app) => {
       const out = [];
       for (const f of found) {
         const file = await parseDicomAsync(await getBuffer(store, f.objectKey), { maxInflatedBytes: app.deps.config.ingest.maxInflatedBytes });
-        out.push(describeUncompressedFrames(toDicomJson(file.dataset), file));
+        out.push(describeUncompressedFrames(toDicomJson(file.dataset, wadoUrl(app, f.studyInstanceUid, f.seriesInstanceUid, f.sopInstanceUid)), file));
       }
       return reply.type('application/dicom+json').send(out);
     });
