@@ -24,7 +24,7 @@ const WITH_BODY = new Set(['post', 'put', 'patch']);
  * STOW-RS 409 (PS3.18 10.5.3: a DICOM JSON FailedSOPSequence) and the readiness probes' 503
  * (the same body as their 200, naming the failing check).
  */
-export const NON_ENVELOPE_ERRORS = new Set(['dicomweb.storeInstances 409', 'health.ready 503', 'oip.serverReady 503']);
+export const NON_ENVELOPE_ERRORS = new Set(['dicomweb.storeInstances 409', 'dicomweb.storeStudyInstances 409', 'health.ready 503', 'oip.serverReady 503']);
 
 function responseProblems(id: string, op: Operation): string[] {
   const problems: string[] = [];
