@@ -2,7 +2,7 @@
 
 import { client } from './client.gen.js';
 import { type Client, type ClientMeta, formDataBodySerializer, type Options as Options2, type RequestResult, type TDataShape } from './client/index.js';
-import type { ApiKeysCreateData, ApiKeysCreateErrors, ApiKeysCreateResponses, ApiKeysGetData, ApiKeysGetErrors, ApiKeysGetResponses, ApiKeysListData, ApiKeysListErrors, ApiKeysListResponses, ApiKeysRevokeData, ApiKeysRevokeErrors, ApiKeysRevokeResponses, AuditEventsExportData, AuditEventsExportErrors, AuditEventsExportResponses, AuditEventsListData, AuditEventsListErrors, AuditEventsListResponses, AuditEventsVerifyData, AuditEventsVerifyErrors, AuditEventsVerifyResponses, DatasetsCreateData, DatasetsCreateErrors, DatasetsCreateResponses, DatasetsGetData, DatasetsGetErrors, DatasetsGetResponses, DatasetsImportLabelsData, DatasetsImportLabelsErrors, DatasetsImportLabelsResponses, DatasetsListData, DatasetsListErrors, DatasetsListResponses, DatasetSnapshotsCreateData, DatasetSnapshotsCreateErrors, DatasetSnapshotsCreateResponses, DatasetSnapshotsGetData, DatasetSnapshotsGetErrors, DatasetSnapshotsGetResponses, DatasetSnapshotsListData, DatasetSnapshotsListErrors, DatasetSnapshotsListResponses, DatasetSnapshotsListRowsData, DatasetSnapshotsListRowsErrors, DatasetSnapshotsListRowsResponses, DeidProfilesGetData, DeidProfilesGetErrors, DeidProfilesGetResponses, DeidProfilesReplaceData, DeidProfilesReplaceErrors, DeidProfilesReplaceResponses, DicomwebRetrieveFramesData, DicomwebRetrieveFramesErrors, DicomwebRetrieveFramesResponses, DicomwebRetrieveInstanceData, DicomwebRetrieveInstanceErrors, DicomwebRetrieveInstanceMetadataData, DicomwebRetrieveInstanceMetadataErrors, DicomwebRetrieveInstanceMetadataResponses, DicomwebRetrieveInstanceResponses, DicomwebRetrieveRenderedFrameData, DicomwebRetrieveRenderedFrameErrors, DicomwebRetrieveRenderedFrameResponses, DicomwebRetrieveRenderedInstanceData, DicomwebRetrieveRenderedInstanceErrors, DicomwebRetrieveRenderedInstanceResponses, DicomwebRetrieveSeriesData, DicomwebRetrieveSeriesErrors, DicomwebRetrieveSeriesMetadataData, DicomwebRetrieveSeriesMetadataErrors, DicomwebRetrieveSeriesMetadataResponses, DicomwebRetrieveSeriesResponses, DicomwebRetrieveStudyData, DicomwebRetrieveStudyErrors, DicomwebRetrieveStudyMetadataData, DicomwebRetrieveStudyMetadataErrors, DicomwebRetrieveStudyMetadataResponses, DicomwebRetrieveStudyResponses, DicomwebSearchInstancesData, DicomwebSearchInstancesErrors, DicomwebSearchInstancesResponses, DicomwebSearchSeriesData, DicomwebSearchSeriesErrors, DicomwebSearchSeriesResponses, DicomwebSearchStudiesData, DicomwebSearchStudiesErrors, DicomwebSearchStudiesResponses, DicomwebStoreInstancesData, DicomwebStoreInstancesErrors, DicomwebStoreInstancesResponses, FinetuneJobsCancelData, FinetuneJobsCancelErrors, FinetuneJobsCancelResponses, FinetuneJobsCreateData, FinetuneJobsCreateErrors, FinetuneJobsCreateResponses, FinetuneJobsGetData, FinetuneJobsGetErrors, FinetuneJobsGetResponses, FinetuneJobsListData, FinetuneJobsListErrors, FinetuneJobsListEventsData, FinetuneJobsListEventsErrors, FinetuneJobsListEventsResponses, FinetuneJobsListResponses, HealthLiveData, HealthLiveErrors, HealthLiveResponses, HealthReadyData, HealthReadyErrors, HealthReadyResponses, InferencesCreateData, InferencesCreateErrors, InferencesCreateResponses, InferencesGetData, InferencesGetErrors, InferencesGetResponses, MeGetData, MeGetErrors, MeGetResponses, ModelsCreateData, ModelsCreateErrors, ModelsCreateResponses, ModelsGetData, ModelsGetErrors, ModelsGetResponses, ModelsListData, ModelsListErrors, ModelsListResponses, ModelVersionsCreateData, ModelVersionsCreateErrors, ModelVersionsCreateResponses, ModelVersionsGetData, ModelVersionsGetErrors, ModelVersionsGetResponses, ModelVersionsListData, ModelVersionsListErrors, ModelVersionsListResponses, ModelVersionsReleaseData, ModelVersionsReleaseErrors, ModelVersionsReleaseResponses, ModelVersionsRetireData, ModelVersionsRetireErrors, ModelVersionsRetireResponses, OipModelInferData, OipModelInferErrors, OipModelInferResponses, OipModelMetadataData, OipModelMetadataErrors, OipModelMetadataResponses, OipModelReadyData, OipModelReadyErrors, OipModelReadyResponses, OipModelVersionInferData, OipModelVersionInferErrors, OipModelVersionInferResponses, OipModelVersionMetadataData, OipModelVersionMetadataErrors, OipModelVersionMetadataResponses, OipModelVersionReadyData, OipModelVersionReadyErrors, OipModelVersionReadyResponses, OipServerLiveData, OipServerLiveErrors, OipServerLiveResponses, OipServerMetadataData, OipServerMetadataErrors, OipServerMetadataResponses, OipServerReadyData, OipServerReadyErrors, OipServerReadyResponses, OrganizationsGetData, OrganizationsGetErrors, OrganizationsGetResponses, OrganizationsListData, OrganizationsListErrors, OrganizationsListResponses, OrganizationsUpdateData, OrganizationsUpdateErrors, OrganizationsUpdateResponses, ProjectsCreateData, ProjectsCreateErrors, ProjectsCreateResponses, ProjectsGetData, ProjectsGetErrors, ProjectsGetResponses, ProjectsListData, ProjectsListErrors, ProjectsListResponses, ProjectsUpdateData, ProjectsUpdateErrors, ProjectsUpdateResponses, StudiesDeleteData, StudiesDeleteErrors, StudiesDeleteResponses, StudiesGetData, StudiesGetErrors, StudiesGetResponses, StudiesListData, StudiesListErrors, StudiesListResponses, UploadsCreateData, UploadsCreateErrors, UploadsCreateResponses, UploadsGetData, UploadsGetErrors, UploadsGetResponses } from './types.gen.js';
+import type { ApiKeysCreateData, ApiKeysCreateErrors, ApiKeysCreateResponses, ApiKeysGetData, ApiKeysGetErrors, ApiKeysGetResponses, ApiKeysListData, ApiKeysListErrors, ApiKeysListResponses, ApiKeysRevokeData, ApiKeysRevokeErrors, ApiKeysRevokeResponses, AuditEventsExportData, AuditEventsExportErrors, AuditEventsExportResponses, AuditEventsListData, AuditEventsListErrors, AuditEventsListResponses, AuditEventsVerifyData, AuditEventsVerifyErrors, AuditEventsVerifyResponses, DatasetsCreateData, DatasetsCreateErrors, DatasetsCreateResponses, DatasetsGetData, DatasetsGetErrors, DatasetsGetResponses, DatasetsImportLabelsData, DatasetsImportLabelsErrors, DatasetsImportLabelsResponses, DatasetsListData, DatasetsListErrors, DatasetsListResponses, DatasetSnapshotsCreateData, DatasetSnapshotsCreateErrors, DatasetSnapshotsCreateResponses, DatasetSnapshotsGetData, DatasetSnapshotsGetErrors, DatasetSnapshotsGetResponses, DatasetSnapshotsListData, DatasetSnapshotsListErrors, DatasetSnapshotsListResponses, DatasetSnapshotsListRowsData, DatasetSnapshotsListRowsErrors, DatasetSnapshotsListRowsResponses, DeidProfilesGetData, DeidProfilesGetErrors, DeidProfilesGetResponses, DeidProfilesReplaceData, DeidProfilesReplaceErrors, DeidProfilesReplaceResponses, DicomwebRetrieveBulkdataData, DicomwebRetrieveBulkdataErrors, DicomwebRetrieveBulkdataResponses, DicomwebRetrieveFramesData, DicomwebRetrieveFramesErrors, DicomwebRetrieveFramesResponses, DicomwebRetrieveInstanceData, DicomwebRetrieveInstanceErrors, DicomwebRetrieveInstanceMetadataData, DicomwebRetrieveInstanceMetadataErrors, DicomwebRetrieveInstanceMetadataResponses, DicomwebRetrieveInstanceResponses, DicomwebRetrieveRenderedFrameData, DicomwebRetrieveRenderedFrameErrors, DicomwebRetrieveRenderedFrameResponses, DicomwebRetrieveRenderedInstanceData, DicomwebRetrieveRenderedInstanceErrors, DicomwebRetrieveRenderedInstanceResponses, DicomwebRetrieveSeriesData, DicomwebRetrieveSeriesErrors, DicomwebRetrieveSeriesMetadataData, DicomwebRetrieveSeriesMetadataErrors, DicomwebRetrieveSeriesMetadataResponses, DicomwebRetrieveSeriesResponses, DicomwebRetrieveStudyData, DicomwebRetrieveStudyErrors, DicomwebRetrieveStudyMetadataData, DicomwebRetrieveStudyMetadataErrors, DicomwebRetrieveStudyMetadataResponses, DicomwebRetrieveStudyResponses, DicomwebSearchAllInstancesData, DicomwebSearchAllInstancesErrors, DicomwebSearchAllInstancesResponses, DicomwebSearchAllSeriesData, DicomwebSearchAllSeriesErrors, DicomwebSearchAllSeriesResponses, DicomwebSearchInstancesData, DicomwebSearchInstancesErrors, DicomwebSearchInstancesResponses, DicomwebSearchSeriesData, DicomwebSearchSeriesErrors, DicomwebSearchSeriesResponses, DicomwebSearchStudiesData, DicomwebSearchStudiesErrors, DicomwebSearchStudiesResponses, DicomwebSearchStudyInstancesData, DicomwebSearchStudyInstancesErrors, DicomwebSearchStudyInstancesResponses, DicomwebStoreInstancesData, DicomwebStoreInstancesErrors, DicomwebStoreInstancesResponses, DicomwebStoreStudyInstancesData, DicomwebStoreStudyInstancesErrors, DicomwebStoreStudyInstancesResponses, FinetuneJobsCancelData, FinetuneJobsCancelErrors, FinetuneJobsCancelResponses, FinetuneJobsCreateData, FinetuneJobsCreateErrors, FinetuneJobsCreateResponses, FinetuneJobsGetData, FinetuneJobsGetErrors, FinetuneJobsGetResponses, FinetuneJobsListData, FinetuneJobsListErrors, FinetuneJobsListEventsData, FinetuneJobsListEventsErrors, FinetuneJobsListEventsResponses, FinetuneJobsListResponses, HealthLiveData, HealthLiveErrors, HealthLiveResponses, HealthReadyData, HealthReadyErrors, HealthReadyResponses, InferencesCreateData, InferencesCreateErrors, InferencesCreateResponses, InferencesGetData, InferencesGetErrors, InferencesGetResponses, MeGetData, MeGetErrors, MeGetResponses, ModelsCreateData, ModelsCreateErrors, ModelsCreateResponses, ModelsGetData, ModelsGetErrors, ModelsGetResponses, ModelsListData, ModelsListErrors, ModelsListResponses, ModelVersionsCreateData, ModelVersionsCreateErrors, ModelVersionsCreateResponses, ModelVersionsGetData, ModelVersionsGetErrors, ModelVersionsGetResponses, ModelVersionsListData, ModelVersionsListErrors, ModelVersionsListResponses, ModelVersionsReleaseData, ModelVersionsReleaseErrors, ModelVersionsReleaseResponses, ModelVersionsRetireData, ModelVersionsRetireErrors, ModelVersionsRetireResponses, OipModelInferData, OipModelInferErrors, OipModelInferResponses, OipModelMetadataData, OipModelMetadataErrors, OipModelMetadataResponses, OipModelReadyData, OipModelReadyErrors, OipModelReadyResponses, OipModelVersionInferData, OipModelVersionInferErrors, OipModelVersionInferResponses, OipModelVersionMetadataData, OipModelVersionMetadataErrors, OipModelVersionMetadataResponses, OipModelVersionReadyData, OipModelVersionReadyErrors, OipModelVersionReadyResponses, OipServerLiveData, OipServerLiveErrors, OipServerLiveResponses, OipServerMetadataData, OipServerMetadataErrors, OipServerMetadataResponses, OipServerReadyData, OipServerReadyErrors, OipServerReadyResponses, OrganizationsGetData, OrganizationsGetErrors, OrganizationsGetResponses, OrganizationsListData, OrganizationsListErrors, OrganizationsListResponses, OrganizationsUpdateData, OrganizationsUpdateErrors, OrganizationsUpdateResponses, ProjectsCreateData, ProjectsCreateErrors, ProjectsCreateResponses, ProjectsGetData, ProjectsGetErrors, ProjectsGetResponses, ProjectsListData, ProjectsListErrors, ProjectsListResponses, ProjectsUpdateData, ProjectsUpdateErrors, ProjectsUpdateResponses, StudiesDeleteData, StudiesDeleteErrors, StudiesDeleteResponses, StudiesGetData, StudiesGetErrors, StudiesGetResponses, StudiesListData, StudiesListErrors, StudiesListResponses, UploadsCreateData, UploadsCreateErrors, UploadsCreateResponses, UploadsGetData, UploadsGetErrors, UploadsGetResponses } from './types.gen.js';
 
 export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends boolean = boolean, TResponse = unknown> = Options2<TData, ThrowOnError, TResponse> & {
     /**
@@ -558,7 +558,7 @@ export class Dicomweb extends HeyApiClient {
     /**
      * STOW-RS: store DICOM instances (multipart/related; type="application/dicom")
      *
-     * Body: multipart/related; type="application/dicom"; boundary=<boundary>, one Part 10 file per part. Limits: 536870912 bytes per instance, 8589934592 per request. 200 all stored, 202 some failed (FailedSOPSequence with reasons) or were already stored with other bytes (same SOP Instance UID: referenced as the stored instance with WarningReason 0xB00E), 409 none stored.
+     * Body: multipart/related; type="application/dicom"; boundary=<boundary>, one Part 10 file per part. Limits: 536870912 bytes per instance, 8589934592 per request; multipart boundaries up to 200 characters. 200 all stored, 202 some failed (FailedSOPSequence with reasons) or were already stored with other bytes (same SOP Instance UID: referenced as the stored instance with WarningReason 0xB00E), 409 none stored.
      *
      * Scopes needed: all of: studies:write (`admin` covers every scope).
      */
@@ -567,6 +567,39 @@ export class Dicomweb extends HeyApiClient {
             bodySerializer: null,
             security: [{ scheme: 'bearer', type: 'http' }],
             url: '/dicomweb/studies',
+            ...options,
+            headers: {
+                'Content-Type': 'multipart/related; type="application/dicom"',
+                ...options.headers
+            }
+        });
+    }
+    
+    /**
+     * WADO-RS: retrieve a de-identified study (multipart/related; type="application/dicom")
+     *
+     * Scopes needed: all of: studies:read (`admin` covers every scope).
+     */
+    public retrieveStudy<ThrowOnError extends boolean = true>(options: Options<DicomwebRetrieveStudyData, ThrowOnError>): RequestResult<DicomwebRetrieveStudyResponses, DicomwebRetrieveStudyErrors, ThrowOnError> {
+        return (options.client ?? this.client).get<DicomwebRetrieveStudyResponses, DicomwebRetrieveStudyErrors, ThrowOnError>({
+            security: [{ scheme: 'bearer', type: 'http' }],
+            url: '/dicomweb/studies/{study}',
+            ...options
+        });
+    }
+    
+    /**
+     * STOW-RS: store DICOM instances of one study
+     *
+     * Body: multipart/related; type="application/dicom"; boundary=<boundary>, one Part 10 file per part. Limits: 536870912 bytes per instance, 8589934592 per request; multipart boundaries up to 200 characters. 200 all stored, 202 some failed (FailedSOPSequence with reasons) or were already stored with other bytes (same SOP Instance UID: referenced as the stored instance with WarningReason 0xB00E), 409 none stored. Study Instance UID of each part (as sent) must be the path's: a part of another study fails with FailureReason 0xA901 (STUDY_UID_MISMATCH).
+     *
+     * Scopes needed: all of: studies:write (`admin` covers every scope).
+     */
+    public storeStudyInstances<ThrowOnError extends boolean = true>(options: Options<DicomwebStoreStudyInstancesData, ThrowOnError>): RequestResult<DicomwebStoreStudyInstancesResponses, DicomwebStoreStudyInstancesErrors, ThrowOnError> {
+        return (options.client ?? this.client).post<DicomwebStoreStudyInstancesResponses, DicomwebStoreStudyInstancesErrors, ThrowOnError>({
+            bodySerializer: null,
+            security: [{ scheme: 'bearer', type: 'http' }],
+            url: '/dicomweb/studies/{study}',
             ...options,
             headers: {
                 'Content-Type': 'multipart/related; type="application/dicom"',
@@ -606,14 +639,46 @@ export class Dicomweb extends HeyApiClient {
     }
     
     /**
-     * WADO-RS: retrieve a de-identified study (multipart/related; type="application/dicom")
+     * QIDO-RS: search all de-identified series
+     *
+     * Match keys (keyword or tag): StudyInstanceUID, SeriesInstanceUID, Modality, SeriesNumber, SeriesDescription, PerformedProcedureStepStartDate, PerformedProcedureStepStartTime, BodyPartExamined, Manufacturer, SeriesDate, SeriesTime. Every value is the de-identified one (what the stored object carries: surrogates, shifted dates, values the profile emptied match nothing), never the uploaded one. UIDs: one or a list separated by "," or "\"; no wildcards. Dates: YYYYMMDD, YYYYMMDD-, -YYYYMMDD or YYYYMMDD-YYYYMMDD. Times: HHMMSS (or HH, HHMM, HHMMSS.FFFFFF), one or a range with "-"; a partial time covers its whole hour or minute. Numbers (SeriesNumber, InstanceNumber): one or a list separated by "\"; no wildcards. Other attributes: exact and case-sensitive, a list separated by "\" matches any; "*" (any run of characters) and "?" (one character) are wildcards anywhere in a value; an empty value or "*" matches everything. fuzzymatching=true applies to person names (PN), which this level does not have: the answer then carries a Warning that only literal matching was done. Results: the attributes PS3.18 Table 10.6.3-3/-4/-5 requires (zero-length when the de-identified object has no value), optional ones named in includefield or used as keys, in the order the series were indexed. Unknown keys are ignored with a Warning header; a malformed value of a known key is a 400 naming the key.
      *
      * Scopes needed: all of: studies:read (`admin` covers every scope).
      */
-    public retrieveStudy<ThrowOnError extends boolean = true>(options: Options<DicomwebRetrieveStudyData, ThrowOnError>): RequestResult<DicomwebRetrieveStudyResponses, DicomwebRetrieveStudyErrors, ThrowOnError> {
-        return (options.client ?? this.client).get<DicomwebRetrieveStudyResponses, DicomwebRetrieveStudyErrors, ThrowOnError>({
+    public searchAllSeries<ThrowOnError extends boolean = true>(options?: Options<DicomwebSearchAllSeriesData, ThrowOnError>): RequestResult<DicomwebSearchAllSeriesResponses, DicomwebSearchAllSeriesErrors, ThrowOnError> {
+        return (options?.client ?? this.client).get<DicomwebSearchAllSeriesResponses, DicomwebSearchAllSeriesErrors, ThrowOnError>({
             security: [{ scheme: 'bearer', type: 'http' }],
-            url: '/dicomweb/studies/{study}',
+            url: '/dicomweb/series',
+            ...options
+        });
+    }
+    
+    /**
+     * QIDO-RS: search all de-identified instances
+     *
+     * Match keys (keyword or tag): StudyInstanceUID, SeriesInstanceUID, SOPInstanceUID, SOPClassUID, InstanceNumber. Every value is the de-identified one (what the stored object carries: surrogates, shifted dates, values the profile emptied match nothing), never the uploaded one. UIDs: one or a list separated by "," or "\"; no wildcards. Dates: YYYYMMDD, YYYYMMDD-, -YYYYMMDD or YYYYMMDD-YYYYMMDD. Times: HHMMSS (or HH, HHMM, HHMMSS.FFFFFF), one or a range with "-"; a partial time covers its whole hour or minute. Numbers (SeriesNumber, InstanceNumber): one or a list separated by "\"; no wildcards. Other attributes: exact and case-sensitive, a list separated by "\" matches any; "*" (any run of characters) and "?" (one character) are wildcards anywhere in a value; an empty value or "*" matches everything. fuzzymatching=true applies to person names (PN), which this level does not have: the answer then carries a Warning that only literal matching was done. Results: the attributes PS3.18 Table 10.6.3-3/-4/-5 requires (zero-length when the de-identified object has no value), optional ones named in includefield or used as keys, ordered by InstanceNumber (instances without one last), then SOP Instance UID. Unknown keys are ignored with a Warning header; a malformed value of a known key is a 400 naming the key.
+     *
+     * Scopes needed: all of: studies:read (`admin` covers every scope).
+     */
+    public searchAllInstances<ThrowOnError extends boolean = true>(options?: Options<DicomwebSearchAllInstancesData, ThrowOnError>): RequestResult<DicomwebSearchAllInstancesResponses, DicomwebSearchAllInstancesErrors, ThrowOnError> {
+        return (options?.client ?? this.client).get<DicomwebSearchAllInstancesResponses, DicomwebSearchAllInstancesErrors, ThrowOnError>({
+            security: [{ scheme: 'bearer', type: 'http' }],
+            url: '/dicomweb/instances',
+            ...options
+        });
+    }
+    
+    /**
+     * QIDO-RS: search the instances of a de-identified study
+     *
+     * Match keys (keyword or tag): SeriesInstanceUID, SOPInstanceUID, SOPClassUID, InstanceNumber. Every value is the de-identified one (what the stored object carries: surrogates, shifted dates, values the profile emptied match nothing), never the uploaded one. UIDs: one or a list separated by "," or "\"; no wildcards. Dates: YYYYMMDD, YYYYMMDD-, -YYYYMMDD or YYYYMMDD-YYYYMMDD. Times: HHMMSS (or HH, HHMM, HHMMSS.FFFFFF), one or a range with "-"; a partial time covers its whole hour or minute. Numbers (SeriesNumber, InstanceNumber): one or a list separated by "\"; no wildcards. Other attributes: exact and case-sensitive, a list separated by "\" matches any; "*" (any run of characters) and "?" (one character) are wildcards anywhere in a value; an empty value or "*" matches everything. fuzzymatching=true applies to person names (PN), which this level does not have: the answer then carries a Warning that only literal matching was done. Results: the attributes PS3.18 Table 10.6.3-3/-4/-5 requires (zero-length when the de-identified object has no value), optional ones named in includefield or used as keys, ordered by InstanceNumber (instances without one last), then SOP Instance UID. Unknown keys are ignored with a Warning header; a malformed value of a known key is a 400 naming the key.
+     *
+     * Scopes needed: all of: studies:read (`admin` covers every scope).
+     */
+    public searchStudyInstances<ThrowOnError extends boolean = true>(options: Options<DicomwebSearchStudyInstancesData, ThrowOnError>): RequestResult<DicomwebSearchStudyInstancesResponses, DicomwebSearchStudyInstancesErrors, ThrowOnError> {
+        return (options.client ?? this.client).get<DicomwebSearchStudyInstancesResponses, DicomwebSearchStudyInstancesErrors, ThrowOnError>({
+            security: [{ scheme: 'bearer', type: 'http' }],
+            url: '/dicomweb/studies/{study}/instances',
             ...options
         });
     }
@@ -694,6 +759,21 @@ export class Dicomweb extends HeyApiClient {
         return (options.client ?? this.client).get<DicomwebRetrieveFramesResponses, DicomwebRetrieveFramesErrors, ThrowOnError>({
             security: [{ scheme: 'bearer', type: 'http' }],
             url: '/dicomweb/studies/{study}/series/{series}/instances/{sop}/frames/{frames}',
+            ...options
+        });
+    }
+    
+    /**
+     * WADO-RS: retrieve the bulk data of one attribute of a de-identified instance (a BulkDataURI of /metadata)
+     *
+     * multipart/related; type="application/octet-stream", one part. Pixel Data (7FE00010) is the uncompressed little endian frames, one after another (RLE and JPEG Baseline are decoded), as /metadata describes them; another attribute is its value (encapsulated values: their fragments, concatenated).
+     *
+     * Scopes needed: all of: studies:read (`admin` covers every scope).
+     */
+    public retrieveBulkdata<ThrowOnError extends boolean = true>(options: Options<DicomwebRetrieveBulkdataData, ThrowOnError>): RequestResult<DicomwebRetrieveBulkdataResponses, DicomwebRetrieveBulkdataErrors, ThrowOnError> {
+        return (options.client ?? this.client).get<DicomwebRetrieveBulkdataResponses, DicomwebRetrieveBulkdataErrors, ThrowOnError>({
+            security: [{ scheme: 'bearer', type: 'http' }],
+            url: '/dicomweb/studies/{study}/series/{series}/instances/{sop}/bulkdata/{tag}',
             ...options
         });
     }
