@@ -2,9 +2,40 @@ import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from './config.load.ts';
 import { projectSecretKeyBytes } from './secret-key.ts';
 
+// A developer machine: the switch that allows the public development secrets (pnpm start, tests).
+const dev = (env: Record<string, string>) => loadConfig({ MEDGRADE_DEV: '1', ...env });
+const KEY = Buffer.alloc(32, 7).toString('base64');
+const TOKEN = 'a-long-random-service-token';
+
+describe('loadConfig fails closed (issue 14.6)', () => {
+  it('refuses the development secrets when nothing is set: NODE_ENV unset is not development', () => {
+    expect(() => loadConfig({})).toThrow(/PROJECT_SECRET_KEY: the insecure development default is refused unless MEDGRADE_DEV=1/);
+    expect(() => loadConfig({ PROJECT_SECRET_KEY: KEY })).toThrow(/INFERENCE_SERVICE_TOKEN: the development default is refused unless MEDGRADE_DEV=1/);
+    expect(() => loadConfig({ NODE_ENV: 'test' })).toThrow(/refused unless MEDGRADE_DEV=1/);
+    expect(() => loadConfig({ MEDGRADE_DEV: '0' })).toThrow(/refused unless MEDGRADE_DEV=1/);
+  });
+
+  it('defaults to production and binds every listener to loopback unless a host is configured', () => {
+    const config = loadConfig({ PROJECT_SECRET_KEY: KEY, INFERENCE_SERVICE_TOKEN: TOKEN });
+    expect(config.env).toBe('production');
+    expect(config.dev).toBe(false);
+    expect(config.gateway.host).toBe('127.0.0.1');
+    expect(config.inference.host).toBe('127.0.0.1');
+    expect(config.deidWorker.metricsHost).toBe('127.0.0.1');
+    const open = loadConfig({ PROJECT_SECRET_KEY: KEY, INFERENCE_SERVICE_TOKEN: TOKEN, GATEWAY_HOST: '0.0.0.0', DEID_WORKER_METRICS_HOST: '0.0.0.0' });
+    expect([open.gateway.host, open.deidWorker.metricsHost]).toEqual(['0.0.0.0', '0.0.0.0']);
+  });
+
+  it('allows the development secrets only with MEDGRADE_DEV=1 and never with NODE_ENV=production', () => {
+    expect(dev({}).env).toBe('development');
+    expect(dev({ NODE_ENV: 'test' }).dev).toBe(true);
+    expect(() => dev({ NODE_ENV: 'production' })).toThrow(/development default is refused with NODE_ENV=production/);
+  });
+});
+
 describe('loadConfig', () => {
   it('works with an empty environment using local defaults', () => {
-    const config = loadConfig({});
+    const config = dev({});
     expect(config.database.url).toBe('postgresql://postgres@127.0.0.1:5432/medgrade');
     expect(config.redis.url).toBe('redis://127.0.0.1:6379');
     expect(config.storage).toEqual({ driver: 'fs', fsRoot: './data/objects' });
@@ -14,13 +45,13 @@ describe('loadConfig', () => {
   });
 
   it('bounds de-identification memory by a budget, not by concurrency alone', () => {
-    expect(loadConfig({}).deidWorker).toMatchObject({ concurrency: 16, memoryBudgetMb: 1024 });
-    expect(loadConfig({ DEID_WORKER_MEMORY_BUDGET_MB: '256' }).deidWorker.memoryBudgetMb).toBe(256);
-    expect(() => loadConfig({ DEID_WORKER_MEMORY_BUDGET_MB: '0' })).toThrow(/DEID_WORKER_MEMORY_BUDGET_MB: .*MiB/);
+    expect(dev({}).deidWorker).toMatchObject({ concurrency: 16, memoryBudgetMb: 1024 });
+    expect(dev({ DEID_WORKER_MEMORY_BUDGET_MB: '256' }).deidWorker.memoryBudgetMb).toBe(256);
+    expect(() => dev({ DEID_WORKER_MEMORY_BUDGET_MB: '0' })).toThrow(/DEID_WORKER_MEMORY_BUDGET_MB: .*MiB/);
   });
 
   it('reads nested S3 settings when the driver is s3', () => {
-    const config = loadConfig({ STORAGE_DRIVER: 's3', S3_BUCKET: 'medgrade', S3_ENDPOINT: 'http://127.0.0.1:9000', S3_FORCE_PATH_STYLE: 'true' });
+    const config = dev({ STORAGE_DRIVER: 's3', S3_BUCKET: 'medgrade', S3_ENDPOINT: 'http://127.0.0.1:9000', S3_FORCE_PATH_STYLE: 'true' });
     expect(config.storage).toEqual({
       driver: 's3',
       s3: { bucket: 'medgrade', region: 'us-east-1', endpoint: 'http://127.0.0.1:9000', forcePathStyle: true },
@@ -30,7 +61,7 @@ describe('loadConfig', () => {
   it('reports every bad variable at once with how to fix it', () => {
     let error: unknown;
     try {
-      loadConfig({ GATEWAY_PORT: 'eighty', DATABASE_URL: 'mysql://x', LOG_LEVEL: 'loud', STORAGE_DRIVER: 's3' });
+      dev({ GATEWAY_PORT: 'eighty', DATABASE_URL: 'mysql://x', LOG_LEVEL: 'loud', STORAGE_DRIVER: 's3' });
     } catch (e) {
       error = e;
     }
@@ -45,45 +76,44 @@ describe('loadConfig', () => {
 
   it('refuses the insecure development secrets in production', () => {
     expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/PROJECT_SECRET_KEY: the insecure development default is refused/);
-    const key = Buffer.alloc(32, 7).toString('base64');
-    const config = loadConfig({ NODE_ENV: 'production', PROJECT_SECRET_KEY: key, INFERENCE_SERVICE_TOKEN: 'a-long-random-service-token' });
+    const config = loadConfig({ NODE_ENV: 'production', PROJECT_SECRET_KEY: KEY, INFERENCE_SERVICE_TOKEN: TOKEN });
     expect(projectSecretKeyBytes(config.secrets.projectSecretKey)).toEqual(Buffer.alloc(32, 7));
   });
 
   it('rejects a project secret key that is not 32 bytes', () => {
-    expect(() => loadConfig({ PROJECT_SECRET_KEY: 'c2hvcnQ=' })).toThrow(/does not decode to 32 bytes/);
+    expect(() => dev({ PROJECT_SECRET_KEY: 'c2hvcnQ=' })).toThrow(/does not decode to 32 bytes/);
   });
 
   it('parses inference serving settings and names a bad execution provider', () => {
-    const config = loadConfig({ INFERENCE_EXECUTION_PROVIDERS: 'cuda, cpu', INFERENCE_MAX_BATCH_SIZE: '16' });
+    const config = dev({ INFERENCE_EXECUTION_PROVIDERS: 'cuda, cpu', INFERENCE_MAX_BATCH_SIZE: '16' });
     expect(config.inference.executionProviders).toEqual(['cuda', 'cpu']);
     expect(config.inference.maxBatchSize).toBe(16);
-    expect(() => loadConfig({ INFERENCE_EXECUTION_PROVIDERS: 'tpu' })).toThrow(/INFERENCE_EXECUTION_PROVIDERS: "tpu" is not a list of cpu, cuda/);
+    expect(() => dev({ INFERENCE_EXECUTION_PROVIDERS: 'tpu' })).toThrow(/INFERENCE_EXECUTION_PROVIDERS: "tpu" is not a list of cpu, cuda/);
   });
 
   it('keeps webhooks off private networks unless WEBHOOK_ALLOW_PRIVATE_NETWORKS is set', () => {
-    expect(loadConfig({}).webhooks.allowPrivateNetworks).toBe(false);
-    expect(loadConfig({}).inferenceWorker.concurrency).toBe(4);
-    const config = loadConfig({ WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true', INFERENCE_WORKER_CONCURRENCY: '0' });
+    expect(dev({}).webhooks.allowPrivateNetworks).toBe(false);
+    expect(dev({}).inferenceWorker.concurrency).toBe(4);
+    const config = dev({ WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true', INFERENCE_WORKER_CONCURRENCY: '0' });
     expect(config.webhooks.allowPrivateNetworks).toBe(true);
     expect(config.inferenceWorker.concurrency).toBe(0);
-    expect(() => loadConfig({ WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'yes' })).toThrow(/WEBHOOK_ALLOW_PRIVATE_NETWORKS: .*true or false/);
+    expect(() => dev({ WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'yes' })).toThrow(/WEBHOOK_ALLOW_PRIVATE_NETWORKS: .*true or false/);
   });
 
   it('runs the inference reconciler every minute with a 15-minute grace unless told otherwise', () => {
-    expect(loadConfig({}).inferenceWorker.reconcile).toEqual({ intervalMs: 60_000, graceMs: 900_000, batchSize: 500 });
-    const config = loadConfig({ INFERENCE_RECONCILE_INTERVAL_MS: '0', INFERENCE_RECONCILE_GRACE_MS: '120000', INFERENCE_RECONCILE_BATCH_SIZE: '10' });
+    expect(dev({}).inferenceWorker.reconcile).toEqual({ intervalMs: 60_000, graceMs: 900_000, batchSize: 500 });
+    const config = dev({ INFERENCE_RECONCILE_INTERVAL_MS: '0', INFERENCE_RECONCILE_GRACE_MS: '120000', INFERENCE_RECONCILE_BATCH_SIZE: '10' });
     expect(config.inferenceWorker.reconcile).toEqual({ intervalMs: 0, graceMs: 120_000, batchSize: 10 });
-    expect(() => loadConfig({ INFERENCE_RECONCILE_GRACE_MS: '0' })).toThrow(/INFERENCE_RECONCILE_GRACE_MS: .*a positive integer/);
+    expect(() => dev({ INFERENCE_RECONCILE_GRACE_MS: '0' })).toThrow(/INFERENCE_RECONCILE_GRACE_MS: .*a positive integer/);
   });
 
   it('bounds the gateway\'s inference calls just past the service deadline and leases running inferences for a minute', () => {
-    const defaults = loadConfig({});
+    const defaults = dev({});
     expect(defaults.inference.clientTimeoutMs).toBe(35_000);
     expect(defaults.inferenceWorker.runLeaseMs).toBe(60_000);
-    expect(loadConfig({ INFERENCE_REQUEST_TIMEOUT_MS: '120000' }).inference.clientTimeoutMs).toBe(125_000);
-    const set = loadConfig({ INFERENCE_CLIENT_TIMEOUT_MS: '2000', INFERENCE_RUN_LEASE_MS: '3000' });
+    expect(dev({ INFERENCE_REQUEST_TIMEOUT_MS: '120000' }).inference.clientTimeoutMs).toBe(125_000);
+    const set = dev({ INFERENCE_CLIENT_TIMEOUT_MS: '2000', INFERENCE_RUN_LEASE_MS: '3000' });
     expect([set.inference.clientTimeoutMs, set.inferenceWorker.runLeaseMs]).toEqual([2000, 3000]);
-    expect(() => loadConfig({ INFERENCE_RUN_LEASE_MS: '10' })).toThrow(/INFERENCE_RUN_LEASE_MS: .*1000 or more/);
+    expect(() => dev({ INFERENCE_RUN_LEASE_MS: '10' })).toThrow(/INFERENCE_RUN_LEASE_MS: .*1000 or more/);
   });
 });

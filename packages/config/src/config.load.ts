@@ -26,7 +26,9 @@ interface Setting {
 }
 
 const SETTINGS: Setting[] = [
-  { env: 'NODE_ENV', path: 'env', fallback: 'development', hint: 'one of development, test, production' },
+  // NODE_ENV unset is production unless MEDGRADE_DEV=1 (derivedDefaults): forgetting it must not open anything.
+  { env: 'MEDGRADE_DEV', path: 'dev', fallback: 'false', hint: 'true or false (1/0): true allows the insecure development secrets on a developer machine; pnpm start, pnpm medgrade and the tests set it' },
+  { env: 'NODE_ENV', path: 'env', hint: 'one of development, test, production (default: development with MEDGRADE_DEV=1, production otherwise)' },
   { env: 'LOG_LEVEL', path: 'logLevel', fallback: 'info', hint: 'one of fatal, error, warn, info, debug, trace, silent' },
   { env: 'DATABASE_URL', path: 'database.url', fallback: 'postgresql://postgres@127.0.0.1:5432/medgrade', hint: 'a postgresql:// URL, e.g. postgresql://user:pass@host:5432/medgrade' },
   { env: 'REDIS_URL', path: 'redis.url', fallback: 'redis://127.0.0.1:6379', hint: 'a redis:// URL, e.g. redis://127.0.0.1:6379' },
@@ -41,7 +43,7 @@ const SETTINGS: Setting[] = [
   { env: 'S3_SECRET_ACCESS_KEY', path: 'storage.s3.secretAccessKey', hint: 'a secret access key' },
   { env: 'S3_SSE', path: 'storage.s3.serverSideEncryption', hint: 'AES256 or aws:kms (server-side encryption on every write)' },
   { env: 'S3_KMS_KEY_ID', path: 'storage.s3.kmsKeyId', hint: 'a KMS key id or ARN (with S3_SSE=aws:kms)' },
-  { env: 'GATEWAY_HOST', path: 'gateway.host', fallback: '0.0.0.0', hint: 'an interface address, e.g. 0.0.0.0' },
+  { env: 'GATEWAY_HOST', path: 'gateway.host', fallback: '127.0.0.1', hint: 'an interface address, e.g. 0.0.0.0 to listen on all interfaces (default: loopback only)' },
   { env: 'GATEWAY_PORT', path: 'gateway.port', fallback: '8080', hint: 'a TCP port 1-65535' },
   { env: 'GATEWAY_PUBLIC_URL', path: 'gateway.publicUrl', hint: 'the external URL, e.g. https://api.example.org' },
   { env: 'RATE_LIMIT_MAX', path: 'gateway.rateLimit.max', fallback: '6000', hint: 'requests per key per window, a positive integer' },
@@ -62,6 +64,7 @@ const SETTINGS: Setting[] = [
   { env: 'INFERENCE_CLIENT_TIMEOUT_MS', path: 'inference.clientTimeoutMs', hint: 'milliseconds the gateway waits for one inference service call, a positive integer (default: INFERENCE_REQUEST_TIMEOUT_MS + 5000)' },
   { env: 'DEID_WORKER_CONCURRENCY', path: 'deidWorker.concurrency', fallback: '16', hint: 'jobs one worker process runs at once, a positive integer (DEID_WORKER_MEMORY_BUDGET_MB bounds their memory)' },
   { env: 'DEID_WORKER_MEMORY_BUDGET_MB', path: 'deidWorker.memoryBudgetMb', fallback: '1024', hint: 'MiB that concurrent de-identification jobs may hold at once (3x each raw instance), a positive integer' },
+  { env: 'DEID_WORKER_METRICS_HOST', path: 'deidWorker.metricsHost', fallback: '127.0.0.1', hint: 'the interface the worker\'s /metrics listens on, e.g. 0.0.0.0 for a scraper on another host (default: loopback only)' },
   { env: 'DEID_WORKER_METRICS_PORT', path: 'deidWorker.metricsPort', fallback: '9464', hint: 'a TCP port for the worker\'s /metrics, 0 disables' },
   { env: 'DEID_RECONCILE_INTERVAL_MS', path: 'deidWorker.reconcile.intervalMs', fallback: '60000', hint: 'milliseconds between ingest reconciler passes, 0 disables' },
   { env: 'DEID_RECONCILE_GRACE_MS', path: 'deidWorker.reconcile.graceMs', fallback: '900000', hint: 'age in milliseconds before a stuck row is re-enqueued or an orphan raw object deleted, a positive integer' },
@@ -110,6 +113,8 @@ function setPath(target: Record<string, unknown>, path: string, value: string): 
   node[parts.at(-1)!] = value;
 }
 
+const isDevSwitch = (value: string | undefined) => value === 'true' || value === '1';
+
 // Values derived from other values: URLs built from host/port and the insecure dev-only keys.
 function derivedDefaults(env: Env): Env {
   // A bad port is reported once, under its own variable, not again through the derived URL.
@@ -119,12 +124,13 @@ function derivedDefaults(env: Env): Env {
   // Just past the service's own deadline, so a healthy service's 504 arrives first.
   const inferenceTimeout = Number(numeric(env.INFERENCE_REQUEST_TIMEOUT_MS, '30000')) + 5000;
   return {
+    NODE_ENV: isDevSwitch(env.MEDGRADE_DEV) ? 'development' : 'production',
     GATEWAY_PUBLIC_URL: `http://127.0.0.1:${port}`,
     INFERENCE_URL: `http://127.0.0.1:${inferencePort}`,
     INFERENCE_CLIENT_TIMEOUT_MS: String(inferenceTimeout),
     INGEST_SPOOL_DIR: join(tmpdir(), 'medgrade-spool'),
     MEDGRADE_CONFIG_FILE: join(env.XDG_CONFIG_HOME || join(env.HOME || homedir(), '.config'), 'medgrade', 'config.json'),
-    // Deterministic so every process on a dev machine agrees; labelled and refused in production.
+    // Deterministic so every process on a dev machine agrees; labelled and refused without MEDGRADE_DEV=1.
     PROJECT_SECRET_KEY: `${INSECURE_DEV_KEY_LABEL}:${createHash('sha256').update(INSECURE_DEV_KEY_LABEL).digest('base64')}`,
     INFERENCE_SERVICE_TOKEN: `${INSECURE_DEV_KEY_LABEL}-inference-token`,
   };
@@ -157,12 +163,14 @@ function semanticProblems(config: ParsedConfig): string[] {
   } catch {
     problems.push(`PROJECT_SECRET_KEY: does not decode to 32 bytes; set it to ${ENV_BY_PATH.get('secrets.projectSecretKey')!.hint}`);
   }
-  if (config.env !== 'production') return problems;
+  // Fail closed: the public development secrets need the explicit switch, and never in production.
+  if (config.dev && config.env !== 'production') return problems;
+  const why = config.dev ? 'is refused with NODE_ENV=production' : 'is refused unless MEDGRADE_DEV=1 (development machines only)';
   if (config.secrets.projectSecretKey.startsWith(INSECURE_DEV_KEY_LABEL)) {
-    problems.push(`PROJECT_SECRET_KEY: the insecure development default is refused in production; set it to ${ENV_BY_PATH.get('secrets.projectSecretKey')!.hint}`);
+    problems.push(`PROJECT_SECRET_KEY: the insecure development default ${why}; set it to ${ENV_BY_PATH.get('secrets.projectSecretKey')!.hint}`);
   }
   if (config.inference.serviceToken.startsWith(INSECURE_DEV_KEY_LABEL)) {
-    problems.push('INFERENCE_SERVICE_TOKEN: the development default is refused in production; set it to a random string of at least 16 characters');
+    problems.push(`INFERENCE_SERVICE_TOKEN: the development default ${why}; set it to a random string of at least 16 characters`);
   }
   return problems;
 }

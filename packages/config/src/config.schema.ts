@@ -16,6 +16,8 @@ export type ExecutionProvider = (typeof EXECUTION_PROVIDERS)[number];
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 export const ConfigSchema = z.object({
+  /** MEDGRADE_DEV=1: a developer machine, where the public development secrets are allowed. */
+  dev: bool,
   env: z.enum(['development', 'test', 'production']),
   logLevel: z.enum(LOG_LEVELS),
   database: z.object({
@@ -81,6 +83,8 @@ export const ConfigSchema = z.object({
     concurrency: positiveInt,
     /** MiB that concurrent jobs may hold at once (each reserves 3x its raw instance size). */
     memoryBudgetMb: positiveInt,
+    /** Interface of the worker's /metrics (loopback unless configured). */
+    metricsHost: z.string().min(1),
     metricsPort: z.coerce.number().int().min(0).max(65535),
     /** Ingest reconciler: re-enqueues stuck rows and deletes orphan quarantine objects. */
     reconcile: z.object({

@@ -31,7 +31,7 @@ const app = startDeidWorkerApp({
     if (result.requeued > 0 || result.orphansDeleted > 0) log.info(result, 'ingest reconciled');
   },
 });
-const metricsServer = config.deidWorker.metricsPort > 0 ? await serveMetrics(app.metrics.registry, '0.0.0.0', config.deidWorker.metricsPort) : undefined;
+const metricsServer = config.deidWorker.metricsPort > 0 ? await serveMetrics(app.metrics.registry, config.deidWorker.metricsHost, config.deidWorker.metricsPort) : undefined;
 log.info({ concurrency: config.deidWorker.concurrency, memoryBudgetMb: config.deidWorker.memoryBudgetMb }, 'deid-worker started');
 
 closeOnSignal(log, 'deid-worker', async () => {

@@ -12,7 +12,7 @@ function memoryLogger() {
       done();
     },
   });
-  return { lines, logger: serviceLogger('gateway', { ...loadConfig({}), logLevel: 'info' }, stream) };
+  return { lines, logger: serviceLogger('gateway', { ...loadConfig({ MEDGRADE_DEV: '1' }), logLevel: 'info' }, stream) };
 }
 
 describe('logging', () => {

@@ -30,7 +30,7 @@ function idleRedis(): Redis {
 
 /** Build the gateway's OpenAPI 3.1 document from its routes, offline, with default limits. */
 export async function buildOpenApiDocument(): Promise<Record<string, unknown>> {
-  const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', GATEWAY_PUBLIC_URL: DOCUMENT_SERVER_URL, PROJECT_SECRET_KEY: '0'.repeat(64) });
+  const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', GATEWAY_PUBLIC_URL: DOCUMENT_SERVER_URL, PROJECT_SECRET_KEY: '0'.repeat(64), INFERENCE_SERVICE_TOKEN: 'document-only-inference-token' });
   const app = await buildApp({ config, prisma: refusing<PrismaClient>('prisma'), redis: idleRedis(), inference: refusing<InferenceServiceClient>('inference') });
   try {
     await app.ready();
