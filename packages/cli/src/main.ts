@@ -6,6 +6,7 @@ import { MedgradeError } from '@medgrade/sdk';
 import { UsageError, type Command } from './command.ts';
 import { datasetsCommand } from './commands/datasets.command.ts';
 import { deidCommand } from './commands/deid.command.ts';
+import { finetuneCommand } from './commands/finetune.command.ts';
 import { inferCommand } from './commands/infer.command.ts';
 import { loginCommand } from './commands/login.command.ts';
 import { studiesCommand } from './commands/studies.command.ts';
@@ -19,6 +20,7 @@ import { synthCommand } from './commands/synth.command.ts';
 export const COMMANDS: Record<string, Command> = {
   datasets: datasetsCommand,
   deid: deidCommand,
+  finetune: finetuneCommand,
   infer: inferCommand,
   keys: keysCommand,
   login: loginCommand,
