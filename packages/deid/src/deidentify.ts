@@ -26,6 +26,8 @@ import { verifyOutput } from './verify.gate.ts';
 export interface DeidResult {
   output: Buffer;
   report: DeidReport;
+  /** `output` as the verification gate parsed it again (read-only use: saves callers a parse). */
+  verified: DicomFile;
 }
 
 const MIN_SECRET_BYTES = 16;
@@ -132,7 +134,7 @@ export function deidentify(input: Uint8Array, options: DeidOptions = DEFAULT_DEI
   rebuildMeta(file);
   const output = dicomStep(() => writeDicom(file));
   const keptAsIs = new Set([...run.actions].filter(([, action]) => action === 'C' || action === 'K').map(([tag]) => tag));
-  verifyOutput(output, run.needles, isExpected, parseOptions, keptAsIs);
+  const verified = verifyOutput(output, run.needles, isExpected, parseOptions, keptAsIs);
   const report = buildReport(ds, {
     transferSyntaxUid: file.transferSyntaxUid,
     facts,
@@ -143,5 +145,5 @@ export function deidentify(input: Uint8Array, options: DeidOptions = DEFAULT_DEI
     keptCleaned,
     keptMalformed: [...new Set(run.malformed)].map(formatTag),
   });
-  return { output, report };
+  return { output, report, verified };
 }

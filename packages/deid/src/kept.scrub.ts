@@ -6,7 +6,7 @@
 // reports such a token wherever it remains, unless this run wrote it (a surrogate sharing it).
 import type { DicomDataset } from '@medgrade/dicom';
 import { formatTag } from '@medgrade/dicom';
-import { tokens } from './phi.needles.ts';
+import { containsAny, tokens } from './phi.needles.ts';
 import type { Run } from './run.types.ts';
 import { writeValue } from './value.replace.ts';
 
@@ -26,7 +26,7 @@ export function scrubKeptValues(ds: DicomDataset, run: Run): string[] {
     if (element.value !== undefined || element.items !== undefined || pending.has(element) || isCreator) continue;
     if (!FREE_TEXT_VRS.has(element.vr) && !CODED_VRS.has(element.vr)) continue;
     const text = dataset.elementString(element);
-    if (!carries(text)) continue;
+    if (!containsAny(text.toUpperCase(), patient) || !carries(text)) continue;
     cleaned.push(formatTag(element.tag));
     if (FREE_TEXT_VRS.has(element.vr)) run.toClean.push({ dataset, element });
     else writeValue(dataset, element, text.split('\\').filter((v) => !carries(v)).join('\\'), run);

@@ -8,6 +8,16 @@ export function tokens(text: string): string[] {
   return text.toUpperCase().split(/[^\p{L}\p{N}]+/u).filter((t) => t !== '');
 }
 
+/**
+ * Whether `upper` (an uppercased text) contains any of `needles` as a substring: a cheap test that
+ * must pass before `tokens(upper)` can hold one of them (every token is a substring of the text it
+ * came from, and uppercasing is idempotent), so most values skip the tokenizing regex.
+ */
+export function containsAny(upper: string, needles: ReadonlySet<string>): boolean {
+  for (const n of needles) if (upper.includes(n)) return true;
+  return false;
+}
+
 const STOPWORDS = new Set(['THE', 'AND', 'WITH', 'FROM', 'THIS', 'THAT', 'WITHOUT', 'NONE', 'UNKNOWN', 'ANONYMIZED', 'ANONYMOUS', 'REMOVED']);
 const MIN_LOOSE_TOKEN = 3;
 const MIN_FREE_TEXT_TOKEN = 4;

@@ -5,7 +5,7 @@
 import type { DicomDataset, DicomElement, ElementPath, Vr } from '@medgrade/dicom';
 import type { ExpectedTokens } from './expected.tokens.ts';
 import type { PhiNeedles } from './phi.needles.ts';
-import { tokens } from './phi.needles.ts';
+import { containsAny, tokens } from './phi.needles.ts';
 import { hasGrammar, isWellFormed } from './well-formed.ts';
 
 const TEXT_VRS = new Set<Vr>(['PN', 'LO', 'SH', 'LT', 'ST', 'UT', 'UC', 'UR', 'AE', 'CS']);
@@ -23,7 +23,8 @@ export function matchText(text: string, n: PhiNeedles, isExpected: ExpectedToken
   const upper = text.toUpperCase();
   const isGenerated = isExpected.generated ?? (() => false);
   for (const phrase of n.phrases) if (upper.includes(phrase)) return 'phrase';
-  for (const t of tokens(upper)) {
+  const mayHoldToken = containsAny(upper, n.strictTokens) || containsAny(upper, n.patientTokens) || containsAny(upper, n.looseTokens);
+  for (const t of mayHoldToken ? tokens(upper) : []) {
     if (n.strictTokens.has(t)) return 'identifier';
     // Only a value this run wrote excuses a token of the patient's own names or identifiers.
     if (n.patientTokens.has(t) && !isGenerated(t)) return 'patient';

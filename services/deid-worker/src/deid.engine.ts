@@ -1,7 +1,7 @@
 // packages/deid behind the Deidentifier port. Engine errors are facts about the input (not
 // parseable, burned-in text the policy rejects, PHI left after de-identification): final, so
 // they become a rejection with the engine's code; anything else is a bug or fault and throws.
-import { parseDicom, summarizeInstance } from '@medgrade/dicom';
+import { summarizeInstance } from '@medgrade/dicom';
 import { DeidError, deidentify } from '@medgrade/deid';
 import type { Deidentifier, DeidOutcome, DeidProject } from './ingest.ports.ts';
 
@@ -19,9 +19,10 @@ export function createDeidentifier(maxInflatedBytes?: number): Deidentifier {
         if (error instanceof DeidError) return { kind: 'rejected', code: error.code, keepRaw: false };
         throw error;
       }
-      const { output, report } = result;
+      const { output, report, verified } = result;
       if (report.burnedIn.decision === 'quarantine') return { kind: 'rejected', code: BURNED_IN_REVIEW, keepRaw: true };
-      const summary = { ...summarizeInstance(parseDicom(output, { maxInflatedBytes })), patientAgeBand: report.ageBand };
+      // The gate already parsed the output (with the same maxInflatedBytes): its parse is summarized.
+      const summary = { ...summarizeInstance(verified), patientAgeBand: report.ageBand };
       return { kind: 'ok', output, summary, burnedInFlag: report.burnedIn.decision === 'flag' };
     },
   };
