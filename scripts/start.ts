@@ -2,13 +2,12 @@
 // the database, checks Redis, then runs each service as its own child process (as production
 // would run separate containers). Ctrl-C / SIGTERM is forwarded; if one service dies, all stop.
 import { spawn, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
 import { ensureDatabase, parseDatabaseUrl } from '../packages/db/src/database.admin.ts';
 import { REPO_ROOT, migrateDeploy } from '../packages/db/src/migrate.ts';
 import { loadConfigOrExit, objectStoreCheck, redisCheck } from '../packages/service/src/index.ts';
 import { createObjectStore } from '../packages/storage/src/index.ts';
 
-/** Every service `pnpm start` runs. Add yours: name and entry file (run with tsx). */
+/** Every service `pnpm start` runs. Add yours: name and entry file (run by node, which strips the types). */
 const SERVICES: { name: string; entry: string }[] = [
   { name: 'gateway', entry: 'services/gateway/src/main.ts' },
   { name: 'deid-worker', entry: 'services/deid-worker/src/main.ts' },
@@ -40,7 +39,6 @@ async function prepare(): Promise<void> {
 }
 
 function run(): void {
-  const tsx = path.join(REPO_ROOT, 'node_modules', '.bin', 'tsx');
   const children = new Map<string, ChildProcess>();
   let stopping = false;
   const stopAll = (signal: NodeJS.Signals) => {
@@ -48,7 +46,7 @@ function run(): void {
     for (const child of children.values()) child.kill(signal);
   };
   for (const service of SERVICES) {
-    const child = spawn(tsx, [service.entry], { cwd: REPO_ROOT, stdio: 'inherit' });
+    const child = spawn(process.execPath, [service.entry], { cwd: REPO_ROOT, stdio: 'inherit' });
     children.set(service.name, child);
     child.on('exit', (code, signal) => {
       children.delete(service.name);

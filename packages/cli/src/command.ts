@@ -9,9 +9,8 @@ export interface CommandContext {
   progress?: NodeJS.WriteStream;
 }
 
-/** One `medgrade <name>` command; returns the process exit code. */
+/** One `medgrade <name>` command; returns the process exit code (its summary is in main.ts's table). */
 export interface Command {
-  summary: string;
   usage: string;
   run(args: string[], ctx: CommandContext): Promise<number>;
 }

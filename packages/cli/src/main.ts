@@ -1,35 +1,27 @@
 // `pnpm --silent medgrade <command>`: one map of commands. Add yours as
 // src/commands/<name>.command.ts and one line below.
-import { ConfigError, loadConfig } from '@medgrade/config';
-import { AppError } from '@medgrade/contracts';
-import { MedgradeError } from '@medgrade/sdk';
+// Commands load on demand, so `medgrade --help` and each command import only what they use
+// (the Prisma client, the AWS SDK and the DICOM engine cost most of a start).
 import { UsageError, type Command } from './command.ts';
-import { datasetsCommand } from './commands/datasets.command.ts';
-import { deidCommand } from './commands/deid.command.ts';
-import { finetuneCommand } from './commands/finetune.command.ts';
-import { inferCommand } from './commands/infer.command.ts';
-import { loginCommand } from './commands/login.command.ts';
-import { studiesCommand } from './commands/studies.command.ts';
-import { uploadCommand } from './commands/upload.command.ts';
-import { keysCommand } from './commands/keys.command.ts';
-import { migrateCommand } from './commands/migrate.command.ts';
-import { modelsCommand } from './commands/models.command.ts';
-import { reindexCommand } from './commands/reindex.command.ts';
-import { synthCommand } from './commands/synth.command.ts';
 
-export const COMMANDS: Record<string, Command> = {
-  datasets: datasetsCommand,
-  deid: deidCommand,
-  finetune: finetuneCommand,
-  infer: inferCommand,
-  keys: keysCommand,
-  login: loginCommand,
-  migrate: migrateCommand,
-  models: modelsCommand,
-  reindex: reindexCommand,
-  studies: studiesCommand,
-  synth: synthCommand,
-  upload: uploadCommand,
+interface Entry {
+  summary: string;
+  load(): Promise<Command>;
+}
+
+export const COMMANDS: Record<string, Entry> = {
+  datasets: { summary: 'datasets, label import and snapshots through the gateway API', load: async () => (await import('./commands/datasets.command.ts')).datasetsCommand },
+  deid: { summary: 'de-identify DICOM files and folders (PS3.15 profile + options) into --out', load: async () => (await import('./commands/deid.command.ts')).deidCommand },
+  finetune: { summary: 'fine-tune a model on a dataset snapshot: create, watch, cancel, ls, show', load: async () => (await import('./commands/finetune.command.ts')).finetuneCommand },
+  infer: { summary: 'run released models on a study and print the result (JSON)', load: async () => (await import('./commands/infer.command.ts')).inferCommand },
+  keys: { summary: 'create or revoke API keys', load: async () => (await import('./commands/keys.command.ts')).keysCommand },
+  login: { summary: 'store a gateway URL and API key for the client commands (checked first)', load: async () => (await import('./commands/login.command.ts')).loginCommand },
+  migrate: { summary: 'create the database if missing and apply migrations (prisma migrate deploy)', load: async () => (await import('./commands/migrate.command.ts')).migrateCommand },
+  models: { summary: 'register a model bundle through the gateway registry API', load: async () => (await import('./commands/models.command.ts')).modelsCommand },
+  reindex: { summary: 'refresh the study index (Study/Series/Instance columns, sha256, size) from the stored de-identified objects', load: async () => (await import('./commands/reindex.command.ts')).reindexCommand },
+  studies: { summary: 'list de-identified studies (JSON lines) through the API', load: async () => (await import('./commands/studies.command.ts')).studiesCommand },
+  synth: { summary: 'write synthetic chest radiograph DICOM studies and labels.jsonl', load: async () => (await import('./commands/synth.command.ts')).synthCommand },
+  upload: { summary: 'upload DICOM files, folders and zips; progress bar on a terminal, one JSON summary line', load: async () => (await import('./commands/upload.command.ts')).uploadCommand },
 };
 
 function help(): string {
@@ -43,11 +35,14 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(help());
     return name ? 0 : 2;
   }
-  const command = COMMANDS[name];
-  if (!command) {
+  const entry = COMMANDS[name];
+  if (!entry) {
     process.stderr.write(`unknown command ${name}\n${help()}`);
     return 2;
   }
+  const [command, { ConfigError, loadConfig }, { AppError }, { MedgradeError }] = await Promise.all([
+    entry.load(), import('@medgrade/config'), import('@medgrade/contracts'), import('@medgrade/sdk'),
+  ]);
   try {
     return await command.run(args, { config: loadConfig(), stdout: process.stdout, stderr: process.stderr, ...(process.stderr.isTTY ? { progress: process.stderr } : {}) });
   } catch (error) {

@@ -68,7 +68,6 @@ const SUBCOMMANDS: Record<string, Sub> = {
 };
 
 export const datasetsCommand: Command = {
-  summary: 'datasets, label import and snapshots through the gateway API',
   usage: [
     '  medgrade datasets create --name NAME [--task report-generation] [--project PROJECT_ID]',
     '  medgrade datasets ls [--limit 50] [--cursor C]',

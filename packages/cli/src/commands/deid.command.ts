@@ -52,15 +52,9 @@ function secretHex(flag: string | undefined, configured: Buffer): string {
   return flag;
 }
 
-/**
- * A worker thread running deid.worker.ts. Node 20 does not pass tsx's loader hooks to workers,
- * so a tiny bootstrap registers tsx inside the worker first.
- */
+/** A worker thread running deid.worker.ts (Node strips its types itself: no transpiler per worker). */
 function startWorker(data: DeidWorkerData): Worker {
-  const api = import.meta.resolve('tsx/esm/api');
-  const target = new URL('./deid.worker.ts', import.meta.url).href;
-  const boot = `import(${JSON.stringify(api)}).then((m) => { m.register(); return import(${JSON.stringify(target)}); });`;
-  return new Worker(boot, { eval: true, workerData: data });
+  return new Worker(new URL('./deid.worker.ts', import.meta.url), { workerData: data });
 }
 
 /** Runs the jobs on one worker thread per core, each taking the next file when it is done. */
@@ -98,7 +92,6 @@ async function runPool(jobs: DeidJob[], data: DeidWorkerData, stderr: { write(t:
 
 /** `medgrade deid`: de-identifies files and folders into --out (mirrored), all cores, one JSON summary line. */
 export const deidCommand: Command = {
-  summary: 'de-identify DICOM files and folders (PS3.15 profile + options) into --out',
   usage: 'medgrade deid <file-or-dir>... --out <dir> [--secret <hex>] [--options <json>] [--burned-in reject|quarantine|flag]',
   async run(args, { config, stdout, stderr }) {
     const { values, positionals } = parseArgs({

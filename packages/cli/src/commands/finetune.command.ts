@@ -67,7 +67,6 @@ function jobId(positionals: string[], verb: string): string {
 }
 
 export const finetuneCommand: Command = {
-  summary: 'fine-tune a model on a dataset snapshot: create, watch, cancel, ls, show',
   usage: USAGE,
   async run(args, ctx) {
     const [sub, ...rest] = args;

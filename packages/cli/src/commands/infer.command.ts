@@ -7,7 +7,6 @@ import { UsageError, type Command } from '../command.ts';
 import { connect } from '../client/credentials.ts';
 
 export const inferCommand: Command = {
-  summary: 'run released models on a study and print the result (JSON)',
   usage: 'medgrade infer <studyId> --model NAME [--model NAME ...] [--timeout SECONDS] [--url GATEWAY_URL]',
   async run(args, { config, stdout }) {
     const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { model: { type: 'string', multiple: true }, timeout: { type: 'string' }, url: { type: 'string' } } });

@@ -52,7 +52,6 @@ async function revoke(args: string[], { config, stdout }: CommandContext): Promi
 
 /** `medgrade keys create|revoke`. */
 export const keysCommand: Command = {
-  summary: 'create or revoke API keys',
   usage: [
     'medgrade keys create --org <slug> [--project <slug>] --scopes <comma list or *>',
     '  creates the organization/project if missing; prints {"key","orgId","projectId"} (the key is shown once)',

@@ -15,7 +15,6 @@ async function readStdin(): Promise<string> {
 }
 
 export const loginCommand: Command = {
-  summary: 'store a gateway URL and API key for the client commands (checked first)',
   usage: 'medgrade login [--url GATEWAY_URL] [--key-file FILE]   (key: --key-file, MEDGRADE_API_KEY or stdin)',
   async run(args, { config, stdout }) {
     const { values } = parseArgs({ args, options: { url: { type: 'string' }, 'key-file': { type: 'string' } } });

@@ -3,7 +3,6 @@ import type { Command } from '../command.ts';
 
 /** `medgrade migrate`: create the database when missing, then apply every committed migration. */
 export const migrateCommand: Command = {
-  summary: 'create the database if missing and apply migrations (prisma migrate deploy)',
   usage: 'medgrade migrate',
   async run(_args, { config, stderr }) {
     const { name } = parseDatabaseUrl(config.database.url);

@@ -35,7 +35,6 @@ async function register(args: string[], { config, stdout }: CommandContext): Pro
 }
 
 export const modelsCommand: Command = {
-  summary: 'register a model bundle through the gateway registry API',
   usage: '  medgrade models register <bundle-dir> --key-file FILE [--name NAME] [--url GATEWAY_URL] [--release "reason" [--override]]\n'
     + '    --override releases a draft that no evaluation gate validated (audited as an override)',
   async run(args, ctx) {

@@ -58,7 +58,6 @@ export async function runReindex(deps: { prisma: PrismaClient; store: ObjectStor
 }
 
 export const reindexCommand: Command = {
-  summary: 'refresh the study index (Study/Series/Instance columns, sha256, size) from the stored de-identified objects',
   usage: '  medgrade reindex [--org <slug|id>] [--project <slug|id>] [--batch 200] [--dry-run] [--after <instance id>]',
   async run(args, { config, stdout, stderr }) {
     const prisma = createPrismaClient(config.database.url, { maxConnections: 2 });

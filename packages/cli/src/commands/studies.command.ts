@@ -5,7 +5,6 @@ import { UsageError, type Command } from '../command.ts';
 import { connect } from '../client/credentials.ts';
 
 export const studiesCommand: Command = {
-  summary: 'list de-identified studies (JSON lines) through the API',
   usage: 'medgrade studies ls [--project ID] [--modality CODE] [--limit N] [--url GATEWAY_URL]',
   async run(args, { config, stdout }) {
     const [sub, ...rest] = args;

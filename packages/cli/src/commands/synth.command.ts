@@ -10,7 +10,6 @@ function positiveInt(name: string, text: string | undefined, min: number): numbe
 
 /** `medgrade synth`: writes seeded synthetic CR studies plus labels.jsonl (a trainer manifest). */
 export const synthCommand: Command = {
-  summary: 'write synthetic chest radiograph DICOM studies and labels.jsonl',
   usage: 'medgrade synth --out <dir> --count N --seed S [--task findings|pneumothorax] [--start I]',
   async run(args, { stdout, stderr }) {
     const { values } = parseArgs({

@@ -26,7 +26,6 @@ function problemLine(p: FileProgress): string | null {
 }
 
 export const uploadCommand: Command = {
-  summary: 'upload DICOM files, folders and zips; progress bar on a terminal, one JSON summary line',
   usage: 'medgrade upload <files, folders or .zip ...> [--project ID] [--concurrency N (4)] [--url GATEWAY_URL]',
   async run(args, { config, stdout, stderr, progress }) {
     const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { project: { type: 'string' }, concurrency: { type: 'string' }, url: { type: 'string' } } });
