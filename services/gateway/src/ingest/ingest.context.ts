@@ -18,9 +18,8 @@ export async function uploadProject(app: FastifyInstance, request: FastifyReques
   const wanted = projectId ?? auth.projectId;
   if (!wanted) throw new ForbiddenError('Name the target project: add ?projectId=<uuid> or use a key scoped to one project');
   if (!projectInScope(auth, wanted)) throw new NotFoundError('Project');
-  const project = await app.deps.prisma.project.findFirst({ where: { id: wanted, orgId: auth.orgId }, select: { id: true } });
-  if (!project) throw new NotFoundError('Project');
-  return project.id;
+  if (!(await app.repos.projects.exists(auth, wanted))) throw new NotFoundError('Project');
+  return wanted;
 }
 
 /** Absolute WADO-RS URLs under the configured public URL. */

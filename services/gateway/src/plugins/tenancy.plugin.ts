@@ -18,14 +18,13 @@ function namedProjects(request: FastifyRequest): string[] {
 
 export const tenancyPlugin = fp(
   async (app) => {
-    const { prisma } = app.deps;
+    const { projects } = app.repos;
     app.addHook('preHandler', async (request) => {
       if (!request.auth) return;
       for (const projectId of namedProjects(request)) {
         if (!projectInScope(request.auth, projectId)) throw new NotFoundError('Project');
         if (request.auth.projectId) continue;
-        const found = await prisma.project.findFirst({ where: { id: projectId, orgId: request.auth.orgId }, select: { id: true } });
-        if (!found) throw new NotFoundError('Project');
+        if (!(await projects.exists(request.auth, projectId))) throw new NotFoundError('Project');
       }
     });
   },

@@ -5,11 +5,10 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { DeidProfileSchema, IdParamsSchema, NotFoundError, UpdateDeidProfileBodySchema } from '@medgrade/contracts';
 import type { Prisma } from '@medgrade/db';
 import { effectiveDeidOptions } from '@medgrade/deid/project';
-import { projectWhere } from './projects.routes.ts';
 
 export const deidProfileRoutes: FastifyPluginAsyncZod = async (app) => {
   const tags = ['projects'];
-  const { prisma } = app.deps;
+  const { projects } = app.repos;
   const effective = (stored: unknown) => {
     const options = effectiveDeidOptions(stored);
     return { ...options, retainSafePrivate: [...options.retainSafePrivate] };
@@ -19,7 +18,7 @@ export const deidProfileRoutes: FastifyPluginAsyncZod = async (app) => {
     config: { scopes: [] },
     schema: { tags, operationId: 'deidProfiles.get', summary: 'The project\'s de-identification profile (options and burned-in policy)', params: IdParamsSchema, response: { 200: DeidProfileSchema } },
   }, async (request) => {
-    const project = await prisma.project.findFirst({ where: projectWhere(request.auth, request.params.id), select: { deidOptions: true, burnedInPolicy: true } });
+    const project = await projects.deidProfile(request.auth, request.params.id);
     if (!project) throw new NotFoundError('Project');
     return { options: effective(project.deidOptions), burnedInPolicy: project.burnedInPolicy };
   });
@@ -28,14 +27,11 @@ export const deidProfileRoutes: FastifyPluginAsyncZod = async (app) => {
     config: { scopes: ['admin'] },
     schema: { tags, operationId: 'deidProfiles.replace', summary: 'Change the project\'s de-identification profile (applies to new uploads)', params: IdParamsSchema, body: UpdateDeidProfileBodySchema, response: { 200: DeidProfileSchema } },
   }, async (request) => {
-    return prisma.$transaction(async (tx) => {
-      const found = await tx.project.findFirst({ where: projectWhere(request.auth, request.params.id), select: { id: true, deidOptions: true, burnedInPolicy: true } });
-      if (!found) throw new NotFoundError('Project');
-      const options = { ...effective(found.deidOptions), ...(request.body.options ?? {}) };
-      const burnedInPolicy = request.body.burnedInPolicy ?? found.burnedInPolicy;
-      await tx.project.update({ where: { id: found.id }, data: { deidOptions: options as unknown as Prisma.InputJsonObject, burnedInPolicy } });
-      await request.audit({ action: 'project.deid-profile.update', resourceType: 'project', resourceId: found.id, details: { options: Object.keys(request.body.options ?? {}), burnedInPolicy } }, tx);
-      return { options, burnedInPolicy };
-    });
+    const changed = await projects.updateDeidProfile(request.auth, request.params.id, (stored) => {
+      const options = { ...effective(stored.deidOptions), ...(request.body.options ?? {}) };
+      return { options, deidOptions: options as unknown as Prisma.InputJsonObject, burnedInPolicy: request.body.burnedInPolicy ?? stored.burnedInPolicy };
+    }, (tx, project) => request.audit({ action: 'project.deid-profile.update', resourceType: 'project', resourceId: project.id, details: { options: Object.keys(request.body.options ?? {}), burnedInPolicy: project.burnedInPolicy } }, tx));
+    if (!changed) throw new NotFoundError('Project');
+    return { options: changed.options, burnedInPolicy: changed.burnedInPolicy };
   });
 };

@@ -2,16 +2,11 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 
 import { ConflictError, CreateProjectBodySchema, ForbiddenError, IdParamsSchema, NotFoundError, PageQuerySchema, ProjectSchema, UpdateProjectBodySchema, pageOf } from '@medgrade/contracts';
 import { Prisma, newProjectSecretCiphertext } from '@medgrade/db';
-import type { AuthContext } from '@medgrade/auth';
 import { toProjectDto } from './dto.ts';
 
-/** The projects a key may see: its organization's, or only its own project for a project key. */
-export function projectWhere(auth: AuthContext, id?: string): Prisma.ProjectWhereInput {
-  return { AND: [{ orgId: auth.orgId }, auth.projectId ? { id: auth.projectId } : {}, id ? { id } : {}] };
-}
-
 export const projectRoutes: FastifyPluginAsyncZod = async (app) => {
-  const { prisma, config } = app.deps;
+  const { config } = app.deps;
+  const { projects } = app.repos;
   const secretKey = config.secrets.projectSecretKeyBytes;
   const tags = ['projects'];
 
@@ -20,11 +15,7 @@ export const projectRoutes: FastifyPluginAsyncZod = async (app) => {
     schema: { tags, operationId: 'projects.list', summary: 'List projects', querystring: PageQuerySchema, response: { 200: pageOf(ProjectSchema) } },
   }, async (request) => {
     const { limit, cursor } = request.query;
-    const rows = await prisma.project.findMany({
-      where: { AND: [projectWhere(request.auth), cursor ? { id: { gt: cursor } } : {}] },
-      orderBy: { id: 'asc' },
-      take: limit,
-    });
+    const rows = await projects.list(request.auth, { limit, cursor });
     return { items: rows.map(toProjectDto), nextCursor: rows.length === limit ? rows.at(-1)!.id : null };
   });
 
@@ -34,15 +25,13 @@ export const projectRoutes: FastifyPluginAsyncZod = async (app) => {
   }, async (request, reply) => {
     if (request.auth.projectId) throw new ForbiddenError('A project-bound key cannot create projects: use an organization-wide admin key');
     const { slug, name, burnedInPolicy } = request.body;
-    const project = await prisma.$transaction(async (tx) => {
-      const created = await tx.project.create({
-        data: { orgId: request.auth.orgId, slug, name, burnedInPolicy, secretCiphertext: newProjectSecretCiphertext(secretKey) },
-      }).catch((error: unknown) => {
-        if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002') throw new ConflictError(`A project with slug "${slug}" already exists`);
-        throw error;
-      });
-      await request.audit({ action: 'project.create', resourceType: 'project', resourceId: created.id, details: { slug } }, tx);
-      return created;
+    const project = await projects.create(
+      request.auth,
+      { slug, name, burnedInPolicy, secretCiphertext: newProjectSecretCiphertext(secretKey) },
+      (tx, created) => request.audit({ action: 'project.create', resourceType: 'project', resourceId: created.id, details: { slug } }, tx),
+    ).catch((error: unknown) => {
+      if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002') throw new ConflictError(`A project with slug "${slug}" already exists`);
+      throw error;
     });
     return reply.code(201).send(toProjectDto(project));
   });
@@ -51,7 +40,7 @@ export const projectRoutes: FastifyPluginAsyncZod = async (app) => {
     config: { scopes: [] },
     schema: { tags, operationId: 'projects.get', summary: 'Get a project', params: IdParamsSchema, response: { 200: ProjectSchema } },
   }, async (request) => {
-    const project = await prisma.project.findFirst({ where: projectWhere(request.auth, request.params.id) });
+    const project = await projects.get(request.auth, request.params.id);
     if (!project) throw new NotFoundError('Project');
     return toProjectDto(project);
   });
@@ -60,13 +49,9 @@ export const projectRoutes: FastifyPluginAsyncZod = async (app) => {
     config: { scopes: ['admin'] },
     schema: { tags, operationId: 'projects.update', summary: 'Update a project', params: IdParamsSchema, body: UpdateProjectBodySchema, response: { 200: ProjectSchema } },
   }, async (request) => {
-    const project = await prisma.$transaction(async (tx) => {
-      const found = await tx.project.findFirst({ where: projectWhere(request.auth, request.params.id), select: { id: true } });
-      if (!found) throw new NotFoundError('Project');
-      const updated = await tx.project.update({ where: { id: found.id }, data: request.body });
-      await request.audit({ action: 'project.update', resourceType: 'project', resourceId: found.id, details: { fields: Object.keys(request.body) } }, tx);
-      return updated;
-    });
+    const project = await projects.update(request.auth, request.params.id, request.body, (tx, updated) =>
+      request.audit({ action: 'project.update', resourceType: 'project', resourceId: updated.id, details: { fields: Object.keys(request.body) } }, tx));
+    if (!project) throw new NotFoundError('Project');
     return toProjectDto(project);
   });
 };
