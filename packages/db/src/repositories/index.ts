@@ -1,14 +1,17 @@
 import type { PrismaClient } from '../generated/prisma/client.ts';
+import { OrganizationRepository } from './organization.repository.ts';
 import { ProjectRepository } from './project.repository.ts';
 import { StudyRepository } from './study.repository.ts';
 import { UploadRepository } from './upload.repository.ts';
 
+export { OrganizationRepository } from './organization.repository.ts';
 export { ProjectRepository, type DeidProfileRow, type InTransaction, type ProjectCreate } from './project.repository.ts';
 export { StudyRepository } from './study.repository.ts';
 export { UploadRepository, type UploadEntry, type UploadItemInput, type UploadStatus } from './upload.repository.ts';
 
 /** The repositories a service reaches its rows through; each read takes the caller's TenantScope. */
 export interface Repositories {
+  organizations: OrganizationRepository;
   projects: ProjectRepository;
   studies: StudyRepository;
   uploads: UploadRepository;
@@ -16,5 +19,5 @@ export interface Repositories {
 
 /** Every repository over one client. */
 export function createRepositories(prisma: PrismaClient): Repositories {
-  return { projects: new ProjectRepository(prisma), studies: new StudyRepository(prisma), uploads: new UploadRepository(prisma) };
+  return { organizations: new OrganizationRepository(prisma), projects: new ProjectRepository(prisma), studies: new StudyRepository(prisma), uploads: new UploadRepository(prisma) };
 }

@@ -7,7 +7,7 @@ import { toOrganizationDto } from './dto.ts';
 // Organizations themselves are created by the operator (`medgrade keys create --org`).
 
 export const organizationRoutes: FastifyPluginAsyncZod = async (app) => {
-  const { prisma } = app.deps;
+  const { organizations } = app.repos;
   const tags = ['organizations'];
 
   app.get('/v1/me', {
@@ -24,16 +24,17 @@ export const organizationRoutes: FastifyPluginAsyncZod = async (app) => {
     config: { scopes: [] },
     schema: { tags, operationId: 'organizations.list', summary: 'The caller\'s organization (as a one-item list)', response: { 200: pageOf(OrganizationSchema) } },
   }, async (request) => {
-    const org = await prisma.organization.findUniqueOrThrow({ where: { id: request.auth.orgId } });
-    return { items: [toOrganizationDto(org)], nextCursor: null };
+    const org = await organizations.get(request.auth);
+    return { items: org ? [toOrganizationDto(org)] : [], nextCursor: null };
   });
 
   app.get('/v1/organizations/:id', {
     config: { scopes: [] },
     schema: { tags, operationId: 'organizations.get', summary: 'Get an organization', params: IdParamsSchema, response: { 200: OrganizationSchema } },
   }, async (request) => {
-    if (request.params.id !== request.auth.orgId) throw new NotFoundError('Organization');
-    return toOrganizationDto(await prisma.organization.findUniqueOrThrow({ where: { id: request.params.id } }));
+    const org = await organizations.get(request.auth, request.params.id);
+    if (!org) throw new NotFoundError('Organization');
+    return toOrganizationDto(org);
   });
 
   app.patch('/v1/organizations/:id', {
@@ -42,11 +43,9 @@ export const organizationRoutes: FastifyPluginAsyncZod = async (app) => {
   }, async (request) => {
     if (request.params.id !== request.auth.orgId) throw new NotFoundError('Organization');
     if (request.auth.projectId) throw new ForbiddenError('A project-bound key cannot change its organization');
-    const org = await prisma.$transaction(async (tx) => {
-      const updated = await tx.organization.update({ where: { id: request.params.id }, data: { name: request.body.name } });
-      await request.audit({ action: 'organization.update', resourceType: 'organization', resourceId: updated.id, details: { fields: ['name'] } }, tx);
-      return updated;
-    });
+    const org = await organizations.rename(request.auth, request.params.id, request.body.name, (tx, updated) =>
+      request.audit({ action: 'organization.update', resourceType: 'organization', resourceId: updated.id, details: { fields: ['name'] } }, tx));
+    if (!org) throw new NotFoundError('Organization');
     return toOrganizationDto(org);
   });
 };
