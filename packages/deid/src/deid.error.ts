@@ -6,6 +6,7 @@ export type DeidErrorCode =
   | DicomErrorCode
   | 'NOT_AN_INSTANCE' // no SOP Class/Instance UID, or a DICOMDIR (its file IDs are paths that may carry PHI)
   | 'BURNED_IN_REJECTED'
+  | 'BURNED_IN_REVIEW' // the project's policy holds the file for a person's review before any use
   | 'VERIFICATION_FAILED'
   | 'BAD_SECRET';
 

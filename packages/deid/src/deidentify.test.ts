@@ -2,7 +2,7 @@ import { createDicom, parseDicom } from '@medgrade/dicom';
 import type { ElementSpec } from '@medgrade/dicom';
 import { describe, expect, it } from 'vitest';
 import { DeidError } from './deid.error.ts';
-import { deidentify } from './deidentify.ts';
+import { deidentify, releasableOutput } from './deidentify.ts';
 import { FEMALE_GIVEN } from './names.data.ts';
 import { DEFAULT_DEID_OPTIONS, resolveOptions } from './options.ts';
 
@@ -106,6 +106,13 @@ describe('deidentify', () => {
     expect(run(said, DEFAULT_DEID_OPTIONS, 'flag').report.burnedIn.reason).toBe('burned-in-annotation');
     const cleared = file([{ tag: 0x00080060, vr: 'CS', value: 'US' }, { tag: 0x00280301, vr: 'CS', value: 'NO' }]);
     expect(run(cleared, DEFAULT_DEID_OPTIONS, 'reject').report.burnedIn.decision).toBe('none');
+  });
+
+  it('releases no output that the burned-in policy holds for review', () => {
+    const us = file([{ tag: 0x00080060, vr: 'CS', value: 'US' }]);
+    expect(thrown(() => releasableOutput(run(us))).code).toBe('BURNED_IN_REVIEW');
+    expect(releasableOutput(run(us, DEFAULT_DEID_OPTIONS, 'flag'))).toBeInstanceOf(Buffer);
+    expect(releasableOutput(run(file()))).toBeInstanceOf(Buffer);
   });
 
   it('refuses a short secret and non-DICOM input with typed errors', () => {

@@ -30,6 +30,19 @@ export interface DeidResult {
   verified: DicomFile;
 }
 
+/**
+ * The output, only if the project's burned-in policy lets it be used without a person's review:
+ * a `quarantine` decision throws BURNED_IN_REVIEW, so no caller (ingest, inference on an upload)
+ * can hand unreviewed pixels on.
+ */
+export function releasableOutput(result: DeidResult): Buffer {
+  const { burnedIn } = result.report;
+  if (burnedIn.decision === 'quarantine') {
+    throw new DeidError('BURNED_IN_REVIEW', `burned-in text is likely (${burnedIn.reason}) and the project policy holds such files for review`);
+  }
+  return result.output;
+}
+
 const MIN_SECRET_BYTES = 16;
 // File meta elements that can carry identity (AE titles, private information): never rewritten.
 const META_DROP = [0x00020016, 0x00020017, 0x00020018, 0x00020100, 0x00020102];

@@ -1,6 +1,6 @@
 // @medgrade/deid: PS3.15 Annex E de-identification (Table E.1-1 and its options), deterministic
 // surrogates, UID and date mapping, and the verification gate.
-export { deidentify, type DeidResult } from './deidentify.ts';
+export { deidentify, releasableOutput, type DeidResult } from './deidentify.ts';
 export { DEFAULT_DEID_OPTIONS, resolveOptions, type DeidOptions, type DeidContext, type BurnedInPolicy, type SafePrivateTag } from './options.ts';
 export { DeidError, type DeidErrorCode } from './deid.error.ts';
 export type { DeidReport } from './report.ts';

@@ -2,7 +2,7 @@
 // parseable, burned-in text the policy rejects, PHI left after de-identification): final, so
 // they become a rejection with the engine's code; anything else is a bug or fault and throws.
 import { summarizeInstance } from '@medgrade/dicom';
-import { DeidError, deidentify } from '@medgrade/deid';
+import { DeidError, deidentify, releasableOutput } from '@medgrade/deid';
 import type { Deidentifier, DeidOutcome, DeidProject } from './ingest.ports.ts';
 
 /** Code for instances held for human review of possible burned-in text (raw object kept). */
@@ -12,15 +12,16 @@ export const BURNED_IN_REVIEW = 'BURNED_IN_REVIEW';
 export function createDeidentifier(maxInflatedBytes?: number): Deidentifier {
   return {
     async run(input: Buffer, project: DeidProject): Promise<DeidOutcome> {
-      let result;
+      let result, output;
       try {
         result = deidentify(input, project.options, { secret: project.secret, burnedInPolicy: project.burnedInPolicy, maxInflatedBytes });
+        output = releasableOutput(result);
       } catch (error) {
-        if (error instanceof DeidError) return { kind: 'rejected', code: error.code, keepRaw: false };
+        // A file held for review keeps its raw object: the review flow decides (deid README).
+        if (error instanceof DeidError) return { kind: 'rejected', code: error.code, keepRaw: error.code === BURNED_IN_REVIEW };
         throw error;
       }
-      const { output, report, verified } = result;
-      if (report.burnedIn.decision === 'quarantine') return { kind: 'rejected', code: BURNED_IN_REVIEW, keepRaw: true };
+      const { report, verified } = result;
       // The gate already parsed the output (with the same maxInflatedBytes): its parse is summarized.
       const summary = { ...summarizeInstance(verified), patientAgeBand: report.ageBand };
       return { kind: 'ok', output, summary, burnedInFlag: report.burnedIn.decision === 'flag' };

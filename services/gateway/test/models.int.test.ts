@@ -7,9 +7,10 @@ import { execFileSync } from 'node:child_process';
 import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createDicom } from '@medgrade/dicom';
 import { buildInferenceApp } from '@medgrade/inference';
 import { FsObjectStore } from '@medgrade/storage';
-import { generateStudy, studyToDicom } from '@medgrade/synthetic';
+import { CR_IMAGE_STORAGE, crHeader, generateStudy, studyToDicom } from '@medgrade/synthetic';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InferenceServiceClient } from '@medgrade/inference-runs';
@@ -154,6 +155,23 @@ describe('model registry and inference API', () => {
     const audit = await gw.db.prisma.auditEvent.findMany({ where: { orgId: writer.orgId, resourceId: out.id } });
     expect(audit.map((e) => e.action).sort()).toEqual(['inference.complete', 'inference.create']);
     expect(JSON.stringify(await gw.db.prisma.inference.findUnique({ where: { id: out.id } }))).not.toContain(dicomBase64.slice(0, 64));
+  });
+
+  it('applies the project\'s burned-in policy to an uploaded file: held for review means not sent to a model (issue 14.4)', async () => {
+    const study = generateStudy(3, 1, 'findings');
+    const burnedIn = createDicom({
+      sopClassUid: CR_IMAGE_STORAGE,
+      sopInstanceUid: study.uids.sop,
+      elements: [...crHeader(study).filter((e) => e.tag !== 0x00080016 && e.tag !== 0x00080018 && e.tag !== 0x00280301), { tag: 0x00280301, vr: 'CS', value: 'YES' }],
+    });
+    const reviewed = await gw.project(writer.orgId, 'models-a-review');
+    await gw.db.prisma.project.update({ where: { id: reviewed }, data: { burnedInPolicy: 'QUARANTINE' } });
+    const body = { models: ['tiny@2'], input: { projectId: reviewed, dicomBase64: burnedIn.toString('base64') } };
+    const before = await gw.db.prisma.inference.count({ where: { orgId: writer.orgId } });
+    const res = await inject('POST', '/v1/inferences?wait=true', writer.auth, body);
+    expect(res.statusCode).toBe(422);
+    expect(res.json().error.details).toEqual({ reason: 'BURNED_IN_REVIEW' });
+    expect(await gw.db.prisma.inference.count({ where: { orgId: writer.orgId } })).toBe(before);
   });
 
   it('retires a version: it no longer serves and cannot be released again', async () => {

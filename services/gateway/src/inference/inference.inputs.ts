@@ -4,7 +4,7 @@
 import type { AuthContext } from '@medgrade/auth';
 import { ForbiddenError, NotFoundError, UnprocessableError, type CreateInferenceBody } from '@medgrade/contracts';
 import { projectInScope, withinTenant, type PrismaClient } from '@medgrade/db';
-import { DeidError, deidentify } from '@medgrade/deid';
+import { DeidError, deidentify, releasableOutput } from '@medgrade/deid';
 import { loadProjectDeidSettings } from '@medgrade/deid/project';
 import type { ResolvedInputs, ResolvedModel } from '@medgrade/inference-runs';
 import { hasScopes } from '@medgrade/auth';
@@ -34,8 +34,10 @@ async function deidentifyUpload(prisma: PrismaClient, auth: AuthContext, project
   const project = await loadProjectDeidSettings(prisma, secretKey, { id: projectId, orgId: auth.orgId });
   if (!project) throw new NotFoundError('Project');
   try {
-    const { output } = deidentify(Buffer.from(dicomBase64, 'base64'), project.options, { secret: project.secret, burnedInPolicy: project.burnedInPolicy });
-    return output.toString('base64');
+    // The project's burned-in policy holds for inference too: a file ingest would keep for review
+    // is refused here (422, reason BURNED_IN_REVIEW), never sent to a model (issue 14.4).
+    const result = deidentify(Buffer.from(dicomBase64, 'base64'), project.options, { secret: project.secret, burnedInPolicy: project.burnedInPolicy });
+    return releasableOutput(result).toString('base64');
   } catch (e) {
     // The code names the reason (not DICOM, burned-in text…); the message never carries header values.
     if (e instanceof DeidError) throw new UnprocessableError(`The uploaded file could not be de-identified: ${e.message}`, { reason: e.code });
