@@ -43,14 +43,22 @@ export async function loadProjectDeidSettings(prisma: PrismaClient, secretKey: B
  * in a row, and a settings change reaches new jobs within the TTL.
  */
 export function cachedProjectDeidSettings(prisma: PrismaClient, secretKey: Buffer, ttlMs = 30_000): (projectId: string) => Promise<ProjectDeidSettings> {
-  const cache = new Map<string, { at: number; value: ProjectDeidSettings }>();
-  return async (projectId) => {
+  // The pending load is cached too: the jobs a worker starts at once share one query and one
+  // decryption instead of each missing the cache; a failed load is dropped so the next job retries.
+  const cache = new Map<string, { at: number; value: Promise<ProjectDeidSettings> }>();
+  return (projectId) => {
     const hit = cache.get(projectId);
     if (hit && Date.now() - hit.at < ttlMs) return hit.value;
-    const value = await loadProjectDeidSettings(prisma, secretKey, { id: projectId });
-    // An ordinary error (retried), as the worker's findUniqueOrThrow was before.
-    if (!value) throw new Error(`project ${projectId} not found`);
-    cache.set(projectId, { at: Date.now(), value });
+    const value = loadProjectDeidSettings(prisma, secretKey, { id: projectId }).then((loaded) => {
+      // An ordinary error (retried), as the worker's findUniqueOrThrow was before.
+      if (!loaded) throw new Error(`project ${projectId} not found`);
+      return loaded;
+    });
+    const entry = { at: Date.now(), value };
+    cache.set(projectId, entry);
+    value.catch(() => {
+      if (cache.get(projectId) === entry) cache.delete(projectId);
+    });
     return value;
   };
 }
