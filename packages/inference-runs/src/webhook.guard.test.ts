@@ -28,6 +28,14 @@ describe('classifyAddress', () => {
     ['fc00::1', 'unique-local'],
     ['fd12:3456:789a::1', 'unique-local'],
     ['ff02::1', 'multicast'],
+    // issue 14.7: ranges that were public to the guard
+    ['192.0.0.8', 'IETF protocol assignments'],
+    ['198.18.0.1', 'benchmarking'],
+    ['198.19.255.255', 'benchmarking'],
+    ['64:ff9b:1::a00:1', 'local-use NAT64'],
+    ['2002:c0a8:101::1', '6to4'],
+    ['2002:7f00:1::', '6to4'],
+    ['2001:0:4136:e378:8000:63bf:3fff:fdd2', 'Teredo'],
   ])('%s is %s', (address, range) => {
     expect(classifyAddress(address)).toBe(range);
   });
@@ -46,7 +54,7 @@ describe('classifyAddress', () => {
     expect(classifyAddress(address)).toBe(range);
   });
 
-  it.each(['8.8.8.8', '1.1.1.1', '172.15.255.255', '172.32.0.1', '100.63.255.255', '100.128.0.1', '169.253.255.255', '192.169.0.1', '11.0.0.1', '223.255.255.255',
+  it.each(['8.8.8.8', '1.1.1.1', '172.15.255.255', '172.32.0.1', '100.63.255.255', '100.128.0.1', '169.253.255.255', '192.169.0.1', '11.0.0.1', '223.255.255.255', '192.0.1.1', '198.17.255.255', '198.20.0.1', '2001:db9::1', '2003::1',
     '2001:4860:4860::8888', '2606:4700::1111', '::ffff:8.8.8.8', '64:ff9b::8.8.8.8', 'fec0::1'])('%s is public', (address) => {
     expect(classifyAddress(address)).toBeNull();
   });

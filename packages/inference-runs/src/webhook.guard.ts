@@ -27,6 +27,13 @@ const RANGES: { name: string; v4?: [string, number][]; v6?: [string, number][] }
   { name: 'multicast', v4: [['224.0.0.0', 4]], v6: [['ff00::', 8]] },
   // 240/4 is reserved and holds the limited broadcast address 255.255.255.255.
   { name: 'reserved or broadcast', v4: [['240.0.0.0', 4]] },
+  { name: 'IETF protocol assignments', v4: [['192.0.0.0', 24]] },
+  { name: 'benchmarking', v4: [['198.18.0.0', 15]] },
+  // Tunnels and translators reach IPv4 hosts the platform can reach, private ones included:
+  // local-use NAT64 (RFC 8215), 6to4 and Teredo. Refused whole rather than decoded.
+  { name: 'local-use NAT64', v6: [['64:ff9b:1::', 48]] },
+  { name: '6to4', v6: [['2002::', 16]] },
+  { name: 'Teredo', v6: [['2001::', 32]] },
 ];
 
 const BLOCKS = RANGES.map(({ name, v4 = [], v6 = [] }) => {
@@ -74,7 +81,7 @@ const systemResolver: Resolver = async (hostname) => {
   return found.map((a) => ({ address: a.address, family: a.family === 6 ? 6 : 4 }));
 };
 
-const ALLOWED = 'webhooks go only to http(s) URLs of public internet addresses (not loopback, private, link-local, CGNAT, unique-local, multicast or reserved ranges)';
+const ALLOWED = 'webhooks go only to http(s) URLs of public internet addresses (not loopback, private, link-local, CGNAT, unique-local, multicast, reserved, benchmarking, NAT64, 6to4 or Teredo ranges)';
 
 /** Why a URL was refused: its form, a host that does not resolve (may be transient), or its address. */
 export type WebhookRefusal = 'form' | 'unresolved' | 'address';
