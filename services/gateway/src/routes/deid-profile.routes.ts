@@ -30,7 +30,7 @@ export const deidProfileRoutes: FastifyPluginAsyncZod = async (app) => {
     const changed = await projects.updateDeidProfile(request.auth, request.params.id, (stored) => {
       const options = { ...effective(stored.deidOptions), ...(request.body.options ?? {}) };
       return { options, deidOptions: options as unknown as Prisma.InputJsonObject, burnedInPolicy: request.body.burnedInPolicy ?? stored.burnedInPolicy };
-    }, (tx, project) => request.audit({ action: 'project.deid-profile.update', resourceType: 'project', resourceId: project.id, details: { options: Object.keys(request.body.options ?? {}), burnedInPolicy: project.burnedInPolicy } }, tx));
+    }, (tx, project) => request.audit({ action: 'project.deid-profile.update', resourceType: 'project', resourceId: project.id, details: { options: request.body.options ?? {}, burnedInPolicy: project.burnedInPolicy } }, tx));
     if (!changed) throw new NotFoundError('Project');
     return { options: changed.options, burnedInPolicy: changed.burnedInPolicy };
   });
