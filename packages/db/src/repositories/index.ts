@@ -1,9 +1,11 @@
 import type { PrismaClient } from '../generated/prisma/client.ts';
+import { InstanceRepository } from './instance.repository.ts';
 import { OrganizationRepository } from './organization.repository.ts';
 import { ProjectRepository } from './project.repository.ts';
 import { StudyRepository } from './study.repository.ts';
 import { UploadRepository } from './upload.repository.ts';
 
+export { InstanceRepository, type InstanceObject } from './instance.repository.ts';
 export { OrganizationRepository } from './organization.repository.ts';
 export { ProjectRepository, type DeidProfileRow, type InTransaction, type ProjectCreate } from './project.repository.ts';
 export { StudyRepository } from './study.repository.ts';
@@ -11,6 +13,7 @@ export { UploadRepository, type UploadEntry, type UploadItemInput, type UploadSt
 
 /** The repositories a service reaches its rows through; each read takes the caller's TenantScope. */
 export interface Repositories {
+  instances: InstanceRepository;
   organizations: OrganizationRepository;
   projects: ProjectRepository;
   studies: StudyRepository;
@@ -19,5 +22,5 @@ export interface Repositories {
 
 /** Every repository over one client. */
 export function createRepositories(prisma: PrismaClient): Repositories {
-  return { organizations: new OrganizationRepository(prisma), projects: new ProjectRepository(prisma), studies: new StudyRepository(prisma), uploads: new UploadRepository(prisma) };
+  return { instances: new InstanceRepository(prisma), organizations: new OrganizationRepository(prisma), projects: new ProjectRepository(prisma), studies: new StudyRepository(prisma), uploads: new UploadRepository(prisma) };
 }

@@ -3,7 +3,7 @@
 // uploaded file de-identified here in memory with the project's profile and never stored).
 import type { AuthContext } from '@medgrade/auth';
 import { ForbiddenError, NotFoundError, UnprocessableError, type CreateInferenceBody } from '@medgrade/contracts';
-import { projectInScope, withinTenant, type PrismaClient } from '@medgrade/db';
+import { projectInScope, type InstanceObject, type InstanceRepository, type PrismaClient } from '@medgrade/db';
 import { DeidError, deidentify, releasableOutput } from '@medgrade/deid';
 import { loadProjectDeidSettings } from '@medgrade/deid/project';
 import type { ResolvedInputs, ResolvedModel } from '@medgrade/inference-runs';
@@ -45,24 +45,21 @@ async function deidentifyUpload(prisma: PrismaClient, auth: AuthContext, project
   }
 }
 
-type InstanceRow = { id: string; objectKey: string | null; status: string };
-
-function readyInputs(kind: ResolvedInputs['kind'], rows: InstanceRow[]): ResolvedInputs {
-  const ready = rows.filter((r): r is InstanceRow & { objectKey: string } => r.status === 'READY' && r.objectKey !== null);
+function readyInputs(kind: ResolvedInputs['kind'], rows: InstanceObject[]): ResolvedInputs {
+  const ready = rows.filter((r): r is InstanceObject & { objectKey: string } => r.status === 'READY' && r.objectKey !== null);
   if (ready.length === 0) throw new UnprocessableError('No de-identified instance is ready for inference yet');
   return { kind, inputs: ready.map((r) => ({ objectKey: r.objectKey })), instanceIds: ready.map((r) => r.id) };
 }
 
 /** De-identified inputs of the request, scoped to the caller's organization (and project). */
-export async function resolveInputs(prisma: PrismaClient, auth: AuthContext, input: CreateInferenceBody['input'], secretKey: Buffer): Promise<ResolvedInputs> {
-  const select = { id: true, objectKey: true, status: true };
+export async function resolveInputs(prisma: PrismaClient, instances: InstanceRepository, auth: AuthContext, input: CreateInferenceBody['input'], secretKey: Buffer): Promise<ResolvedInputs> {
   if ('studyId' in input) {
-    const study = await prisma.study.findFirst({ where: withinTenant(auth, { id: input.studyId }), select: { id: true } });
-    if (!study) throw new NotFoundError('Study');
-    return readyInputs('study', await prisma.instance.findMany({ where: withinTenant(auth, { series: { studyId: study.id } }), select, orderBy: { createdAt: 'asc' } }));
+    const rows = await instances.ofStudy(auth, input.studyId);
+    if (!rows) throw new NotFoundError('Study');
+    return readyInputs('study', rows);
   }
   if ('instanceIds' in input) {
-    const rows = await prisma.instance.findMany({ where: withinTenant(auth, { id: { in: input.instanceIds } }), select });
+    const rows = await instances.byIds(auth, input.instanceIds);
     if (rows.length !== new Set(input.instanceIds).size) throw new NotFoundError('Instance');
     const order = new Map(input.instanceIds.map((id, i) => [id, i]));
     return readyInputs('instances', rows.sort((a, b) => (order.get(a.id) ?? 0) - (order.get(b.id) ?? 0)));

@@ -7,7 +7,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { AuthContext } from '@medgrade/auth';
 import { ServiceUnavailableError, type CreateInferenceBody, type InferenceDto, type JOB_CATALOG } from '@medgrade/contracts';
-import type { Inference, Prisma } from '@medgrade/db';
+import type { Inference, InstanceRepository, Prisma } from '@medgrade/db';
 import type { JobProducer } from '@medgrade/queue';
 import type { ObjectStore } from '@medgrade/storage';
 import {
@@ -23,6 +23,8 @@ export interface SubmitContext extends RunContext {
   /** PROJECT_SECRET_KEY bytes: de-identifies uploads and seals webhook targets. */
   secretKey: Buffer;
   allowPrivateNetworks: boolean;
+  /** Instances as inputs, always within the caller's scope. */
+  instances: InstanceRepository;
 }
 
 /** One caller's request. */
@@ -81,7 +83,7 @@ export async function submitInference(ctx: SubmitContext, sub: Submission): Prom
   const { body, auth } = sub;
   if (body.webhookUrl) await vetWebhookUrl(body.webhookUrl, { allowPrivateNetworks: ctx.allowPrivateNetworks });
   const models = await resolveModels(ctx.prisma, auth, body.models);
-  const inputs = await resolveInputs(ctx.prisma, auth, body.input, ctx.secretKey);
+  const inputs = await resolveInputs(ctx.prisma, ctx.instances, auth, body.input, ctx.secretKey);
   const stage = !sub.wait && inputs.kind === 'upload';
   if (((body.webhookUrl || !sub.wait) && !ctx.jobs) || (stage && !ctx.store)) throw new ServiceUnavailableError(NO_QUEUE);
   const id = randomUUID();
