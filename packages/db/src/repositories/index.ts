@@ -1,10 +1,12 @@
 import type { PrismaClient } from '../generated/prisma/client.ts';
+import { InferenceRepository } from './inference.repository.ts';
 import { InstanceRepository } from './instance.repository.ts';
 import { OrganizationRepository } from './organization.repository.ts';
 import { ProjectRepository } from './project.repository.ts';
 import { StudyRepository } from './study.repository.ts';
 import { UploadRepository } from './upload.repository.ts';
 
+export { InferenceRepository } from './inference.repository.ts';
 export { InstanceRepository, type InstanceObject } from './instance.repository.ts';
 export { OrganizationRepository } from './organization.repository.ts';
 export { ProjectRepository, type DeidProfileRow, type InTransaction, type ProjectCreate } from './project.repository.ts';
@@ -13,6 +15,7 @@ export { UploadRepository, type UploadEntry, type UploadItemInput, type UploadSt
 
 /** The repositories a service reaches its rows through; each read takes the caller's TenantScope. */
 export interface Repositories {
+  inferences: InferenceRepository;
   instances: InstanceRepository;
   organizations: OrganizationRepository;
   projects: ProjectRepository;
@@ -22,5 +25,5 @@ export interface Repositories {
 
 /** Every repository over one client. */
 export function createRepositories(prisma: PrismaClient): Repositories {
-  return { instances: new InstanceRepository(prisma), organizations: new OrganizationRepository(prisma), projects: new ProjectRepository(prisma), studies: new StudyRepository(prisma), uploads: new UploadRepository(prisma) };
+  return { inferences: new InferenceRepository(prisma), instances: new InstanceRepository(prisma), organizations: new OrganizationRepository(prisma), projects: new ProjectRepository(prisma), studies: new StudyRepository(prisma), uploads: new UploadRepository(prisma) };
 }

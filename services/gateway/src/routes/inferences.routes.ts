@@ -2,7 +2,6 @@
 // uploaded file de-identified in memory), synchronous with ?wait=true or 202 + polling/webhook
 // (a durable InferenceRun job; inference/inference.submit.ts here, @medgrade/inference-runs' worker
 // in services/inference-worker).
-import { withinTenant } from '@medgrade/db';
 import { CreateInferenceBodySchema, IdParamsSchema, InferenceQuerySchema, InferenceSchema, InferenceSubmittedSchema, NotFoundError, ErrorResponseSchema } from '@medgrade/contracts';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { toInferenceDto } from '@medgrade/inference-runs';
@@ -37,8 +36,7 @@ export const inferenceRoutes: FastifyPluginAsyncZod = async (app) => {
     config: { scopes: ['inference:run'] },
     schema: { tags, operationId: 'inferences.get', summary: 'Get an inference and its results', params: IdParamsSchema, response: { 200: InferenceSchema } },
   }, async (request) => {
-    const { auth } = request;
-    const row = await prisma.inference.findFirst({ where: withinTenant(auth, { id: request.params.id }) });
+    const row = await app.repos.inferences.get(request.auth, request.params.id);
     if (!row) throw new NotFoundError('Inference');
     return toInferenceDto(row);
   });
