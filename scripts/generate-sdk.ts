@@ -22,7 +22,9 @@ export async function generateSdk(out = SDK_DIR): Promise<void> {
   await rm(generated, { recursive: true, force: true });
   await createClient({
     input: specPath,
-    output: { path: generated },
+    // .ts import specifiers: Node runs the SDK's sources directly (type stripping), and tsc
+    // rewrites them to .js when the package is built for publishing.
+    output: { path: generated, importFileExtension: '.ts' },
     logs: { level: 'silent' },
     plugins: [
       // No base URL baked in (every caller names its gateway); errors are thrown, so a call's
