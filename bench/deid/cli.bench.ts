@@ -3,7 +3,7 @@
 // real 130 KB MR slice, interleaved for several rounds in the same run. The CLI is started exactly as
 // the root package.json's `medgrade` script starts it, so whatever that runs (tsx or compiled
 // JavaScript) is what is measured. Target (issue 15.5): >= 2.5x dcmodify, best rounds.
-// Run: pnpm bench:deid-cli [--files N] [--rounds R]
+// Run: pnpm bench:deid-cli [--files N] [--rounds R] [--command 'node ... main.ts'] (another command line to start the CLI)
 import { spawnSync } from 'node:child_process';
 import { cpSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -27,6 +27,7 @@ function timedRun(command: string, args: string[], okCodes: number[]): number {
 
 /** The root `medgrade` script's command line (what `pnpm medgrade` runs), with our arguments. */
 function medgradeCommand(): string {
+  if (args.command !== undefined) return args.command;
   const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
   const script = pkg.scripts.medgrade;
   if (script === undefined) throw new Error('package.json has no medgrade script');
@@ -49,8 +50,10 @@ function dcmodify(input: string): number {
   return timedRun('dcmodify', [...dcmodifyArgs(), ...files(dir)], [0, 1]);
 }
 
+const { values: args } = parseArgs({ options: { files: { type: 'string', default: '2000' }, rounds: { type: 'string', default: '3' }, command: { type: 'string' } } });
+
 function main(): void {
-  const { values } = parseArgs({ options: { files: { type: 'string', default: '2000' }, rounds: { type: 'string', default: '3' } } });
+  const values = args;
   const count = Number(values.files);
   const input = join(WORK, 'input');
   prepare(input, count);
