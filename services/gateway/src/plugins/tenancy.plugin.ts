@@ -2,6 +2,7 @@ import fp from 'fastify-plugin';
 import { NotFoundError } from '@medgrade/contracts';
 import { projectInScope } from '@medgrade/db';
 import type { FastifyRequest } from 'fastify';
+import { z } from 'zod';
 
 // Every route, whatever it does with it: a `projectId` named in the query string or the JSON body
 // must be a project the key may name (its own for a project-limited key, one of its organization's
@@ -16,13 +17,17 @@ function namedProjects(request: FastifyRequest): string[] {
   return [...new Set(named.filter((p): p is string => typeof p === 'string'))];
 }
 
+// Project ids are uuid columns: anything else names no project (and must not reach the query, where
+// Postgres refuses the cast and the request became a 500; found by tests/reliability's fuzz).
+const ProjectId = z.uuid();
+
 export const tenancyPlugin = fp(
   async (app) => {
     const { projects } = app.repos;
     app.addHook('preHandler', async (request) => {
       if (!request.auth) return;
       for (const projectId of namedProjects(request)) {
-        if (!projectInScope(request.auth, projectId)) throw new NotFoundError('Project');
+        if (!ProjectId.safeParse(projectId).success || !projectInScope(request.auth, projectId)) throw new NotFoundError('Project');
         if (request.auth.projectId) continue;
         if (!(await projects.exists(request.auth, projectId))) throw new NotFoundError('Project');
       }

@@ -18,10 +18,6 @@ export const modelRoutes: FastifyPluginAsyncZod = async (app) => {
   const registry = new ModelRegistry(prisma, store);
   const maxBundleBytes = app.deps.config.models.maxBundleBytes;
   await app.register(multipart, { limits: { fileSize: maxBundleBytes, files: 32 } });
-  // A .tar.gz body is inflated while it streams in (bounded either side), never buffered whole first.
-  app.addContentTypeParser(GZIP_TYPES, { bodyLimit: maxBundleBytes }, (_req, body, done) => {
-    gunzipBounded(body, maxBundleBytes).then((tar) => done(null, tar), (error: Error) => done(error));
-  });
 
   app.post('/v1/models', {
     config: { scopes: ['models:write'] },
@@ -42,21 +38,31 @@ export const modelRoutes: FastifyPluginAsyncZod = async (app) => {
     schema: { tags, operationId: 'models.get', summary: 'Get a model', params: ModelNameParamsSchema, response: { 200: ModelSchema } },
   }, async (request) => toModelDto(await registry.get(request.auth, request.params.name)));
 
-  app.post('/v1/models/:name/versions', {
-    config: { scopes: ['models:write'] },
-    bodyLimit: maxBundleBytes,
-    schema: {
-      tags, operationId: 'modelVersions.create', summary: 'Upload a version: multipart/form-data (one part per bundle file) or one application/gzip .tar.gz; validated before storing',
-      requestBody: ModelBundleBody, params: ModelNameParamsSchema, response: { 201: ModelVersionRecordSchema, 409: ErrorResponseSchema, 415: ErrorResponseSchema, 422: ErrorResponseSchema },
-    },
-  }, async (request, reply) => {
-    const model = await registry.getForWrite(request.auth, request.params.name);
-    const files = await readBundleUpload(request, maxBundleBytes);
-    const manifest = await validateBundle(files);
-    const version = await registry.addVersion(request.auth, model, manifest, files);
-    await request.audit({ action: 'model.version.upload', resourceType: 'model_version', resourceId: version.id, details: { name: model.name, version: version.version, files: manifest.files.map((f) => ({ path: f.path, sha256: f.sha256 })) } });
-    return reply.code(201).send(toVersionDto(version, model.name));
-  });
+  // The .tar.gz parser lives in its own context with the bundle upload, the one route that takes it:
+  // registered on the whole plugin it also inflated a gzip body sent to POST /v1/models, release or
+  // retire, which then failed validation on a Buffer of up to maxBundleBytes (the fuzz suite's hang).
+  const bundleContext: FastifyPluginAsyncZod = async (bundles) => {
+    // A .tar.gz body is inflated while it streams in (bounded either side), never buffered whole first.
+    bundles.addContentTypeParser(GZIP_TYPES, { bodyLimit: maxBundleBytes }, (_req, body, done) => {
+      gunzipBounded(body, maxBundleBytes).then((tar) => done(null, tar), (error: Error) => done(error));
+    });
+    bundles.post('/v1/models/:name/versions', {
+      config: { scopes: ['models:write'] },
+      bodyLimit: maxBundleBytes,
+      schema: {
+        tags, operationId: 'modelVersions.create', summary: 'Upload a version: multipart/form-data (one part per bundle file) or one application/gzip .tar.gz; validated before storing',
+        requestBody: ModelBundleBody, params: ModelNameParamsSchema, response: { 201: ModelVersionRecordSchema, 409: ErrorResponseSchema, 415: ErrorResponseSchema, 422: ErrorResponseSchema },
+      },
+    }, async (request, reply) => {
+      const model = await registry.getForWrite(request.auth, request.params.name);
+      const files = await readBundleUpload(request, maxBundleBytes);
+      const manifest = await validateBundle(files);
+      const version = await registry.addVersion(request.auth, model, manifest, files);
+      await request.audit({ action: 'model.version.upload', resourceType: 'model_version', resourceId: version.id, details: { name: model.name, version: version.version, files: manifest.files.map((f) => ({ path: f.path, sha256: f.sha256 })) } });
+      return reply.code(201).send(toVersionDto(version, model.name));
+    });
+  };
+  await app.register(bundleContext);
 
   app.get('/v1/models/:name/versions', {
     config: { scopes: ['models:read'] },
