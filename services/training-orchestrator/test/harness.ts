@@ -60,7 +60,7 @@ export function trainingSettings(workDir: string, overrides: Partial<TrainingSet
 export type TrainingSettings = Config['training'];
 
 /** Polls until `check` returns a value (not undefined/false) or fails after timeoutMs. */
-export async function waitFor<T>(what: string, check: () => Promise<T | undefined | false>, timeoutMs = 60_000): Promise<T> {
+export async function waitFor<T>(what: string, check: () => Promise<T | undefined | false>, timeoutMs = 180_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();
