@@ -60,9 +60,13 @@ describe('upload byte budget', () => {
 
   it('answers a form that ends early with 400, and its reservation is released', async () => {
     const form = uploadForm([ct]);
+    const uploads = () => env.gw.db.prisma.upload.count();
+    const before = await uploads();
     const cut = await env.gw.app.inject({ method: 'POST', url: `/v1/uploads?projectId=${env.projectId}`, headers: { authorization: env.writer.auth, 'content-type': form.contentType }, payload: form.body.subarray(0, 400) });
     expect(cut.statusCode).toBe(400);
-    expect(cut.json().error).toMatchObject({ code: 'BAD_REQUEST', details: { uploadId: expect.any(String) } });
+    expect(cut.json().error).toMatchObject({ code: 'BAD_REQUEST' });
+    // The form ended before its first file: since 73ca621 no upload record is created for it.
+    expect(await uploads()).toBe(before);
     expect((await post(env.writer.auth, PER_KEY)).statusCode).toBe(202);
   });
 
