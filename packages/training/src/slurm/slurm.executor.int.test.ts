@@ -110,10 +110,19 @@ describe('Slurm executor on a real cluster', () => {
     const handle = await low.submit(trainerAttempt(dir, input, { jobId: job('killed'), attempt: 1, steps: 400, gpus: 1, pool: 'slurm-low' }));
     await waitRunning(low, handle);
     // The trainer is job step 0 (srun); kill it as the OOM killer or a crash would.
+    // Both commands fail while the step is starting or when a listed process has just exited
+    // (scontrol: no step yet; ps: exit 1 for a gone pid): keep looking instead of failing.
+    const tryOperator = (cmd: string, args: string[]): string => {
+      try {
+        return operator(cmd, args);
+      } catch {
+        return '';
+      }
+    };
     const pid = await waitFor('the trainer process', async () => {
-      const rows = operator('scontrol', ['listpids', handle.externalId]).split('\n').slice(1).map((l) => l.trim().split(/\s+/));
+      const rows = tryOperator('scontrol', ['listpids', handle.externalId]).split('\n').slice(1).map((l) => l.trim().split(/\s+/));
       const pids = rows.filter((r) => r[2] === '0').map((r) => Number(r[0]));
-      const trainer = pids.find((p) => operator('ps', ['-o', 'args=', '-p', String(p)]).includes('medgrade_trainer'));
+      const trainer = pids.find((p) => tryOperator('ps', ['-o', 'args=', '-p', String(p)]).includes('medgrade_trainer'));
       return trainer;
     });
     process.kill(pid, 'SIGKILL');
