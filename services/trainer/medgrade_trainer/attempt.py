@@ -140,7 +140,13 @@ def run_attempt(spec: dict) -> int:
     store = open_store(spec.get("store"))
     keys = spec["keys"]
     ev, lg = Chunks(store, keys["events"], "jsonl"), Chunks(store, keys["log"], "log")
-    events.EVENT_SINKS.append(ev.add)
+
+    def ship(line: str) -> None:
+        ev.add(line)
+        if json.loads(line).get("event") == "checkpoint":
+            ev.flush()  # the orchestrator learns of each uploaded checkpoint at once: it is the resume point
+
+    events.EVENT_SINKS.append(ship)
     events.LOG_SINKS.append(lg.add)
     work = Path(spec.get("workDir") or tempfile.mkdtemp(prefix="medgrade-attempt-"))
     code = EXIT_FAILED

@@ -67,6 +67,24 @@ export function operator(cmd: string, args: string[]): string {
   return run.stdout;
 }
 
+/**
+ * The pid of the trainer running as step 0 (srun) of a Slurm job, once it runs. Both commands fail
+ * while the step is starting or when a listed process has just exited (scontrol: no step yet; ps:
+ * exit 1 for a gone pid): that reads as "not yet", and the caller keeps polling.
+ */
+export function trainerPid(slurmJobId: string): number | undefined {
+  const quiet = (cmd: string, args: string[]): string => {
+    try {
+      return operator(cmd, args);
+    } catch {
+      return '';
+    }
+  };
+  const rows = quiet('scontrol', ['listpids', slurmJobId]).split('\n').slice(1).map((l) => l.trim().split(/\s+/));
+  const pids = rows.filter((r) => r[2] === '0').map((r) => Number(r[0]));
+  return pids.find((p) => quiet('ps', ['-o', 'args=', '-p', String(p)]).includes('medgrade_trainer'));
+}
+
 export interface FineTuneInput {
   store: FsObjectStore;
   storeRoot: string;
