@@ -148,6 +148,14 @@ function fuzzyFlag(value: unknown): boolean {
   return v === 'true';
 }
 
+/**
+ * A client's text made safe inside a quoted header value: anything but printable ASCII (CR, LF,
+ * other controls, non-Latin-1 characters that Node refuses in a header), `"` and `\\` becomes `?`.
+ */
+export function headerSafe(text: string): string {
+  return text.replace(/[^\x20-\x7e]|["\\]/g, '?').slice(0, 64);
+}
+
 /** Splits a query into conditions on this level's keys and the names of the keys it ignores. */
 export function parseQido(query: Record<string, unknown>, keys: QidoKey[]): QidoSearch {
   const fuzzy = fuzzyFlag(query.fuzzymatching);

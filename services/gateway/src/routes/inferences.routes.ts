@@ -38,6 +38,8 @@ export const inferenceRoutes: FastifyPluginAsyncZod = async (app) => {
   }, async (request) => {
     const row = await app.repos.inferences.get(request.auth, request.params.id);
     if (!row) throw new NotFoundError('Inference');
+    // Results are derived from patient data: who read which inference is audited (ids only, no outputs).
+    await request.audit({ action: 'inference.read', resourceType: 'inference', resourceId: row.id, projectId: row.projectId, details: { status: row.status } });
     return toInferenceDto(row);
   });
 };

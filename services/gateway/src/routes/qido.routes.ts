@@ -8,7 +8,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { DicomJsonDatasetSchema, NotFoundError, qidoQuerySchema, type QidoQuerySchema, WadoSeriesParamsSchema, WadoStudyParamsSchema } from '@medgrade/contracts';
 import { Prisma, withinTenant } from '@medgrade/db';
-import { includeFields, parseQido, type QidoKey, type QidoSearch } from '../dicomweb/qido.query.ts';
+import { headerSafe, includeFields, parseQido, type QidoKey, type QidoSearch } from '../dicomweb/qido.query.ts';
 import { instanceJson, seriesJson, studyJson, type QidoJson } from '../dicomweb/qido.results.ts';
 import { conditionsSql, inOrder, tenantSql } from '../dicomweb/qido.sql.ts';
 import { wadoUrl } from '../ingest/ingest.context.ts';
@@ -77,7 +77,7 @@ function matchingText(keys: QidoKey[], order: string): string {
 /** PS3.18 Warning header values: keys ignored, and fuzzymatching asked of a level without PN keys. */
 function warnings(search: QidoSearch, keys: QidoKey[]): string[] {
   const out: string[] = [];
-  if (search.ignored.length > 0) out.push(`299 medgrade "Unsupported query keys ignored: ${search.ignored.join(', ').slice(0, 200)}"`);
+  if (search.ignored.length > 0) out.push(`299 medgrade "Unsupported query keys ignored: ${search.ignored.map(headerSafe).join(', ').slice(0, 200)}"`);
   if (search.fuzzy && !keys.some((k) => k.kind === 'name')) out.push('299 medgrade "The fuzzymatching parameter is not supported for these attributes. Only literal matching has been performed."');
   return out;
 }

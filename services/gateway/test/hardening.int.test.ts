@@ -1,0 +1,44 @@
+// Issue 14 item 7, the smaller holes, on the real gateway (Postgres, Redis): client text never
+// reaches a response header unescaped (QIDO's Warning), and reading an inference's results is
+// audited (who, which inference; no result content in the event).
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestGateway, type TestGateway } from './gateway.harness.ts';
+
+describe('hardening: header text and audited result reads', () => {
+  let gw: TestGateway;
+  beforeAll(async () => {
+    gw = await createTestGateway();
+  });
+  afterAll(async () => {
+    await gw?.close();
+  });
+
+  it('answers QIDO with a sanitized Warning when an ignored key holds CR/LF or non-Latin-1 characters', async () => {
+    const reader = await gw.key('qido-org', ['studies:read']);
+    for (const [raw, shown] of [['Evil%0D%0AX-Injected:%201', 'Evil??X-Injected: 1'], ['%E2%80%A2Bullet', '?Bullet'], ['Quote%22Back%5Cslash', 'Quote?Back?slash']] as const) {
+      const res = await gw.app.inject({ url: `/dicomweb/studies?${raw}=1`, headers: { authorization: reader.auth } });
+      expect({ raw, status: res.statusCode }).toEqual({ raw, status: 200 });
+      expect(res.headers['x-injected']).toBeUndefined();
+      expect(res.headers.warning).toBe(`299 medgrade "Unsupported query keys ignored: ${shown}"`);
+    }
+  });
+
+  it('audits GET /v1/inferences/{id} as inference.read with the reader and the inference id, never the results', async () => {
+    const runner = await gw.key('infer-org', ['inference:run']);
+    const model = await gw.db.prisma.model.create({ data: { orgId: runner.orgId, name: 'audited-read' } });
+    const version = await gw.db.prisma.modelVersion.create({ data: { orgId: runner.orgId, modelId: model.id, version: '1', manifest: {}, objectPrefix: `models/${runner.orgId}/${model.name}/1` } });
+    const marker = 'RESULT-TEXT-QZX0417';
+    const inference = await gw.db.prisma.inference.create({
+      data: { orgId: runner.orgId, modelVersionId: version.id, status: 'SUCCEEDED', request: { models: [], input: { kind: 'study', instanceIds: [] } }, outputs: [{ model: { name: model.name, version: '1', versionId: version.id }, instances: [], error: { code: 'X', message: marker } }] },
+    });
+    const res = await gw.app.inject({ url: `/v1/inferences/${inference.id}`, headers: { authorization: runner.auth } });
+    expect(res.statusCode).toBe(200);
+    const events = await gw.db.prisma.auditEvent.findMany({ where: { orgId: runner.orgId, action: 'inference.read' } });
+    expect(events).toEqual([expect.objectContaining({ actor: runner.keyId, resourceType: 'inference', resourceId: inference.id, requestId: res.headers['x-request-id'] })]);
+    expect(JSON.stringify(events[0]!.details)).not.toContain(marker);
+    // An unknown id reads nothing and records nothing.
+    const missing = await gw.app.inject({ url: '/v1/inferences/00000000-0000-4000-8000-000000000000', headers: { authorization: runner.auth } });
+    expect(missing.statusCode).toBe(404);
+    expect(await gw.db.prisma.auditEvent.count({ where: { orgId: runner.orgId, action: 'inference.read' } })).toBe(1);
+  });
+});
