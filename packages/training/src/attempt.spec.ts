@@ -11,6 +11,12 @@ export interface TrainerRuntime {
   trainerDir: string;
   /** `fs:<absolute root>` or `s3:<bucket>` plus S3 settings (non-secret) as environment. */
   storeEnv: Record<string, string>;
+  /**
+   * Object-store credentials for trainer processes this machine starts itself (validation, the
+   * local pool). Never part of an attempt spec: a spec goes to Slurm or Kubernetes, whose nodes
+   * bring their own credentials (instance role, credentials file, the trainer Secret).
+   */
+  localEnv?: Record<string, string>;
 }
 
 export interface JobInput {
@@ -55,6 +61,11 @@ export const TRAINER_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/
 
 export function trainerEnv(runtime: TrainerRuntime): Record<string, string> {
   return { PATH: TRAINER_PATH, PYTHONPATH: runtime.trainerDir, PYTHONUNBUFFERED: '1', PYTHONDONTWRITEBYTECODE: '1', ...runtime.storeEnv };
+}
+
+/** trainerEnv plus the credentials only this machine's own trainer processes get. */
+export function localTrainerEnv(runtime: TrainerRuntime): Record<string, string> {
+  return { ...trainerEnv(runtime), ...runtime.localEnv };
 }
 
 /** The executor's view of attempt `n`. */

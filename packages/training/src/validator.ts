@@ -4,7 +4,7 @@
 // forever).
 import { spawn } from 'node:child_process';
 import { TRAINER_EXIT } from './executor.ts';
-import { trainerCommand, trainerEnv, validateSpec, type JobInput, type TrainerRuntime } from './attempt.spec.ts';
+import { localTrainerEnv, trainerCommand, validateSpec, type JobInput, type TrainerRuntime } from './attempt.spec.ts';
 
 export type ValidationResult =
   | { ok: true; summary: Record<string, unknown> }
@@ -48,7 +48,7 @@ export class TrainerValidator implements InputValidator {
   validate(job: JobInput): Promise<ValidationResult> {
     const [command, ...args] = trainerCommand(this.#runtime, 'validate', validateSpec(job));
     return new Promise((resolve, reject) => {
-      const child = spawn(command!, args, { env: trainerEnv(this.#runtime), stdio: ['ignore', 'pipe', 'pipe'], timeout: this.#timeoutMs });
+      const child = spawn(command!, args, { env: localTrainerEnv(this.#runtime), stdio: ['ignore', 'pipe', 'pipe'], timeout: this.#timeoutMs });
       let stdout = '';
       let stderr = '';
       child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));

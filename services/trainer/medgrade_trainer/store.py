@@ -4,7 +4,8 @@
 to `<root>/.tmp/` and renamed into place, exactly as packages/storage's FsObjectStore does, so a
 reader never sees half an object). `MEDGRADE_STORE=s3:<bucket>` uses boto3 (optional; endpoint,
 region and path style from `MEDGRADE_S3_ENDPOINT`, `MEDGRADE_S3_REGION`, `MEDGRADE_S3_PATH_STYLE`,
-credentials from the usual AWS variables). Keys are built by the orchestrator and passed in.
+server-side encryption from `MEDGRADE_S3_SSE` and `MEDGRADE_S3_KMS_KEY_ID`, credentials from the
+usual AWS variables or the node's own role). Keys are built by the orchestrator and passed in.
 """
 from __future__ import annotations
 
@@ -60,6 +61,12 @@ class S3Store:
             raise RuntimeError("MEDGRADE_STORE=s3:… needs boto3 (pip install boto3)") from exc
         style = "path" if os.environ.get("MEDGRADE_S3_PATH_STYLE") == "true" else "auto"
         self.bucket = bucket
+        # Server-side encryption on every write, as the platform's own writes (S3_SSE / S3_KMS_KEY_ID).
+        self.put_extra = {}
+        if os.environ.get("MEDGRADE_S3_SSE"):
+            self.put_extra["ServerSideEncryption"] = os.environ["MEDGRADE_S3_SSE"]
+            if os.environ.get("MEDGRADE_S3_KMS_KEY_ID"):
+                self.put_extra["SSEKMSKeyId"] = os.environ["MEDGRADE_S3_KMS_KEY_ID"]
         self.client = boto3.client("s3", endpoint_url=os.environ.get("MEDGRADE_S3_ENDPOINT") or None,
                                    region_name=os.environ.get("MEDGRADE_S3_REGION") or None,
                                    config=Config(s3={"addressing_style": style}))
@@ -71,7 +78,7 @@ class S3Store:
             raise ObjectNotFound(key) from exc
 
     def put(self, key: str, data: bytes) -> None:
-        self.client.put_object(Bucket=self.bucket, Key=key, Body=data)
+        self.client.put_object(Bucket=self.bucket, Key=key, Body=data, **self.put_extra)
 
     def delete(self, key: str) -> None:
         self.client.delete_object(Bucket=self.bucket, Key=key)

@@ -35,11 +35,20 @@ export function storeEnv(storage: Config['storage']): Record<string, string> {
     MEDGRADE_S3_REGION: s3.region,
     MEDGRADE_S3_PATH_STYLE: String(s3.forcePathStyle),
     ...(s3.endpoint ? { MEDGRADE_S3_ENDPOINT: s3.endpoint } : {}),
+    // Every object the trainer writes (checkpoints, weights, events) is encrypted as the platform's own writes are.
+    ...(s3.serverSideEncryption ? { MEDGRADE_S3_SSE: s3.serverSideEncryption } : {}),
+    ...(s3.kmsKeyId ? { MEDGRADE_S3_KMS_KEY_ID: s3.kmsKeyId } : {}),
   };
 }
 
+/** The configured S3 credentials, for trainer processes on this machine only (boto3's standard variables). */
+export function storeCredentialsEnv(storage: Config['storage']): Record<string, string> {
+  if (storage.driver !== 's3' || !storage.s3.accessKeyId || !storage.s3.secretAccessKey) return {};
+  return { AWS_ACCESS_KEY_ID: storage.s3.accessKeyId, AWS_SECRET_ACCESS_KEY: storage.s3.secretAccessKey };
+}
+
 export function trainerRuntime(deps: Pick<OrchestratorAppDeps, 'storage' | 'training'>): TrainerRuntime {
-  return { python: deps.training.python, trainerDir: join(REPO_ROOT, 'services', 'trainer'), storeEnv: storeEnv(deps.storage) };
+  return { python: deps.training.python, trainerDir: join(REPO_ROOT, 'services', 'trainer'), storeEnv: storeEnv(deps.storage), localEnv: storeCredentialsEnv(deps.storage) };
 }
 
 /** Builds the orchestrator (not started) and makes the `cpu` pool's capacity match configuration. */
@@ -55,8 +64,8 @@ export async function buildOrchestrator(deps: OrchestratorAppDeps): Promise<Orch
     await deps.prisma.nodePool.upsert({ where: { name: row.name }, create: row, update: row });
   }
   const workDir = resolve(REPO_ROOT, training.workDir);
-  const local = new LocalExecutor({ workDir });
   const runtime = trainerRuntime(deps);
+  const local = new LocalExecutor({ workDir, env: runtime.localEnv });
   const executorFor = (pool: NodePool): Executor => {
     if (pool.executorKind === 'local') return local;
     const build = deps.executors?.[pool.executorKind];

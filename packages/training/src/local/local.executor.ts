@@ -16,6 +16,8 @@ import { formatProcessId, isSameProcessAlive, parseProcessId, processStartTime }
 export interface LocalExecutorOptions {
   /** Each attempt gets `<workDir>/<jobId>/<attempt>/` (output.log, exit.json, handle.json, work/). */
   workDir: string;
+  /** Added to every attempt's environment: the object-store credentials of this machine (TrainerRuntime.localEnv). */
+  env?: Record<string, string>;
 }
 
 const HANDLE_FILE = 'handle.json';
@@ -26,11 +28,13 @@ const OUTPUT_FILE = 'output.log';
 export class LocalExecutor implements Executor {
   readonly kind = 'local' as const;
   readonly #workDir: string;
+  readonly #env: Record<string, string>;
   /** Exits of children this process started (re-attached ones are read from their exit file). */
   readonly #exits = new Map<string, { code: number | null; signal: string | null }>();
 
   constructor(options: LocalExecutorOptions) {
     this.#workDir = options.workDir;
+    this.#env = options.env ?? {};
   }
 
   /** The attempt's folder; the orchestrator points the trainer's work folder inside it. */
@@ -51,7 +55,7 @@ export class LocalExecutor implements Executor {
       child = spawn(command, args, {
         detached: true,
         stdio: ['ignore', output, output],
-        env: { PATH: TRAINER_PATH, ...spec.env, MEDGRADE_EXIT_FILE: join(dir, EXIT_FILE) },
+        env: { PATH: TRAINER_PATH, ...spec.env, ...this.#env, MEDGRADE_EXIT_FILE: join(dir, EXIT_FILE) },
       });
     } finally {
       closeSync(output);
