@@ -1,4 +1,7 @@
 import { parseArgs } from 'node:util';
+import { Redis } from 'ioredis';
+import { publishRevocation } from '@medgrade/auth';
+import type { Config } from '@medgrade/config';
 import { SCOPES, ScopeSchema, SlugSchema, type Scope } from '@medgrade/contracts';
 import { createPrismaClient } from '@medgrade/db';
 import { UsageError, type Command, type CommandContext } from '../command.ts';
@@ -36,7 +39,7 @@ async function create(args: string[], { config, stdout }: CommandContext): Promi
   }
 }
 
-async function revoke(args: string[], { config, stdout }: CommandContext): Promise<number> {
+async function revoke(args: string[], { config, stdout, stderr }: CommandContext): Promise<number> {
   const { positionals } = parseArgs({ args, allowPositionals: true, options: {} });
   const prefix = positionals[0]?.replace(/^mgk_/, '');
   if (!prefix || positionals.length !== 1) throw new UsageError('give exactly one key prefix');
@@ -44,10 +47,34 @@ async function revoke(args: string[], { config, stdout }: CommandContext): Promi
   try {
     const revoked = await revokeKeyByPrefix(prisma, prefix);
     stdout.write(`${JSON.stringify({ revoked: revoked.id, orgId: revoked.orgId })}\n`);
-    return 0;
+    if (await broadcastRevocation(config, prefix)) return 0;
+    stderr.write(`revoked in the database, but Redis at ${redactedUrl(config.redis.url)} did not take the broadcast: running gateways keep accepting the key until their cache expires (API_KEY_CACHE_TTL_MS, ${config.gateway.keyCacheTtlMs} ms)\n`);
+    return 1;
   } finally {
     await prisma.$disconnect();
   }
+}
+
+// Gateways cache verified keys: tell them all, on the channel the API's revocation uses.
+async function broadcastRevocation(config: Config, prefix: string): Promise<boolean> {
+  const redis = new Redis(config.redis.url, { lazyConnect: true, maxRetriesPerRequest: 1, connectTimeout: 5000, retryStrategy: () => null });
+  redis.on('error', () => undefined); // reported once, below, as the command's outcome
+  try {
+    await redis.connect();
+    await publishRevocation(redis, config.redis.keyPrefix, prefix);
+    return true;
+  } catch {
+    return false;
+  } finally {
+    redis.disconnect();
+  }
+}
+
+function redactedUrl(url: string): string {
+  const u = new URL(url);
+  u.username = '';
+  u.password = '';
+  return u.toString();
 }
 
 /** `medgrade keys create|revoke`. */

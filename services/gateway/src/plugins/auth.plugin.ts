@@ -1,5 +1,5 @@
 import fp from 'fastify-plugin';
-import { ApiKeyService, hasScopes, missingScopes } from '@medgrade/auth';
+import { ApiKeyService, hasScopes, missingScopes, publishRevocation, revocationChannel } from '@medgrade/auth';
 import { ForbiddenError, UnauthenticatedError, type Scope } from '@medgrade/contracts';
 import type { FastifyRequest, RouteOptions } from 'fastify';
 
@@ -7,8 +7,6 @@ import type { FastifyRequest, RouteOptions } from 'fastify';
 // declare `config.scopes` (all of them needed) and/or `config.anyScopes` (at least one needed);
 // registration fails otherwise, so nobody ships an unguarded route by accident. The route also
 // gets the bearer security requirement and its scopes in the description (error responses: docs plugin).
-
-const REVOKED_CHANNEL = 'apikey-revoked';
 
 function bearerToken(request: FastifyRequest): string | null {
   const header = request.headers.authorization;
@@ -57,8 +55,8 @@ export const authPlugin = fp(
     app.decorateRequest('auth', null as never);
     app.addHook('onRoute', documentRoute);
 
-    // Revocations in any gateway process evict the key here at once (the TTL is the backstop).
-    const channel = `${config.redis.keyPrefix}:${REVOKED_CHANNEL}`;
+    // Revocations in any gateway process or the CLI evict the key here at once (the TTL is the backstop).
+    const channel = revocationChannel(config.redis.keyPrefix);
     const subscriber = redis.duplicate();
     subscriber.on('message', (_channel: string, prefix: string) => apiKeys.evict(prefix));
     subscriber.on('error', (error: Error) => app.log.warn({ err: error }, 'revocation subscriber error'));
@@ -68,7 +66,7 @@ export const authPlugin = fp(
     });
     app.decorate('announceRevocation', async (prefix: string) => {
       apiKeys.evict(prefix);
-      await redis.publish(channel, prefix);
+      await publishRevocation(redis, config.redis.keyPrefix, prefix);
     });
 
     app.addHook('onRequest', async (request) => {
