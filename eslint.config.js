@@ -11,7 +11,7 @@ const onlyIn = (name, owner) => ({
 
 export default tseslint.config(
   {
-    ignores: ['**/node_modules/**', '**/generated/**', 'data/**', 'services/trainer/**', 'models/**', 'bench/out/**', 'coverage/**'],
+    ignores: ['**/node_modules/**', '**/generated/**', 'packages/portal/dist/**', 'packages/portal/.dist-*/**', 'test-artifacts/**', 'data/**', 'services/trainer/**', 'models/**', 'bench/out/**', 'coverage/**'],
   },
   js.configs.recommended,
   ...tseslint.configs.recommended,
@@ -38,6 +38,8 @@ export default tseslint.config(
       ],
     },
   },
+  // The developer portal runs in browsers (its tsconfig has the DOM library, not Node's).
+  { files: ['packages/portal/src/**'], languageOptions: { globals: { ...globals.browser } } },
   { files: ['packages/dicom/src/**'], rules: { 'no-restricted-imports': 'off' } },
   { files: ['packages/models/src/ort-session.ts'], rules: { 'no-restricted-imports': 'off' } },
   { files: ['packages/storage/src/s3.store.ts'], rules: { 'no-restricted-imports': 'off' } },

@@ -24,6 +24,8 @@ RUN node_modules/.bin/prisma version >/dev/null
 
 ARG SERVICE
 RUN test -f "services/${SERVICE}/src/main.ts" || (echo "unknown SERVICE=${SERVICE}" && exit 1)
+# The gateway serves the developer portal at /portal: built here (Vite), so nothing is fetched at run time.
+RUN if [ "$SERVICE" = gateway ]; then node packages/portal/scripts/build-cli.ts --force; fi
 ENV NODE_ENV=production SERVICE_ENTRY=services/${SERVICE}/src/main.ts
 RUN mkdir -p /app/data && chown node:node /app/data
 USER node

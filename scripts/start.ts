@@ -6,6 +6,7 @@ import { ensureDatabase, parseDatabaseUrl } from '../packages/db/src/database.ad
 import { REPO_ROOT, migrateDeploy } from '../packages/db/src/migrate.ts';
 import { loadConfigOrExit, objectStoreCheck, redisCheck } from '../packages/service/src/index.ts';
 import { createObjectStore } from '../packages/storage/src/index.ts';
+import { buildPortal } from '../packages/portal/scripts/build.ts';
 
 /** Every service `pnpm start` runs. Add yours: name and entry file (run by node, which strips the types). */
 const SERVICES: { name: string; entry: string }[] = [
@@ -35,6 +36,9 @@ async function prepare(): Promise<void> {
   const store = createObjectStore(config.storage);
   await objectStoreCheck(store).check().catch((error: Error) => fail(error.message));
   store.close();
+  // The developer portal the gateway serves at /portal: rebuilt only when its sources changed.
+  const portal = await buildPortal().catch((error: Error) => fail(`building the developer portal failed: ${error.message}`));
+  if (portal.built) process.stderr.write('developer portal built\n');
   process.stderr.write(`database ${name} migrated, Redis and the object store reachable; starting ${SERVICES.map((s) => s.name).join(', ')}\n`);
 }
 

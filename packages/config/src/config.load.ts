@@ -49,6 +49,7 @@ const SETTINGS: Setting[] = [
   { env: 'RATE_LIMIT_MAX', path: 'gateway.rateLimit.max', fallback: '6000', hint: 'requests per key per window, a positive integer' },
   { env: 'RATE_LIMIT_WINDOW_MS', path: 'gateway.rateLimit.windowMs', fallback: '60000', hint: 'window length in milliseconds' },
   { env: 'API_KEY_CACHE_TTL_MS', path: 'gateway.keyCacheTtlMs', fallback: '5000', hint: 'milliseconds a verified key is cached, 0 disables' },
+  { env: 'PORTAL_DIR', path: 'gateway.portalDir', fallback: './packages/portal/dist', hint: "the built developer portal's folder (pnpm --filter @medgrade/portal build)" },
   { env: 'OIP_MAX_REQUEST_BYTES', path: 'gateway.oipMaxRequestBytes', fallback: String(64 * 1024 * 1024), hint: 'largest Open Inference Protocol v2 request body the gateway forwards, in bytes' },
   { env: 'INFERENCE_HOST', path: 'inference.host', fallback: '127.0.0.1', hint: 'an interface address' },
   { env: 'INFERENCE_PORT', path: 'inference.port', fallback: '8081', hint: 'a TCP port 1-65535' },

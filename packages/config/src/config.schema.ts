@@ -51,6 +51,8 @@ export const ConfigSchema = z.object({
     keyCacheTtlMs: z.coerce.number().int().min(0),
     /** Largest Open Inference Protocol v2 request body (JSON or binary tensors) the gateway forwards. */
     oipMaxRequestBytes: positiveInt,
+    /** The built developer portal (packages/portal, `pnpm start` builds it) served at /portal (a 404 naming the build command while it is not built). */
+    portalDir: z.string(),
   }),
   inference: z.object({
     host: z.string().min(1),

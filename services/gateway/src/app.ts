@@ -9,6 +9,7 @@ import { auditPlugin } from './plugins/audit.plugin.ts';
 import { authPlugin } from './plugins/auth.plugin.ts';
 import { docsPlugin } from './plugins/docs.plugin.ts';
 import { metricsPlugin } from './plugins/metrics.plugin.ts';
+import { portalPlugin } from './plugins/portal.plugin.ts';
 import { rateLimitPlugin } from './plugins/rate-limit.plugin.ts';
 import { uploadBudgetPlugin } from './plugins/upload-budget.plugin.ts';
 import { tenancyPlugin } from './plugins/tenancy.plugin.ts';
@@ -77,6 +78,7 @@ export async function buildApp(deps: GatewayDeps): Promise<FastifyInstance> {
   await app.register(errorsPlugin);
   await app.register(metricsPlugin);
   await app.register(docsPlugin);
+  await app.register(portalPlugin);
   await app.register(authPlugin);
   await app.register(rateLimitPlugin);
   await app.register(uploadBudgetPlugin);
