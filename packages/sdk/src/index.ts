@@ -3,7 +3,7 @@
 // folders and zips from paths) are in '@medgrade/sdk/node'.
 export { createMedgrade, Medgrade, type MedgradeOptions } from './client.ts';
 export { MedgradeError, type MedgradeErrorCode } from './errors.ts';
-export { DEFAULT_RETRY, backoffMs, retryAfterMs, type RetryPolicy } from './retry.ts';
+export { DEFAULT_RETRY, backoffMs, retryAfterMs, sleep, type RetryPolicy } from './retry.ts';
 export { uploadFiles, summarize, type FileProgress, type FileState, type UploadOptions, type UploadSummary } from './uploads.ts';
 export { FINAL_INFERENCE_STATES, FINAL_INSTANCE_STATES, PollTimeoutError, uploadIsFinal, waitForInference, waitForUpload, type PollOptions } from './polling.ts';
 export { retrieveInstanceBytes, retrieveStudyBytes } from './dicomweb.ts';

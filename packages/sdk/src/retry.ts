@@ -35,6 +35,7 @@ export function shouldRetry(status: number, attempt: number, policy: RetryPolicy
   return RETRY_STATUS.has(status) && attempt < policy.attempts;
 }
 
+/** Wait `ms`, or reject with the signal's reason as soon as it aborts (also when it already has). */
 export function sleep(ms: number, signal?: AbortSignal | null): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(signal.reason);
