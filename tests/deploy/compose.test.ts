@@ -8,7 +8,7 @@ const services = [...compose.matchAll(/^ {2}([a-z-]+):\n/gm)].map((m) => m[1]);
 
 describe('docker-compose.yml', () => {
   it('requires every secret instead of defaulting it', () => {
-    for (const name of ['MINIO_ROOT_PASSWORD', 'MINIO_APP_PASSWORD', 'PROJECT_SECRET_KEY', 'INFERENCE_SERVICE_TOKEN']) {
+    for (const name of ['MINIO_ROOT_PASSWORD', 'MINIO_APP_PASSWORD', 'PROJECT_SECRET_KEY', 'INFERENCE_SERVICE_TOKEN', 'METRICS_TOKEN']) {
       const uses = [...compose.matchAll(new RegExp(`(?<!\\$)\\$\\{${name}([^}]*)\\}`, 'g'))].map((m) => m[1]);
       expect(uses.length, name).toBeGreaterThan(0);
       for (const use of uses) expect(use, name).toMatch(/^:\?/);

@@ -6,6 +6,7 @@ import { projectSecretKeyBytes } from './secret-key.ts';
 const dev = (env: Record<string, string>) => loadConfig({ MEDGRADE_DEV: '1', ...env });
 const KEY = Buffer.alloc(32, 7).toString('base64');
 const TOKEN = 'a-long-random-service-token';
+const METRICS = 'a-metrics-token-of-at-least-32-characters';
 
 describe('loadConfig fails closed (issue 14.6)', () => {
   it('refuses the development secrets when nothing is set: NODE_ENV unset is not development', () => {
@@ -22,8 +23,16 @@ describe('loadConfig fails closed (issue 14.6)', () => {
     expect(config.gateway.host).toBe('127.0.0.1');
     expect(config.inference.host).toBe('127.0.0.1');
     expect(config.deidWorker.metricsHost).toBe('127.0.0.1');
-    const open = loadConfig({ PROJECT_SECRET_KEY: KEY, INFERENCE_SERVICE_TOKEN: TOKEN, GATEWAY_HOST: '0.0.0.0', DEID_WORKER_METRICS_HOST: '0.0.0.0' });
+    const open = loadConfig({ PROJECT_SECRET_KEY: KEY, INFERENCE_SERVICE_TOKEN: TOKEN, GATEWAY_HOST: '0.0.0.0', DEID_WORKER_METRICS_HOST: '0.0.0.0', METRICS_TOKEN: METRICS });
     expect([open.gateway.host, open.deidWorker.metricsHost]).toEqual(['0.0.0.0', '0.0.0.0']);
+  });
+
+  it('serves the worker\'s /metrics beyond loopback only with a metrics token (issue 14.7)', () => {
+    const production = { PROJECT_SECRET_KEY: KEY, INFERENCE_SERVICE_TOKEN: TOKEN };
+    expect(() => loadConfig({ ...production, DEID_WORKER_METRICS_HOST: '0.0.0.0' })).toThrow(/DEID_WORKER_METRICS_HOST: 0.0.0.0 .* needs METRICS_TOKEN/);
+    expect(loadConfig({ ...production, DEID_WORKER_METRICS_HOST: '0.0.0.0', DEID_WORKER_METRICS_PORT: '0' }).deidWorker.metricsPort).toBe(0);
+    expect(() => loadConfig({ ...production, METRICS_TOKEN: 'short' })).toThrow(/METRICS_TOKEN: .*at least 32 characters/);
+    expect(loadConfig(production).metrics).toEqual({ gaugeRefreshMs: 15000 });
   });
 
   it('allows the development secrets only with MEDGRADE_DEV=1 and never with NODE_ENV=production', () => {

@@ -85,6 +85,8 @@ const SETTINGS: Setting[] = [
   { env: 'TRAINING_RETRY_BACKOFF_MS', path: 'training.retryBackoffMs', fallback: '2000', hint: 'milliseconds before a preempted or failed fine-tune is admitted again (doubled per retry), 0 or more' },
   { env: 'TRAINING_NODE_POOLS_FILE', path: 'training.nodePoolsFile', hint: 'the path of a node pool file (JSON; README "GPU node pools")' },
   { env: 'TRAINING_RETRY_BACKOFF_MAX_MS', path: 'training.retryBackoffMaxMs', fallback: '60000', hint: 'the longest retry backoff in milliseconds, 0 or more' },
+  { env: 'METRICS_TOKEN', path: 'metrics.token', hint: 'a random string of at least 32 characters that Prometheus sends as `Authorization: Bearer <token>` (openssl rand -base64 32)' },
+  { env: 'METRICS_GAUGE_REFRESH_MS', path: 'metrics.gaugeRefreshMs', fallback: '15000', hint: 'milliseconds between refreshes of the gauges /metrics reads from Postgres and Redis, 0 or more (0: every scrape)' },
   { env: 'WEBHOOK_ALLOW_PRIVATE_NETWORKS', path: 'webhooks.allowPrivateNetworks', fallback: 'false', hint: 'true or false (true lets webhooks reach loopback and private networks: on-premises or development only)' },
   { env: 'INGEST_MAX_INSTANCE_BYTES', path: 'ingest.maxInstanceBytes', fallback: String(512 * 1024 * 1024), hint: 'largest accepted DICOM instance in bytes' },
   { env: 'INGEST_MAX_REQUEST_BYTES', path: 'ingest.maxRequestBytes', fallback: String(8 * 1024 * 1024 * 1024), hint: 'largest accepted upload request body in bytes' },
@@ -113,6 +115,8 @@ function setPath(target: Record<string, unknown>, path: string, value: string): 
   for (const part of parts.slice(0, -1)) node = (node[part] ??= {}) as Record<string, unknown>;
   node[parts.at(-1)!] = value;
 }
+
+const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
 
 const isDevSwitch = (value: string | undefined) => value === 'true' || value === '1';
 
@@ -166,6 +170,9 @@ function semanticProblems(config: ParsedConfig): string[] {
   }
   // Fail closed: the public development secrets need the explicit switch, and never in production.
   if (config.dev && config.env !== 'production') return problems;
+  if (config.deidWorker.metricsPort > 0 && !LOOPBACK.has(config.deidWorker.metricsHost) && !config.metrics.token) {
+    problems.push(`DEID_WORKER_METRICS_HOST: ${config.deidWorker.metricsHost} serves the worker's /metrics beyond loopback, which needs METRICS_TOKEN; set METRICS_TOKEN to ${ENV_BY_PATH.get('metrics.token')!.hint}, or leave the host at 127.0.0.1`);
+  }
   const why = config.dev ? 'is refused with NODE_ENV=production' : 'is refused unless MEDGRADE_DEV=1 (development machines only)';
   if (config.secrets.projectSecretKey.startsWith(INSECURE_DEV_KEY_LABEL)) {
     problems.push(`PROJECT_SECRET_KEY: the insecure development default ${why}; set it to ${ENV_BY_PATH.get('secrets.projectSecretKey')!.hint}`);

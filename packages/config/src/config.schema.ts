@@ -139,6 +139,16 @@ export const ConfigSchema = z.object({
     /** The operator's node pool file (JSON, NodePoolFileSchema): Slurm and Kubernetes pools registered at start. */
     nodePoolsFile: z.string().min(1).optional(),
   }),
+  /** Prometheus /metrics of the gateway and the deid-worker. */
+  metrics: z.object({
+    /**
+     * Bearer token a scraper presents (compared in constant time). Unset: the gateway serves no
+     * /metrics (404) outside development, and the worker's port stays on loopback.
+     */
+    token: z.string().min(32).optional(),
+    /** Gauges read from Postgres or Redis at scrape time are refreshed at most this often (0: every scrape). */
+    gaugeRefreshMs: z.coerce.number().int().min(0),
+  }),
   webhooks: z.object({
     /**
      * Allow webhook URLs that resolve to loopback, private, link-local or other non-public

@@ -1,6 +1,6 @@
 // Composition only (STYLE.md 1): config → adapters → readiness → worker → metrics endpoint → drain on signal.
 import { createPrismaClient } from '@medgrade/db';
-import { assertReady, closeOnSignal, loadConfigOrExit, objectStoreCheck, postgresCheck, redisCheck, serviceLogger } from '@medgrade/service';
+import { assertReady, closeOnSignal, loadConfigOrExit, metricsAccess, objectStoreCheck, postgresCheck, redisCheck, serviceLogger } from '@medgrade/service';
 import { createObjectStore } from '@medgrade/storage';
 import { startDeidWorkerApp } from './worker.app.ts';
 import { serveMetrics } from './worker.metrics.ts';
@@ -27,11 +27,14 @@ const app = startDeidWorkerApp({
   // Job names and error messages only: payloads and DICOM values never reach a log line.
   onError: (job, error) => log.warn({ job, code: (error as { code?: string }).code, msg: error.message }, 'job attempt failed'),
   reconcile: config.deidWorker.reconcile,
+  gaugeRefreshMs: config.metrics.gaugeRefreshMs,
   onReconcile: (result) => {
     if (result.requeued > 0 || result.orphansDeleted > 0) log.info(result, 'ingest reconciled');
   },
 });
-const metricsServer = config.deidWorker.metricsPort > 0 ? await serveMetrics(app.metrics.registry, config.deidWorker.metricsHost, config.deidWorker.metricsPort) : undefined;
+// Open without METRICS_TOKEN only on loopback (loadConfig refuses another host without a token).
+const metricsAccessCheck = metricsAccess(config.metrics.token, true);
+const metricsServer = config.deidWorker.metricsPort > 0 ? await serveMetrics(app.metrics.registry, config.deidWorker.metricsHost, config.deidWorker.metricsPort, metricsAccessCheck) : undefined;
 log.info({ concurrency: config.deidWorker.concurrency, memoryBudgetMb: config.deidWorker.memoryBudgetMb }, 'deid-worker started');
 
 closeOnSignal(log, 'deid-worker', async () => {

@@ -3,6 +3,7 @@ import { AuditLog } from '@medgrade/audit';
 import { JOB_CATALOG } from '@medgrade/contracts';
 import type { PrismaClient } from '@medgrade/db';
 import { startWorkerApp, type QueueConnection } from '@medgrade/queue';
+import { refreshedAtMost } from '@medgrade/service';
 import type { ObjectStore } from '@medgrade/storage';
 import { cachedProjectDeidSettings } from '@medgrade/deid/project';
 import { createDeidentifier } from './deid.engine.ts';
@@ -31,6 +32,8 @@ export interface DeidWorkerAppOptions {
   reconcile?: { intervalMs: number; graceMs: number; batchSize: number };
   /** After each reconciler pass this replica ran (counts only). */
   onReconcile?: (result: ReconcileResult) => void;
+  /** Queue depth on /metrics is read at most this often (config metrics.gaugeRefreshMs); absent: every scrape. */
+  gaugeRefreshMs?: number;
 }
 
 /** A running worker with its metrics; close() drains active jobs first. */
@@ -54,7 +57,7 @@ export function startDeidWorkerApp(options: DeidWorkerAppOptions): DeidWorkerApp
     catalog: JOB_CATALOG, queue: DEID_QUEUE, connection: options.queue, concurrency: options.concurrency, onError: options.onError,
     setup: (jobs) => {
       // The producer serves queue depth on /metrics and the reconciler's re-enqueues.
-      metrics = createWorkerMetrics(() => jobs.depth(), memory && (() => memory.inUse));
+      metrics = createWorkerMetrics(refreshedAtMost(() => jobs.depth(), options.gaugeRefreshMs ?? 0), memory && (() => memory.inUse));
       const handler = handleInstanceDeidentify({
         store: options.store,
         deleteRaw,

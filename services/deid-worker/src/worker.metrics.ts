@@ -3,6 +3,7 @@
 import { createServer, type Server } from 'node:http';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { JobObserver, QueueDepth } from '@medgrade/queue';
+import type { MetricsAccess } from '@medgrade/service';
 
 /** The worker's metric handles. */
 export interface WorkerMetrics {
@@ -54,11 +55,20 @@ export function createWorkerMetrics(depth: () => Promise<QueueDepth[]>, memoryRe
   };
 }
 
-/** Serves GET /metrics on host:port; resolves once listening. */
-export async function serveMetrics(registry: Registry, host: string, port: number): Promise<Server> {
+/**
+ * Serves GET /metrics (and GET /health/live, open) on host:port; resolves once listening. `access` decides each scrape
+ * (@medgrade/service metricsAccess: the METRICS_TOKEN, or open on a loopback-only port).
+ */
+export async function serveMetrics(registry: Registry, host: string, port: number, access: (authorization: string | undefined) => MetricsAccess): Promise<Server> {
   const server = createServer((req, res) => {
-    if (req.url !== '/metrics') {
-      res.writeHead(404).end();
+    // Liveness for probes that cannot present a token (a kubelet): says nothing but "running".
+    if (req.url === '/health/live') {
+      res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
+      return;
+    }
+    const verdict = req.url === '/metrics' ? access(req.headers.authorization) : 'not-served';
+    if (verdict !== 'allowed') {
+      res.writeHead(verdict === 'unauthenticated' ? 401 : 404, verdict === 'unauthenticated' ? { 'www-authenticate': 'Bearer' } : {}).end();
       return;
     }
     registry.metrics().then(

@@ -2,6 +2,7 @@
 // instances accepted/refused at intake, queue depth and instances by status read at scrape time.
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { FastifyInstance } from 'fastify';
+import { refreshedAtMost } from '@medgrade/service';
 
 /** Counters the ingest routes update. */
 export interface IngestMetrics {
@@ -19,6 +20,10 @@ export function ingestMetrics(app: FastifyInstance): IngestMetrics {
   const found = metricsByRegistry.get(registry);
   if (found) return found;
   const registers = [registry];
+  // Read at scrape time, but at most once per METRICS_GAUGE_REFRESH_MS: a scrape is never a query per request.
+  const every = app.deps.config.metrics.gaugeRefreshMs;
+  const depth = refreshedAtMost(async () => (await app.deps.jobs?.depth()) ?? [], every);
+  const byStatus = refreshedAtMost(() => app.deps.prisma.instance.groupBy({ by: ['status'], _count: { _all: true } }), every);
   const bytes = new Counter({ name: 'medgrade_ingest_bytes_total', help: 'DICOM bytes received (in) and served (out)', labelNames: ['direction'], registers });
   const intake = new Counter({ name: 'medgrade_intake_instances_total', help: 'Instances at intake by outcome', labelNames: ['outcome'], registers });
   new Gauge({
@@ -27,7 +32,7 @@ export function ingestMetrics(app: FastifyInstance): IngestMetrics {
     labelNames: ['queue', 'state'],
     registers,
     async collect() {
-      for (const d of (await app.deps.jobs?.depth()) ?? []) {
+      for (const d of await depth()) {
         for (const state of ['waiting', 'active', 'delayed', 'failed'] as const) this.set({ queue: d.queue, state }, d[state]);
       }
     },
@@ -38,8 +43,7 @@ export function ingestMetrics(app: FastifyInstance): IngestMetrics {
     labelNames: ['status'],
     registers,
     async collect() {
-      const rows = await app.deps.prisma.instance.groupBy({ by: ['status'], _count: { _all: true } });
-      for (const r of rows) this.set({ status: r.status }, r._count._all);
+      for (const r of await byStatus()) this.set({ status: r.status }, r._count._all);
     },
   });
   const metrics: IngestMetrics = {

@@ -1,5 +1,7 @@
 import fp from 'fastify-plugin';
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { NotFoundError, UnauthenticatedError } from '@medgrade/contracts';
+import { metricsAccess } from '@medgrade/service';
 
 // Request counts and latency by route template (never the raw URL: unbounded cardinality and
 // possible PHI) and status. The registry is per app and exposed as `app.metricsRegistry` so other
@@ -37,9 +39,20 @@ export const metricsPlugin = fp(
       done();
     });
 
-    app.get('/metrics', { config: { public: true }, schema: { tags: ['operations'], summary: 'Prometheus metrics (text format)' } }, async (_request, reply) => {
+    // Not an API key route: a scraper presents METRICS_TOKEN; without one, only a developer machine serves it.
+    const access = metricsAccess(app.deps.config.metrics.token, app.deps.config.dev);
+    app.get('/metrics', {
+      config: { public: true },
+      schema: {
+        tags: ['operations'], summary: 'Prometheus metrics (text format)',
+        description: 'For the operator\'s Prometheus: needs `Authorization: Bearer <METRICS_TOKEN>`; not served (404) where no METRICS_TOKEN is configured, except on a developer machine (MEDGRADE_DEV=1).',
+      },
+    }, async (request, reply) => {
+      const verdict = access(request.headers.authorization);
+      if (verdict === 'not-served') throw new NotFoundError('Route');
+      if (verdict === 'unauthenticated') throw new UnauthenticatedError('Present the metrics token: Authorization: Bearer <METRICS_TOKEN>');
       return reply.type(registry.contentType).send(await registry.metrics());
     });
   },
-  { name: 'metrics' },
+  { name: 'metrics', dependencies: ['deps', 'errors'] },
 );
