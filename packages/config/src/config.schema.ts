@@ -98,6 +98,18 @@ export const ConfigSchema = z.object({
       batchSize: positiveInt,
     }),
   }),
+  /**
+   * Raw uploads (PHI) kept in quarantine/: the deid-worker's retention sweep retries transient
+   * failures, deletes the raw objects of final instances, and ends reviews left undecided.
+   */
+  retention: z.object({
+    /** Times a transiently failed instance (FAILED DEID_FAILED) is run again; then it stays FAILED and its raw object goes. */
+    retryLimit: z.coerce.number().int().min(0),
+    /** Wait before the first re-run of a failed instance, doubled for each further one. */
+    retryBackoffMs: positiveInt,
+    /** Hours a raw object awaiting burned-in review is kept; undecided by then, the instance ends REJECTED REVIEW_EXPIRED. */
+    rawHours: positiveInt,
+  }),
   /** Asynchronous inferences (InferenceRun / InferenceWebhookDeliver jobs), served by the gateway process. */
   inferenceWorker: z.object({
     /** Jobs one gateway process runs at once; 0 turns the worker role off on this replica. */

@@ -3,6 +3,7 @@ import type { ElementSpec } from '@medgrade/dicom';
 import { describe, expect, it } from 'vitest';
 import { DeidError } from './deid.error.ts';
 import { deidentify, releasableOutput } from './deidentify.ts';
+import { BURNED_IN_REVIEWED_METHOD } from './method-codes.ts';
 import { FEMALE_GIVEN } from './names.data.ts';
 import { DEFAULT_DEID_OPTIONS, resolveOptions } from './options.ts';
 
@@ -113,6 +114,20 @@ describe('deidentify', () => {
     expect(thrown(() => releasableOutput(run(us))).code).toBe('BURNED_IN_REVIEW');
     expect(releasableOutput(run(us, DEFAULT_DEID_OPTIONS, 'flag'))).toBeInstanceOf(Buffer);
     expect(releasableOutput(run(file()))).toBeInstanceOf(Buffer);
+  });
+
+  it('keeps a reviewed file whatever the policy, flagged, and records the review in DeidentificationMethod', () => {
+    const us = file([{ tag: 0x00080060, vr: 'CS', value: 'US' }]);
+    for (const burnedInPolicy of ['quarantine', 'reject'] as const) {
+      const result = deidentify(us, DEFAULT_DEID_OPTIONS, { secret, burnedInPolicy, burnedInReviewed: true });
+      expect(result.report.burnedIn).toEqual({ risk: true, reason: 'modality', decision: 'flag' });
+      expect(releasableOutput(result)).toBe(result.output);
+      expect(parseDicom(result.output).dataset.getStrings(0x00120063)).toContain(BURNED_IN_REVIEWED_METHOD);
+    }
+    // Without a risk there is nothing the reviewer accepted: the method says nothing of a review.
+    const plain = deidentify(file(), DEFAULT_DEID_OPTIONS, { secret, burnedInReviewed: true });
+    expect(parseDicom(plain.output).dataset.getStrings(0x00120063)).not.toContain(BURNED_IN_REVIEWED_METHOD);
+    expect(run(us, DEFAULT_DEID_OPTIONS, 'flag').ds.getStrings(0x00120063)).not.toContain(BURNED_IN_REVIEWED_METHOD);
   });
 
   it('refuses a short secret and non-DICOM input with typed errors', () => {

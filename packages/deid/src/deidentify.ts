@@ -130,17 +130,19 @@ export function deidentify(input: Uint8Array, options: DeidOptions = DEFAULT_DEI
   const file = dicomStep(() => parseDicom(input, parseOptions));
   const ds = file.dataset;
   checkInstance(ds);
+  // A reviewer's approval stands in for the policy: the pixels are kept, flagged, and the method says so.
+  const reviewed = context.burnedInReviewed === true;
   const burnedIn = assessBurnedIn(
     { burnedInAnnotation: ds.getString(0x00280301), modality: ds.getString(0x00080060), sopClassUid: ds.getString(Tags.SOPClassUID) },
-    context.burnedInPolicy ?? 'quarantine',
+    reviewed ? 'flag' : (context.burnedInPolicy ?? 'quarantine'),
   );
-  if (burnedIn.risk && context.burnedInPolicy === 'reject') {
+  if (burnedIn.risk && !reviewed && context.burnedInPolicy === 'reject') {
     throw new DeidError('BURNED_IN_REJECTED', `burned-in text is likely (${burnedIn.reason}) and the project policy rejects such files`);
   }
   const facts = readInputFacts(ds);
   const run = createRun(ds, options, context.secret);
   dicomStep(() => processDataset(ds, run, 0, 'keep'));
-  run.generated.push(...dicomStep(() => addOutputAttributes(ds, options)));
+  run.generated.push(...dicomStep(() => addOutputAttributes(ds, options, reviewed && burnedIn.risk)));
   const keptCleaned = dicomStep(() => scrubKeptValues(ds, run));
   const isExpected = expectedTokens(ds, run.generated, new Set(run.toClean.map((c) => c.element)));
   cleanDeferred(run, isExpected);

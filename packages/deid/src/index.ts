@@ -6,7 +6,7 @@ export { DeidError, type DeidErrorCode } from './deid.error.ts';
 export type { DeidReport } from './report.ts';
 export type { Action } from './action.resolve.ts';
 export type { BurnedInAssessment, BurnedInDecision } from './burned-in.ts';
-export { CID7050, methodCodes, type MethodCode } from './method-codes.ts';
+export { BURNED_IN_REVIEWED_METHOD, CID7050, methodCodes, type MethodCode } from './method-codes.ts';
 export { mapUid, isWellKnownUid } from './uid.map.ts';
 export { PROFILE_SIZE } from './profile.ts';
 export { patientKey, patientShiftDays, type PatientKeyParts } from './date.shift.ts';

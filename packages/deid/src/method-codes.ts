@@ -46,3 +46,6 @@ export function methodCodes(options: DeidOptions): MethodCode[] {
 export function methodDescription(options: DeidOptions): string[] {
   return methodCodes(options).map((c) => c.meaning);
 }
+
+/** DeidentificationMethod value added when a reviewer accepted a file's burned-in risk (LO, <= 64 chars). */
+export const BURNED_IN_REVIEWED_METHOD = 'Burned-in text risk reviewed, pixel data kept by reviewer';

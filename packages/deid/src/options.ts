@@ -48,6 +48,11 @@ export interface DeidContext {
   secret: Buffer;
   /** Default 'quarantine'. */
   burnedInPolicy?: BurnedInPolicy;
+  /**
+   * A person reviewed this file's burned-in risk and accepted its pixel data (the review flow):
+   * it is stored whatever the policy, flagged, and DeidentificationMethod records the review.
+   */
+  burnedInReviewed?: boolean;
   /** Largest inflated data set of a deflated input (and its output); larger throws TOO_LARGE. */
   maxInflatedBytes?: number;
 }

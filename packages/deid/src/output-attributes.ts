@@ -1,6 +1,6 @@
 // Attributes that say what was done (PS3.15 E.1.1, PS3.3 C.12.1.1.3 / C.7.1.1.1.1 "De-identification").
 import type { DicomDataset } from '@medgrade/dicom';
-import { methodCodes, methodDescription } from './method-codes.ts';
+import { BURNED_IN_REVIEWED_METHOD, methodCodes, methodDescription } from './method-codes.ts';
 import type { DeidOptions } from './options.ts';
 
 const PATIENT_IDENTITY_REMOVED = 0x00120062;
@@ -21,8 +21,8 @@ const TEMPORAL: Record<DeidOptions['retainLongitudinalTemporal'], string> = {
  * Writes PatientIdentityRemoved, the method (words and CID 7050 codes) and the temporal flag;
  * returns the text written, which the verification gate must expect in the output.
  */
-export function addOutputAttributes(ds: DicomDataset, options: DeidOptions): string[] {
-  const words = methodDescription(options);
+export function addOutputAttributes(ds: DicomDataset, options: DeidOptions, burnedInReviewed = false): string[] {
+  const words = [...methodDescription(options), ...(burnedInReviewed ? [BURNED_IN_REVIEWED_METHOD] : [])];
   ds.set(PATIENT_IDENTITY_REMOVED, 'YES', 'CS');
   ds.set(DEIDENTIFICATION_METHOD, words, 'LO');
   ds.setItems(

@@ -11,10 +11,10 @@ export const BURNED_IN_REVIEW = 'BURNED_IN_REVIEW';
 /** Runs deidentify() and reads the index fields from its output; maxInflatedBytes bounds every parse. */
 export function createDeidentifier(maxInflatedBytes?: number): Deidentifier {
   return {
-    async run(input: Buffer, project: DeidProject): Promise<DeidOutcome> {
+    async run(input: Buffer, project: DeidProject, options = {}): Promise<DeidOutcome> {
       let result, output;
       try {
-        result = deidentify(input, project.options, { secret: project.secret, burnedInPolicy: project.burnedInPolicy, maxInflatedBytes });
+        result = deidentify(input, project.options, { secret: project.secret, burnedInPolicy: project.burnedInPolicy, maxInflatedBytes, burnedInReviewed: options.burnedInReviewed });
         output = releasableOutput(result);
       } catch (error) {
         // A file held for review keeps its raw object: the review flow decides (deid README).

@@ -140,7 +140,8 @@ async function deidentifyOne(deps: DeidWorkerDeps, instance: WorkInstance, charg
   const raw = await readRaw(deps, instance);
   deps.onBytes?.('in', raw.length);
   await chargeInflated(deps, instance, raw, charge, requestId);
-  const outcome = await deps.engine.run(raw, await deps.project(instance.projectId));
+  const approvedBy = instance.burnedInApprovedBy ?? undefined;
+  const outcome = await deps.engine.run(raw, await deps.project(instance.projectId), { burnedInReviewed: approvedBy !== undefined });
   if (outcome.kind === 'rejected') return reject(deps, instance, outcome.code, outcome.keepRaw, requestId);
   const { summary } = outcome;
   // Intake stored the UID on the row (then no extra statement); otherwise take it before writing.
@@ -152,7 +153,7 @@ async function deidentifyOne(deps: DeidWorkerDeps, instance: WorkInstance, charg
   deps.onBytes?.('out', outcome.output.length);
   const sha256 = createHash('sha256').update(outcome.output).digest('hex');
   try {
-    await deps.repo.markReady(instance, { summary, objectKey, byteSize: outcome.output.length, sha256, burnedInFlag: outcome.burnedInFlag }, requestId);
+    await deps.repo.markReady(instance, { summary, objectKey, byteSize: outcome.output.length, sha256, burnedInFlag: outcome.burnedInFlag, ...(approvedBy && outcome.burnedInFlag ? { burnedInApprovedBy: approvedBy } : {}) }, requestId);
   } catch (error) {
     // Unreachable while the row holds its UID (above); kept for rows changed outside intake and worker.
     if (error instanceof DuplicateSopInstanceError) return reject(deps, instance, DUPLICATE_SOP_INSTANCE, false, requestId);

@@ -16,6 +16,11 @@ export interface WorkInstance {
    * null for rows created before it did). Absent in fakes: treated as null.
    */
   sopInstanceUid?: string | null;
+  /**
+   * Key id of the reviewer who approved the instance's burned-in review (the review flow): the
+   * engine keeps its pixel data as accepted. Absent or null: the project's policy decides.
+   */
+  burnedInApprovedBy?: string | null;
 }
 
 /**
@@ -39,6 +44,8 @@ export interface ReadyResult {
   byteSize: number;
   sha256: string;
   burnedInFlag: boolean;
+  /** The reviewer whose approval let a burned-in risk through (audited with the instance). */
+  burnedInApprovedBy?: string;
 }
 
 /** Row changes; each is one transaction, and markReady/markRejected write their audit event in it. */
@@ -81,5 +88,6 @@ export type DeidOutcome =
 
 /** packages/deid + packages/dicom behind one call. */
 export interface Deidentifier {
-  run(input: Buffer, project: DeidProject): Promise<DeidOutcome>;
+  /** `reviewed`: a person approved the file's burned-in risk (the policy no longer holds it). */
+  run(input: Buffer, project: DeidProject, options?: { burnedInReviewed?: boolean }): Promise<DeidOutcome>;
 }

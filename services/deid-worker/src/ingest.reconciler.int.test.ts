@@ -1,23 +1,22 @@
 // The ingest reconciler against the real Postgres (own database), Redis (own queue prefix) and a
 // filesystem object store: it recovers the two crash gaps of gateway intake.
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdtemp, readFile, rm, utimes } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
-import { loadConfig } from '@medgrade/config';
 import { JOB_CATALOG } from '@medgrade/contracts';
-import { createTestDatabase, newProjectSecretCiphertext, Prisma, type TestDatabase } from '@medgrade/db';
-import { createProducer, openRedis, type JobProducer } from '@medgrade/queue';
-import { FsObjectStore, ObjectNotFoundError } from '@medgrade/storage';
+import { Prisma, type TestDatabase } from '@medgrade/db';
+import { createProducer, type JobProducer } from '@medgrade/queue';
+import type { FsObjectStore } from '@medgrade/storage';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createReconcileRepository, reconcileIngest, stuckInstancesSql, type ReconcileResult } from './ingest.reconciler.ts';
+import { createWorkerFixture, objectExists, waitUntil, type WorkerFixture } from './testing/worker.fixture.ts';
 import { startDeidWorkerApp, type DeidWorkerApp } from './worker.app.ts';
 
 const MR_FILE = '/usr/lib/python3/dist-packages/pydicom/data/test_files/dicomdirtests/98892003/MR1/4919';
 const HOUR_MS = 3600_000;
 const GRACE_MS = 60_000;
 
-const config = loadConfig();
+let fx: WorkerFixture;
 let db: TestDatabase;
 let root: string;
 let store: FsObjectStore;
@@ -25,7 +24,6 @@ let jobs: JobProducer<typeof JOB_CATALOG>;
 let worker: DeidWorkerApp;
 const passes: ReconcileResult[] = [];
 const errors: string[] = [];
-const prefix = `mgtest-reconcile-${randomBytes(4).toString('hex')}`;
 let orgId: string;
 let projectId: string;
 
@@ -42,37 +40,15 @@ async function putRaw(instanceId: string, bytes: Buffer, ageMs: number): Promise
   return key;
 }
 
-async function exists(key: string): Promise<boolean> {
-  try {
-    await store.head(key);
-    return true;
-  } catch (error) {
-    if (error instanceof ObjectNotFoundError) return false;
-    throw error;
-  }
-}
-
-async function until(check: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
-  const start = Date.now();
-  while (!(await check())) {
-    if (Date.now() - start > timeoutMs) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+const exists = (key: string) => objectExists(store, key);
+const until = (check: () => Promise<boolean>, timeoutMs = 60_000) => waitUntil('the reconciler', check, timeoutMs);
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  root = await mkdtemp(join(tmpdir(), 'mg-reconcile-'));
-  store = new FsObjectStore(root);
-  const secretKey = config.secrets.projectSecretKeyBytes;
-  const org = await db.prisma.organization.create({ data: { slug: 'acme', name: 'ACME' } });
-  const project = await db.prisma.project.create({ data: { orgId: org.id, slug: 'chest', name: 'chest', secretCiphertext: newProjectSecretCiphertext(secretKey) } });
-  orgId = org.id;
-  projectId = project.id;
-  const queue = { redisUrl: config.redis.url, prefix };
-  jobs = createProducer(JOB_CATALOG, queue);
+  fx = await createWorkerFixture('reconcile');
+  ({ db, root, store, orgId, projectId } = fx);
+  jobs = createProducer(JOB_CATALOG, fx.queue);
   worker = startDeidWorkerApp({
-    prisma: db.prisma, store, queue, projectSecretKey: secretKey, concurrency: 2,
+    prisma: db.prisma, store, queue: fx.queue, projectSecretKey: fx.secretKey, concurrency: 2,
     reconcile: { intervalMs: 200, graceMs: GRACE_MS, batchSize: 10 },
     onReconcile: (result) => passes.push(result),
     onError: (job, error) => errors.push(`${job}: ${error.message}`),
@@ -82,12 +58,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await worker?.close();
   await jobs?.close();
-  const redis = openRedis(config.redis.url);
-  const keys = await redis.keys(`${prefix}:*`);
-  if (keys.length > 0) await redis.del(...keys);
-  await redis.quit();
-  await db?.drop();
-  if (root) await rm(root, { recursive: true, force: true });
+  await fx?.close();
 });
 
 describe('ingest reconciler', () => {

@@ -146,6 +146,8 @@ async function commitReady(prisma: PrismaClient, audit: AuditInTx, items: ReadyI
         studyId: studies.get(studyKey(inst.projectId, result.summary.studyInstanceUid))?.id ?? '',
         seriesId: series.get(studyKey(inst.projectId, result.summary.seriesInstanceUid))?.id ?? '',
         byteSize: result.byteSize, burnedInFlag: result.burnedInFlag,
+        // The reviewer key whose approval kept the pixel data (no reason here: the review event has it).
+        ...(result.burnedInApprovedBy ? { burnedInApprovedBy: result.burnedInApprovedBy } : {}),
       },
     })));
   }, { timeout: 30_000 });
@@ -190,7 +192,7 @@ export function createIngestRepository(prisma: PrismaClient, audit: AuditInTx, o
             WHERE o."projectId" = "Instance"."projectId" AND o."sopInstanceUid" = "Instance"."sopInstanceUid" AND o."id" <> "Instance"."id"
               AND o."status" IN ('RECEIVED', 'DEIDENTIFYING', 'READY')))
         RETURNING "id"::text AS "id", "orgId"::text AS "orgId", "projectId"::text AS "projectId", "status"::text AS "status",
-                  "quarantineKey", "sopInstanceUid"`;
+                  "quarantineKey", "sopInstanceUid", "burnedInApprovedBy"`;
       const byId = new Map(rows.map((r) => [r.id, r]));
       return ids.map((id) => byId.get(id) ?? null);
     },
@@ -199,7 +201,7 @@ export function createIngestRepository(prisma: PrismaClient, audit: AuditInTx, o
     async find(instanceId) {
       return prisma.instance.findUnique({
         where: { id: instanceId },
-        select: { id: true, orgId: true, projectId: true, status: true, quarantineKey: true, sopInstanceUid: true },
+        select: { id: true, orgId: true, projectId: true, status: true, quarantineKey: true, sopInstanceUid: true, burnedInApprovedBy: true },
       });
     },
     claim: (instanceId) => claims.submit(instanceId),

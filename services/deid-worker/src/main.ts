@@ -28,8 +28,9 @@ const app = startDeidWorkerApp({
   onError: (job, error) => log.warn({ job, code: (error as { code?: string }).code, msg: error.message }, 'job attempt failed'),
   reconcile: config.deidWorker.reconcile,
   gaugeRefreshMs: config.metrics.gaugeRefreshMs,
+  retention: config.retention,
   onReconcile: (result) => {
-    if (result.requeued > 0 || result.orphansDeleted > 0) log.info(result, 'ingest reconciled');
+    if (Object.values(result).some((n) => n > 0)) log.info(result, 'ingest reconciled');
   },
 });
 // Open without METRICS_TOKEN only on loopback (loadConfig refuses another host without a token).

@@ -12,6 +12,7 @@ import { handleInstanceDeidentify } from './deid.worker.ts';
 import { createReconcileRepository, reconcileIngest, type ReconcileResult } from './ingest.reconciler.ts';
 import { createIngestRepository, type AuditInTx } from './ingest.repository.ts';
 import { MemoryBudget } from './memory.budget.ts';
+import { createRetentionRepository, sweepRetention, type RetentionOptions, type RetentionResult } from './retention.sweep.ts';
 import { sharedBatch } from './shared.batch.ts';
 import { createWorkerMetrics, type WorkerMetrics } from './worker.metrics.ts';
 
@@ -30,8 +31,10 @@ export interface DeidWorkerAppOptions {
   onError?: (job: string, error: Error) => void;
   /** Ingest reconciler (README); absent or intervalMs 0 disables it. */
   reconcile?: { intervalMs: number; graceMs: number; batchSize: number };
-  /** After each reconciler pass this replica ran (counts only). */
-  onReconcile?: (result: ReconcileResult) => void;
+  /** Retention of raw uploads (retention.sweep.ts), run in the reconciler's passes; absent: not swept. */
+  retention?: RetentionOptions;
+  /** After each reconciler pass this replica ran (counts only; the retention counts when it sweeps). */
+  onReconcile?: (result: ReconcileResult & Partial<RetentionResult>) => void;
   /** Queue depth on /metrics is read at most this often (config metrics.gaugeRefreshMs); absent: every scrape. */
   gaugeRefreshMs?: number;
 }
@@ -52,6 +55,7 @@ export function startDeidWorkerApp(options: DeidWorkerAppOptions): DeidWorkerApp
   // Raw objects of instances that finish together go in one delete request (S3 DeleteObjects).
   const deleteRaw = sharedBatch<string>(1000, (keys) => options.store.deleteMany(keys));
   const reconcile = options.reconcile;
+  const retentionRepo = createRetentionRepository(options.prisma, auditLog);
   let metrics!: WorkerMetrics;
   const app = startWorkerApp({
     catalog: JOB_CATALOG, queue: DEID_QUEUE, connection: options.queue, concurrency: options.concurrency, onError: options.onError,
@@ -74,7 +78,11 @@ export function startDeidWorkerApp(options: DeidWorkerAppOptions): DeidWorkerApp
     loop: reconcile && {
       lease: 'ingest-reconcile',
       intervalMs: reconcile.intervalMs,
-      pass: (jobs) => reconcileIngest({ repo: createReconcileRepository(options.prisma), store: options.store, jobs }, reconcile),
+      pass: async (jobs) => {
+        const reconciled = await reconcileIngest({ repo: createReconcileRepository(options.prisma), store: options.store, jobs }, reconcile);
+        if (!options.retention) return reconciled;
+        return { ...reconciled, ...(await sweepRetention({ repo: retentionRepo, store: options.store, jobs }, { ...reconcile, ...options.retention })) };
+      },
       onPass: options.onReconcile,
       onError: (error) => options.onError?.('IngestReconcile', error),
     },

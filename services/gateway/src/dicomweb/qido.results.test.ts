@@ -18,7 +18,7 @@ const series: Series = {
 const instance: Instance = {
   id: '00000000-0000-4000-8000-000000000005', orgId: study.orgId, projectId: study.projectId, uploadId: null, seriesId: series.id, status: 'READY',
   errorCode: null, quarantineKey: null, inputSha256: 'a'.repeat(64), sopInstanceUid: '2.25.3', sopClassUid: '1.2.840.10008.5.1.4.1.1.2',
-  studyInstanceUid: '2.25.1', seriesInstanceUid: '2.25.2', objectKey: 'deid/x.dcm', byteSize: 10, sha256: 'b'.repeat(64), burnedInFlag: false,
+  studyInstanceUid: '2.25.1', seriesInstanceUid: '2.25.2', objectKey: 'deid/x.dcm', byteSize: 10, sha256: 'b'.repeat(64), burnedInFlag: false, retryCount: 0, burnedInApprovedBy: null,
   rows: 512, columns: 512, frames: 1, bitsAllocated: 16, instanceNumber: 12, createdAt: now, updatedAt: now,
 };
 const SERIES_KEYS: QidoKey[] = [{ keyword: 'SeriesDate', tag: '00080021', kind: 'date', column: 'seriesDate' }];
