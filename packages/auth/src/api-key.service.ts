@@ -1,5 +1,5 @@
 import { ConflictError, NotFoundError, ValidationError, type Scope } from '@medgrade/contracts';
-import { withinTenant, type ApiKey, type PrismaClient, type Prisma } from '@medgrade/db';
+import { withinTenant, type ApiKey, type InTransaction, type PrismaClient, type Prisma } from '@medgrade/db';
 import { apiKeyMatches, apiKeyPrefix, generateApiKey } from './api-key.ts';
 import type { AuthContext } from './auth.types.ts';
 
@@ -111,6 +111,24 @@ export class ApiKeyService {
     const row = await this.#prisma.apiKey.findFirst({ where: withinTenant({ orgId, projectId }, { id }) });
     if (!row) throw new NotFoundError('API key');
     return row;
+  }
+
+  /** `create` with the caller's `record` (its audit event) in the same transaction. */
+  createAudited(input: CreateApiKeyInput, record: InTransaction<ApiKey>): Promise<{ row: ApiKey; key: string }> {
+    return this.#prisma.$transaction(async (tx) => {
+      const created = await this.create(input, tx);
+      await record(tx, created.row);
+      return created;
+    });
+  }
+
+  /** `revoke` with the caller's `record` (its audit event) in the same transaction. */
+  revokeAudited(where: { orgId: string; id: string; projectId?: string | null }, record: InTransaction<ApiKey>): Promise<ApiKey> {
+    return this.#prisma.$transaction(async (tx) => {
+      const revoked = await this.revoke(where, tx);
+      await record(tx, revoked);
+      return revoked;
+    });
   }
 
   /** Revoke a key by id (within an organization) or by prefix; revoking a revoked key conflicts. */

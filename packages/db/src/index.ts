@@ -3,7 +3,8 @@ export { ensureDatabase, parseDatabaseUrl, withDatabaseName } from './database.a
 export { migrateDeploy, runPrisma, REPO_ROOT, MIGRATIONS_DIR, type PrismaRun } from './migrate.ts';
 export * from './repositories/index.ts';
 export { INSTANCE_COLUMNS, STUDY_COLUMNS, SERIES_COLUMNS, instanceValues, studyValues, seriesValues, columnList, recordsetDefs, type IndexColumn, type IndexValue } from './index.columns.ts';
-export { tenantCondition, withinTenant, projectInScope, type TenantScope } from './tenant.scope.ts';
+export { tenantCondition, tenantSql, withinTenant, projectInScope, type TenantScope } from './tenant.scope.ts';
+export { conditionsSql, likePattern, valueSql, type Condition, type QidoKey, type Term } from './qido.sql.ts';
 export { encryptProjectSecret, decryptProjectSecret, newProjectSecretCiphertext } from './project-secret.ts';
 export { createTestDatabase, ensureTemplateDatabase, type TestDatabase } from './testing/test-database.ts';
 export { PrismaClient, Prisma } from './generated/prisma/client.ts';

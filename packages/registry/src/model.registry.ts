@@ -4,7 +4,7 @@
 // model is simply not found. The gateway serves it; the training orchestrator registers the
 // versions its fine-tuning jobs produce through it (candidate.versions.ts).
 import { ConflictError, ForbiddenError, NotFoundError, ServiceUnavailableError, type ModelDto, type ModelValidation, type ModelVersionDto } from '@medgrade/contracts';
-import { Prisma, tenantCondition, type Model, type ModelVersion, type PrismaClient } from '@medgrade/db';
+import { Prisma, tenantCondition, type Model, type ModelVersion, type ModelVersionStatus, type PrismaClient, type InTransaction } from '@medgrade/db';
 import type { Manifest } from '@medgrade/models';
 import { ObjectNotFoundError, getBuffer, modelVersionPrefix, type ObjectStore } from '@medgrade/storage';
 
@@ -103,6 +103,29 @@ export class ModelRegistry {
     const v = await this.#prisma.modelVersion.findUnique({ where: { modelId_version: { modelId: model.id, version } } });
     if (!v) throw new NotFoundError('Model version');
     return { model, version: v };
+  }
+
+  /**
+   * The version a run of `name` means: `version` when given, else the latest released one. 404
+   * when the key cannot see the model or it has no such version; the caller judges the status.
+   */
+  async runnable(auth: RegistryScope, name: string, version?: string): Promise<ModelVersion> {
+    const model = await this.#prisma.model.findFirst({ where: modelWhere(auth, name), select: { id: true } });
+    if (!model) throw new NotFoundError('Model');
+    const v = version
+      ? await this.#prisma.modelVersion.findUnique({ where: { modelId_version: { modelId: model.id, version } } })
+      : await this.#prisma.modelVersion.findFirst({ where: { modelId: model.id, status: 'RELEASED' }, orderBy: { releasedAt: 'desc' } });
+    if (!v) throw new NotFoundError(version ? 'Model version' : 'Released version of the model');
+    return v;
+  }
+
+  /** Moves a version to `to` (stamping releasedAt on release) with the caller's audit event in the same transaction. */
+  setStatus(v: ModelVersion, to: ModelVersionStatus, record: InTransaction<ModelVersion>): Promise<ModelVersion> {
+    return this.#prisma.$transaction(async (tx) => {
+      const row = await tx.modelVersion.update({ where: { id: v.id }, data: { status: to, ...(to === 'RELEASED' ? { releasedAt: new Date() } : {}) } });
+      await record(tx, row);
+      return row;
+    });
   }
 
   /** Store a validated bundle and record it as a draft; versions are immutable (409 on reuse). */

@@ -3,6 +3,7 @@ import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { validatorCompiler, type FastifyPluginAsyncZod, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { createRepositories } from '@medgrade/db';
+import { ModelRegistry } from '@medgrade/registry';
 import type { GatewayDeps } from './deps.ts';
 import './fastify.types.ts';
 import { auditPlugin } from './plugins/audit.plugin.ts';
@@ -42,10 +43,12 @@ export const ROUTES: FastifyPluginAsyncZod[] = [healthRoutes, organizationRoutes
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,100}$/;
 
-// Routes reach rows through repositories (each read ANDs the caller's TenantScope), built once here.
+// Routes reach rows through repositories and the model registry (each read ANDs the caller's
+// TenantScope), built once here.
 const depsPlugin = fp(async (app, deps: GatewayDeps) => {
   app.decorate('deps', deps);
   app.decorate('repos', createRepositories(deps.prisma));
+  app.decorate('registry', new ModelRegistry(deps.prisma, deps.store));
 }, { name: 'deps' });
 
 /** Build the gateway with its adapters passed in; tests call this and `inject` into it. */

@@ -1,6 +1,7 @@
 import type { AuditLog, AuditInput } from '@medgrade/audit';
 import type { ApiKeyService, AuthContext } from '@medgrade/auth';
 import type { Prisma, Repositories } from '@medgrade/db';
+import type { ModelRegistry } from '@medgrade/registry';
 import type { Scope, StreamedRequestBody } from '@medgrade/contracts';
 import type { Registry } from 'prom-client';
 import type { GatewayDeps } from './deps.ts';
@@ -27,6 +28,8 @@ declare module 'fastify' {
     deps: GatewayDeps;
     /** Data access: every read takes the caller's tenant scope (`request.auth`). */
     repos: Repositories;
+    /** Models and versions (bundles need deps.store): every lookup takes the caller's scope. */
+    registry: ModelRegistry;
     apiKeys: ApiKeyService;
     auditLog: AuditLog;
     /** Prometheus registry of this app: add your own metrics to it. */

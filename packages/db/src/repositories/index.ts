@@ -1,29 +1,35 @@
 import type { PrismaClient } from '../generated/prisma/client.ts';
 import { InferenceRepository } from './inference.repository.ts';
+import { IntakeRepository } from './intake.repository.ts';
 import { InstanceRepository } from './instance.repository.ts';
 import { OrganizationRepository } from './organization.repository.ts';
 import { ProjectRepository } from './project.repository.ts';
+import { QidoRepository } from './qido.repository.ts';
 import { StudyRepository } from './study.repository.ts';
 import { UploadRepository } from './upload.repository.ts';
 
-export { InferenceRepository } from './inference.repository.ts';
-export { InstanceRepository, type InstanceObject } from './instance.repository.ts';
+export { InferenceRepository, type InferenceCreate } from './inference.repository.ts';
+export { IntakeRepository, type IntakeRow, type KnownInstance } from './intake.repository.ts';
+export { InstanceRepository, type InstanceLocation, type InstanceObject } from './instance.repository.ts';
 export { OrganizationRepository } from './organization.repository.ts';
 export { ProjectRepository, type DeidProfileRow, type InTransaction, type ProjectCreate } from './project.repository.ts';
-export { StudyRepository } from './study.repository.ts';
+export { QidoRepository, type QidoFilter, type QidoPage } from './qido.repository.ts';
+export { StudyRepository, type StudyErasure, type StudyRef, type StudyRows } from './study.repository.ts';
 export { UploadRepository, type UploadEntry, type UploadItemInput, type UploadStatus } from './upload.repository.ts';
 
 /** The repositories a service reaches its rows through; each read takes the caller's TenantScope. */
 export interface Repositories {
   inferences: InferenceRepository;
   instances: InstanceRepository;
+  intake: IntakeRepository;
   organizations: OrganizationRepository;
   projects: ProjectRepository;
+  qido: QidoRepository;
   studies: StudyRepository;
   uploads: UploadRepository;
 }
 
 /** Every repository over one client. */
 export function createRepositories(prisma: PrismaClient): Repositories {
-  return { inferences: new InferenceRepository(prisma), instances: new InstanceRepository(prisma), organizations: new OrganizationRepository(prisma), projects: new ProjectRepository(prisma), studies: new StudyRepository(prisma), uploads: new UploadRepository(prisma) };
+  return { inferences: new InferenceRepository(prisma), instances: new InstanceRepository(prisma), intake: new IntakeRepository(prisma), organizations: new OrganizationRepository(prisma), projects: new ProjectRepository(prisma), qido: new QidoRepository(prisma), studies: new StudyRepository(prisma), uploads: new UploadRepository(prisma) };
 }

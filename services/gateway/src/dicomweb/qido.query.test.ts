@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { BadRequestError } from '@medgrade/contracts';
 import { includeFields, parseDateRange, parseQido, parseTimeRange, type QidoKey } from './qido.query.ts';
-import { likePattern } from './qido.sql.ts';
+import { likePattern } from '@medgrade/db';
 
 const keys: QidoKey[] = [
   { keyword: 'StudyInstanceUID', tag: '0020000D', kind: 'uid', column: 'studyInstanceUid' },

@@ -4,32 +4,10 @@
 // allowed), and fuzzy matching of person names. Keys are keywords or tags. A malformed value of a known key is a 400 that names the key and the form to
 // use, never the value (values may be identifying); unknown keys are reported for a Warning.
 import { BadRequestError } from '@medgrade/contracts';
+import type { Condition, QidoKey, Term } from '@medgrade/db';
 
-/**
- * One searchable attribute of a level. `uid`: UID lists, no wildcards; `text`/`code`: literal,
- * value lists and wildcards, case-sensitive; `name` (PN): the same, or fuzzy with fuzzymatching=true;
- * `date`: DA ranges; `time`: TM ranges over a TM text column; `int`: IS value lists over an integer
- * column. `column` is the SQL column; `array` when it holds several values (matches any).
- */
-export interface QidoKey {
-  keyword: string;
-  tag: string;
-  kind: 'uid' | 'text' | 'date' | 'time' | 'int' | 'code' | 'name';
-  column: string;
-  array?: boolean;
-}
-
-/** One value to match: literally, or as a DICOM wildcard pattern (still holding `*` and `?`). */
-export type Term = { exact: string } | { pattern: string };
-
-/** The parsed condition on one attribute. */
-export type Condition =
-  | { kind: 'match'; terms: Term[] }
-  | { kind: 'fuzzy'; words: string[] }
-  | { kind: 'range'; from?: Date; to?: Date }
-  /** Times as 12 digits (HHMMSSFFFFFF), bounds included. */
-  | { kind: 'times'; from?: string; to?: string }
-  | { kind: 'numbers'; values: number[] };
+// The condition types are the index's (@medgrade/db qido.sql.ts turns them into SQL).
+export type { Condition, QidoKey, Term };
 
 /** What a query asks of one level. */
 export interface QidoSearch {

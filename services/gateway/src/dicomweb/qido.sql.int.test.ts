@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, Prisma, type TestDatabase } from '@medgrade/db';
+import { conditionsSql, createTestDatabase, Prisma, valueSql, type TestDatabase } from '@medgrade/db';
 import { parseQido, type Condition, type QidoKey } from './qido.query.ts';
 import { STUDY_KEYS } from '../routes/qido.routes.ts';
-import { conditionsSql, valueSql } from './qido.sql.ts';
 
 // The SQL of each matching form, run by the real Postgres over person names (PN) with awkward
 // characters: what the LIKE/ILIKE translation and escaping really match.

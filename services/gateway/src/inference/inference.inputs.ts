@@ -8,19 +8,13 @@ import { DeidError, deidentify, releasableOutput } from '@medgrade/deid';
 import { loadProjectDeidSettings } from '@medgrade/deid/project';
 import type { ResolvedInputs, ResolvedModel } from '@medgrade/inference-runs';
 import { hasScopes } from '@medgrade/auth';
-import { modelWhere } from '@medgrade/registry';
-
+import type { ModelRegistry } from '@medgrade/registry';
 
 /** `name` → latest released version; `name@version` → that version (drafts need models:write). */
-export async function resolveModels(prisma: PrismaClient, auth: AuthContext, refs: readonly string[]): Promise<ResolvedModel[]> {
+export async function resolveModels(registry: ModelRegistry, auth: AuthContext, refs: readonly string[]): Promise<ResolvedModel[]> {
   return Promise.all(refs.map(async (ref) => {
     const [name = '', version] = ref.split('@');
-    const model = await prisma.model.findFirst({ where: modelWhere(auth, name), select: { id: true } });
-    if (!model) throw new NotFoundError('Model');
-    const v = version
-      ? await prisma.modelVersion.findUnique({ where: { modelId_version: { modelId: model.id, version } } })
-      : await prisma.modelVersion.findFirst({ where: { modelId: model.id, status: 'RELEASED' }, orderBy: { releasedAt: 'desc' } });
-    if (!v) throw new NotFoundError(version ? 'Model version' : 'Released version of the model');
+    const v = await registry.runnable(auth, name, version);
     if (v.status === 'RETIRED') throw new UnprocessableError(`${name}@${v.version} is retired and no longer serves`);
     if (v.status !== 'RELEASED' && !hasScopes(auth.scopes, ['models:write'])) {
       throw new ForbiddenError(`${name}@${v.version} is not released: running it needs the models:write scope`, { missingScopes: ['models:write'] });

@@ -7,7 +7,8 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { AuthContext } from '@medgrade/auth';
 import { ServiceUnavailableError, type CreateInferenceBody, type InferenceDto, type JOB_CATALOG } from '@medgrade/contracts';
-import type { Inference, InstanceRepository, Prisma } from '@medgrade/db';
+import type { Inference, InferenceRepository, InstanceRepository, Prisma } from '@medgrade/db';
+import type { ModelRegistry } from '@medgrade/registry';
 import type { JobProducer } from '@medgrade/queue';
 import type { ObjectStore } from '@medgrade/storage';
 import {
@@ -25,6 +26,10 @@ export interface SubmitContext extends RunContext {
   allowPrivateNetworks: boolean;
   /** Instances as inputs, always within the caller's scope. */
   instances: InstanceRepository;
+  /** Where the accepted request's row is written. */
+  inferences: InferenceRepository;
+  /** Resolves the models a request names, within the caller's scope. */
+  registry: ModelRegistry;
 }
 
 /** One caller's request. */
@@ -53,12 +58,9 @@ async function persist(ctx: SubmitContext, sub: Submission, plan: { id: string; 
     ...(webhook ? { webhook: { sealed: sealWebhook(ctx.secretKey, webhook) } } : {}),
   };
   if (stage) await stageInputs(ctx.store!, auth.orgId, id, inputs);
-  const row = await ctx.prisma.inference.create({
-    data: {
-      id, orgId: auth.orgId, projectId: auth.projectId ?? ('projectId' in body.input ? body.input.projectId : null), modelVersionId: models[0]?.versionId ?? '',
-      createdBy: auth.keyId, request: stored as unknown as Prisma.InputJsonValue,
-      ...(sub.wait ? { status: 'RUNNING' as const, leaseExpiresAt: leaseUntil(ctx.leaseMs) } : {}),
-    },
+  const row = await ctx.inferences.create({
+    id, orgId: auth.orgId, projectId: auth.projectId ?? ('projectId' in body.input ? body.input.projectId : null), modelVersionId: models[0]?.versionId ?? '',
+    createdBy: auth.keyId, request: stored as unknown as Prisma.InputJsonValue, running: sub.wait ? { leaseExpiresAt: leaseUntil(ctx.leaseMs) } : undefined,
   }).catch(async (error: unknown) => {
     if (stage) await deleteStagedInputs(ctx.store!, { orgId: auth.orgId, id });
     throw error;
@@ -82,7 +84,7 @@ async function enqueueDelivery(ctx: SubmitContext, job: { inferenceId: string; r
 export async function submitInference(ctx: SubmitContext, sub: Submission): Promise<SubmitResult> {
   const { body, auth } = sub;
   if (body.webhookUrl) await vetWebhookUrl(body.webhookUrl, { allowPrivateNetworks: ctx.allowPrivateNetworks });
-  const models = await resolveModels(ctx.prisma, auth, body.models);
+  const models = await resolveModels(ctx.registry, auth, body.models);
   const inputs = await resolveInputs(ctx.prisma, ctx.instances, auth, body.input, ctx.secretKey);
   const stage = !sub.wait && inputs.kind === 'upload';
   if (((body.webhookUrl || !sub.wait) && !ctx.jobs) || (stage && !ctx.store)) throw new ServiceUnavailableError(NO_QUEUE);

@@ -9,7 +9,7 @@ import type { IntakeDeps } from './instance.intake.ts';
 export function intakeDeps(app: FastifyInstance, onBytesIn?: (n: number) => void): IntakeDeps {
   const { store, jobs, prisma, config } = app.deps;
   if (!store || !jobs) throw new ServiceUnavailableError('Uploads are unavailable: the object store or job queue is not configured');
-  return { prisma, store, jobs, projectSecretKey: config.secrets.projectSecretKeyBytes, maxInflatedBytes: config.ingest.maxInflatedBytes, onBytesIn };
+  return { prisma, intake: app.repos.intake, store, jobs, projectSecretKey: config.secrets.projectSecretKeyBytes, maxInflatedBytes: config.ingest.maxInflatedBytes, onBytesIn };
 }
 
 /** The project an upload goes to: the key's own, or `projectId` within the key's organization. */

@@ -23,7 +23,7 @@ export function ingestMetrics(app: FastifyInstance): IngestMetrics {
   // Read at scrape time, but at most once per METRICS_GAUGE_REFRESH_MS: a scrape is never a query per request.
   const every = app.deps.config.metrics.gaugeRefreshMs;
   const depth = refreshedAtMost(async () => (await app.deps.jobs?.depth()) ?? [], every);
-  const byStatus = refreshedAtMost(() => app.deps.prisma.instance.groupBy({ by: ['status'], _count: { _all: true } }), every);
+  const byStatus = refreshedAtMost(() => app.repos.instances.countByStatus(), every);
   const bytes = new Counter({ name: 'medgrade_ingest_bytes_total', help: 'DICOM bytes received (in) and served (out)', labelNames: ['direction'], registers });
   const intake = new Counter({ name: 'medgrade_intake_instances_total', help: 'Instances at intake by outcome', labelNames: ['outcome'], registers });
   new Gauge({
@@ -43,7 +43,7 @@ export function ingestMetrics(app: FastifyInstance): IngestMetrics {
     labelNames: ['status'],
     registers,
     async collect() {
-      for (const r of await byStatus()) this.set({ status: r.status }, r._count._all);
+      for (const r of await byStatus()) this.set({ status: r.status }, r.count);
     },
   });
   const metrics: IngestMetrics = {

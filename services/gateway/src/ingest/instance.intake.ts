@@ -3,17 +3,19 @@
 // /v1/uploads. Nothing here logs or returns a DICOM value except UIDs the caller sent.
 import { createHash, randomUUID } from 'node:crypto';
 import { DUPLICATE_SOP_INSTANCE, NotFoundError, type JOB_CATALOG } from '@medgrade/contracts';
-import type { PrismaClient } from '@medgrade/db';
+import type { IntakeRepository, IntakeRow, KnownInstance, PrismaClient } from '@medgrade/db';
 import { mapUid } from '@medgrade/deid';
 import { loadProjectDeidSettings } from '@medgrade/deid/project';
 import type { JobProducer } from '@medgrade/queue';
 import { quarantineKey, type ObjectStore } from '@medgrade/storage';
 import { checkPart10, type Part10Ok, type Part10Refused } from './part10.check.ts';
-import { findKnownInstances, findSopHolders, insertInstances, type InstanceRow, type KnownInstance } from './instance.rows.ts';
 
 /** Adapters the intake needs. */
 export interface IntakeDeps {
+  /** Reads the project's de-identification settings. */
   prisma: PrismaClient;
+  /** The project's Instance rows (dedupe and insert). */
+  intake: IntakeRepository;
   store: ObjectStore;
   jobs: JobProducer<typeof JOB_CATALOG>;
   /** Decrypts project secrets (to report the de-identified SOP Instance UID up front). */
@@ -110,7 +112,7 @@ function duplicateOf(row: KnownInstance, c: Valid): IntakeResult {
 
 /** Rows to insert and raw objects to store for a batch; results in input order. */
 interface Plan {
-  rows: InstanceRow[];
+  rows: IntakeRow[];
   fresh: { key: string; bytes: Buffer; instanceId: string }[];
   results: IntakeResult[];
 }
@@ -150,7 +152,7 @@ function planBatch(target: IntakeTarget, checked: Checked[], known: KnownInstanc
 async function yieldToHolders(deps: IntakeDeps, projectId: string, checked: Checked[], plan: Plan, lost: Plan['fresh']): Promise<void> {
   const lostIds = new Set(lost.map((f) => f.instanceId));
   const sops = [...new Set(checked.filter((c, i): c is Valid => isValid(c) && lostIds.has(plan.results[i]!.instanceId ?? '')).map((c) => c.deid.sop))];
-  const [holders] = await Promise.all([findSopHolders(deps.prisma, projectId, sops), deps.store.deleteMany(lost.map((f) => f.key))]);
+  const [holders] = await Promise.all([deps.intake.sopHolders(projectId, sops), deps.store.deleteMany(lost.map((f) => f.key))]);
   plan.results.forEach((result, i) => {
     if (!result.ok || !lostIds.has(result.instanceId)) return;
     const c = checked[i] as Valid;
@@ -184,10 +186,10 @@ export async function acceptInstances(deps: IntakeDeps, target: IntakeTarget, pr
     else checked.push({ bytes, check, inputSha256, deid: { study: map(check.studyInstanceUid), series: map(check.seriesInstanceUid), sop: map(check.sopInstanceUid) } });
   }
   const valid = checked.filter(isValid);
-  const rows = await findKnownInstances(deps.prisma, target.projectId, [...new Set(valid.map((c) => c.inputSha256))], [...new Set(valid.map((c) => c.deid.sop))]);
+  const rows = await deps.intake.known(target.projectId, [...new Set(valid.map((c) => c.inputSha256))], [...new Set(valid.map((c) => c.deid.sop))]);
   const plan = planBatch(target, checked, new KnownInstances(rows));
   await Promise.all(plan.fresh.map((f) => deps.store.put(f.key, f.bytes, { contentType: 'application/dicom' })));
-  const inserted = plan.rows.length > 0 ? await insertInstances(deps.prisma, plan.rows) : new Set<string>();
+  const inserted = plan.rows.length > 0 ? await deps.intake.insert(plan.rows) : new Set<string>();
   const lost = plan.fresh.filter((f) => !inserted.has(f.instanceId));
   if (lost.length > 0) await yieldToHolders(deps, target.projectId, checked, plan, lost);
   const queued = plan.fresh.filter((f) => inserted.has(f.instanceId));

@@ -2,14 +2,13 @@
 // latest released; a draft only with models:write; retired refused (422); another organization's
 // model not found (404).
 import { hasScopes, type AuthContext } from '@medgrade/auth';
-import type { PrismaClient } from '@medgrade/db';
 import type { ResolvedModel } from '@medgrade/inference-runs';
 import type { ModelRegistry } from '@medgrade/registry';
 import { resolveModels } from '../inference/inference.inputs.ts';
 
 /** The exact version `name` (and optional `version`) names for this key. */
-export async function resolveOipModel(prisma: PrismaClient, auth: AuthContext, name: string, version?: string): Promise<ResolvedModel> {
-  const [resolved] = await resolveModels(prisma, auth, [version ? `${name}@${version}` : name]);
+export async function resolveOipModel(registry: ModelRegistry, auth: AuthContext, name: string, version?: string): Promise<ResolvedModel> {
+  const [resolved] = await resolveModels(registry, auth, [version ? `${name}@${version}` : name]);
   return resolved!;
 }
 

@@ -3,7 +3,6 @@ import { ApiKeySchema, CreateApiKeyBodySchema, CreatedApiKeySchema, IdParamsSche
 import { toApiKeyDto } from './dto.ts';
 
 export const apiKeyRoutes: FastifyPluginAsyncZod = async (app) => {
-  const { prisma } = app.deps;
   const { apiKeys } = app;
   const tags = ['api-keys'];
 
@@ -23,18 +22,14 @@ export const apiKeyRoutes: FastifyPluginAsyncZod = async (app) => {
     const { name, scopes, projectId, expiresAt } = request.body;
     // A project-bound admin can only mint keys for its own project.
     if (request.auth.projectId && projectId && projectId !== request.auth.projectId) throw new NotFoundError('Project');
-    const created = await prisma.$transaction(async (tx) => {
-      const result = await apiKeys.create({
-        orgId: request.auth.orgId,
-        projectId: projectId ?? request.auth.projectId,
-        name,
-        scopes,
-        expiresAt: expiresAt ? new Date(expiresAt) : null,
-        createdBy: request.auth.keyId,
-      }, tx);
-      await request.audit({ action: 'api_key.create', resourceType: 'api_key', resourceId: result.row.id, details: { prefix: result.row.prefix, scopes: result.row.scopes } }, tx);
-      return result;
-    });
+    const created = await apiKeys.createAudited({
+      orgId: request.auth.orgId,
+      projectId: projectId ?? request.auth.projectId,
+      name,
+      scopes,
+      expiresAt: expiresAt ? new Date(expiresAt) : null,
+      createdBy: request.auth.keyId,
+    }, (tx, row) => request.audit({ action: 'api_key.create', resourceType: 'api_key', resourceId: row.id, details: { prefix: row.prefix, scopes: row.scopes } }, tx));
     return reply.code(201).send({ ...toApiKeyDto(created.row), key: created.key });
   });
 
@@ -47,11 +42,8 @@ export const apiKeyRoutes: FastifyPluginAsyncZod = async (app) => {
     config: { scopes: ['admin'] },
     schema: { tags, operationId: 'apiKeys.revoke', summary: 'Revoke an API key (effective at once)', params: IdParamsSchema, response: { 200: ApiKeySchema } },
   }, async (request) => {
-    const revoked = await prisma.$transaction(async (tx) => {
-      const row = await apiKeys.revoke({ orgId: request.auth.orgId, id: request.params.id, projectId: request.auth.projectId }, tx);
-      await request.audit({ action: 'api_key.revoke', resourceType: 'api_key', resourceId: row.id, details: { prefix: row.prefix } }, tx);
-      return row;
-    });
+    const where = { orgId: request.auth.orgId, id: request.params.id, projectId: request.auth.projectId };
+    const revoked = await apiKeys.revokeAudited(where, (tx, row) => request.audit({ action: 'api_key.revoke', resourceType: 'api_key', resourceId: row.id, details: { prefix: row.prefix } }, tx));
     await app.announceRevocation(revoked.prefix);
     return toApiKeyDto(revoked);
   });

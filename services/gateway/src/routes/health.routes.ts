@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { postgresCheck } from '@medgrade/service';
 import type { ReadinessCheck } from '../deps.ts';
 
 const CHECK_TIMEOUT_MS = 2000;
@@ -26,9 +27,10 @@ async function runCheck(check: ReadinessCheck): Promise<'ok' | 'fail'> {
 
 /** Liveness (the process answers) and readiness (Postgres, Redis and every plugged-in check). */
 export const healthRoutes: FastifyPluginAsyncZod = async (app) => {
-  const { prisma, redis, readinessChecks = [] } = app.deps;
+  const { prisma, redis, config, readinessChecks = [] } = app.deps;
   const checks: ReadinessCheck[] = [
-    { name: 'postgres', check: async () => void (await prisma.$queryRaw`SELECT 1`) },
+    // The check every service runs at start-up (reachable and migrated), not a query of its own.
+    postgresCheck(prisma, config.database.url),
     { name: 'redis', check: async () => void (await redis.ping()) },
     ...readinessChecks,
   ];

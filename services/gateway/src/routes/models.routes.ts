@@ -5,7 +5,7 @@ import {
   CreateModelBodySchema, ErrorResponseSchema, ModelBundleBody, ModelNameParamsSchema, ModelSchema, ModelValidationSchema, ModelVersionDetailSchema, ModelVersionParamsSchema,
   ModelVersionRecordSchema, ReleaseBodySchema, StatusChangeBodySchema,
 } from '@medgrade/contracts';
-import { ModelRegistry, nextStatus, toModelDto, toVersionDto, validateBundle } from '@medgrade/registry';
+import { nextStatus, toModelDto, toVersionDto, validateBundle } from '@medgrade/registry';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { GZIP_TYPES, readBundleUpload } from '../models/bundle.upload.ts';
@@ -14,8 +14,7 @@ import { gunzipBounded } from '../models/tar.reader.ts';
 const tags = ['models'];
 
 export const modelRoutes: FastifyPluginAsyncZod = async (app) => {
-  const { prisma, store } = app.deps;
-  const registry = new ModelRegistry(prisma, store);
+  const { registry } = app;
   const maxBundleBytes = app.deps.config.models.maxBundleBytes;
   await app.register(multipart, { limits: { fileSize: maxBundleBytes, files: 32 } });
 
@@ -92,12 +91,8 @@ export const modelRoutes: FastifyPluginAsyncZod = async (app) => {
       const { model, version } = await registry.version(request.auth, request.params.name, request.params.version, 'write');
       const body = request.body as { reason: string; override?: boolean };
       const step = nextStatus(action, version.status, body.override === true);
-      const updated = await prisma.$transaction(async (tx) => {
-        const row = await tx.modelVersion.update({ where: { id: version.id }, data: { status: step.to, ...(action === 'release' ? { releasedAt: new Date() } : {}) } });
-        const details = { name: model.name, version: version.version, from: version.status, to: step.to, reason: body.reason, ...(action === 'release' ? { override: step.override } : {}) };
-        await request.audit({ action: `model.version.${action}`, resourceType: 'model_version', resourceId: version.id, details }, tx);
-        return row;
-      });
+      const details = { name: model.name, version: version.version, from: version.status, to: step.to, reason: body.reason, ...(action === 'release' ? { override: step.override } : {}) };
+      const updated = await registry.setStatus(version, step.to, (tx) => request.audit({ action: `model.version.${action}`, resourceType: 'model_version', resourceId: version.id, details }, tx));
       return toVersionDto(updated, model.name);
     });
   }

@@ -17,7 +17,7 @@ import {
 import { upstreamError } from '@medgrade/inference-runs';
 import type { FastifyReply } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { ModelRegistry } from '@medgrade/registry';
+import { postgresCheck } from '@medgrade/service';
 import { forwardedType, limitedBody, passBodiesThrough } from '../oip/oip.body.ts';
 import { resolveOipModel, runnableVersions } from '../oip/oip.models.ts';
 
@@ -41,8 +41,9 @@ function abortOnClose(reply: FastifyReply): AbortController {
 }
 
 export const oipRoutes: FastifyPluginAsyncZod = async (app) => {
-  const { prisma, store, config, inference: upstream } = app.deps;
-  const registry = new ModelRegistry(prisma, store);
+  const { prisma, config, inference: upstream } = app.deps;
+  const { registry } = app;
+  const postgres = postgresCheck(prisma, config.database.url);
   const maxBytes = config.gateway.oipMaxRequestBytes;
   // The binary extension reaches the service as sent, so the gateway lists what it lets through.
   const extensions = passBodiesThrough(app, maxBytes);
@@ -61,7 +62,7 @@ export const oipRoutes: FastifyPluginAsyncZod = async (app) => {
     config: { public: true },
     schema: { tags, operationId: 'oip.serverReady', summary: 'OIP server readiness: the inference service and Postgres answer', response: { 200: OipReadySchema, 503: OipReadySchema } },
   }, async (_request, reply) => {
-    const checks = await Promise.all([upstream.ready(HEALTH_TIMEOUT_MS), prisma.$queryRaw`SELECT 1`.then(() => true, () => false)]);
+    const checks = await Promise.all([upstream.ready(HEALTH_TIMEOUT_MS), postgres.check().then(() => true, () => false)]);
     const ready = checks.every(Boolean);
     return reply.code(ready ? 200 : 503).send({ ready });
   });
@@ -73,7 +74,7 @@ export const oipRoutes: FastifyPluginAsyncZod = async (app) => {
       schema: { tags, operationId: `oip.${op}Metadata`, summary: `Model metadata (tensor names, types, shapes) of ${which}`, params, response: { 200: OipModelMetadataSchema, ...errors } },
     }, async (request) => {
       const { name, version } = request.params as { name: string; version?: string };
-      const model = await resolveOipModel(prisma, request.auth, name, version);
+      const model = await resolveOipModel(registry, request.auth, name, version);
       const meta = (await upstream.oipModel({ orgId: request.auth.orgId, ...model }, '')) as OipModelMetadata;
       return { ...meta, name: model.name, versions: version ? [model.version] : await runnableVersions(registry, request.auth, name) };
     });
@@ -83,7 +84,7 @@ export const oipRoutes: FastifyPluginAsyncZod = async (app) => {
       schema: { tags, operationId: `oip.${op}Ready`, summary: `Load ${which} for serving; 200 once it can serve`, params, response: { 200: OipModelReadySchema, ...errors } },
     }, async (request) => {
       const { name, version } = request.params as { name: string; version?: string };
-      const model = await resolveOipModel(prisma, request.auth, name, version);
+      const model = await resolveOipModel(registry, request.auth, name, version);
       await upstream.oipModel({ orgId: request.auth.orgId, ...model }, '/ready');
       return { name: model.name, version: model.version, ready: true };
     });
@@ -97,7 +98,7 @@ export const oipRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     }, async (request, reply) => {
       const { name, version } = request.params as { name: string; version?: string };
-      const model = await resolveOipModel(prisma, request.auth, name, version);
+      const model = await resolveOipModel(registry, request.auth, name, version);
       const body = request.body as IncomingMessage | undefined;
       if (!body) throw new BadRequestError('Send the inference request as the body: JSON tensors, or binary tensors with ' + OIP_BINARY_HEADER);
       const type = forwardedType(request);

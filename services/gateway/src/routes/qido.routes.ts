@@ -1,16 +1,16 @@
 // QIDO-RS (PS3.18 10.6) over the de-identified index: studies, series (all, or a study's),
-// instances (all, a study's or a series'). Answers come from Postgres (no object reads): one SQL search picks the page of ids
-// (matching in src/dicomweb/qido.query.ts and qido.sql.ts), then the rows are read by id.
+// instances (all, a study's or a series'). Answers come from Postgres (no object reads): the query
+// is parsed into conditions here (src/dicomweb/qido.query.ts) and searched by app.repos.qido
+// (@medgrade/db: one SQL search picks the page of ids within the caller's tenant, then rows by id).
 // Unsupported keys are ignored with a Warning header, as the standard allows; a malformed value
 // of a supported key is a 400. Every search is audited.
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { DicomJsonDatasetSchema, NotFoundError, qidoQuerySchema, type QidoQuerySchema, WadoSeriesParamsSchema, WadoStudyParamsSchema } from '@medgrade/contracts';
-import { Prisma, withinTenant } from '@medgrade/db';
+import type { QidoFilter } from '@medgrade/db';
 import { headerSafe, includeFields, parseQido, type QidoKey, type QidoSearch } from '../dicomweb/qido.query.ts';
 import { instanceJson, seriesJson, studyJson, type QidoJson } from '../dicomweb/qido.results.ts';
-import { conditionsSql, inOrder, tenantSql } from '../dicomweb/qido.sql.ts';
 import { wadoUrl } from '../ingest/ingest.context.ts';
 
 // The searchable attributes: what the index holds, every value the de-identified output's
@@ -55,7 +55,7 @@ const ALL_INSTANCE_KEYS = [STUDY_UID_KEY, SERIES_UID_KEY, ...INSTANCE_KEYS];
 const STUDY_INSTANCE_KEYS = [SERIES_UID_KEY, ...INSTANCE_KEYS];
 const INSTANCE_ORDER = 'ordered by InstanceNumber (instances without one last), then SOP Instance UID';
 
-const and = (parts: Prisma.Sql[]) => Prisma.join(parts, ' AND ');
+const filterOf = (search: QidoSearch, keys: readonly QidoKey[]): QidoFilter => ({ keys, conditions: search.conditions });
 
 /** The OpenAPI description of a level's matching. */
 function matchingText(keys: QidoKey[], order: string): string {
@@ -102,11 +102,7 @@ export const qidoRoutes: FastifyPluginAsyncZod = async (app: FastifyInstance) =>
   app.get('/dicomweb/studies', route('dicomweb.searchStudies', 'QIDO-RS: search de-identified studies', STUDY_KEYS, 'in the order the studies were indexed'), async (request, reply) => {
     const q = request.query as z.infer<typeof QidoQuerySchema>;
     const search = parseQido(q, STUDY_KEYS);
-    const where = [...tenantSql('s', request.auth), ...conditionsSql('s', STUDY_KEYS, search.conditions)];
-    const ids = (await app.deps.prisma.$queryRaw<{ id: string }[]>`
-      SELECT s."id"::text AS "id" FROM "Study" s WHERE ${and(where)}
-      ORDER BY s."createdAt", s."id" LIMIT ${q.limit}::int OFFSET ${q.offset}::int`).map((r) => r.id);
-    const rows = inOrder(ids, await app.deps.prisma.study.findMany({ where: { id: { in: ids } } }));
+    const rows = await app.repos.qido.studies(request.auth, filterOf(search, STUDY_KEYS), q);
     const wanted = { fields: includeFields(q.includefield), search };
     const results = rows.map((s) => studyJson(s, wadoUrl(app, s.studyInstanceUid), wanted));
     return respond(request, reply, 'study', warnings(search, STUDY_KEYS), results);
@@ -116,13 +112,9 @@ export const qidoRoutes: FastifyPluginAsyncZod = async (app: FastifyInstance) =>
     const q = request.query as z.infer<typeof QidoQuerySchema>;
     const { study } = request.params as { study: string };
     // A study the caller cannot see is not found (not an empty result that would confirm nothing).
-    if (!(await app.deps.prisma.study.findFirst({ where: withinTenant(request.auth, { studyInstanceUid: study }), select: { id: true } }))) throw new NotFoundError('Study');
+    if (!(await app.repos.qido.studyExists(request.auth, study))) throw new NotFoundError('Study');
     const search = parseQido(q, SERIES_KEYS);
-    const where = [...tenantSql('se', request.auth), Prisma.sql`st."studyInstanceUid" = ${study}`, ...conditionsSql('se', SERIES_KEYS, search.conditions)];
-    const ids = (await app.deps.prisma.$queryRaw<{ id: string }[]>`
-      SELECT se."id"::text AS "id" FROM "Series" se JOIN "Study" st ON st."id" = se."studyId" WHERE ${and(where)}
-      ORDER BY se."seriesNumber" NULLS LAST, se."createdAt", se."id" LIMIT ${q.limit}::int OFFSET ${q.offset}::int`).map((r) => r.id);
-    const rows = inOrder(ids, await app.deps.prisma.series.findMany({ where: { id: { in: ids } } }));
+    const rows = await app.repos.qido.seriesOfStudy(request.auth, study, filterOf(search, SERIES_KEYS), q);
     const wanted = { fields: includeFields(q.includefield), search };
     const results = rows.map((s) => seriesJson(s, study, wadoUrl(app, study, s.seriesInstanceUid), wanted));
     return respond(request, reply, 'series', warnings(search, SERIES_KEYS), results);
@@ -131,21 +123,10 @@ export const qidoRoutes: FastifyPluginAsyncZod = async (app: FastifyInstance) =>
   app.get('/dicomweb/studies/:study/series/:series/instances', route('dicomweb.searchInstances', 'QIDO-RS: search the instances of a de-identified series', INSTANCE_KEYS, 'ordered by InstanceNumber (instances without one last), then SOP Instance UID', WadoSeriesParamsSchema), async (request, reply) => {
     const q = request.query as z.infer<typeof QidoQuerySchema>;
     const { study, series } = request.params as { study: string; series: string };
-    const found = await app.deps.prisma.series.findMany({ where: withinTenant(request.auth, { seriesInstanceUid: series, study: { studyInstanceUid: study } }), select: { id: true } });
+    const found = await app.repos.qido.seriesIds(request.auth, study, series);
     if (found.length === 0) throw new NotFoundError('Series');
     const search = parseQido(q, INSTANCE_KEYS);
-    // By the series rows (the seriesId index), not the UID columns. READY rows only: the live-SOP
-    // index (Instance_live_sop_key) holds one per SOP Instance UID in a project, so no de-duplication.
-    const where = [
-      ...tenantSql('i', request.auth), Prisma.sql`i."status" = 'READY'`,
-      Prisma.sql`i."seriesId" = ANY(${found.map((f) => f.id)}::uuid[])`,
-      ...conditionsSql('i', INSTANCE_KEYS, search.conditions),
-    ];
-    // Viewers page through a series in InstanceNumber order; the id makes every page stable.
-    const ids = (await app.deps.prisma.$queryRaw<{ id: string }[]>`
-      SELECT i."id"::text AS "id" FROM "Instance" i WHERE ${and(where)}
-      ORDER BY i."instanceNumber" NULLS LAST, i."sopInstanceUid", i."id" LIMIT ${q.limit}::int OFFSET ${q.offset}::int`).map((r) => r.id);
-    const rows = inOrder(ids, await app.deps.prisma.instance.findMany({ where: { id: { in: ids } } }));
+    const rows = await app.repos.qido.instancesOfSeries(request.auth, found, filterOf(search, INSTANCE_KEYS), q);
     const wanted = { fields: includeFields(q.includefield), search };
     const results = rows.map((i) => instanceJson(i, study, series, wadoUrl(app, study, series, i.sopInstanceUid!), wanted));
     return respond(request, reply, 'instance', warnings(search, INSTANCE_KEYS), results);
@@ -153,35 +134,27 @@ export const qidoRoutes: FastifyPluginAsyncZod = async (app: FastifyInstance) =>
   app.get('/dicomweb/series', route('dicomweb.searchAllSeries', 'QIDO-RS: search all de-identified series', [STUDY_UID_KEY, ...SERIES_KEYS], 'in the order the series were indexed'), async (request, reply) => {
     const q = request.query as z.infer<typeof QidoQuerySchema>;
     const search = parseQido(q, [STUDY_UID_KEY, ...SERIES_KEYS]);
-    const where = [...tenantSql('se', request.auth), ...conditionsSql('st', [STUDY_UID_KEY], search.conditions), ...conditionsSql('se', SERIES_KEYS, search.conditions)];
-    const ids = (await app.deps.prisma.$queryRaw<{ id: string }[]>`
-      SELECT se."id"::text AS "id" FROM "Series" se JOIN "Study" st ON st."id" = se."studyId" WHERE ${and(where)}
-      ORDER BY se."createdAt", se."id" LIMIT ${q.limit}::int OFFSET ${q.offset}::int`).map((r) => r.id);
-    const rows = inOrder(ids, await app.deps.prisma.series.findMany({ where: { id: { in: ids } }, include: { study: { select: { studyInstanceUid: true } } } }));
+    const rows = await app.repos.qido.series(request.auth, { ...filterOf(search, SERIES_KEYS), studyKeys: [STUDY_UID_KEY] }, q);
     const wanted = { fields: includeFields(q.includefield), search };
     const results = rows.map((s) => seriesJson(s, s.study.studyInstanceUid, wadoUrl(app, s.study.studyInstanceUid, s.seriesInstanceUid), wanted));
     return respond(request, reply, 'series', warnings(search, SERIES_KEYS), results);
   });
 
-  const searchInstances = async (request: FastifyRequest, reply: FastifyReply, keys: QidoKey[], scope: Prisma.Sql[]) => {
+  const searchInstances = async (request: FastifyRequest, reply: FastifyReply, keys: QidoKey[], study?: string) => {
     const q = request.query as z.infer<typeof QidoQuerySchema>;
     const search = parseQido(q, keys);
-    const where = [...tenantSql('i', request.auth), Prisma.sql`i."status" = 'READY'`, ...scope, ...conditionsSql('i', keys, search.conditions)];
-    const ids = (await app.deps.prisma.$queryRaw<{ id: string }[]>`
-      SELECT i."id"::text AS "id" FROM "Instance" i WHERE ${and(where)}
-      ORDER BY i."instanceNumber" NULLS LAST, i."sopInstanceUid", i."id" LIMIT ${q.limit}::int OFFSET ${q.offset}::int`).map((r) => r.id);
-    const rows = inOrder(ids, await app.deps.prisma.instance.findMany({ where: { id: { in: ids } } }));
+    const rows = await app.repos.qido.instances(request.auth, filterOf(search, keys), q, study);
     const wanted = { fields: includeFields(q.includefield), search };
     const results = rows.map((i) => instanceJson(i, i.studyInstanceUid!, i.seriesInstanceUid!, wadoUrl(app, i.studyInstanceUid!, i.seriesInstanceUid!, i.sopInstanceUid!), wanted));
     return respond(request, reply, 'instance', warnings(search, INSTANCE_KEYS), results);
   };
 
   app.get('/dicomweb/instances', route('dicomweb.searchAllInstances', 'QIDO-RS: search all de-identified instances', ALL_INSTANCE_KEYS, INSTANCE_ORDER), async (request, reply) =>
-    searchInstances(request, reply, ALL_INSTANCE_KEYS, []));
+    searchInstances(request, reply, ALL_INSTANCE_KEYS));
 
   app.get('/dicomweb/studies/:study/instances', route('dicomweb.searchStudyInstances', 'QIDO-RS: search the instances of a de-identified study', STUDY_INSTANCE_KEYS, INSTANCE_ORDER, WadoStudyParamsSchema), async (request, reply) => {
     const { study } = request.params as { study: string };
-    if (!(await app.deps.prisma.study.findFirst({ where: withinTenant(request.auth, { studyInstanceUid: study }), select: { id: true } }))) throw new NotFoundError('Study');
-    return searchInstances(request, reply, STUDY_INSTANCE_KEYS, [Prisma.sql`i."studyInstanceUid" = ${study}`]);
+    if (!(await app.repos.qido.studyExists(request.auth, study))) throw new NotFoundError('Study');
+    return searchInstances(request, reply, STUDY_INSTANCE_KEYS, study);
   });
 };

@@ -1,8 +1,34 @@
-// QIDO conditions as SQL over the de-identified index. Every user value is a bound parameter;
-// wildcards become LIKE patterns with the value's own `%`, `_` and `\` escaped, so they match
-// only themselves. Column names come from the route's key table, never from the query.
-import { Prisma } from '@medgrade/db';
-import type { Condition, QidoKey, Term } from './qido.query.ts';
+// QIDO conditions as SQL over the de-identified index (QidoRepository runs them). Every user value
+// is a bound parameter; wildcards become LIKE patterns with the value's own `%`, `_` and `\`
+// escaped, so they match only themselves. Column names come from the route's key table, never
+// from the query. The gateway parses a query into these conditions (dicomweb/qido.query.ts).
+import { Prisma } from './generated/prisma/client.ts';
+
+/**
+ * One searchable attribute of a level. `uid`: UID lists, no wildcards; `text`/`code`: literal,
+ * value lists and wildcards, case-sensitive; `name` (PN): the same, or fuzzy with fuzzymatching=true;
+ * `date`: DA ranges; `time`: TM ranges over a TM text column; `int`: IS value lists over an integer
+ * column. `column` is the SQL column; `array` when it holds several values (matches any).
+ */
+export interface QidoKey {
+  keyword: string;
+  tag: string;
+  kind: 'uid' | 'text' | 'date' | 'time' | 'int' | 'code' | 'name';
+  column: string;
+  array?: boolean;
+}
+
+/** One value to match: literally, or as a DICOM wildcard pattern (still holding `*` and `?`). */
+export type Term = { exact: string } | { pattern: string };
+
+/** The parsed condition on one attribute. */
+export type Condition =
+  | { kind: 'match'; terms: Term[] }
+  | { kind: 'fuzzy'; words: string[] }
+  | { kind: 'range'; from?: Date; to?: Date }
+  /** Times as 12 digits (HHMMSSFFFFFF), bounds included. */
+  | { kind: 'times'; from?: string; to?: string }
+  | { kind: 'numbers'; values: number[] };
 
 /** A DICOM wildcard value as a LIKE pattern: `*` → `%`, `?` → `_`; `%`, `_` and `\` escaped. */
 export function likePattern(value: string): string {
@@ -59,7 +85,7 @@ export function valueSql(value: Prisma.Sql, c: Condition): Prisma.Sql {
 }
 
 /** One SQL condition per parsed key, on `alias`'s columns (an array column matches when any element does). */
-export function conditionsSql(alias: string, keys: QidoKey[], conditions: Map<string, Condition>): Prisma.Sql[] {
+export function conditionsSql(alias: string, keys: readonly QidoKey[], conditions: Map<string, Condition>): Prisma.Sql[] {
   const out: Prisma.Sql[] = [];
   for (const key of keys) {
     const c = conditions.get(key.keyword);
@@ -68,18 +94,4 @@ export function conditionsSql(alias: string, keys: QidoKey[], conditions: Map<st
     out.push(key.array ? Prisma.sql`EXISTS (SELECT 1 FROM unnest(${column}) AS v WHERE ${valueSql(Prisma.raw('v'), c)})` : valueSql(column, c));
   }
   return out;
-}
-
-/** The caller's rows: its organization, and its project for project keys (as tenantWhere). */
-export function tenantSql(alias: string, auth: { orgId: string; projectId?: string | null }): Prisma.Sql[] {
-  return [
-    Prisma.sql`${Prisma.raw(alias)}."orgId" = ${auth.orgId}::uuid`,
-    ...(auth.projectId ? [Prisma.sql`${Prisma.raw(alias)}."projectId" = ${auth.projectId}::uuid`] : []),
-  ];
-}
-
-/** Rows fetched by id, put back in the order of `ids` (the order the search chose). */
-export function inOrder<T extends { id: string }>(ids: string[], rows: T[]): T[] {
-  const byId = new Map(rows.map((r) => [r.id, r]));
-  return ids.flatMap((id) => byId.get(id) ?? []);
 }
