@@ -1,6 +1,7 @@
 import { ConflictError, NotFoundError, ValidationError, type Scope } from '@medgrade/contracts';
 import { withinTenant, type ApiKey, type InTransaction, type PrismaClient, type Prisma } from '@medgrade/db';
 import { apiKeyMatches, apiKeyPrefix, generateApiKey } from './api-key.ts';
+import { ExpiringSet } from './negative.cache.ts';
 import type { AuthContext } from './auth.types.ts';
 
 type Db = PrismaClient | Prisma.TransactionClient;
@@ -18,12 +19,26 @@ export interface CreateApiKeyInput {
 export interface ApiKeyServiceOptions {
   /** How long a verified key stays cached in this process (0 disables). */
   cacheTtlMs: number;
+  /** How long a prefix that has no key is remembered as unknown (0 disables); default 30 s. */
+  negativeTtlMs?: number;
+  /** Most unknown prefixes remembered (least recently added forgotten first); default 10,000. */
+  negativeMax?: number;
+  /** `lastUsedAt` is written at most this often per key and process; default 60 s. */
+  lastUsedIntervalMs?: number;
   now?: () => number;
 }
 
 interface CacheEntry {
   row: ApiKey;
   until: number;
+}
+
+/**
+ * How verify may find the key: `knownOnly` reads the database only for a prefix that verified here
+ * before (a throttled client address: its guesses cost nothing, its real keys keep working).
+ */
+export interface VerifyOptions {
+  knownOnly?: boolean;
 }
 
 /**
@@ -36,11 +51,19 @@ export class ApiKeyService {
   readonly #ttl: number;
   readonly #now: () => number;
   readonly #cache = new Map<string, CacheEntry>();
+  readonly #unknown: ExpiringSet;
+  readonly #lastUsedIntervalMs: number;
+  /** When this process last wrote lastUsedAt, per key id. */
+  readonly #touched = new Map<string, number>();
+  /** Prefixes whose secret matched here once (as many as there are keys in use). */
+  readonly #known = new Set<string>();
 
   constructor(prisma: PrismaClient, options: ApiKeyServiceOptions) {
     this.#prisma = prisma;
     this.#ttl = options.cacheTtlMs;
     this.#now = options.now ?? Date.now;
+    this.#unknown = new ExpiringSet({ ttlMs: options.negativeTtlMs ?? 30_000, max: options.negativeMax ?? 10_000, now: this.#now });
+    this.#lastUsedIntervalMs = options.lastUsedIntervalMs ?? 60_000;
   }
 
   /** Create a key; returns the row and the secret key (shown once). */
@@ -65,32 +88,48 @@ export class ApiKeyService {
         createdBy: input.createdBy ?? null,
       },
     });
+    this.#unknown.delete(generated.prefix);
     return { row, key: generated.key };
   }
 
-  /** The caller behind a bearer token, or null when the key is unknown, wrong, revoked or expired. */
-  async verify(token: string): Promise<AuthContext | null> {
+  /**
+   * The caller behind a bearer token, or null when the key is unknown, wrong, revoked or expired.
+   * The database is read only for a prefix neither cached nor recently found unknown, and written
+   * (lastUsedAt) only once the secret matched, at most once per lastUsedIntervalMs.
+   */
+  async verify(token: string, options: VerifyOptions = {}): Promise<AuthContext | null> {
     const prefix = apiKeyPrefix(token);
-    if (!prefix) return null;
-    const row = await this.#lookup(prefix);
+    if (!prefix || this.#unknown.has(prefix)) return null;
+    const row = await this.#lookup(prefix, (options.knownOnly ?? false) && !this.#known.has(prefix));
     if (!row || !apiKeyMatches(token, row.hash)) return null;
+    this.#known.add(prefix);
     if (row.revokedAt) return null;
     if (row.expiresAt && row.expiresAt.getTime() <= this.#now()) return null;
+    await this.#touch(row);
     return { keyId: row.id, orgId: row.orgId, projectId: row.projectId, scopes: row.scopes as Scope[] };
   }
 
-  async #lookup(prefix: string): Promise<ApiKey | null> {
+  async #lookup(prefix: string, cachedOnly: boolean): Promise<ApiKey | null> {
     const cached = this.#cache.get(prefix);
     if (cached && cached.until > this.#now()) return cached.row;
-    // lastUsedAt is refreshed on each cache fill: accurate to the cache TTL, one write per TTL.
-    const row = await this.#prisma.apiKey
-      .update({ where: { prefix }, data: { lastUsedAt: new Date(this.#now()) } })
-      .catch((error: unknown) => {
-        if ((error as { code?: string }).code === 'P2025') return null; // no such key
-        throw error;
-      });
-    if (row && this.#ttl > 0) this.#cache.set(prefix, { row, until: this.#now() + this.#ttl });
+    if (cachedOnly) return null;
+    const row = await this.#prisma.apiKey.findUnique({ where: { prefix } });
+    if (!row) {
+      this.#unknown.add(prefix);
+      return null;
+    }
+    // Cached whether or not the presented secret matches: a wrong secret is refused from memory next time.
+    if (this.#ttl > 0) this.#cache.set(prefix, { row, until: this.#now() + this.#ttl });
     return row;
+  }
+
+  // lastUsedAt is accurate to the interval: one UPDATE per key per interval and process, never for a wrong secret.
+  async #touch(row: ApiKey): Promise<void> {
+    const now = this.#now();
+    const last = Math.max(this.#touched.get(row.id) ?? 0, row.lastUsedAt?.getTime() ?? 0);
+    if (now - last < this.#lastUsedIntervalMs) return;
+    this.#touched.set(row.id, now);
+    await this.#prisma.apiKey.updateMany({ where: { id: row.id }, data: { lastUsedAt: new Date(now) } });
   }
 
   /** Forget a cached key (called on revocation, locally or when another process announces it). */

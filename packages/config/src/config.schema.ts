@@ -49,6 +49,12 @@ export const ConfigSchema = z.object({
     publicUrl: z.url(),
     rateLimit: z.object({ max: positiveInt, windowMs: positiveInt }),
     keyCacheTtlMs: z.coerce.number().int().min(0),
+    /** How long a key prefix found to have no key is answered 401 from memory (0 disables). */
+    keyNegativeCacheTtlMs: z.coerce.number().int().min(0),
+    /** A key's lastUsedAt is written at most this often (per gateway process). */
+    keyLastUsedIntervalMs: z.coerce.number().int().min(0),
+    /** Failed authentications one client address may make per window; beyond, 429 (keys this process has cached still work). */
+    authFailures: z.object({ max: positiveInt, windowMs: positiveInt }),
     /** Largest Open Inference Protocol v2 request body (JSON or binary tensors) the gateway forwards. */
     oipMaxRequestBytes: positiveInt,
     /** The built developer portal (packages/portal, `pnpm start` builds it) served at /portal (a 404 naming the build command while it is not built). */

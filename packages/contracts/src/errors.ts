@@ -110,8 +110,9 @@ export class UnprocessableError extends AppError {
 }
 
 export class RateLimitedError extends AppError {
-  constructor(retryAfterSeconds: number) {
-    super('RATE_LIMITED', `Rate limit exceeded for this API key: retry after ${retryAfterSeconds} s`, { retryAfterSeconds });
+  /** `what` names the limit that was hit (default: the API key's request rate). */
+  constructor(retryAfterSeconds: number, what = 'Rate limit exceeded for this API key') {
+    super('RATE_LIMITED', `${what}: retry after ${retryAfterSeconds} s`, { retryAfterSeconds });
   }
 }
 

@@ -46,6 +46,17 @@ export class RateLimiter {
 
   /** Count one request of `keyId` and decide. */
   hit(keyId: string, now = Date.now()): RateDecision {
+    const { state, decision } = this.#decide(keyId, now);
+    if (decision.allowed) state.pending++;
+    return decision;
+  }
+
+  /** Whether one more request of `keyId` would be allowed, without counting it. */
+  peek(keyId: string, now = Date.now()): RateDecision {
+    return this.#decide(keyId, now).decision;
+  }
+
+  #decide(keyId: string, now: number): { state: KeyWindow; decision: RateDecision } {
     const window = Math.floor(now / this.#windowMs);
     this.#latestWindow = Math.max(this.#latestWindow, window);
     let state = this.#keys.get(keyId);
@@ -55,9 +66,8 @@ export class RateLimiter {
     }
     const count = state.global + state.inflight + state.pending + 1;
     const resetSeconds = Math.ceil(((window + 1) * this.#windowMs - now) / 1000);
-    if (count > this.#max) return { allowed: false, limit: this.#max, remaining: 0, resetSeconds };
-    state.pending++;
-    return { allowed: true, limit: this.#max, remaining: this.#max - count, resetSeconds };
+    if (count > this.#max) return { state, decision: { allowed: false, limit: this.#max, remaining: 0, resetSeconds } };
+    return { state, decision: { allowed: true, limit: this.#max, remaining: this.#max - count, resetSeconds } };
   }
 
   /** Push pending counts to Redis and pull the global ones (runs on a timer; call to force). */

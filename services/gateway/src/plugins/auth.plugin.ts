@@ -1,7 +1,8 @@
 import fp from 'fastify-plugin';
 import { ApiKeyService, hasScopes, missingScopes, publishRevocation, revocationChannel } from '@medgrade/auth';
-import { ForbiddenError, UnauthenticatedError, type Scope } from '@medgrade/contracts';
+import { ForbiddenError, RateLimitedError, UnauthenticatedError, type Scope } from '@medgrade/contracts';
 import type { FastifyRequest, RouteOptions } from 'fastify';
+import { RateLimiter } from '../rate-limiter.ts';
 
 // Every route needs an API key unless its config says `public: true`; a non-public route must
 // declare `config.scopes` (all of them needed) and/or `config.anyScopes` (at least one needed);
@@ -50,7 +51,11 @@ function checkScopes(granted: readonly string[], scopes: readonly Scope[], anySc
 export const authPlugin = fp(
   async (app) => {
     const { config, prisma, redis } = app.deps;
-    const apiKeys = new ApiKeyService(prisma, { cacheTtlMs: config.gateway.keyCacheTtlMs });
+    const apiKeys = new ApiKeyService(prisma, {
+      cacheTtlMs: config.gateway.keyCacheTtlMs,
+      negativeTtlMs: config.gateway.keyNegativeCacheTtlMs,
+      lastUsedIntervalMs: config.gateway.keyLastUsedIntervalMs,
+    });
     app.decorate('apiKeys', apiKeys);
     app.decorateRequest('auth', null as never);
     app.addHook('onRoute', documentRoute);
@@ -69,11 +74,31 @@ export const authPlugin = fp(
       await publishRevocation(redis, config.redis.keyPrefix, prefix);
     });
 
-    app.addHook('onRequest', async (request) => {
+    // Failed authentications (a token presented and refused) per client address, shared through
+    // Redis like the per-key limit. An address past its budget gets 429 and its unknown tokens no
+    // database read; keys that verified in this process before still work from it, so one guessing
+    // client behind a shared address does not lock out the others.
+    const failures = new RateLimiter(redis, {
+      prefix: `${config.redis.keyPrefix}:authfail`,
+      max: config.gateway.authFailures.max,
+      windowMs: config.gateway.authFailures.windowMs,
+      onError: (error) => app.log.error({ err: error }, 'auth failure count flush to Redis failed'),
+    });
+    app.addHook('onClose', () => failures.close());
+    const throttled = (retryAfter: number) => new RateLimitedError(retryAfter, 'Too many failed authentications from this address');
+
+    app.addHook('onRequest', async (request, reply) => {
       if (request.is404 || request.routeOptions.config.public) return;
       const token = bearerToken(request);
-      const auth = token ? await apiKeys.verify(token) : null;
-      if (!auth) throw new UnauthenticatedError();
+      if (!token) throw new UnauthenticatedError();
+      const blocked = failures.peek(request.ip);
+      const auth = await apiKeys.verify(token, { knownOnly: !blocked.allowed });
+      if (!auth) {
+        const counted = blocked.allowed ? failures.hit(request.ip) : blocked;
+        if (counted.allowed) throw new UnauthenticatedError();
+        reply.header('retry-after', counted.resetSeconds);
+        throw throttled(counted.resetSeconds);
+      }
       checkScopes(auth.scopes, request.routeOptions.config.scopes ?? [], request.routeOptions.config.anyScopes);
       request.auth = auth;
     });
