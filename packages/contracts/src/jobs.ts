@@ -63,6 +63,3 @@ export const JOB_CATALOG = {
     jobId: (p) => `inference-webhook-${p.inferenceId}`,
   }),
 } satisfies Record<string, JobDefinition>;
-
-export type JobCatalog = typeof JOB_CATALOG;
-export type JobName = keyof JobCatalog;

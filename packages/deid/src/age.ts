@@ -10,11 +10,6 @@ export function ageYears(as: string): number | undefined {
   return n / perYear;
 }
 
-/** Formats whole years as AS ("045Y"). */
-export function formatAgeYears(years: number): string {
-  return `${String(Math.max(0, Math.min(999, Math.floor(years)))).padStart(3, '0')}Y`;
-}
-
 /**
  * Ages above 89 identify (HIPAA Safe Harbor 164.514(b)(2)(i)(C)): they are written as "090Y".
  * Valid younger ages are kept as written; invalid strings return undefined (caller removes).

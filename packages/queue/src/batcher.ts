@@ -26,7 +26,7 @@ interface Pending<I, O> {
   onAbort: () => void;
 }
 
-/** Groups concurrent `submit` calls into batches for one model. */
+/** Groups concurrent `submit` calls into batches (a model's runs, the worker's READY commits). */
 export class DynamicBatcher<I, O> {
   readonly #options: BatcherOptions<I, O>;
   #queue: Pending<I, O>[] = [];

@@ -5,6 +5,6 @@ import type { PayloadOf } from '@medgrade/queue';
 /** Queue the de-identification worker consumes. */
 export const DEID_QUEUE = JOB_CATALOG.InstanceDeidentify.queue;
 
-/** `{ requestId, instanceId }`: ids only. */
+/** `{ requestId, instanceId, rawBytes? }`: ids and the raw object's size, never a header value. */
 export type InstanceDeidentifyPayload = PayloadOf<typeof JOB_CATALOG.InstanceDeidentify>;
 

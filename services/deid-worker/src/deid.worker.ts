@@ -24,7 +24,7 @@ export interface DeidWorkerDeps {
   repo: IngestRepository;
   engine: Deidentifier;
   project(projectId: string): Promise<DeidProject>;
-  /** Deletes a raw object (default store.delete; main.ts batches concurrent deletes into one request). */
+  /** Deletes a raw object (default store.delete; worker.app.ts batches concurrent deletes into one request). */
   deleteRaw?(key: string): Promise<void>;
   /** Counts bytes read from quarantine and written to deid/ (metrics). */
   onBytes?(direction: 'in' | 'out', bytes: number): void;

@@ -39,7 +39,7 @@ import { finetuneJobRoutes } from './routes/finetune-jobs.routes.ts';
  * Every route area, one file each (`routes/<area>.routes.ts`). Add yours here. Each route sets
  * `config.scopes` (or `config.public`) and full zod schemas with tags and a summary.
  */
-export const ROUTES: FastifyPluginAsyncZod[] = [healthRoutes, organizationRoutes, projectRoutes, apiKeyRoutes, auditRoutes, modelRoutes, inferenceRoutes, oipRoutes, stowRoutes, uploadRoutes, deidProfileRoutes, studyRoutes, studyDeleteRoutes, qidoRoutes, wadoRoutes, wadoFrameRoutes, datasetRoutes, finetuneJobRoutes];
+const ROUTES: FastifyPluginAsyncZod[] = [healthRoutes, organizationRoutes, projectRoutes, apiKeyRoutes, auditRoutes, modelRoutes, inferenceRoutes, oipRoutes, stowRoutes, uploadRoutes, deidProfileRoutes, studyRoutes, studyDeleteRoutes, qidoRoutes, wadoRoutes, wadoFrameRoutes, datasetRoutes, finetuneJobRoutes];
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,100}$/;
 

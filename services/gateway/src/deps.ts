@@ -13,7 +13,8 @@ export type { ReadinessCheck };
 /**
  * Everything the gateway needs from outside, built by main.ts (or a test) and passed in. The app
  * never opens connections itself, so tests inject real adapters pointing at their own databases.
- * Add new adapters (object store, queues, inference client) here as optional fields.
+ * Routes never use `prisma` themselves: app.ts builds the repositories (`app.repos`) and the model
+ * registry (`app.registry`) over it once. An optional adapter's routes answer 503 without it.
  */
 export interface GatewayDeps {
   config: Config;

@@ -1,2 +1,2 @@
-export { buildApp, ROUTES } from './app.ts';
+export { buildApp } from './app.ts';
 export type { GatewayDeps, ReadinessCheck } from './deps.ts';

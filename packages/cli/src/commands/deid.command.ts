@@ -7,7 +7,7 @@ import { Worker } from 'node:worker_threads';
 import type { BurnedInPolicy, DeidOptions } from '@medgrade/deid';
 import { resolveOptions } from '@medgrade/deid';
 import { UsageError, type Command } from '../command.ts';
-import type { DeidJob, DeidJobResult, DeidWorkerData } from './deid.worker.ts';
+import type { DeidJob, DeidJobResult, DeidThreadData } from './deid.thread.ts';
 
 const POLICIES: readonly BurnedInPolicy[] = ['reject', 'quarantine', 'flag'];
 
@@ -52,15 +52,15 @@ function secretHex(flag: string | undefined, configured: Buffer): string {
   return flag;
 }
 
-/** A worker thread running deid.worker.ts (Node strips its types itself: no transpiler per worker). */
-function startWorker(data: DeidWorkerData): Worker {
-  return new Worker(new URL('./deid.worker.ts', import.meta.url), { workerData: data });
+/** A worker thread running deid.thread.ts (Node strips its types itself: no transpiler per worker). */
+function startThread(data: DeidThreadData): Worker {
+  return new Worker(new URL('./deid.thread.ts', import.meta.url), { workerData: data });
 }
 
 /** Runs the jobs on one worker thread per core, each taking the next file when it is done. */
-async function runPool(jobs: DeidJob[], data: DeidWorkerData, stderr: { write(t: string): unknown }): Promise<Summary> {
+async function runPool(jobs: DeidJob[], data: DeidThreadData, stderr: { write(t: string): unknown }): Promise<Summary> {
   const size = Math.max(1, Math.min(availableParallelism(), jobs.length));
-  const workers = Array.from({ length: size }, () => startWorker(data));
+  const workers = Array.from({ length: size }, () => startThread(data));
   await Promise.all(workers.map((w) => new Promise((ok, fail) => w.once('message', ok).once('error', fail))));
   const summary: Summary = { files: jobs.length, deidentified: 0, rejected: 0, failed: 0, bytes: 0, ms: 0 };
   const started = performance.now();
@@ -103,7 +103,7 @@ export const deidCommand: Command = {
     if (positionals.length === 0) throw new UsageError('give at least one file or directory');
     const policy = (values['burned-in'] ?? 'flag') as BurnedInPolicy;
     if (!POLICIES.includes(policy)) throw new UsageError(`--burned-in must be one of ${POLICIES.join(', ')}`);
-    const data: DeidWorkerData = {
+    const data: DeidThreadData = {
       secretHex: secretHex(values.secret, config.secrets.projectSecretKeyBytes),
       options: parseOptions(values.options),
       policy,

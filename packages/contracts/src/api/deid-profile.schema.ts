@@ -36,5 +36,3 @@ export const DeidProfileSchema = z
 export const UpdateDeidProfileBodySchema = z
   .object({ options: DeidOptionsSchema.partial().optional(), burnedInPolicy: BurnedInPolicySchema.optional() })
   .strict();
-
-export type DeidProfileDto = z.infer<typeof DeidProfileSchema>;

@@ -7,7 +7,7 @@ import type { BurnedInPolicy, DeidOptions } from '@medgrade/deid';
 import { DeidError, deidentify } from '@medgrade/deid';
 
 /** What the main thread passes at start. */
-export interface DeidWorkerData {
+export interface DeidThreadData {
   secretHex: string;
   options: DeidOptions;
   policy: BurnedInPolicy;
@@ -29,7 +29,7 @@ export interface DeidJobResult {
 // A verification failure means the engine produced PHI: that is a failure, not a refusal of input.
 const FAILURE_CODES = new Set(['VERIFICATION_FAILED', 'BAD_SECRET']);
 
-const { secretHex, options, policy } = workerData as DeidWorkerData;
+const { secretHex, options, policy } = workerData as DeidThreadData;
 const secret = Buffer.from(secretHex, 'hex');
 
 function handle(job: DeidJob): DeidJobResult {
