@@ -4,14 +4,17 @@
 // the job over re-attaches through pid@starttime (stored on the attempt row) and, since it cannot
 // wait() for a process it did not start, reads the exit code the trainer writes to
 // MEDGRADE_EXIT_FILE. A trainer that died with its machine leaves no exit record: that is a node
-// failure, and the next attempt resumes from the last uploaded checkpoint.
+// failure, and the next attempt resumes from the last uploaded checkpoint. An orchestrator that died
+// between starting a trainer and recording its handle leaves a trainer nobody knows of: submitting
+// the same attempt again finds it by the exit-file path in its environment and adopts it, so an
+// attempt never runs twice.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { TRAINER_PATH } from '../attempt.spec.ts';
 import { statusForExit, type AttemptHandle, type AttemptSpec, type AttemptStatus, type Executor } from '../executor.ts';
-import { formatProcessId, isSameProcessAlive, parseProcessId, processStartTime } from './process.ts';
+import { formatProcessId, groupLeadersWithEnv, isSameProcessAlive, parseProcessId, processStartTime } from './process.ts';
 
 export interface LocalExecutorOptions {
   /** Each attempt gets `<workDir>/<jobId>/<attempt>/` (output.log, exit.json, handle.json, work/). */
@@ -47,6 +50,10 @@ export class LocalExecutor implements Executor {
     const existing = await readJson<AttemptHandle>(join(dir, HANDLE_FILE));
     if (existing) return existing; // submitted before (idempotent per attempt): never start it twice
     await mkdir(dir, { recursive: true });
+    const exitFile = join(dir, EXIT_FILE);
+    const unrecorded = await this.#unrecordedTrainer(exitFile);
+    if (unrecorded) return this.#record(unrecorded, dir);
+    await rm(exitFile, { force: true }); // left by an unrecorded run that has ended: this run writes its own
     const [command, ...args] = spec.command;
     if (!command) throw new Error('attempt command is empty');
     const output = openSync(join(dir, OUTPUT_FILE), 'a');
@@ -55,7 +62,7 @@ export class LocalExecutor implements Executor {
       child = spawn(command, args, {
         detached: true,
         stdio: ['ignore', output, output],
-        env: { PATH: TRAINER_PATH, ...spec.env, ...this.#env, MEDGRADE_EXIT_FILE: join(dir, EXIT_FILE) },
+        env: { PATH: TRAINER_PATH, ...spec.env, ...this.#env, MEDGRADE_EXIT_FILE: exitFile },
       });
     } finally {
       closeSync(output);
@@ -66,10 +73,24 @@ export class LocalExecutor implements Executor {
     const handle: AttemptHandle = { kind: 'local', externalId: formatProcessId(pid, startTime) };
     child.once('exit', (code, signal) => this.#exits.set(handle.externalId, { code, signal }));
     child.unref();
+    return this.#record(handle, dir);
+  }
+
+  /** Writes the handle where a restarted orchestrator finds it (attempt folder and pid index). */
+  async #record(handle: AttemptHandle, dir: string): Promise<AttemptHandle> {
     await mkdir(join(this.#workDir, 'handles'), { recursive: true });
     await writeFile(this.#indexPath(handle.externalId), JSON.stringify({ dir }));
     await writeFile(join(dir, HANDLE_FILE), JSON.stringify(handle));
     return handle;
+  }
+
+  /** A live trainer of this attempt folder that no handle records (its starter died before writing one). */
+  async #unrecordedTrainer(exitFile: string): Promise<AttemptHandle | undefined> {
+    for (const pid of await groupLeadersWithEnv('MEDGRADE_EXIT_FILE', exitFile)) {
+      const startTime = await processStartTime(pid);
+      if (startTime !== null) return { kind: 'local', externalId: formatProcessId(pid, startTime) };
+    }
+    return undefined;
   }
 
   async status(handle: AttemptHandle): Promise<AttemptStatus> {
