@@ -3,10 +3,16 @@
 # engine variables), run the README's two commands, and walk the README's first calls against the
 # running platform. Uses its own database and object folder so it can run beside a development
 # platform, but the platform's default ports (stop `pnpm start` first).
-#   bash scripts/fresh-clone-check.sh [--skip-tests] [repo-url-or-path]
+# --finetune also pastes the README's fine-tuning walk-through (about 10 minutes of CPU training).
+#   bash scripts/fresh-clone-check.sh [--skip-tests] [--finetune] [repo-url-or-path]
 set -euo pipefail
 skip_tests=no
-[ "${1:-}" = --skip-tests ] && { skip_tests=yes; shift; }
+finetune=no
+while [ "${1:-}" = --skip-tests ] || [ "${1:-}" = --finetune ]; do
+  [ "$1" = --skip-tests ] && skip_tests=yes
+  [ "$1" = --finetune ] && finetune=yes
+  shift
+done
 source_repo=${1:-$(git -C "$(dirname "$0")/.." rev-parse --show-toplevel)}
 work=$(mktemp -d)
 clone="$work/medgrade"
@@ -59,4 +65,8 @@ for _ in $(seq 1 60); do
 done
 echo "$status" | grep -q '"READY"' || fail "upload $upload_id never became READY: $status"
 curl -sf localhost:8080/v1/studies "${auth[@]}" | grep -q '"studyInstanceUid"' || fail "/v1/studies lists no study"
+if [ "$finetune" = yes ]; then
+  say "README walk-through: Fine-tune a model on your studies"
+  bash scripts/readme-walkthrough.sh "Fine-tune a model on your studies" || fail "the README's fine-tuning walk-through"
+fi
 say "passed: fresh clone installs, tests, starts and serves the README's first calls"
