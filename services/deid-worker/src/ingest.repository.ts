@@ -10,7 +10,7 @@
 // DuplicateSopInstanceError (instance.sop.ts).
 // Set-based statements read their rows from one jsonb parameter (jsonb_to_recordset).
 import { INSTANCE_COLUMNS, Prisma, SERIES_COLUMNS, STUDY_COLUMNS, columnList, recordsetDefs, type IndexColumn, type PrismaClient } from '@medgrade/db';
-import { DynamicBatcher } from '@medgrade/queue/batcher';
+import { DynamicBatcher } from '@medgrade/batching';
 import { DuplicateSopInstanceError, type IngestRepository, type WorkInstance } from './ingest.ports.ts';
 import { instanceRows, json, seriesRows, studyKey, studyRows, type KeyedId, type ReadyItem } from './ingest.rows.ts';
 import { holdSop, isLiveSopConflict } from './instance.sop.ts';

@@ -1,7 +1,7 @@
 // Batching for work whose statement or request serves every waiting caller alike (key clears,
 // raw-object deletes): one run for whatever is waiting (DynamicBatcher, no added delay when idle),
 // and each caller of the batch gets the run's outcome.
-import { DynamicBatcher } from '@medgrade/queue/batcher';
+import { DynamicBatcher } from '@medgrade/batching';
 
 /** A settled run: callers of a batch each get one. */
 export type Outcome = { ok: true } | { ok: false; error: unknown };

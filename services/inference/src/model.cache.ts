@@ -5,7 +5,7 @@
 import { getBuffer, modelFileKey, ObjectNotFoundError, type ObjectStore } from '@medgrade/storage';
 import { NotFoundError } from '@medgrade/contracts';
 import { MANIFEST_FILE, readVerifiedBundle, VisionLanguageModel, type BundleReader, type ModelRequest, type ModelResult, type SessionOptions } from '@medgrade/models';
-import { DynamicBatcher } from '@medgrade/queue/batcher';
+import { DynamicBatcher } from '@medgrade/batching';
 import type { InferenceMetrics } from './metrics.ts';
 
 /** Which version of which organization's model. */

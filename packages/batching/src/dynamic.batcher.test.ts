@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { DynamicBatcher } from './batcher.ts';
+import { DynamicBatcher } from './dynamic.batcher.ts';
 
 function recorder(delayMs = 0) {
   const batches: number[][] = [];

@@ -1,0 +1,1 @@
+export { DynamicBatcher, type BatcherOptions } from './dynamic.batcher.ts';
