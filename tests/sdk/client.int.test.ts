@@ -7,7 +7,7 @@
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { childProcessEnv, loadConfig } from '../../packages/config/src/index.ts';
 import { generateStudy, studyToDicom, writeSyntheticStudies } from '../../packages/synthetic/src/index.ts';
@@ -16,54 +16,29 @@ import { loginCommand } from '../../packages/cli/src/commands/login.command.ts';
 import { studiesCommand } from '../../packages/cli/src/commands/studies.command.ts';
 import { uploadCommand } from '../../packages/cli/src/commands/upload.command.ts';
 import type { CommandContext } from '../../packages/cli/src/command.ts';
-import { buildInferenceApp } from '../../services/inference/src/app.ts';
-import { InferenceServiceClient, startInferenceWorker } from '../../packages/inference-runs/src/index.ts';
-import { bundleMultipart } from '../../services/gateway/test/bundle.multipart.ts';
-import { freePort } from '../../services/gateway/test/inference.harness.ts';
-import { createIngestEnv, type IngestEnv } from '../ingest/ingest.harness.ts';
+import type { IngestEnv } from '../ingest/ingest.harness.ts';
+import { REFERENCE_MODEL, startPlatform, type Platform } from '../platform.harness.ts';
 
-const REFERENCE = resolve(import.meta.dirname, '../../models/medgrade-cxr-tiny/1');
 const TOKEN = 'sdk-int-inference-token';
 
-describe.skipIf(!existsSync(join(REFERENCE, 'manifest.json')))('SDK and CLI against a running gateway', () => {
+describe.skipIf(!existsSync(join(REFERENCE_MODEL, 'manifest.json')))('SDK and CLI against a running gateway', () => {
+  let platform: Platform;
   let env: IngestEnv;
-  let inference: Awaited<ReturnType<typeof buildInferenceApp>>;
-  let inferenceWorker: ReturnType<typeof startInferenceWorker>;
   let baseUrl: string;
   let key: string;
   let mg: Medgrade;
   let dir: string;
 
   beforeAll(async () => {
-    const inferencePort = await freePort();
-    env = await createIngestEnv({ worker: true, env: { INFERENCE_URL: `http://127.0.0.1:${inferencePort}`, INFERENCE_SERVICE_TOKEN: TOKEN } });
-    inference = await buildInferenceApp({ store: env.store, config: { serviceToken: TOKEN, executionProviders: ['cpu'], intraOpThreads: 1, interOpThreads: 1, memoryBudgetMb: 512, maxBatchSize: 8, maxQueueDelayMs: 0, requestTimeoutMs: 60_000 } });
-    await inference.listen({ host: '127.0.0.1', port: inferencePort });
-    baseUrl = await env.gw.app.listen({ host: '127.0.0.1', port: 0 });
-    // The gateway process's second role (main.ts): asynchronous inferences.
-    inferenceWorker = startInferenceWorker({
-      prisma: env.gw.db.prisma, store: env.store, client: new InferenceServiceClient(`http://127.0.0.1:${inferencePort}`, TOKEN, env.gw.config.inference.clientTimeoutMs), log: env.gw.app.log,
-      queue: { redisUrl: env.gw.config.redis.url, prefix: env.prefix },
-      secretKey: env.gw.config.secrets.projectSecretKeyBytes, allowPrivateNetworks: false, concurrency: 1,
-      runLeaseMs: env.gw.config.inferenceWorker.runLeaseMs,
-    });
-    // Registering and releasing the reference model is the operator's job (medgrade models register).
-    const admin = (await env.gw.key('acme', ['admin'])).auth;
-    const inject = (method: 'POST', url: string, payload: object, headers: Record<string, string> = {}) => env.gw.app.inject({ method, url, payload, headers: { authorization: admin, ...headers } });
-    expect((await inject('POST', '/v1/models', { name: 'medgrade-cxr-tiny' })).statusCode).toBe(201);
-    const bundle = await bundleMultipart(REFERENCE);
-    const version = await env.gw.app.inject({ method: 'POST', url: '/v1/models/medgrade-cxr-tiny/versions', headers: { ...bundle.headers, authorization: admin }, payload: bundle.payload });
-    expect(version.statusCode).toBe(201);
-    expect((await inject('POST', `/v1/models/medgrade-cxr-tiny/versions/${version.json().version}/release`, { reason: 'sdk test', override: true })).statusCode).toBe(200);
+    platform = await startPlatform(TOKEN);
+    ({ env, baseUrl } = platform);
     key = (await env.gw.key('acme', ['studies:write', 'studies:read', 'inference:run'], env.projectId)).auth.slice('Bearer '.length);
     mg = createMedgrade({ baseUrl, apiKey: key });
     dir = await mkdtemp(join(tmpdir(), 'medgrade-sdk-int-'));
   }, 180_000);
 
   afterAll(async () => {
-    await inferenceWorker?.close();
-    await inference?.close();
-    await env?.close();
+    await platform?.close();
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 

@@ -28,7 +28,7 @@ function Row({ row }: { row: FileRow }) {
   return (
     <tr data-testid="upload-row" data-state={row.state}>
       <th scope="row" class="file-name">{row.name}</th>
-      <td>{formatBytes(row.bytes)}</td>
+      <td class="size">{formatBytes(row.bytes)}</td>
       <td><progress max={STAGES} value={stage(row)} aria-label={`${row.name}: ${stateLabel(row)}`} /></td>
       <td class={`state state-${row.state}`} data-testid="upload-state">{stateLabel(row)}</td>
       <td data-testid="upload-reason">{why.length > 0 ? <ul class="reasons">{why.map((r, i) => <li key={i}>{r}</li>)}</ul> : row.instances.length > 1 ? `${row.instances.length} instances` : ''}</td>
@@ -85,10 +85,11 @@ export function UploadScreen() {
         data-testid="dropzone"
       >
         <p>Drop a folder, DICOM files or a .zip of them here, or choose them:</p>
+        {/* Each input precedes its label, so the label (styled as a button) shows the input's keyboard focus. */}
+        <input id="pick-files" class="visually-hidden" type="file" multiple ref={filesInput} onChange={() => fromInput(filesInput.current)} disabled={busy} />
         <label class="button" for="pick-files">Choose files or zips</label>
-        <input id="pick-files" class="visually-hidden" type="file" multiple accept=".dcm,.zip,application/dicom,application/zip,*/*" ref={filesInput} onChange={() => fromInput(filesInput.current)} disabled={busy} />
+        <input id="pick-folder" class="visually-hidden" type="file" multiple {...{ webkitdirectory: true }} ref={folderInput} onChange={() => fromInput(folderInput.current)} disabled={busy} />
         <label class="button" for="pick-folder">Choose a folder</label>
-        <input id="pick-folder" class="visually-hidden" type="file" multiple {...{ webkitdirectory: '' }} ref={folderInput} onChange={() => fromInput(folderInput.current)} disabled={busy} />
         <p class="muted">Every file is de-identified before anything is stored; refused files are listed with the reason.</p>
       </div>
       <ErrorBanner error={error} />
