@@ -41,6 +41,8 @@ export interface InferenceWorkerOptions {
   /** PROJECT_SECRET_KEY bytes: opens the sealed webhook targets. */
   secretKey: Buffer;
   allowPrivateNetworks: boolean;
+  /** Refuse http: webhook URLs (default true; false only on a developer machine). */
+  requireHttps?: boolean;
   concurrency: number;
   /** INFERENCE_RUN_LEASE_MS: how long a run holds its row without renewing. */
   runLeaseMs: number;
@@ -131,7 +133,7 @@ async function deliver(deps: JobDeps, row: Inference, sealed: string): Promise<v
     throw new UnrecoverableError('WEBHOOK_SECRET_UNREADABLE');
   }
   try {
-    await deliverWebhook(target, toInferenceDto(row), { allowPrivateNetworks: options.allowPrivateNetworks, timeoutMs: options.webhookTimeoutMs ?? 10_000, resolve: options.resolve });
+    await deliverWebhook(target, toInferenceDto(row), { allowPrivateNetworks: options.allowPrivateNetworks, requireHttps: options.requireHttps, timeoutMs: options.webhookTimeoutMs ?? 10_000, resolve: options.resolve });
   } catch (error) {
     if (error instanceof WebhookUrlError && error.reason !== 'unresolved') throw new UnrecoverableError('WEBHOOK_URL_REFUSED');
     if (error instanceof WebhookStatusError && !error.retryable) throw new UnrecoverableError(`WEBHOOK_REFUSED_${error.status}`);

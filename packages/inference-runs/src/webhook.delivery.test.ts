@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -46,13 +46,16 @@ describe('webhook delivery', () => {
       return [{ address: '127.0.0.1', family: 4 }];
     };
     const payload = { id: 'x', status: 'succeeded' };
-    await deliverWebhook({ url: `http://hooks.medgrade.invalid:${port}/in?t=1`, secret: 'k' }, payload, { allowPrivateNetworks: true, timeoutMs: 5000, resolve });
+    const now = () => 1_767_000_000_123;
+    await deliverWebhook({ url: `http://hooks.medgrade.invalid:${port}/in?t=1`, secret: 'k' }, payload, { allowPrivateNetworks: true, requireHttps: false, timeoutMs: 5000, resolve, now });
     expect(lookups).toBe(1);
     expect(calls).toHaveLength(1);
     expect(calls[0]!.host).toBe(`hooks.medgrade.invalid:${port}`);
     expect(calls[0]!.url).toBe('/in?t=1');
     expect(calls[0]!.body).toBe(JSON.stringify(payload));
-    expect(calls[0]!.signature).toBe(signBody('k', calls[0]!.body));
+    // The signed timestamp is the delivery's (seconds); the signature covers "<t>.<body>".
+    expect(calls[0]!.signature).toBe(signBody('k', calls[0]!.body, 1_767_000_000));
+    expect(calls[0]!.signature).toBe(`t=1767000000,v1=${createHmac('sha256', 'k').update(`1767000000.${JSON.stringify(payload)}`).digest('hex')}`);
   });
 
   it('tries the next vetted address when one cannot be reached', async () => {
@@ -64,15 +67,15 @@ describe('webhook delivery', () => {
     await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
     const deadPort = (closed.address() as AddressInfo).port;
     await new Promise((r) => closed.close(r));
-    await expect(deliverWebhook({ url: `http://hooks.medgrade.invalid:${deadPort}/`, secret: 'k' }, {}, { allowPrivateNetworks: true, timeoutMs: 5000, resolve })).rejects.toMatchObject({ code: 'ECONNREFUSED' });
-    await deliverWebhook({ url: `http://hooks.medgrade.invalid:${port}/`, secret: 'k' }, {}, { allowPrivateNetworks: true, timeoutMs: 5000, resolve });
+    await expect(deliverWebhook({ url: `http://hooks.medgrade.invalid:${deadPort}/`, secret: 'k' }, {}, { allowPrivateNetworks: true, requireHttps: false, timeoutMs: 5000, resolve })).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+    await deliverWebhook({ url: `http://hooks.medgrade.invalid:${port}/`, secret: 'k' }, {}, { allowPrivateNetworks: true, requireHttps: false, timeoutMs: 5000, resolve });
     expect(calls).toHaveLength(1);
   });
 
   it('refuses a name that resolves to a private address at delivery, sending nothing', async () => {
     calls.length = 0;
     const rebound: Resolver = async () => [{ address: '127.0.0.1', family: 4 }];
-    await expect(deliverWebhook({ url: `http://hooks.medgrade.invalid:${port}/`, secret: 'k' }, {}, { allowPrivateNetworks: false, timeoutMs: 5000, resolve: rebound })).rejects.toBeInstanceOf(WebhookUrlError);
+    await expect(deliverWebhook({ url: `http://hooks.medgrade.invalid:${port}/`, secret: 'k' }, {}, { allowPrivateNetworks: false, requireHttps: false, timeoutMs: 5000, resolve: rebound })).rejects.toBeInstanceOf(WebhookUrlError);
     expect(calls).toHaveLength(0);
   });
 
@@ -80,11 +83,11 @@ describe('webhook delivery', () => {
     const target = { url: `http://127.0.0.1:${port}/`, secret: 'k' };
     for (const [status, retryable] of [[500, true], [429, true], [404, false], [301, false]] as const) {
       answer = status;
-      const error = await deliverWebhook(target, {}, { allowPrivateNetworks: true, timeoutMs: 5000 }).then(() => undefined, (e: unknown) => e);
+      const error = await deliverWebhook(target, {}, { allowPrivateNetworks: true, requireHttps: false, timeoutMs: 5000 }).then(() => undefined, (e: unknown) => e);
       expect(error).toBeInstanceOf(WebhookStatusError);
       expect((error as WebhookStatusError).retryable).toBe(retryable);
     }
     answer = 204;
-    await expect(deliverWebhook(target, {}, { allowPrivateNetworks: true, timeoutMs: 5000 })).resolves.toBeUndefined();
+    await expect(deliverWebhook(target, {}, { allowPrivateNetworks: true, requireHttps: false, timeoutMs: 5000 })).resolves.toBeUndefined();
   });
 });

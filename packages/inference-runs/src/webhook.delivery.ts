@@ -7,7 +7,7 @@ import http from 'node:http';
 import https from 'node:https';
 import type { LookupFunction } from 'node:net';
 import { decryptProjectSecret, encryptProjectSecret } from '@medgrade/db';
-import { vetWebhookUrl, type Resolver, type VettedAddress } from './webhook.guard.ts';
+import { vetWebhookUrl, type VettedAddress, type WebhookUrlOptions } from './webhook.guard.ts';
 
 /** Where a finished inference is POSTed, and the HMAC key of its signature header. */
 export interface WebhookTarget {
@@ -25,9 +25,13 @@ export function openWebhook(key: Buffer, sealed: string): WebhookTarget {
   return JSON.parse(decryptProjectSecret(key, Buffer.from(sealed, 'base64')).toString('utf8')) as WebhookTarget;
 }
 
-/** The `x-medgrade-signature` value: `sha256=` + hex HMAC-SHA256 of the exact body bytes. */
-export function signBody(secret: string, body: string): string {
-  return `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
+/**
+ * The `x-medgrade-signature` value: `t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<exact body>">`.
+ * The timestamp is signed with the body, so a receiver that refuses old timestamps (the SDK's
+ * verifyWebhook: 5 minutes by default) cannot be replayed a captured call later.
+ */
+export function signBody(secret: string, body: string, unixSeconds: number): string {
+  return `t=${unixSeconds},v1=${createHmac('sha256', secret).update(`${unixSeconds}.${body}`).digest('hex')}`;
 }
 
 /** A receiver that answered with a status other than 2xx. */
@@ -73,10 +77,10 @@ function postPinned(url: URL, pinned: VettedAddress, body: string, headers: Reco
 }
 
 /** Options of one delivery. */
-export interface DeliveryOptions {
-  allowPrivateNetworks: boolean;
+export interface DeliveryOptions extends WebhookUrlOptions {
   timeoutMs: number;
-  resolve?: Resolver;
+  /** Clock of the signed timestamp (tests). */
+  now?: () => number;
 }
 
 /**
@@ -86,7 +90,8 @@ export interface DeliveryOptions {
 export async function deliverWebhook(target: WebhookTarget, payload: unknown, options: DeliveryOptions): Promise<void> {
   const { url, addresses } = await vetWebhookUrl(target.url, options);
   const body = JSON.stringify(payload);
-  const headers = { 'x-medgrade-signature': signBody(target.secret, body) };
+  // Signed at each attempt: a retry carries a fresh timestamp.
+  const headers = { 'x-medgrade-signature': signBody(target.secret, body, Math.floor((options.now ?? Date.now)() / 1000)) };
   // Like a browser, try the host's next address when one cannot be reached (e.g. IPv6 without a route).
   let lastError: unknown;
   for (const address of addresses) {

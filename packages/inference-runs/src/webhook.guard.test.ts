@@ -61,12 +61,13 @@ describe('classifyAddress', () => {
 });
 
 describe('vetWebhookUrl', () => {
-  const refused = async (url: string, resolve?: Resolver) => {
-    const error = await vetWebhookUrl(url, { allowPrivateNetworks: false, resolve }).then(() => undefined, (e: unknown) => e);
+  // Plain http is allowed here (as on a developer machine) unless a test asks for https: these tests are about addresses.
+  const refused = async (url: string, resolve?: Resolver, requireHttps = false) => {
+    const error = await vetWebhookUrl(url, { allowPrivateNetworks: false, requireHttps, resolve }).then(() => undefined, (e: unknown) => e);
     expect(error).toBeInstanceOf(WebhookUrlError);
     const e = error as WebhookUrlError;
     expect(e.status).toBe(400);
-    expect(e.message).toContain('webhooks go only to http(s) URLs of public internet addresses');
+    expect(e.message).toContain('webhooks go only to https URLs of public internet addresses');
     expect(e.message).not.toContain(url);
     return e;
   };
@@ -99,12 +100,22 @@ describe('vetWebhookUrl', () => {
     expect((await refused('https://no-such-host.invalid/', nothing)).reason).toBe('unresolved');
   });
 
+  it('refuses plain http unless told it runs on a developer machine (issue 14.7)', async () => {
+    const resolve: Resolver = async () => [{ address: '93.184.216.34', family: 4 }];
+    const e = await refused('http://hooks.example.org/in', resolve, true);
+    expect(e.reason).toBe('form');
+    expect(e.message).toContain('it is not https');
+    // The default is https only: a caller that forgets the option fails closed.
+    await expect(vetWebhookUrl('http://hooks.example.org/in', { allowPrivateNetworks: true, resolve })).rejects.toBeInstanceOf(WebhookUrlError);
+    expect((await vetWebhookUrl('http://hooks.example.org/in', { allowPrivateNetworks: false, requireHttps: false, resolve })).addresses).toHaveLength(1);
+  });
+
   it('returns the vetted addresses of a public name, and allows private ones only with the flag', async () => {
     const resolve: Resolver = async () => [{ address: '2606:4700::1111', family: 6 }, { address: '93.184.216.34', family: 4 }];
     const ok = await vetWebhookUrl('https://hooks.example.org/in?x=1', { allowPrivateNetworks: false, resolve });
     expect(ok.addresses.map((a) => a.address)).toEqual(['2606:4700::1111', '93.184.216.34']);
     expect(ok.url.pathname).toBe('/in');
-    const local = await vetWebhookUrl('http://127.0.0.1:8080/hook', { allowPrivateNetworks: true });
+    const local = await vetWebhookUrl('http://127.0.0.1:8080/hook', { allowPrivateNetworks: true, requireHttps: false });
     expect(local.addresses).toEqual([{ address: '127.0.0.1', family: 4 }]);
     expect(parseWebhookUrl('http://[::1]:9/').host).toBe('::1');
   });

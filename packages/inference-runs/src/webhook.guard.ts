@@ -81,7 +81,7 @@ const systemResolver: Resolver = async (hostname) => {
   return found.map((a) => ({ address: a.address, family: a.family === 6 ? 6 : 4 }));
 };
 
-const ALLOWED = 'webhooks go only to http(s) URLs of public internet addresses (not loopback, private, link-local, CGNAT, unique-local, multicast, reserved, benchmarking, NAT64, 6to4 or Teredo ranges)';
+const ALLOWED = 'webhooks go only to https URLs of public internet addresses (not loopback, private, link-local, CGNAT, unique-local, multicast, reserved, benchmarking, NAT64, 6to4 or Teredo ranges)';
 
 /** Why a URL was refused: its form, a host that does not resolve (may be transient), or its address. */
 export type WebhookRefusal = 'form' | 'unresolved' | 'address';
@@ -109,13 +109,23 @@ export function parseWebhookUrl(raw: string): { url: URL; host: string } {
   return { url, host };
 }
 
+/** What a webhook URL may be: private networks (on-premises), plain http (development only; default refused). */
+export interface WebhookUrlOptions {
+  allowPrivateNetworks: boolean;
+  /** Refuse http: URLs (default true; the processes pass false only with MEDGRADE_DEV=1). */
+  requireHttps?: boolean;
+  resolve?: Resolver;
+}
+
 /**
  * Resolves the webhook URL's host and returns its addresses when every one is public (or when
  * private networks are allowed). Throws WebhookUrlError (400) otherwise; a host that does not
  * resolve is refused too, so the caller learns at submit rather than never hearing back.
  */
-export async function vetWebhookUrl(raw: string, options: { allowPrivateNetworks: boolean; resolve?: Resolver }): Promise<{ url: URL; addresses: VettedAddress[] }> {
+export async function vetWebhookUrl(raw: string, options: WebhookUrlOptions): Promise<{ url: URL; addresses: VettedAddress[] }> {
   const { url, host } = parseWebhookUrl(raw);
+  // The result and its signature must not cross the network in clear text: http only on a developer machine.
+  if (url.protocol !== 'https:' && options.requireHttps !== false) throw new WebhookUrlError('form', 'it is not https (plain http is allowed on a developer machine only, MEDGRADE_DEV=1)');
   const family = isIP(host);
   let addresses: VettedAddress[];
   if (family !== 0) addresses = [{ address: host, family: family === 6 ? 6 : 4 }];

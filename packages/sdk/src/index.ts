@@ -8,6 +8,6 @@ export { uploadFiles, summarize, type FileProgress, type FileState, type UploadO
 export { FINAL_INFERENCE_STATES, FINAL_INSTANCE_STATES, PollTimeoutError, uploadIsFinal, waitForInference, waitForUpload, type PollOptions } from './polling.ts';
 export { retrieveInstanceBytes, retrieveStudyBytes } from './dicomweb.ts';
 export { multipartBoundary, multipartParts, parseMultipart, type MultipartPart } from './multipart.ts';
-export { verifyWebhookSignature } from './webhooks.ts';
+export { verifyWebhook, WEBHOOK_TOLERANCE_SECONDS, type VerifyWebhookOptions } from './webhooks.ts';
 export { MedgradeApi } from './generated/sdk.gen.ts';
 export type * from './generated/types.gen.ts';

@@ -1,8 +1,20 @@
-// Verifying an inference webhook: the gateway sends `x-medgrade-signature: sha256=<hex>`, the
-// HMAC-SHA256 of the exact body bytes keyed by the inference's webhookSecret (UTF-8). WebCrypto,
-// so it runs in Node 20+, browsers, Deno and edge runtimes alike.
+// Verifying an inference webhook: the gateway sends
+//   x-medgrade-signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<exact body bytes>">
+// keyed by the inference's webhookSecret (UTF-8). The timestamp is signed with the body, and a
+// call whose timestamp is further than the tolerance from now is refused, so a captured call
+// cannot be replayed later. WebCrypto, so it runs in Node 20+, browsers, Deno and edge runtimes alike.
 
 const encoder = new TextEncoder();
+
+/** How far (seconds) a webhook's signed timestamp may be from the receiver's clock by default. */
+export const WEBHOOK_TOLERANCE_SECONDS = 300;
+
+export interface VerifyWebhookOptions {
+  /** Largest accepted |now - t| in seconds (default 300). */
+  toleranceSeconds?: number;
+  /** The receiver's clock in milliseconds (default Date.now). */
+  now?: () => number;
+}
 
 function hexToBytes(hex: string): Uint8Array | null {
   if (!/^(?:[0-9a-f]{2})+$/i.test(hex)) return null;
@@ -11,17 +23,28 @@ function hexToBytes(hex: string): Uint8Array | null {
   return out;
 }
 
+function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
+}
+
 /**
- * True when `signatureHeader` is the gateway's signature of `rawBody` with `secret`. Pass the body
- * exactly as received (before any JSON parsing); the comparison takes the same time whatever
- * matches.
+ * True when `signatureHeader` is the gateway's signature of `rawBody` with `secret` and its
+ * timestamp is within the tolerance of now. Pass the body exactly as received (before any JSON
+ * parsing); the comparison takes the same time whatever matches.
  */
-export async function verifyWebhookSignature(rawBody: string | Uint8Array, signatureHeader: string | null | undefined, secret: string): Promise<boolean> {
-  const match = /^sha256=([0-9a-f]{64})$/i.exec(signatureHeader?.trim() ?? '');
-  const given = match ? hexToBytes(match[1]!) : null;
-  if (!given) return false;
+export async function verifyWebhook(rawBody: string | Uint8Array, signatureHeader: string | null | undefined, secret: string, options: VerifyWebhookOptions = {}): Promise<boolean> {
+  const match = /^t=(\d{1,12}),v1=([0-9a-f]{64})$/i.exec(signatureHeader?.trim() ?? '');
+  const given = match ? hexToBytes(match[2]!) : null;
+  if (!match || !given) return false;
+  const timestamp = Number(match[1]);
+  const nowSeconds = (options.now ?? Date.now)() / 1000;
+  if (Math.abs(nowSeconds - timestamp) > (options.toleranceSeconds ?? WEBHOOK_TOLERANCE_SECONDS)) return false;
   const key = await crypto.subtle.importKey('raw', encoder.encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['verify']);
   const body = typeof rawBody === 'string' ? encoder.encode(rawBody) : rawBody;
+  const signed = concat(encoder.encode(`${match[1]}.`), body);
   // subtle.verify compares in constant time.
-  return crypto.subtle.verify('HMAC', key, given as Uint8Array<ArrayBuffer>, body as Uint8Array<ArrayBuffer>);
+  return crypto.subtle.verify('HMAC', key, given as Uint8Array<ArrayBuffer>, signed as Uint8Array<ArrayBuffer>);
 }

@@ -1,10 +1,12 @@
 // Issue 14 item 7, the smaller holes, on the real gateway (Postgres, Redis): client text never
-// reaches a response header unescaped (QIDO's Warning), and reading an inference's results is
-// audited (who, which inference; no result content in the event).
+// reaches a response header unescaped (QIDO's Warning), webhooks go to https only outside
+// development, and reading an inference's results is audited (who, which inference; no result
+// content in the event).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../src/app.ts';
 import { createTestGateway, type TestGateway } from './gateway.harness.ts';
 
-describe('hardening: header text and audited result reads', () => {
+describe('hardening: header text, https webhooks and audited result reads', () => {
   let gw: TestGateway;
   beforeAll(async () => {
     gw = await createTestGateway();
@@ -21,6 +23,23 @@ describe('hardening: header text and audited result reads', () => {
       expect(res.headers['x-injected']).toBeUndefined();
       expect(res.headers.warning).toBe(`299 medgrade "Unsupported query keys ignored: ${shown}"`);
     }
+  });
+
+  it('refuses a plain-http webhookUrl outside development (400 naming https), accepts its form on a developer machine', async () => {
+    const runner = await gw.key('webhook-org', ['inference:run']);
+    const body = { models: ['none'], input: { studyId: '00000000-0000-4000-8000-000000000000' }, webhookUrl: 'http://93.184.216.34/hook' };
+    const production = await buildApp({ config: { ...gw.config, dev: false }, prisma: gw.db.prisma, redis: gw.redis, inference: gw.app.deps.inference });
+    try {
+      await production.ready();
+      const refused = await production.inject({ method: 'POST', url: '/v1/inferences', headers: { authorization: runner.auth }, payload: body });
+      expect(refused.statusCode).toBe(400);
+      expect(refused.json().error.message).toContain('it is not https');
+    } finally {
+      await production.close();
+    }
+    // The developer machine (MEDGRADE_DEV=1) lets the URL through to the next check: the unknown model.
+    const dev = await gw.app.inject({ method: 'POST', url: '/v1/inferences', headers: { authorization: runner.auth }, payload: body });
+    expect(dev.statusCode).toBe(404);
   });
 
   it('audits GET /v1/inferences/{id} as inference.read with the reader and the inference id, never the results', async () => {

@@ -4,7 +4,7 @@
 // grace keeps renewing its lease and is never run a second time; a service that does not answer
 // within INFERENCE_CLIENT_TIMEOUT_MS ends the run FAILED with TIMEOUT; a crash between the final
 // write and the webhook enqueue is repaired by the reconciler.
-import { createHmac, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { AuditLog } from '@medgrade/audit';
 
 import type { Prisma } from '@medgrade/db';
@@ -12,7 +12,7 @@ import { buildInferenceApp, sessionOptionsFrom, storeLoader } from '@medgrade/in
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createInferenceReconcileRepository, finishInference, reconcileInferences, sealWebhook } from '@medgrade/inference-runs';
-import { completions, createInferenceEnv, dicomInput, receiver, row, submit, TOKEN, until, type InferenceEnv } from './inference.harness.ts';
+import { completions, createInferenceEnv, dicomInput, receiver, row, signedFresh, submit, TOKEN, until, type InferenceEnv } from './inference.harness.ts';
 
 const CLIENT_TIMEOUT_MS = 6000;
 const LEASE_MS = 3000;
@@ -138,7 +138,7 @@ describe('inference run leases, client timeout and durable webhooks', () => {
       await until(async () => !(await row(env, done.id)).webhookPending, 'the delivery');
       expect(hook.received).toHaveLength(1);
       const [call] = hook.received;
-      expect(call!.signature).toBe(`sha256=${createHmac('sha256', secret).update(call!.body).digest('hex')}`);
+      expect(signedFresh(call!, secret)).toBe(true);
       expect(JSON.parse(call!.body)).toMatchObject({ id: done.id, status: 'succeeded' });
       expect(await reconcileInferences(later, { graceMs: 60_000, batchSize: 10 })).toMatchObject({ webhooks: 0 });
     } finally {

@@ -2,7 +2,7 @@
 // object store and a job producer, the real inference service on a port serving the tiny test
 // bundle (registered and released through the API), and inference workers started on demand,
 // built exactly as the gateway's main.ts builds its own.
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer, type AddressInfo } from 'node:net';
@@ -80,6 +80,7 @@ export async function createInferenceEnv(env: Record<string, string> = {}): Prom
         prisma: gw.db.prisma, store, client, queue, log: pino({ level: 'silent' }),
         secretKey: gw.config.secrets.projectSecretKeyBytes,
         allowPrivateNetworks: options.allowPrivateNetworks ?? gw.config.webhooks.allowPrivateNetworks,
+        requireHttps: !gw.config.dev,
         concurrency: 2,
         runLeaseMs: gw.config.inferenceWorker.runLeaseMs,
         ...(options.reconcile ? { reconcile: options.reconcile } : {}),
@@ -116,6 +117,13 @@ async function registerTinyModel(gw: TestGateway): Promise<void> {
 
 /** One webhook call as the receiver got it. */
 export interface Received { body: string; signature: string }
+
+/** True when a delivered x-medgrade-signature (`t=<s>,v1=<hex>`) signs `<t>.<body>` with the secret and t is within 5 minutes of now. */
+export function signedFresh(call: Received, secret: string): boolean {
+  const m = /^t=(\d+),v1=([0-9a-f]{64})$/.exec(call.signature);
+  if (!m || Math.abs(Date.now() / 1000 - Number(m[1])) > 300) return false;
+  return m[2] === createHmac('sha256', secret).update(`${m[1]}.${call.body}`).digest('hex');
+}
 
 /** A local webhook receiver recording every call (needs WEBHOOK_ALLOW_PRIVATE_NETWORKS=true). */
 export async function receiver(): Promise<{ server: Server; url: string; received: Received[] }> {

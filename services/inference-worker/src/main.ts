@@ -25,6 +25,7 @@ const worker = startInferenceWorker({
   queue: { redisUrl: config.redis.url, prefix: config.redis.keyPrefix },
   secretKey: config.secrets.projectSecretKeyBytes,
   allowPrivateNetworks: config.webhooks.allowPrivateNetworks,
+  requireHttps: !config.dev,
   concurrency: config.inferenceWorker.concurrency,
   runLeaseMs: config.inferenceWorker.runLeaseMs,
   // Re-enqueues inferences a crash left without a job, deletes staged inputs left without a row.

@@ -103,7 +103,7 @@ export const InferenceSchema = z
 
 /** The answer to POST /v1/inferences (200 with ?wait=true, 202 without): the only place the webhook secret is shown. */
 export const InferenceSubmittedSchema = InferenceSchema.extend({
-  webhookSecret: z.string().optional().describe('Only with webhookUrl, shown once: HMAC-SHA256 key of the x-medgrade-signature header on the webhook call'),
+  webhookSecret: z.string().optional().describe('Only with webhookUrl, shown once: HMAC-SHA256 key of the webhook call\'s x-medgrade-signature header, `t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>">` (refuse calls whose t is more than a few minutes from now: the SDK\'s verifyWebhook does)'),
 }).meta({ id: 'InferenceSubmitted' });
 
 export type ModelDto = z.infer<typeof ModelSchema>;

@@ -779,7 +779,7 @@ export type InferenceSubmitted = {
     createdAt: string;
     completedAt: string | null;
     /**
-     * Only with webhookUrl, shown once: HMAC-SHA256 key of the x-medgrade-signature header on the webhook call
+     * Only with webhookUrl, shown once: HMAC-SHA256 key of the webhook call's x-medgrade-signature header, `t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>">` (refuse calls whose t is more than a few minutes from now: the SDK's verifyWebhook does)
      */
     webhookSecret?: string;
 };

@@ -24,6 +24,8 @@ export interface SubmitContext extends RunContext {
   /** PROJECT_SECRET_KEY bytes: de-identifies uploads and seals webhook targets. */
   secretKey: Buffer;
   allowPrivateNetworks: boolean;
+  /** Refuse http: webhook URLs (everywhere but a developer machine). */
+  requireHttps: boolean;
   /** Instances as inputs, always within the caller's scope. */
   instances: InstanceRepository;
   /** Where the accepted request's row is written. */
@@ -83,7 +85,7 @@ async function enqueueDelivery(ctx: SubmitContext, job: { inferenceId: string; r
 /** Accepts an inference request; see the file comment for the order of steps. */
 export async function submitInference(ctx: SubmitContext, sub: Submission): Promise<SubmitResult> {
   const { body, auth } = sub;
-  if (body.webhookUrl) await vetWebhookUrl(body.webhookUrl, { allowPrivateNetworks: ctx.allowPrivateNetworks });
+  if (body.webhookUrl) await vetWebhookUrl(body.webhookUrl, { allowPrivateNetworks: ctx.allowPrivateNetworks, requireHttps: ctx.requireHttps });
   const models = await resolveModels(ctx.registry, auth, body.models);
   const inputs = await resolveInputs(ctx.prisma, ctx.instances, auth, body.input, ctx.secretKey);
   const stage = !sub.wait && inputs.kind === 'upload';

@@ -14,7 +14,7 @@ export const inferenceRoutes: FastifyPluginAsyncZod = async (app) => {
   const secretKey = config.secrets.projectSecretKeyBytes;
   const context = (): SubmitContext => ({
     prisma, client, auditLog: app.auditLog, log: app.log, store, jobs, secretKey,
-    allowPrivateNetworks: config.webhooks.allowPrivateNetworks, instances: app.repos.instances, inferences: app.repos.inferences, registry: app.registry, leaseMs: config.inferenceWorker.runLeaseMs,
+    allowPrivateNetworks: config.webhooks.allowPrivateNetworks, requireHttps: !config.dev, instances: app.repos.instances, inferences: app.repos.inferences, registry: app.registry, leaseMs: config.inferenceWorker.runLeaseMs,
   });
 
   app.post('/v1/inferences', {
