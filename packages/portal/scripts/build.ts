@@ -37,12 +37,16 @@ async function stampOf(dir: string): Promise<string | null> {
   }
 }
 
-/** Build into dist/ unless it was built from the same inputs; `force` rebuilds anyway. */
-export async function buildPortal(options: { force?: boolean; log?: (line: string) => void } = {}): Promise<{ built: boolean; dir: string }> {
+/** Build into dist/ (or `dist`) unless it was built from the same inputs; `force` rebuilds anyway. */
+export async function buildPortal(options: { force?: boolean; dist?: string; log?: (line: string) => void } = {}): Promise<{ built: boolean; dir: string }> {
+  const dist = options.dist ?? PORTAL_DIST;
   const inputs = await inputsHash();
-  if (!options.force && (await stampOf(PORTAL_DIST)) === inputs) return { built: false, dir: PORTAL_DIST };
+  if (!options.force && (await stampOf(dist)) === inputs) return { built: false, dir: dist };
   const { build } = await import('vite');
-  const out = join(ROOT, `.dist-${process.pid}-${Date.now()}`);
+  const out = `${dist}.building-${process.pid}-${Date.now()}`; // beside dist: the rename stays on one filesystem
+  // Vite's build sets process.env.NODE_ENV=production in the calling process when it is unset; in
+  // `pnpm start` every service then inherited it and refused the development secrets.
+  const nodeEnv = process.env.NODE_ENV;
   try {
     await build({
       root: ROOT,
@@ -57,11 +61,13 @@ export async function buildPortal(options: { force?: boolean; log?: (line: strin
       build: { outDir: out, emptyOutDir: true, target: 'es2022', sourcemap: false, assetsInlineLimit: 0, reportCompressedSize: false },
     });
     await writeFile(join(out, STAMP), JSON.stringify({ inputs }));
-    await rm(PORTAL_DIST, { recursive: true, force: true });
-    await rename(out, PORTAL_DIST);
+    await rm(dist, { recursive: true, force: true });
+    await rename(out, dist);
   } finally {
+    if (nodeEnv === undefined) delete process.env.NODE_ENV;
+    else process.env.NODE_ENV = nodeEnv;
     await rm(out, { recursive: true, force: true });
   }
-  options.log?.(`portal built into ${relative(process.cwd(), PORTAL_DIST) || PORTAL_DIST}`);
-  return { built: true, dir: PORTAL_DIST };
+  options.log?.(`portal built into ${relative(process.cwd(), dist) || dist}`);
+  return { built: true, dir: dist };
 }
