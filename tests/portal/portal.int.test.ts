@@ -6,8 +6,9 @@
 // rejected and watch every file reach its final state with the reason, open a study and its
 // thumbnail, run an inference and read the text, open a model's evaluation; then sign out.
 // Screenshots of each step go to test-artifacts/portal/ (git-ignored).
+import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, unlink, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -50,14 +51,21 @@ describe.skipIf(!existsSync(join(REFERENCE_MODEL, 'manifest.json')))('developer 
     await writeSyntheticStudies({ out: folder, count: STUDIES, seed: 23, task: 'findings' });
     await unlink(join(folder, 'labels.jsonl'));
     await writeFile(join(folder, 'notes.dcm'), 'these are notes, not a DICOM file\n');
+    // Two more studies in a zip, to drop.
+    const more = join(dir, 'more');
+    await writeSyntheticStudies({ out: more, count: 2, seed: 23, task: 'findings', start: STUDIES });
+    await unlink(join(more, 'labels.jsonl'));
+    execFileSync('/usr/bin/python3', ['-c', 'import sys,zipfile,os\nz=zipfile.ZipFile(sys.argv[1],"w",zipfile.ZIP_DEFLATED)\nfor f in sorted(os.listdir(sys.argv[2])): z.write(os.path.join(sys.argv[2],f), f)\nz.close()', join(dir, 'more.zip'), more]);
 
     browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-background-networking'] });
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
     page = await context.newPage();
     page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
     page.on('console', (message) => {
-      // A failed API call the test provokes (wrong key) logs a 401 resource error; anything else (CSP, script errors) is a problem.
-      if (message.type() === 'error' && !message.text().includes('401')) problems.push(`console: ${message.text()}`);
+      // The refusals the test provokes (a wrong key: 401; a retire the key may not do: 403) log a resource
+      // error; anything else (CSP, script errors, other failed loads) is a problem.
+      const provoked = /^Failed to load resource: the server responded with a status of 40[13] /.test(message.text());
+      if (message.type() === 'error' && !provoked) problems.push(`console: ${message.text()}`);
     });
     page.on('request', (request) => {
       if (!request.url().startsWith(baseUrl) && !request.url().startsWith('blob:') && !request.url().startsWith('data:')) problems.push(`left the origin: ${request.url()}`);
@@ -123,12 +131,31 @@ describe.skipIf(!existsSync(join(REFERENCE_MODEL, 'manifest.json')))('developer 
     await shot('03-upload-finished');
   });
 
+  it('takes a zip dropped on the drop zone: one row, its instances de-identified', async () => {
+    // A DataTransfer built in the page, as a drop from the desktop delivers it (no directory entries: the file list is read).
+    const b64 = (await readFile(join(dir, 'more.zip'))).toString('base64');
+    const transfer = await page.evaluateHandle(`(() => {
+      const transfer = new DataTransfer();
+      const bytes = Uint8Array.from(atob(${JSON.stringify(b64)}), (c) => c.charCodeAt(0));
+      transfer.items.add(new File([bytes], 'more.zip', { type: 'application/zip' }));
+      return transfer;
+    })()`);
+    await page.getByTestId('dropzone').dispatchEvent('drop', { dataTransfer: transfer });
+    const row = page.getByTestId('upload-row');
+    await expect.poll(() => row.count(), WAIT).toBe(1);
+    await expect.poll(() => row.getAttribute('data-state'), WAIT).toBe('ready');
+    expect(await row.locator('th').textContent()).toBe('more.zip');
+    expect(await row.getByTestId('upload-reason').textContent()).toBe('2 instances');
+    expect(await page.getByTestId('total-ready').textContent()).toBe('2');
+    await shot('03b-zip-dropped');
+  });
+
   it('finds the studies with QIDO, opens one with its thumbnail and its de-identification codes', async () => {
     await page.getByRole('link', { name: 'Studies' }).click();
     await page.getByLabel('Modality').fill('CR');
     await page.getByRole('button', { name: 'Search' }).click();
     const results = page.getByTestId('study-results');
-    await expect.poll(() => results.locator('tbody tr').count(), WAIT).toBe(STUDIES);
+    await expect.poll(() => results.locator('tbody tr').count(), WAIT).toBe(STUDIES + 2);
     // A surrogate patient ID from the table finds exactly its study.
     const patientId = (await results.locator('tbody tr').first().locator('td').first().textContent()) ?? '';
     expect(patientId).toMatch(/\S/);
@@ -171,6 +198,12 @@ describe.skipIf(!existsSync(join(REFERENCE_MODEL, 'manifest.json')))('developer 
     expect(await page.getByTestId('subgroup-table').locator('tbody tr').count()).toBeGreaterThan(2);
     expect(await page.getByRole('img', { name: /F1 per finding/ }).count()).toBe(1);
     await shot('07-model-evaluation');
+    // The API's refusal is shown with its status, code and message: a project key may not retire an organization-wide model.
+    await page.getByLabel('Reason (recorded in the audit trail)').fill('superseded');
+    await page.getByRole('button', { name: 'Retire' }).click();
+    await expect.poll(() => page.getByRole('alert').textContent(), WAIT).toMatch(/^403 FORBIDDEN: .+\(request [\w-]+\)$/);
+    expect(await page.getByTestId('version-status').textContent()).toBe('released');
+    await shot('07b-retire-refused');
   });
 
   it('lists the audit trail and the keys, then signs out and forgets the key', async () => {
