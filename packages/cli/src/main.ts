@@ -19,6 +19,7 @@ export const COMMANDS: Record<string, Entry> = {
   migrate: { summary: 'create the database if missing and apply migrations (prisma migrate deploy)', load: async () => (await import('./commands/migrate.command.ts')).migrateCommand },
   models: { summary: 'register a model bundle through the gateway registry API', load: async () => (await import('./commands/models.command.ts')).modelsCommand },
   reindex: { summary: 'refresh the study index (Study/Series/Instance columns, sha256, size) from the stored de-identified objects', load: async () => (await import('./commands/reindex.command.ts')).reindexCommand },
+  review: { summary: 'list instances held for burned-in review, approve or reject one (reason audited)', load: async () => (await import('./commands/review.command.ts')).reviewCommand },
   studies: { summary: 'list de-identified studies (JSON lines) through the API', load: async () => (await import('./commands/studies.command.ts')).studiesCommand },
   synth: { summary: 'write synthetic chest radiograph DICOM studies and labels.jsonl', load: async () => (await import('./commands/synth.command.ts')).synthCommand },
   upload: { summary: 'upload DICOM files, folders and zips; progress bar on a terminal, one JSON summary line', load: async () => (await import('./commands/upload.command.ts')).uploadCommand },

@@ -19,4 +19,5 @@ export * from './api/wado.schema.ts';
 export * from './api/dataset.schema.ts';
 export * from './api/node-pool.schema.ts';
 export * from './api/finetune.schema.ts';
+export * from './api/review.schema.ts';
 export * from './api/openapi.schema.ts';

@@ -9,6 +9,8 @@ export const SCOPES = [
   'inference:run',
   'finetune:write',
   'audit:read',
+  /** List instances held for burned-in review and decide them (approve keeps the pixel data). */
+  'review:write',
   'admin',
 ] as const;
 

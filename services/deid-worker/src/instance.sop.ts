@@ -4,17 +4,10 @@
 // normally holds it already; a row from before that (or whose UID the output contradicts) takes it
 // here, through the index, before the output object is written: two instances of one SOP can then
 // never both write deid/…/<sop>.dcm, and the one that cannot take it ends REJECTED.
-import { Prisma, type PrismaClient } from '@medgrade/db';
+import { isLiveSopConflict, type PrismaClient } from '@medgrade/db';
 
-/** The partial unique index on Instance ("projectId", "sopInstanceUid") for live statuses. */
-export const LIVE_SOP_INDEX = 'Instance_live_sop_key';
-
-/** True for a unique violation of the live-SOP index (raw statements report P2010, Prisma's own P2002). */
-export function isLiveSopConflict(error: unknown): boolean {
-  if (!(error instanceof Prisma.PrismaClientKnownRequestError)) return false;
-  if (error.code !== 'P2002' && error.code !== 'P2010') return false;
-  return `${error.message} ${JSON.stringify(error.meta ?? {})}`.includes(LIVE_SOP_INDEX);
-}
+// The index and its conflict test live in @medgrade/db: the gateway's review approval meets it too.
+export { isLiveSopConflict, LIVE_SOP_INDEX } from '@medgrade/db';
 
 /**
  * Sets the row's SOP Instance UID while it is DEIDENTIFYING. The index checks it against committed

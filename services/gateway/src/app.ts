@@ -34,12 +34,13 @@ import { inferenceRoutes } from './routes/inferences.routes.ts';
 import { oipRoutes } from './routes/oip.routes.ts';
 import { datasetRoutes } from './routes/datasets.routes.ts';
 import { finetuneJobRoutes } from './routes/finetune-jobs.routes.ts';
+import { reviewRoutes } from './routes/review.routes.ts';
 
 /**
  * Every route area, one file each (`routes/<area>.routes.ts`). Add yours here. Each route sets
  * `config.scopes` (or `config.public`) and full zod schemas with tags and a summary.
  */
-const ROUTES: FastifyPluginAsyncZod[] = [healthRoutes, organizationRoutes, projectRoutes, apiKeyRoutes, auditRoutes, modelRoutes, inferenceRoutes, oipRoutes, stowRoutes, uploadRoutes, deidProfileRoutes, studyRoutes, studyDeleteRoutes, qidoRoutes, wadoRoutes, wadoFrameRoutes, datasetRoutes, finetuneJobRoutes];
+const ROUTES: FastifyPluginAsyncZod[] = [healthRoutes, organizationRoutes, projectRoutes, apiKeyRoutes, auditRoutes, modelRoutes, inferenceRoutes, oipRoutes, stowRoutes, uploadRoutes, deidProfileRoutes, studyRoutes, studyDeleteRoutes, reviewRoutes, qidoRoutes, wadoRoutes, wadoFrameRoutes, datasetRoutes, finetuneJobRoutes];
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,100}$/;
 

@@ -46,6 +46,10 @@ export const RESOURCES: Record<string, Factory> = {
     await gw.db.prisma.instance.create({ data: { ...base, seriesId: series.id, status: 'READY', inputSha256: `x-${v.tag}`, studyInstanceUid: uids.study, seriesInstanceUid: uids.series, sopInstanceUid: uids.sop, objectKey: `deid/${v.tag}.dcm` } });
     return study.id;
   },
+  // An instance held for burned-in review (its raw upload kept), which only the victim may decide.
+  reviewInstance: async (gw, v) => (await gw.db.prisma.instance.create({
+    data: { orgId: v.orgId, projectId: v.projectId, status: 'REJECTED', errorCode: 'BURNED_IN_REVIEW', inputSha256: `r-${v.tag}`, quarantineKey: `quarantine/${v.orgId}/${v.projectId}/held.dcm` },
+  })).id,
   dataset: async (gw, v) => (await gw.db.prisma.dataset.create({ data: { orgId: v.orgId, projectId: v.projectId, name: `${v.tag}-set`, task: 'report-generation' } })).id,
   // A snapshot row of the victim's dataset (its manifests are never read: every probe stops at 404).
   datasetSnapshot: async (gw, v) => {
@@ -126,6 +130,9 @@ export const PROBES: Record<string, (v: Victim) => Promise<Probe> | Probe> = {
   'GET /v1/datasets/{id}/snapshots': async (v) => ({ params: await id('dataset')(v) }),
   'GET /v1/datasets/{id}/snapshots/{sid}': async (v) => ({ params: await snapshot(v) }),
   'GET /v1/datasets/{id}/snapshots/{sid}/rows': async (v) => ({ params: await snapshot(v), query: { split: 'train' } }),
+  'GET /v1/review': () => ({}),
+  'POST /v1/review/{instanceId}/approve': async (v) => ({ params: { instanceId: await v.resource('reviewInstance') }, payload: { reason: 'no text in the pixels' } }),
+  'POST /v1/review/{instanceId}/reject': async (v) => ({ params: { instanceId: await v.resource('reviewInstance') }, payload: { reason: 'text in the pixels' } }),
   'GET /v1/studies': () => ({}),
   'GET /v1/studies/{id}': async (v) => ({ params: await id('study')(v) }),
   'DELETE /v1/studies/{id}': async (v) => ({ params: await id('study')(v), payload: { reason: 'pwned' } }),

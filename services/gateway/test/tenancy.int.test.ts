@@ -150,6 +150,7 @@ describe('tenancy: every route in the OpenAPI document', () => {
       expect((await gw.db.prisma.apiKey.findUniqueOrThrow({ where: { id: victim.key.keyId } })).revokedAt).toBeNull();
       expect((await gw.db.prisma.organization.findUniqueOrThrow({ where: { id: victim.orgId } })).name).toBe('TENANCY-A');
       expect(await gw.db.prisma.study.count({ where: { id: await victim.resource('study') } })).toBe(1);
+      expect(await gw.db.prisma.instance.findUniqueOrThrow({ where: { id: await victim.resource('reviewInstance') } })).toMatchObject({ status: 'REJECTED', errorCode: 'BURNED_IN_REVIEW', burnedInApprovedBy: null });
       expect((await gw.db.prisma.modelVersion.findFirstOrThrow({ where: { model: { name: await victim.resource('model') } } })).status).toBe('DRAFT');
     });
 

@@ -3,6 +3,7 @@
 import { parseArgs } from 'node:util';
 import { UsageError, type Command } from '../command.ts';
 import { connect } from '../client/credentials.ts';
+import { limitOf, printPages } from './paged.ts';
 
 export const studiesCommand: Command = {
   usage: 'medgrade studies ls [--project ID] [--modality CODE] [--limit N] [--url GATEWAY_URL]',
@@ -10,18 +11,10 @@ export const studiesCommand: Command = {
     const [sub, ...rest] = args;
     if (sub !== 'ls') throw new UsageError(`unknown subcommand ${sub ?? '(none)'}`);
     const { values } = parseArgs({ args: rest, options: { project: { type: 'string' }, modality: { type: 'string' }, limit: { type: 'string' }, url: { type: 'string' } } });
-    const limit = Number(values.limit ?? 100);
-    if (!Number.isInteger(limit) || limit < 1) throw new UsageError('--limit must be a positive integer');
+    const limit = limitOf(values.limit);
     const mg = await connect(config, values.url);
-    let printed = 0;
-    let cursor: string | undefined;
-    do {
-      const query = { limit: Math.min(100, limit - printed), ...(cursor ? { cursor } : {}), ...(values.project ? { projectId: values.project } : {}), ...(values.modality ? { modality: values.modality } : {}) };
-      const { data } = await mg.studies.list({ query });
-      for (const study of data.items) stdout.write(`${JSON.stringify(study)}\n`);
-      printed += data.items.length;
-      cursor = data.nextCursor ?? undefined;
-    } while (cursor && printed < limit);
+    const filters = { ...(values.project ? { projectId: values.project } : {}), ...(values.modality ? { modality: values.modality } : {}) };
+    await printPages(limit, async (page) => (await mg.studies.list({ query: { ...page, ...filters } })).data, stdout);
     return 0;
   },
 };

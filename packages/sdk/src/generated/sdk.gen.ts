@@ -2,7 +2,7 @@
 
 import { client } from './client.gen.ts';
 import { type Client, type ClientMeta, formDataBodySerializer, type Options as Options2, type RequestResult, type TDataShape } from './client/index.ts';
-import type { ApiKeysCreateData, ApiKeysCreateErrors, ApiKeysCreateResponses, ApiKeysGetData, ApiKeysGetErrors, ApiKeysGetResponses, ApiKeysListData, ApiKeysListErrors, ApiKeysListResponses, ApiKeysRevokeData, ApiKeysRevokeErrors, ApiKeysRevokeResponses, AuditEventsExportData, AuditEventsExportErrors, AuditEventsExportResponses, AuditEventsListData, AuditEventsListErrors, AuditEventsListResponses, AuditEventsVerifyData, AuditEventsVerifyErrors, AuditEventsVerifyResponses, DatasetsCreateData, DatasetsCreateErrors, DatasetsCreateResponses, DatasetsGetData, DatasetsGetErrors, DatasetsGetResponses, DatasetsImportLabelsData, DatasetsImportLabelsErrors, DatasetsImportLabelsResponses, DatasetsListData, DatasetsListErrors, DatasetsListResponses, DatasetSnapshotsCreateData, DatasetSnapshotsCreateErrors, DatasetSnapshotsCreateResponses, DatasetSnapshotsGetData, DatasetSnapshotsGetErrors, DatasetSnapshotsGetResponses, DatasetSnapshotsListData, DatasetSnapshotsListErrors, DatasetSnapshotsListResponses, DatasetSnapshotsListRowsData, DatasetSnapshotsListRowsErrors, DatasetSnapshotsListRowsResponses, DeidProfilesGetData, DeidProfilesGetErrors, DeidProfilesGetResponses, DeidProfilesReplaceData, DeidProfilesReplaceErrors, DeidProfilesReplaceResponses, DicomwebRetrieveBulkdataData, DicomwebRetrieveBulkdataErrors, DicomwebRetrieveBulkdataResponses, DicomwebRetrieveFramesData, DicomwebRetrieveFramesErrors, DicomwebRetrieveFramesResponses, DicomwebRetrieveInstanceData, DicomwebRetrieveInstanceErrors, DicomwebRetrieveInstanceMetadataData, DicomwebRetrieveInstanceMetadataErrors, DicomwebRetrieveInstanceMetadataResponses, DicomwebRetrieveInstanceResponses, DicomwebRetrieveRenderedFrameData, DicomwebRetrieveRenderedFrameErrors, DicomwebRetrieveRenderedFrameResponses, DicomwebRetrieveRenderedInstanceData, DicomwebRetrieveRenderedInstanceErrors, DicomwebRetrieveRenderedInstanceResponses, DicomwebRetrieveSeriesData, DicomwebRetrieveSeriesErrors, DicomwebRetrieveSeriesMetadataData, DicomwebRetrieveSeriesMetadataErrors, DicomwebRetrieveSeriesMetadataResponses, DicomwebRetrieveSeriesResponses, DicomwebRetrieveStudyData, DicomwebRetrieveStudyErrors, DicomwebRetrieveStudyMetadataData, DicomwebRetrieveStudyMetadataErrors, DicomwebRetrieveStudyMetadataResponses, DicomwebRetrieveStudyResponses, DicomwebSearchAllInstancesData, DicomwebSearchAllInstancesErrors, DicomwebSearchAllInstancesResponses, DicomwebSearchAllSeriesData, DicomwebSearchAllSeriesErrors, DicomwebSearchAllSeriesResponses, DicomwebSearchInstancesData, DicomwebSearchInstancesErrors, DicomwebSearchInstancesResponses, DicomwebSearchSeriesData, DicomwebSearchSeriesErrors, DicomwebSearchSeriesResponses, DicomwebSearchStudiesData, DicomwebSearchStudiesErrors, DicomwebSearchStudiesResponses, DicomwebSearchStudyInstancesData, DicomwebSearchStudyInstancesErrors, DicomwebSearchStudyInstancesResponses, DicomwebStoreInstancesData, DicomwebStoreInstancesErrors, DicomwebStoreInstancesResponses, DicomwebStoreStudyInstancesData, DicomwebStoreStudyInstancesErrors, DicomwebStoreStudyInstancesResponses, FinetuneJobsCancelData, FinetuneJobsCancelErrors, FinetuneJobsCancelResponses, FinetuneJobsCreateData, FinetuneJobsCreateErrors, FinetuneJobsCreateResponses, FinetuneJobsGetData, FinetuneJobsGetErrors, FinetuneJobsGetResponses, FinetuneJobsListData, FinetuneJobsListErrors, FinetuneJobsListEventsData, FinetuneJobsListEventsErrors, FinetuneJobsListEventsResponses, FinetuneJobsListResponses, HealthLiveData, HealthLiveErrors, HealthLiveResponses, HealthReadyData, HealthReadyErrors, HealthReadyResponses, InferencesCreateData, InferencesCreateErrors, InferencesCreateResponses, InferencesGetData, InferencesGetErrors, InferencesGetResponses, MeGetData, MeGetErrors, MeGetResponses, ModelsCreateData, ModelsCreateErrors, ModelsCreateResponses, ModelsGetData, ModelsGetErrors, ModelsGetResponses, ModelsListData, ModelsListErrors, ModelsListResponses, ModelVersionsCreateData, ModelVersionsCreateErrors, ModelVersionsCreateResponses, ModelVersionsGetData, ModelVersionsGetErrors, ModelVersionsGetResponses, ModelVersionsListData, ModelVersionsListErrors, ModelVersionsListResponses, ModelVersionsReleaseData, ModelVersionsReleaseErrors, ModelVersionsReleaseResponses, ModelVersionsRetireData, ModelVersionsRetireErrors, ModelVersionsRetireResponses, OipModelInferData, OipModelInferErrors, OipModelInferResponses, OipModelMetadataData, OipModelMetadataErrors, OipModelMetadataResponses, OipModelReadyData, OipModelReadyErrors, OipModelReadyResponses, OipModelVersionInferData, OipModelVersionInferErrors, OipModelVersionInferResponses, OipModelVersionMetadataData, OipModelVersionMetadataErrors, OipModelVersionMetadataResponses, OipModelVersionReadyData, OipModelVersionReadyErrors, OipModelVersionReadyResponses, OipServerLiveData, OipServerLiveErrors, OipServerLiveResponses, OipServerMetadataData, OipServerMetadataErrors, OipServerMetadataResponses, OipServerReadyData, OipServerReadyErrors, OipServerReadyResponses, OrganizationsGetData, OrganizationsGetErrors, OrganizationsGetResponses, OrganizationsListData, OrganizationsListErrors, OrganizationsListResponses, OrganizationsUpdateData, OrganizationsUpdateErrors, OrganizationsUpdateResponses, ProjectsCreateData, ProjectsCreateErrors, ProjectsCreateResponses, ProjectsGetData, ProjectsGetErrors, ProjectsGetResponses, ProjectsListData, ProjectsListErrors, ProjectsListResponses, ProjectsUpdateData, ProjectsUpdateErrors, ProjectsUpdateResponses, StudiesDeleteData, StudiesDeleteErrors, StudiesDeleteResponses, StudiesGetData, StudiesGetErrors, StudiesGetResponses, StudiesListData, StudiesListErrors, StudiesListResponses, UploadsCreateData, UploadsCreateErrors, UploadsCreateResponses, UploadsGetData, UploadsGetErrors, UploadsGetResponses } from './types.gen.ts';
+import type { ApiKeysCreateData, ApiKeysCreateErrors, ApiKeysCreateResponses, ApiKeysGetData, ApiKeysGetErrors, ApiKeysGetResponses, ApiKeysListData, ApiKeysListErrors, ApiKeysListResponses, ApiKeysRevokeData, ApiKeysRevokeErrors, ApiKeysRevokeResponses, AuditEventsExportData, AuditEventsExportErrors, AuditEventsExportResponses, AuditEventsListData, AuditEventsListErrors, AuditEventsListResponses, AuditEventsVerifyData, AuditEventsVerifyErrors, AuditEventsVerifyResponses, DatasetsCreateData, DatasetsCreateErrors, DatasetsCreateResponses, DatasetsGetData, DatasetsGetErrors, DatasetsGetResponses, DatasetsImportLabelsData, DatasetsImportLabelsErrors, DatasetsImportLabelsResponses, DatasetsListData, DatasetsListErrors, DatasetsListResponses, DatasetSnapshotsCreateData, DatasetSnapshotsCreateErrors, DatasetSnapshotsCreateResponses, DatasetSnapshotsGetData, DatasetSnapshotsGetErrors, DatasetSnapshotsGetResponses, DatasetSnapshotsListData, DatasetSnapshotsListErrors, DatasetSnapshotsListResponses, DatasetSnapshotsListRowsData, DatasetSnapshotsListRowsErrors, DatasetSnapshotsListRowsResponses, DeidProfilesGetData, DeidProfilesGetErrors, DeidProfilesGetResponses, DeidProfilesReplaceData, DeidProfilesReplaceErrors, DeidProfilesReplaceResponses, DicomwebRetrieveBulkdataData, DicomwebRetrieveBulkdataErrors, DicomwebRetrieveBulkdataResponses, DicomwebRetrieveFramesData, DicomwebRetrieveFramesErrors, DicomwebRetrieveFramesResponses, DicomwebRetrieveInstanceData, DicomwebRetrieveInstanceErrors, DicomwebRetrieveInstanceMetadataData, DicomwebRetrieveInstanceMetadataErrors, DicomwebRetrieveInstanceMetadataResponses, DicomwebRetrieveInstanceResponses, DicomwebRetrieveRenderedFrameData, DicomwebRetrieveRenderedFrameErrors, DicomwebRetrieveRenderedFrameResponses, DicomwebRetrieveRenderedInstanceData, DicomwebRetrieveRenderedInstanceErrors, DicomwebRetrieveRenderedInstanceResponses, DicomwebRetrieveSeriesData, DicomwebRetrieveSeriesErrors, DicomwebRetrieveSeriesMetadataData, DicomwebRetrieveSeriesMetadataErrors, DicomwebRetrieveSeriesMetadataResponses, DicomwebRetrieveSeriesResponses, DicomwebRetrieveStudyData, DicomwebRetrieveStudyErrors, DicomwebRetrieveStudyMetadataData, DicomwebRetrieveStudyMetadataErrors, DicomwebRetrieveStudyMetadataResponses, DicomwebRetrieveStudyResponses, DicomwebSearchAllInstancesData, DicomwebSearchAllInstancesErrors, DicomwebSearchAllInstancesResponses, DicomwebSearchAllSeriesData, DicomwebSearchAllSeriesErrors, DicomwebSearchAllSeriesResponses, DicomwebSearchInstancesData, DicomwebSearchInstancesErrors, DicomwebSearchInstancesResponses, DicomwebSearchSeriesData, DicomwebSearchSeriesErrors, DicomwebSearchSeriesResponses, DicomwebSearchStudiesData, DicomwebSearchStudiesErrors, DicomwebSearchStudiesResponses, DicomwebSearchStudyInstancesData, DicomwebSearchStudyInstancesErrors, DicomwebSearchStudyInstancesResponses, DicomwebStoreInstancesData, DicomwebStoreInstancesErrors, DicomwebStoreInstancesResponses, DicomwebStoreStudyInstancesData, DicomwebStoreStudyInstancesErrors, DicomwebStoreStudyInstancesResponses, FinetuneJobsCancelData, FinetuneJobsCancelErrors, FinetuneJobsCancelResponses, FinetuneJobsCreateData, FinetuneJobsCreateErrors, FinetuneJobsCreateResponses, FinetuneJobsGetData, FinetuneJobsGetErrors, FinetuneJobsGetResponses, FinetuneJobsListData, FinetuneJobsListErrors, FinetuneJobsListEventsData, FinetuneJobsListEventsErrors, FinetuneJobsListEventsResponses, FinetuneJobsListResponses, HealthLiveData, HealthLiveErrors, HealthLiveResponses, HealthReadyData, HealthReadyErrors, HealthReadyResponses, InferencesCreateData, InferencesCreateErrors, InferencesCreateResponses, InferencesGetData, InferencesGetErrors, InferencesGetResponses, MeGetData, MeGetErrors, MeGetResponses, ModelsCreateData, ModelsCreateErrors, ModelsCreateResponses, ModelsGetData, ModelsGetErrors, ModelsGetResponses, ModelsListData, ModelsListErrors, ModelsListResponses, ModelVersionsCreateData, ModelVersionsCreateErrors, ModelVersionsCreateResponses, ModelVersionsGetData, ModelVersionsGetErrors, ModelVersionsGetResponses, ModelVersionsListData, ModelVersionsListErrors, ModelVersionsListResponses, ModelVersionsReleaseData, ModelVersionsReleaseErrors, ModelVersionsReleaseResponses, ModelVersionsRetireData, ModelVersionsRetireErrors, ModelVersionsRetireResponses, OipModelInferData, OipModelInferErrors, OipModelInferResponses, OipModelMetadataData, OipModelMetadataErrors, OipModelMetadataResponses, OipModelReadyData, OipModelReadyErrors, OipModelReadyResponses, OipModelVersionInferData, OipModelVersionInferErrors, OipModelVersionInferResponses, OipModelVersionMetadataData, OipModelVersionMetadataErrors, OipModelVersionMetadataResponses, OipModelVersionReadyData, OipModelVersionReadyErrors, OipModelVersionReadyResponses, OipServerLiveData, OipServerLiveErrors, OipServerLiveResponses, OipServerMetadataData, OipServerMetadataErrors, OipServerMetadataResponses, OipServerReadyData, OipServerReadyErrors, OipServerReadyResponses, OrganizationsGetData, OrganizationsGetErrors, OrganizationsGetResponses, OrganizationsListData, OrganizationsListErrors, OrganizationsListResponses, OrganizationsUpdateData, OrganizationsUpdateErrors, OrganizationsUpdateResponses, ProjectsCreateData, ProjectsCreateErrors, ProjectsCreateResponses, ProjectsGetData, ProjectsGetErrors, ProjectsGetResponses, ProjectsListData, ProjectsListErrors, ProjectsListResponses, ProjectsUpdateData, ProjectsUpdateErrors, ProjectsUpdateResponses, ReviewsApproveData, ReviewsApproveErrors, ReviewsApproveResponses, ReviewsListData, ReviewsListErrors, ReviewsListResponses, ReviewsRejectData, ReviewsRejectErrors, ReviewsRejectResponses, StudiesDeleteData, StudiesDeleteErrors, StudiesDeleteResponses, StudiesGetData, StudiesGetErrors, StudiesGetResponses, StudiesListData, StudiesListErrors, StudiesListResponses, UploadsCreateData, UploadsCreateErrors, UploadsCreateResponses, UploadsGetData, UploadsGetErrors, UploadsGetResponses } from './types.gen.ts';
 
 export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends boolean = boolean, TResponse = unknown> = Options2<TData, ThrowOnError, TResponse> & {
     /**
@@ -921,6 +921,61 @@ export class Studies extends HeyApiClient {
     }
 }
 
+export class Reviews extends HeyApiClient {
+    /**
+     * Instances held for burned-in review, oldest upload first
+     *
+     * Instances of the key's scope that the project's burned-in policy (QUARANTINE) held for a person's decision. Their raw uploads are kept until decided or until `expiresAt`.
+     *
+     * Scopes needed: all of: review:write (`admin` covers every scope).
+     */
+    public list<ThrowOnError extends boolean = true>(options?: Options<ReviewsListData, ThrowOnError>): RequestResult<ReviewsListResponses, ReviewsListErrors, ThrowOnError> {
+        return (options?.client ?? this.client).get<ReviewsListResponses, ReviewsListErrors, ThrowOnError>({
+            security: [{ scheme: 'bearer', type: 'http' }],
+            url: '/v1/review',
+            ...options
+        });
+    }
+    
+    /**
+     * Approve a held instance: de-identify and keep it with its pixel data (reason audited)
+     *
+     * The instance is queued for de-identification again; the worker keeps the pixel data as the reviewer accepted it, flags the instance and records the review in its DeidentificationMethod. 409 when it is not awaiting review (decided already, or expired) or when another instance of its SOP Instance UID was stored since.
+     *
+     * Scopes needed: all of: review:write (`admin` covers every scope).
+     */
+    public approve<ThrowOnError extends boolean = true>(options: Options<ReviewsApproveData, ThrowOnError>): RequestResult<ReviewsApproveResponses, ReviewsApproveErrors, ThrowOnError> {
+        return (options.client ?? this.client).post<ReviewsApproveResponses, ReviewsApproveErrors, ThrowOnError>({
+            security: [{ scheme: 'bearer', type: 'http' }],
+            url: '/v1/review/{instanceId}/approve',
+            ...options,
+            headers: {
+                'Content-Type': 'application/json',
+                ...options.headers
+            }
+        });
+    }
+    
+    /**
+     * Reject a held instance: its raw upload is deleted (reason audited)
+     *
+     * The instance ends REJECTED with errorCode REVIEW_REJECTED and its raw upload is deleted. 409 when it is not awaiting review (decided already, or expired).
+     *
+     * Scopes needed: all of: review:write (`admin` covers every scope).
+     */
+    public reject<ThrowOnError extends boolean = true>(options: Options<ReviewsRejectData, ThrowOnError>): RequestResult<ReviewsRejectResponses, ReviewsRejectErrors, ThrowOnError> {
+        return (options.client ?? this.client).post<ReviewsRejectResponses, ReviewsRejectErrors, ThrowOnError>({
+            security: [{ scheme: 'bearer', type: 'http' }],
+            url: '/v1/review/{instanceId}/reject',
+            ...options,
+            headers: {
+                'Content-Type': 'application/json',
+                ...options.headers
+            }
+        });
+    }
+}
+
 export class Datasets extends HeyApiClient {
     /**
      * List datasets, newest first
@@ -1199,6 +1254,11 @@ export class MedgradeApi extends HeyApiClient {
     private _studies?: Studies;
     get studies(): Studies {
         return this._studies ??= new Studies({ client: this.client });
+    }
+    
+    private _reviews?: Reviews;
+    get reviews(): Reviews {
+        return this._reviews ??= new Reviews({ client: this.client });
     }
     
     private _datasets?: Datasets;

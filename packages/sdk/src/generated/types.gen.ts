@@ -67,7 +67,7 @@ export type ApiKey = {
      * Public part of the key, used to find and revoke it
      */
     prefix: string;
-    scopes: Array<'studies:write' | 'studies:read' | 'models:read' | 'models:write' | 'inference:run' | 'finetune:write' | 'audit:read' | 'admin'>;
+    scopes: Array<'studies:write' | 'studies:read' | 'models:read' | 'models:write' | 'inference:run' | 'finetune:write' | 'audit:read' | 'review:write' | 'admin'>;
     expiresAt: string | null;
     revokedAt: string | null;
     lastUsedAt: string | null;
@@ -86,7 +86,7 @@ export type CreatedApiKey = {
      * Public part of the key, used to find and revoke it
      */
     prefix: string;
-    scopes: Array<'studies:write' | 'studies:read' | 'models:read' | 'models:write' | 'inference:run' | 'finetune:write' | 'audit:read' | 'admin'>;
+    scopes: Array<'studies:write' | 'studies:read' | 'models:read' | 'models:write' | 'inference:run' | 'finetune:write' | 'audit:read' | 'review:write' | 'admin'>;
     expiresAt: string | null;
     revokedAt: string | null;
     lastUsedAt: string | null;
@@ -1135,7 +1135,7 @@ export type MeGetResponses = {
         keyId: string;
         orgId: string;
         projectId: string | null;
-        scopes: Array<'studies:write' | 'studies:read' | 'models:read' | 'models:write' | 'inference:run' | 'finetune:write' | 'audit:read' | 'admin'>;
+        scopes: Array<'studies:write' | 'studies:read' | 'models:read' | 'models:write' | 'inference:run' | 'finetune:write' | 'audit:read' | 'review:write' | 'admin'>;
     };
 };
 
@@ -1558,7 +1558,7 @@ export type ApiKeysListResponse = ApiKeysListResponses[keyof ApiKeysListResponse
 export type ApiKeysCreateData = {
     body: {
         name?: string;
-        scopes: Array<'studies:write' | 'studies:read' | 'models:read' | 'models:write' | 'inference:run' | 'finetune:write' | 'audit:read' | 'admin'>;
+        scopes: Array<'studies:write' | 'studies:read' | 'models:read' | 'models:write' | 'inference:run' | 'finetune:write' | 'audit:read' | 'review:write' | 'admin'>;
         /**
          * Restrict the key to one project of the organization
          */
@@ -3731,6 +3731,230 @@ export type StudiesGetResponses = {
 };
 
 export type StudiesGetResponse = StudiesGetResponses[keyof StudiesGetResponses];
+
+export type ReviewsListData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Only this project's instances (a project of the key's scope)
+         */
+        projectId?: string;
+        limit?: number;
+        /**
+         * nextCursor of the previous page
+         */
+        cursor?: string;
+    };
+    url: '/v1/review';
+};
+
+export type ReviewsListErrors = {
+    /**
+     * Invalid request: `error.details.problems` names every bad parameter or field
+     */
+    400: ErrorResponse;
+    /**
+     * Missing, invalid, expired or revoked API key
+     */
+    401: ErrorResponse;
+    /**
+     * The API key lacks a scope this operation needs (`error.details.missingScopes` / `anyOfScopes`) or may not reach the resource
+     */
+    403: ErrorResponse;
+    /**
+     * Rate limit of this API key exceeded: retry after the Retry-After header (seconds)
+     */
+    429: ErrorResponse;
+    /**
+     * Internal error: the request id identifies it in the server logs
+     */
+    500: ErrorResponse;
+};
+
+export type ReviewsListError = ReviewsListErrors[keyof ReviewsListErrors];
+
+export type ReviewsListResponses = {
+    /**
+     * OK: Instances held for burned-in review, oldest upload first
+     */
+    200: {
+        items: Array<{
+            /**
+             * Instance id
+             */
+            id: string;
+            projectId: string;
+            uploadId: string | null;
+            /**
+             * SOP Class UID (why burned-in text is likely, with the modality)
+             */
+            sopClassUid: string | null;
+            reason: 'BURNED_IN_REVIEW';
+            /**
+             * RFC 3339 timestamp
+             */
+            uploadedAt: string;
+            /**
+             * Undecided by then, the instance ends REJECTED REVIEW_EXPIRED and its raw upload is deleted (RAW_RETENTION_HOURS)
+             */
+            expiresAt: string;
+        }>;
+        nextCursor: string | null;
+    };
+};
+
+export type ReviewsListResponse = ReviewsListResponses[keyof ReviewsListResponses];
+
+export type ReviewsApproveData = {
+    body: {
+        /**
+         * Why (recorded in the audit trail, never logged): describe the decision, never the patient (no names, record numbers or dates)
+         */
+        reason: string;
+    };
+    path: {
+        /**
+         * Instance id (GET /v1/review)
+         */
+        instanceId: string;
+    };
+    query?: never;
+    url: '/v1/review/{instanceId}/approve';
+};
+
+export type ReviewsApproveErrors = {
+    /**
+     * Invalid request: `error.details.problems` names every bad parameter or field
+     */
+    400: ErrorResponse;
+    /**
+     * Missing, invalid, expired or revoked API key
+     */
+    401: ErrorResponse;
+    /**
+     * The API key lacks a scope this operation needs (`error.details.missingScopes` / `anyOfScopes`) or may not reach the resource
+     */
+    403: ErrorResponse;
+    /**
+     * Not found, or not visible to this API key
+     */
+    404: ErrorResponse;
+    /**
+     * Conflicts with the current state of the resource
+     */
+    409: ErrorResponse;
+    /**
+     * Request body larger than the limit named in the message
+     */
+    413: ErrorResponse;
+    /**
+     * Unsupported Content-Type for this operation
+     */
+    415: ErrorResponse;
+    /**
+     * Rate limit of this API key exceeded: retry after the Retry-After header (seconds)
+     */
+    429: ErrorResponse;
+    /**
+     * Internal error: the request id identifies it in the server logs
+     */
+    500: ErrorResponse;
+};
+
+export type ReviewsApproveError = ReviewsApproveErrors[keyof ReviewsApproveErrors];
+
+export type ReviewsApproveResponses = {
+    /**
+     * Accepted: Approve a held instance: de-identify and keep it with its pixel data (reason audited)
+     */
+    202: {
+        id: string;
+        decision: 'approved' | 'rejected';
+        /**
+         * RECEIVED: queued for de-identification with the pixel data kept; REJECTED: raw upload deleted
+         */
+        status: 'RECEIVED' | 'REJECTED';
+        errorCode: 'REVIEW_REJECTED' | null;
+    };
+};
+
+export type ReviewsApproveResponse = ReviewsApproveResponses[keyof ReviewsApproveResponses];
+
+export type ReviewsRejectData = {
+    body: {
+        /**
+         * Why (recorded in the audit trail, never logged): describe the decision, never the patient (no names, record numbers or dates)
+         */
+        reason: string;
+    };
+    path: {
+        /**
+         * Instance id (GET /v1/review)
+         */
+        instanceId: string;
+    };
+    query?: never;
+    url: '/v1/review/{instanceId}/reject';
+};
+
+export type ReviewsRejectErrors = {
+    /**
+     * Invalid request: `error.details.problems` names every bad parameter or field
+     */
+    400: ErrorResponse;
+    /**
+     * Missing, invalid, expired or revoked API key
+     */
+    401: ErrorResponse;
+    /**
+     * The API key lacks a scope this operation needs (`error.details.missingScopes` / `anyOfScopes`) or may not reach the resource
+     */
+    403: ErrorResponse;
+    /**
+     * Not found, or not visible to this API key
+     */
+    404: ErrorResponse;
+    /**
+     * Conflicts with the current state of the resource
+     */
+    409: ErrorResponse;
+    /**
+     * Request body larger than the limit named in the message
+     */
+    413: ErrorResponse;
+    /**
+     * Unsupported Content-Type for this operation
+     */
+    415: ErrorResponse;
+    /**
+     * Rate limit of this API key exceeded: retry after the Retry-After header (seconds)
+     */
+    429: ErrorResponse;
+    /**
+     * Internal error: the request id identifies it in the server logs
+     */
+    500: ErrorResponse;
+};
+
+export type ReviewsRejectError = ReviewsRejectErrors[keyof ReviewsRejectErrors];
+
+export type ReviewsRejectResponses = {
+    /**
+     * OK: Reject a held instance: its raw upload is deleted (reason audited)
+     */
+    200: {
+        id: string;
+        decision: 'approved' | 'rejected';
+        /**
+         * RECEIVED: queued for de-identification with the pixel data kept; REJECTED: raw upload deleted
+         */
+        status: 'RECEIVED' | 'REJECTED';
+        errorCode: 'REVIEW_REJECTED' | null;
+    };
+};
+
+export type ReviewsRejectResponse = ReviewsRejectResponses[keyof ReviewsRejectResponses];
 
 export type DicomwebSearchSeriesData = {
     body?: never;

@@ -17,6 +17,7 @@ export const TAGS = [
   { name: 'audit', description: 'Hash-chained audit trail: search, export, verify' },
   { name: 'uploads', description: 'Upload DICOM files and zips (de-identified asynchronously) and follow each instance to READY or REJECTED' },
   { name: 'studies', description: 'De-identified studies: list, read with series and instances, erase (admin)' },
+  { name: 'review', description: 'Burned-in review: instances the project\'s policy held because burned-in text is likely; approve (de-identify, keeping the pixel data) or reject (delete the raw upload)' },
   { name: 'dicomweb', description: 'DICOMweb over de-identified data: STOW-RS store, QIDO-RS search, WADO-RS retrieve (DICOM, metadata, frames, rendered PNG/JPEG)' },
   { name: 'models', description: 'Model registry: models, versions uploaded as bundles, release and retire' },
   { name: 'inferences', description: 'Run released models on studies, instances or an uploaded file; synchronous or asynchronous with polling or a signed webhook' },
