@@ -10,6 +10,7 @@ shift
 NODE_MIN_MAJOR=22
 NODE_MIN_MINOR=18 # type stripping on by default (the offline Prisma engine runs its TypeScript directly)
 NODE_PREFIX=${MEDGRADE_NODE_PREFIX:-$HOME/.local/share/medgrade-node}
+ORIGINAL_PATH=$PATH
 
 node_ok() {
   command -v node >/dev/null || return 1
@@ -42,4 +43,11 @@ if [ "$(pnpm --version 2>/dev/null || true)" != "$PNPM_VERSION" ]; then
 fi
 
 pnpm install --frozen-lockfile
+case ":$ORIGINAL_PATH:" in
+  *":$NODE_PREFIX/node_modules/.bin:"*) ;;
+  *) if [ "$(command -v node)" = "$NODE_PREFIX/node_modules/.bin/node" ] || [ "$(command -v pnpm)" = "$NODE_PREFIX/node_modules/.bin/pnpm" ]; then
+       echo "medgrade: Node $(node -v) and pnpm are in $NODE_PREFIX; for the README's pnpm/medgrade commands in another shell run:" >&2
+       echo "  export PATH=\"$NODE_PREFIX/node_modules/.bin:\$PATH\"" >&2
+     fi ;;
+esac
 exec pnpm "$cmd" "$@"

@@ -50,6 +50,8 @@ done
 curl -sf localhost:8080/health/ready || { tail -30 "$work/start.log"; fail "/health/ready never answered"; }
 
 say "README first calls"
+# As the README says for a shell of its own when the set-up installed Node/pnpm privately.
+export PATH="${MEDGRADE_NODE_PREFIX:-$HOME/.local/share/medgrade-node}/node_modules/.bin:$PATH"
 KEY=$(pnpm --silent medgrade keys create --org fresh --project chest --scopes '*' | node -pe 'JSON.parse(require("fs").readFileSync(0)).key')
 auth=(-H "Authorization: Bearer $KEY")
 curl -sf localhost:8080/v1/me "${auth[@]}" | grep -q '"orgId"' || fail "/v1/me"
