@@ -11,7 +11,7 @@ const onlyIn = (name, owner) => ({
 
 export default tseslint.config(
   {
-    ignores: ['**/node_modules/**', '**/generated/**', 'packages/portal/dist/**', 'packages/portal/dist.building-*/**', 'test-artifacts/**', 'data/**', 'services/trainer/**', 'models/**', 'bench/out/**', 'coverage/**'],
+    ignores: ['**/node_modules/**', '**/generated/**', 'packages/portal/dist/**', 'packages/portal/dist.building-*/**', 'test-artifacts/**', 'data/**', 'services/trainer/**', 'model-bundles/**', 'bench/out/**', 'coverage/**'],
   },
   js.configs.recommended,
   ...tseslint.configs.recommended,
@@ -26,7 +26,7 @@ export default tseslint.config(
         {
           paths: [
             onlyIn('dicom-parser', 'packages/dicom'),
-            onlyIn('onnxruntime-node', 'packages/models/src/ort-session.ts'),
+            onlyIn('onnxruntime-node', 'packages/model-runtime/src/ort-session.ts'),
             onlyIn('@aws-sdk/client-s3', 'packages/storage/src/s3.store.ts'),
             onlyIn('@aws-sdk/lib-storage', 'packages/storage/src/s3.store.ts'),
           ],
@@ -41,7 +41,7 @@ export default tseslint.config(
   // The developer portal runs in browsers (its tsconfig has the DOM library, not Node's).
   { files: ['packages/portal/src/**'], languageOptions: { globals: { ...globals.browser } } },
   { files: ['packages/dicom/src/**'], rules: { 'no-restricted-imports': 'off' } },
-  { files: ['packages/models/src/ort-session.ts'], rules: { 'no-restricted-imports': 'off' } },
+  { files: ['packages/model-runtime/src/ort-session.ts'], rules: { 'no-restricted-imports': 'off' } },
   { files: ['packages/storage/src/s3.store.ts'], rules: { 'no-restricted-imports': 'off' } },
   {
     // config is the reader of the environment; tests, benchmarks and scripts set up child processes.

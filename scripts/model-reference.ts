@@ -1,4 +1,4 @@
-// `pnpm model:reference`: rebuilds the committed reference bundle models/medgrade-cxr-tiny/1 from
+// `pnpm model:reference`: rebuilds the committed reference bundle model-bundles/medgrade-cxr-tiny/1 from
 // nothing: seeded synthetic studies (medgrade synth), pretraining, evaluation on 500 held-out
 // studies, ONNX export with the parity check. Every step is seeded, so a rerun on the same machine
 // type reproduces the weights; `--quick` runs a few steps into data/ only (a pipeline check).
@@ -43,7 +43,7 @@ async function main(): Promise<void> {
   const quick = values.quick ?? false;
   const data = join(ROOT, 'data/reference');
   const run = join(data, 'run');
-  const bundle = quick ? join(data, 'bundle') : join(ROOT, 'models', REFERENCE.name, REFERENCE.version);
+  const bundle = quick ? join(data, 'bundle') : join(ROOT, 'model-bundles', REFERENCE.name, REFERENCE.version);
   const times: Record<string, number> = {};
   await rm(run, { recursive: true, force: true });
   await rm(bundle, { recursive: true, force: true });

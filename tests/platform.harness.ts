@@ -9,7 +9,7 @@ import { bundleMultipart } from '../services/gateway/test/bundle.multipart.ts';
 import { freePort } from '../services/gateway/test/inference.harness.ts';
 import { createIngestEnv, type IngestEnv } from './ingest/ingest.harness.ts';
 
-export const REFERENCE_MODEL = resolve(import.meta.dirname, '../models/medgrade-cxr-tiny/1');
+export const REFERENCE_MODEL = resolve(import.meta.dirname, '../model-bundles/medgrade-cxr-tiny/1');
 
 export interface Platform {
   env: IngestEnv;

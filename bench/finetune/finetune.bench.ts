@@ -18,7 +18,7 @@ import { comparisonTable, preemptionLines, seconds, target, type JobTimeline } f
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const OUT = join(ROOT, 'bench/out/finetune');
-const BASE = join(ROOT, 'models', REFERENCE.name, REFERENCE.version);
+const BASE = join(ROOT, 'model-bundles', REFERENCE.name, REFERENCE.version);
 const PYTHON = process.env.MEDGRADE_PYTHON ?? '/usr/bin/python3';
 const SEED = 1;
 

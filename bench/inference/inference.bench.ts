@@ -13,7 +13,7 @@ import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { dicomToModelInput, folderReader, readVerifiedBundle, VisionLanguageModel } from '../../packages/models/src/index.ts';
+import { dicomToModelInput, folderReader, readVerifiedBundle, VisionLanguageModel } from '../../packages/model-runtime/src/index.ts';
 import { FsObjectStore, modelFileKey } from '../../packages/storage/src/index.ts';
 import { generateStudy, studyToDicom } from '../../packages/synthetic/src/index.ts';
 import { get, post } from './client.ts';
@@ -21,8 +21,8 @@ import { loadGenerator, summarize, type Summary } from './load.ts';
 import { startInference } from './server.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
-const REFERENCE = join(ROOT, 'models/medgrade-cxr-tiny/1');
-const TEST_BUNDLE = join(ROOT, 'packages/models/test/fixtures/tiny-bundle');
+const REFERENCE = join(ROOT, 'model-bundles/medgrade-cxr-tiny/1');
+const TEST_BUNDLE = join(ROOT, 'packages/model-runtime/test/fixtures/tiny-bundle');
 const TOKEN = 'bench-service-token-0123456789';
 const OWN_COST_TARGET_MS = 1.0;
 const { values: args } = parseArgs({

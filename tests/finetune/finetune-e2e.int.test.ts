@@ -26,7 +26,7 @@ import { CandidateVersions } from '../../packages/registry/src/index.ts';
 import { GateEvaluator, TrainerProcess, type Orchestrator } from '../../packages/training/src/index.ts';
 import { stowBody } from '../ingest/ingest.harness.ts';
 
-const REFERENCE = resolve(import.meta.dirname, '../../models/medgrade-cxr-tiny/1');
+const REFERENCE = resolve(import.meta.dirname, '../../model-bundles/medgrade-cxr-tiny/1');
 const TOKEN = 'finetune-e2e-inference-token';
 const STUDIES = 40;
 /** Small enough for 2 shared cores; a tiny budget cannot beat the base beyond noise, so the job relaxes the margins (recorded in the version's validation). */

@@ -2,21 +2,21 @@
 // de-identified by the worker (real Postgres, Redis/BullMQ, S3 protocol), the reference bundle is
 // registered and released through the registry, and POST /v1/inferences returns each study's
 // ground-truth findings sentence; the same through OIP v2 with a raw tensor; and one request with
-// two models returns both. Runs once models/medgrade-cxr-tiny/1 exists (`pnpm model:reference`).
+// two models returns both. Runs once model-bundles/medgrade-cxr-tiny/1 exists (`pnpm model:reference`).
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InferenceServiceClient, startInferenceWorker } from '../../packages/inference-runs/src/index.ts';
-import { dicomToModelInput, folderReader, readVerifiedBundle } from '../../packages/models/src/index.ts';
+import { dicomToModelInput, folderReader, readVerifiedBundle } from '../../packages/model-runtime/src/index.ts';
 import { generateStudy, studyToDicom, type SyntheticStudy } from '../../packages/synthetic/src/index.ts';
 
 import { buildInferenceApp } from '../../services/inference/src/app.ts';
 import { bundleMultipart } from '../../services/gateway/test/bundle.multipart.ts';
 import { createIngestEnv, stowBody, waitFinal, type IngestEnv } from '../ingest/ingest.harness.ts';
 
-const REFERENCE = resolve(import.meta.dirname, '../../models/medgrade-cxr-tiny/1');
-const TEST_BUNDLE = resolve(import.meta.dirname, '../../packages/models/test/fixtures/tiny-bundle');
+const REFERENCE = resolve(import.meta.dirname, '../../model-bundles/medgrade-cxr-tiny/1');
+const TEST_BUNDLE = resolve(import.meta.dirname, '../../packages/model-runtime/test/fixtures/tiny-bundle');
 const TOKEN = 'e2e-inference-service-token';
 const HELD_OUT_SEED = 2; // the reference model's evaluation seed: studies it never trained on
 

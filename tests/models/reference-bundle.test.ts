@@ -5,13 +5,13 @@ import { createHash } from 'node:crypto';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ManifestSchema } from '../../packages/models/src/manifest.schema.ts';
+import { ManifestSchema } from '../../packages/model-runtime/src/manifest.schema.ts';
 import { labelNames } from '../../packages/synthetic/src/findings.ts';
 
-const BUNDLE = resolve(import.meta.dirname, '../../models/medgrade-cxr-tiny/1');
+const BUNDLE = resolve(import.meta.dirname, '../../model-bundles/medgrade-cxr-tiny/1');
 const manifest = ManifestSchema.parse(JSON.parse(readFileSync(join(BUNDLE, 'manifest.json'), 'utf8')));
 
-describe('models/medgrade-cxr-tiny/1', () => {
+describe('model-bundles/medgrade-cxr-tiny/1', () => {
   it('lists every file with its SHA-256 and size, and nothing else', () => {
     const listed = manifest.files.map((f) => f.path).sort();
     const present = readdirSync(BUNDLE).filter((f) => f !== 'manifest.json').sort();
@@ -47,11 +47,11 @@ describe('models/medgrade-cxr-tiny/1', () => {
   });
 });
 
-describe('models/medgrade-cxr-tiny/1 served by packages/models', () => {
+describe('model-bundles/medgrade-cxr-tiny/1 served by packages/model-runtime', () => {
   it('reads held-out synthetic studies back as their ground-truth report', async () => {
-    const { folderReader, readVerifiedBundle } = await import('../../packages/models/src/bundle.loader.ts');
-    const { VisionLanguageModel } = await import('../../packages/models/src/vision-language.model.ts');
-    const { dicomToModelInput } = await import('../../packages/models/src/dicom-input.ts');
+    const { folderReader, readVerifiedBundle } = await import('../../packages/model-runtime/src/bundle.loader.ts');
+    const { VisionLanguageModel } = await import('../../packages/model-runtime/src/vision-language.model.ts');
+    const { dicomToModelInput } = await import('../../packages/model-runtime/src/dicom-input.ts');
     const { generateStudy, studyToDicom } = await import('../../packages/synthetic/src/index.ts');
     const model = await VisionLanguageModel.load(await readVerifiedBundle(folderReader(BUNDLE)));
     // Seed 2 is the reference's held-out test stream (scripts/model-reference.ts).

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import committed from '../../../models/medgrade-cxr-tiny/1/evaluation.json' with { type: 'json' };
+import committed from '../../../model-bundles/medgrade-cxr-tiny/1/evaluation.json' with { type: 'json' };
 import { asReport, findingRows, reportsOf, subgroupRows } from './evaluation.ts';
 
 // The committed reference model's evaluation.json: what the trainer writes and a bundle carries.

@@ -1,7 +1,7 @@
 // Validation of an uploaded bundle before anything is stored: manifest schema, every listed
 // file present with its SHA-256 and size, no unlisted files, and every ONNX graph's inputs and
 // outputs against the manifest (by creating the sessions, exactly as the inference service will).
-import { BundleInvalidError, MANIFEST_FILE, memoryReader, readVerifiedBundle, VisionLanguageModel, type Manifest } from '@medgrade/models';
+import { BundleInvalidError, MANIFEST_FILE, memoryReader, readVerifiedBundle, VisionLanguageModel, type Manifest } from '@medgrade/model-runtime';
 import { UnprocessableError } from '@medgrade/contracts';
 
 /** The verified manifest; throws UnprocessableError (422) listing every problem. */

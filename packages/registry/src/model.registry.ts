@@ -5,7 +5,7 @@
 // versions its fine-tuning jobs produce through it (candidate.versions.ts).
 import { ConflictError, ForbiddenError, NotFoundError, ServiceUnavailableError, type ModelDto, type ModelValidation, type ModelVersionDto } from '@medgrade/contracts';
 import { Prisma, tenantCondition, type Model, type ModelVersion, type ModelVersionStatus, type PrismaClient, type InTransaction } from '@medgrade/db';
-import type { Manifest } from '@medgrade/models';
+import type { Manifest } from '@medgrade/model-runtime';
 import { ObjectNotFoundError, getBuffer, modelVersionPrefix, type ObjectStore } from '@medgrade/storage';
 
 /** Whose models a caller reaches: an API key's organization and project, or a job's. */

@@ -20,7 +20,7 @@ import { InferenceServiceClient, type InferenceWorker, type InferenceWorkerOptio
 import { bundleMultipart } from './bundle.multipart.ts';
 import { createTestGateway, type TestGateway } from './gateway.harness.ts';
 
-export const TINY_BUNDLE = join(import.meta.dirname, '../../../packages/models/test/fixtures/tiny-bundle');
+export const TINY_BUNDLE = join(import.meta.dirname, '../../../packages/model-runtime/test/fixtures/tiny-bundle');
 /** The service credential the harness's inference service and gateway share. */
 export const TOKEN = 'inference-jobs-test-service-token';
 

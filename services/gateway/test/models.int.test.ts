@@ -18,7 +18,7 @@ import { modelsCommand } from '../../../packages/cli/src/commands/models.command
 import { bundleMultipart } from './bundle.multipart.ts';
 import { createTestGateway, type TestGateway } from './gateway.harness.ts';
 
-const BUNDLE = join(import.meta.dirname, '../../../packages/models/test/fixtures/tiny-bundle');
+const BUNDLE = join(import.meta.dirname, '../../../packages/model-runtime/test/fixtures/tiny-bundle');
 const TOKEN = 'gateway-test-service-token-123';
 
 describe('model registry and inference API', () => {

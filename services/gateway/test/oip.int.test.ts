@@ -7,7 +7,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { buildInferenceApp } from '@medgrade/inference';
-import { dicomToModelInput, folderReader, readVerifiedBundle, type Manifest } from '@medgrade/models';
+import { dicomToModelInput, folderReader, readVerifiedBundle, type Manifest } from '@medgrade/model-runtime';
 import { FsObjectStore } from '@medgrade/storage';
 import { generateStudy, studyToDicom } from '@medgrade/synthetic';
 import type { FastifyInstance } from 'fastify';
@@ -15,8 +15,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bundleMultipart } from './bundle.multipart.ts';
 import { createTestGateway, type TestGateway } from './gateway.harness.ts';
 
-const REFERENCE = resolve(import.meta.dirname, '../../../models/medgrade-cxr-tiny/1');
-const TINY = resolve(import.meta.dirname, '../../../packages/models/test/fixtures/tiny-bundle');
+const REFERENCE = resolve(import.meta.dirname, '../../../model-bundles/medgrade-cxr-tiny/1');
+const TINY = resolve(import.meta.dirname, '../../../packages/model-runtime/test/fixtures/tiny-bundle');
 const TOKEN = 'gateway-oip-test-service-token';
 const MAX_BYTES = 200_000;
 const HELD_OUT_SEED = 2; // the reference model's evaluation seed: studies it never trained on

@@ -1,7 +1,7 @@
 // The inference service as a Fastify app that tests build and inject into (STYLE.md 1).
 // Plugin order: errors and auth, then routes; the model cache is closed with the app.
 import type { Config } from '@medgrade/config';
-import type { PixelLimits, SessionOptions } from '@medgrade/models';
+import type { PixelLimits, SessionOptions } from '@medgrade/model-runtime';
 import type { ObjectStore } from '@medgrade/storage';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';

@@ -1,5 +1,5 @@
 // Entry point: config → object store → readiness → app → listen; drains on SIGTERM/SIGINT (STYLE.md 1).
-import { availableExecutionProviders } from '@medgrade/models';
+import { availableExecutionProviders } from '@medgrade/model-runtime';
 import { assertReady, closeOnSignal, loadConfigOrExit, objectStoreCheck, serviceLogger } from '@medgrade/service';
 import { createObjectStore } from '@medgrade/storage';
 import { buildInferenceApp } from './app.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ModelRequest, ModelResult } from '@medgrade/models';
+import type { ModelRequest, ModelResult } from '@medgrade/model-runtime';
 import { createMetrics } from './metrics.ts';
 import { ModelCache, type ModelKey, type ServableModel } from './model.cache.ts';
 

@@ -4,7 +4,7 @@
 // or running batches is never evicted mid-request, so the budget may be exceeded briefly.
 import { getBuffer, modelFileKey, ObjectNotFoundError, type ObjectStore } from '@medgrade/storage';
 import { NotFoundError } from '@medgrade/contracts';
-import { MANIFEST_FILE, readVerifiedBundle, VisionLanguageModel, type BundleReader, type ModelRequest, type ModelResult, type SessionOptions } from '@medgrade/models';
+import { MANIFEST_FILE, readVerifiedBundle, VisionLanguageModel, type BundleReader, type ModelRequest, type ModelResult, type SessionOptions } from '@medgrade/model-runtime';
 import { DynamicBatcher } from '@medgrade/batching';
 import type { InferenceMetrics } from './metrics.ts';
 

@@ -1,7 +1,7 @@
 // What the object store says about model versions without loading them: the manifest and the
 // newest stored version (for OIP calls that omit the version). The gateway always names one.
 import { BadRequestError, NotFoundError, ORG_HEADER } from '@medgrade/contracts';
-import { MANIFEST_FILE, parseManifest, type Manifest } from '@medgrade/models';
+import { MANIFEST_FILE, parseManifest, type Manifest } from '@medgrade/model-runtime';
 import { modelPrefix, modelVersionOfFile, type ObjectStore } from '@medgrade/storage';
 import type { FastifyRequest } from 'fastify';
 import { storeBundleReader, type ModelKey } from './model.cache.ts';

@@ -1,6 +1,6 @@
 // OIP v2 tensors ↔ model requests and results: the manifest decides the tensor names.
 import { BadRequestError } from '@medgrade/contracts';
-import type { Manifest, ModelRequest, ModelResult } from '@medgrade/models';
+import type { Manifest, ModelRequest, ModelResult } from '@medgrade/model-runtime';
 import type { InferRequest, OipOutputTensor, OipTensor } from './oip.schema.ts';
 
 /** Tensor metadata of a model as OIP clients see it. */

@@ -10,8 +10,8 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildInferenceApp } from '../src/app.ts';
 
-const BUNDLE = join(import.meta.dirname, '../../../packages/models/test/fixtures/tiny-bundle');
-const EXPECTED = join(import.meta.dirname, '../../../packages/models/test/fixtures/tiny-bundle.expected.json');
+const BUNDLE = join(import.meta.dirname, '../../../packages/model-runtime/test/fixtures/tiny-bundle');
+const EXPECTED = join(import.meta.dirname, '../../../packages/model-runtime/test/fixtures/tiny-bundle.expected.json');
 const TOKEN = 'test-service-token-0123456789';
 const auth = { authorization: `Bearer ${TOKEN}`, 'x-medgrade-org': 'org1' };
 const config = { serviceToken: TOKEN, executionProviders: ['cpu' as const], intraOpThreads: 1, interOpThreads: 1, memoryBudgetMb: 64, maxBatchSize: 8, maxQueueDelayMs: 2, requestTimeoutMs: 30_000 };

@@ -1,12 +1,12 @@
 // Runs a bundle's ONNX graphs with onnxruntime-node (the runtime the inference service uses) on a
 // float32 batch and prints the outputs as JSON, so the Python exporter can compare them with
 // PyTorch. Usage: node ort-parity.mjs <bundle> <pixels.f32> <B> <H> <W> <maxNewTokens>
-// onnxruntime is resolved from packages/models, its one owner in the repository.
+// onnxruntime is resolved from packages/model-runtime, its one owner in the repository.
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 
-const require = createRequire(new URL('../../../packages/models/package.json', import.meta.url));
+const require = createRequire(new URL('../../../packages/model-runtime/package.json', import.meta.url));
 const ort = require('onnxruntime-node');
 const [bundle, pixelsPath, b, h, w, maxNew] = process.argv.slice(2);
 const B = Number(b);

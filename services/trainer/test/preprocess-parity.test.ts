@@ -1,4 +1,4 @@
-// The trainer (pydicom + torch) and the inference service (packages/models) must turn the same
+// The trainer (pydicom + torch) and the inference service (packages/model-runtime) must turn the same
 // DICOM file into the same tensor, or a model would be served inputs it never saw. Checked on one
 // study per simulated site: MONOCHROME1, rescale slope/intercept, 10/12/14-bit, non-square.
 import { spawnSync } from 'node:child_process';
@@ -6,8 +6,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { dicomToModelInput } from '../../../packages/models/src/dicom-input.ts';
-import { WordTokenizer } from '../../../packages/models/src/tokenizer.ts';
+import { dicomToModelInput } from '../../../packages/model-runtime/src/dicom-input.ts';
+import { WordTokenizer } from '../../../packages/model-runtime/src/tokenizer.ts';
 import { SITES, generateStudy, studyToDicom } from '../../../packages/synthetic/src/index.ts';
 
 const TRAINER = resolve(import.meta.dirname, '..');

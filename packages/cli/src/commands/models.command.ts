@@ -1,5 +1,5 @@
 // `medgrade models register <bundle-dir>`: registers a model bundle (e.g. the committed reference
-// models/medgrade-cxr-tiny/1) through the gateway's public registry API, exactly as any client
+// model-bundles/medgrade-cxr-tiny/1) through the gateway's public registry API, exactly as any client
 // would: create the model if needed, upload the version (validated there), optionally release it.
 // An uploaded version is a draft that no evaluation gate has seen, so releasing it needs
 // `--override` (sent as `override: true`, audited as such): the reference model, the base of every

@@ -20,7 +20,7 @@ import type { EvaluationInput } from './evaluator.ts';
 import { TrainerProcess } from './trainer.process.ts';
 
 const ROOT = resolve(import.meta.dirname, '../../../..');
-const REFERENCE = join(ROOT, 'models/medgrade-cxr-tiny/1');
+const REFERENCE = join(ROOT, 'model-bundles/medgrade-cxr-tiny/1');
 const TEST_STUDIES = 24;
 
 describe('GateEvaluator (real trainer, Postgres, object store)', () => {

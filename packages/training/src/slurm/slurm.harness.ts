@@ -104,7 +104,7 @@ export async function writeFineTuneInput(dir: string): Promise<FineTuneInput> {
     lines.push(JSON.stringify({ ...row, file: key }));
   }
   await store.put('input/train.jsonl', Buffer.from(lines.join('\n') + '\n'));
-  await store.put('input/base/pytorch_model.pt', readFileSync(join(REPO, 'models/medgrade-cxr-tiny/1/pytorch_model.pt')));
+  await store.put('input/base/pytorch_model.pt', readFileSync(join(REPO, 'model-bundles/medgrade-cxr-tiny/1/pytorch_model.pt')));
   return { store, storeRoot, baseModel: 'input/base/pytorch_model.pt', train: 'input/train.jsonl' };
 }
 

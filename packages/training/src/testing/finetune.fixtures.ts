@@ -11,7 +11,7 @@ import type { ObjectStore } from '@medgrade/storage';
 import { modelVersionPrefix, snapshotKeys } from '@medgrade/storage/keys';
 import { writeSyntheticStudies } from '@medgrade/synthetic';
 
-export const BASE_BUNDLE = join(REPO_ROOT, 'models', 'medgrade-cxr-tiny', '1');
+export const BASE_BUNDLE = join(REPO_ROOT, 'model-bundles', 'medgrade-cxr-tiny', '1');
 
 export interface Org {
   orgId: string;

@@ -8,8 +8,8 @@ import {
 import { nextStatus, toModelDto, toVersionDto, validateBundle } from '@medgrade/registry';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { GZIP_TYPES, readBundleUpload } from '../models/bundle.upload.ts';
-import { gunzipBounded } from '../models/tar.reader.ts';
+import { GZIP_TYPES, readBundleUpload } from '../bundles/bundle.upload.ts';
+import { gunzipBounded } from '../bundles/tar.reader.ts';
 
 const tags = ['models'];
 

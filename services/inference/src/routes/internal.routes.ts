@@ -3,7 +3,7 @@
 // An instance that cannot be used (unsupported encoding, wrong modality) gets its own error
 // entry; the others still run.
 import { BadRequestError, ErrorResponseSchema, InternalInferRequestSchema, InternalInferResponseSchema, type InstanceResult, type InternalInferRequest } from '@medgrade/contracts';
-import { dicomToModelInput, ModelInputError, PixelDecodeError, type Manifest, type PixelLimits } from '@medgrade/models';
+import { dicomToModelInput, ModelInputError, PixelDecodeError, type Manifest, type PixelLimits } from '@medgrade/model-runtime';
 import { getBuffer, isDeidKeyOf, type ObjectStore } from '@medgrade/storage';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { raceAbort, requestDeadline } from '../deadline.ts';

@@ -1,4 +1,4 @@
-import type { PixelLimits } from '@medgrade/models';
+import type { PixelLimits } from '@medgrade/model-runtime';
 import type { ObjectStore } from '@medgrade/storage';
 import type { InferenceMetrics } from '../metrics.ts';
 import type { ModelCache } from '../model.cache.ts';

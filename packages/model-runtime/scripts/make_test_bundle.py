@@ -1,6 +1,6 @@
 """Export a tiny random-weight model bundle that follows docs/model-bundle.md exactly.
 
-Why: packages/models and services/inference need a real bundle (real ONNX graphs with the
+Why: packages/model-runtime and services/inference need a real bundle (real ONNX graphs with the
 documented I/O names, KV cache, label and zero-shot heads) to test against before the trained
 reference model exists. The weights are random but seeded, so the bundle is reproducible, and the
 script also writes `expected.json`: PyTorch's own greedy tokens, label logits and zero-shot text
@@ -207,7 +207,7 @@ def write_manifest(out, name, version):
         files.append({"path": f, "sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data)})
     manifest = {
         "schemaVersion": 1, "name": name, "version": version, "task": "report-generation",
-        "description": "Random-weight test bundle (packages/models/scripts/make_test_bundle.py)",
+        "description": "Random-weight test bundle (packages/model-runtime/scripts/make_test_bundle.py)",
         "input": {"modality": ["CR", "DX"], "channels": 1, "height": H, "width": W},
         "preprocessing": {"window": {"mode": "header"}, "invertMonochrome1": True,
                           "resize": {"method": "bilinear"}, "normalize": {"mean": 0.5, "std": 0.25}},
