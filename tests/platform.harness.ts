@@ -35,7 +35,7 @@ export async function startPlatform(token: string, gatewayEnv: Record<string, st
   const inferenceWorker = startInferenceWorker({
     prisma: env.gw.db.prisma, store: env.store, client: new InferenceServiceClient(`http://127.0.0.1:${inferencePort}`, token, env.gw.config.inference.clientTimeoutMs), log: env.gw.app.log,
     queue: { redisUrl: env.gw.config.redis.url, prefix: env.prefix },
-    secretKey: env.gw.config.secrets.projectSecretKeyBytes, allowPrivateNetworks: false, concurrency: 1,
+    secretKey: env.gw.config.secrets.projectSecretKeyBytes, auditAnchorKey: env.gw.config.secrets.auditAnchorKeyBytes, allowPrivateNetworks: false, concurrency: 1,
     runLeaseMs: env.gw.config.inferenceWorker.runLeaseMs,
   });
   // Registering and releasing the reference model is the operator's job (medgrade models register).

@@ -90,11 +90,12 @@ export async function startPlatform(o: PlatformOptions): Promise<Platform> {
   await registerReference(db, store, org.id, o.reference);
   const snapshot = await seedSnapshot(db, store, org.id, project.id, o);
   // The service's defaults (poll 500 ms, retry backoff 2 s), one trainer at a time on this machine.
-  const training = { ...loadConfig(childProcessEnv()).training, cpuPoolCapacity: 1, workDir: join(o.root, 'work'), python: o.python, minRunSeconds: o.minRunSeconds };
+  const config = loadConfig(childProcessEnv());
+  const training = { ...config.training, cpuPoolCapacity: 1, workDir: join(o.root, 'work'), python: o.python, minRunSeconds: o.minRunSeconds };
   const storage = { driver: 'fs' as const, fsRoot: join(o.root, 'objects') };
   const orchestrator = await buildOrchestrator({
     prisma: db.prisma, store, storage, training, evaluator: new GateEvaluator({
-      store, registry: new CandidateVersions(db.prisma, store, new AuditLog(db.prisma)), workRoot: o.root,
+      store, registry: new CandidateVersions(db.prisma, store, new AuditLog(db.prisma, { anchorKey: config.secrets.auditAnchorKeyBytes })), workRoot: o.root,
       trainer: new TrainerProcess({ python: o.python, trainerDir: join(o.trainerRoot, 'services/trainer') }),
     }),
   });

@@ -71,12 +71,12 @@ describe('fine-tuning end to end: upload → labels → snapshot → job → val
     gw = await createTestGateway({
       REDIS_KEY_PREFIX: prefix, RATE_LIMIT_MAX: '100000', STORAGE_DRIVER: 'fs', STORAGE_FS_ROOT: join(root, 'objects'), INFERENCE_URL: `http://127.0.0.1:${port}`, INFERENCE_SERVICE_TOKEN: TOKEN,
     }, { store, jobs });
-    worker = startDeidWorkerApp({ prisma: gw.db.prisma, store, queue: { redisUrl: gw.config.redis.url, prefix }, projectSecretKey: gw.config.secrets.projectSecretKeyBytes, concurrency: 2, maxInflatedBytes: gw.config.ingest.maxInflatedBytes });
+    worker = startDeidWorkerApp({ prisma: gw.db.prisma, store, queue: { redisUrl: gw.config.redis.url, prefix }, projectSecretKey: gw.config.secrets.projectSecretKeyBytes, auditAnchorKey: gw.config.secrets.auditAnchorKeyBytes, concurrency: 2, maxInflatedBytes: gw.config.ingest.maxInflatedBytes });
     inference = await buildInferenceApp({ store, config: { serviceToken: TOKEN, executionProviders: ['cpu'], intraOpThreads: 1, interOpThreads: 1, memoryBudgetMb: 256, maxBatchSize: 8, maxQueueDelayMs: 0, requestTimeoutMs: 60_000 } });
     await inference.listen({ host: '127.0.0.1', port });
     const training = { ...gw.config.training, pollMs: 200, workDir: join(root, 'work'), python: '/usr/bin/python3', minRunSeconds: 0 };
     const evaluator = new GateEvaluator({
-      store, registry: new CandidateVersions(gw.db.prisma, store, new AuditLog(gw.db.prisma)), workRoot: root,
+      store, registry: new CandidateVersions(gw.db.prisma, store, new AuditLog(gw.db.prisma, { anchorKey: gw.config.secrets.auditAnchorKeyBytes })), workRoot: root,
       trainer: new TrainerProcess({ python: '/usr/bin/python3', trainerDir: resolve(import.meta.dirname, '../../services/trainer') }),
     });
     orchestrator = await buildOrchestrator({ prisma: gw.db.prisma, store, storage: { ...gw.config.storage, driver: 'fs', fsRoot: join(root, 'objects') }, training, evaluator });

@@ -34,6 +34,7 @@ describe('de-identification fairness across organizations', () => {
       store: env.store,
       queue: { redisUrl: env.gw.config.redis.url, prefix: env.prefix },
       projectSecretKey: env.gw.config.secrets.projectSecretKeyBytes,
+      auditAnchorKey: env.gw.config.secrets.auditAnchorKeyBytes,
       concurrency: 1,
     });
     try {

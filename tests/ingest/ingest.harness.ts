@@ -59,6 +59,7 @@ export async function createIngestEnv(options: { worker: boolean; env?: Record<s
         store,
         queue: { redisUrl: gw.config.redis.url, prefix },
         projectSecretKey: gw.config.secrets.projectSecretKeyBytes,
+        auditAnchorKey: gw.config.secrets.auditAnchorKeyBytes,
         concurrency: 2,
         maxInflatedBytes: gw.config.ingest.maxInflatedBytes,
       })

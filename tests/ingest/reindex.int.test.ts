@@ -38,7 +38,7 @@ describe('medgrade reindex', () => {
   async function run(...args: string[]) {
     const out: string[] = [];
     const err: string[] = [];
-    const code = await runReindex({ prisma: prisma(), store: env.store }, args, { stdout: { write: (t: string) => out.push(t) }, stderr: { write: (t: string) => err.push(t) } });
+    const code = await runReindex({ prisma: prisma(), store: env.store, auditAnchorKey: env.gw.config.secrets.auditAnchorKeyBytes }, args, { stdout: { write: (t: string) => out.push(t) }, stderr: { write: (t: string) => err.push(t) } });
     const lines = out.join('').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
     return { code, lines, summary: lines.at(-1)!.summary as Record<string, number | boolean>, text: out.join('') + err.join('') };
   }

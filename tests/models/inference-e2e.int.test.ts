@@ -109,7 +109,7 @@ describe.skipIf(!existsSync(join(REFERENCE, 'manifest.json')))('inference end to
     const worker = startInferenceWorker({
       prisma: env.gw.db.prisma, store: env.store, client: new InferenceServiceClient(inferenceUrl, TOKEN, env.gw.config.inference.clientTimeoutMs), log: env.gw.app.log,
       queue: { redisUrl: env.gw.config.redis.url, prefix: env.prefix },
-      secretKey: env.gw.config.secrets.projectSecretKeyBytes, allowPrivateNetworks: false, concurrency: 1,
+      secretKey: env.gw.config.secrets.projectSecretKeyBytes, auditAnchorKey: env.gw.config.secrets.auditAnchorKeyBytes, allowPrivateNetworks: false, concurrency: 1,
       runLeaseMs: env.gw.config.inferenceWorker.runLeaseMs,
     });
     try {

@@ -1,7 +1,11 @@
+import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '@medgrade/db';
-import { GENESIS_HASH } from './audit.hash.ts';
+import { GENESIS_HASH, hashEvent } from './audit.hash.ts';
 import { AuditLog } from './audit.log.ts';
+
+// The anchor key of this test's appends (AUDIT_ANCHOR_KEY in the services).
+const KEY = randomBytes(32);
 
 describe('AuditLog', () => {
   let db: TestDatabase;
@@ -9,7 +13,7 @@ describe('AuditLog', () => {
   let orgId: string;
   beforeAll(async () => {
     db = await createTestDatabase();
-    audit = new AuditLog(db.prisma);
+    audit = new AuditLog(db.prisma, { anchorKey: KEY });
     orgId = (await db.prisma.organization.create({ data: { slug: 'a', name: 'A' } })).id;
   });
   afterAll(async () => {
@@ -87,5 +91,69 @@ describe('AuditLog', () => {
     expect(result.intact).toBe(false);
     expect(result.firstBroken).toMatchObject({ seq: victim.seq, reason: 'hash_mismatch' });
     expect(result.checked).toBe(6);
+  });
+
+  // Issue 14.7: the hashes alone are unkeyed; whoever can write the table can recompute them.
+  describe('the keyed anchor of the chain head', () => {
+    const superuser = (...sql: string[]) => db.prisma.$transaction([db.prisma.$executeRawUnsafe('SET LOCAL session_replication_role = replica'), ...sql.map((q) => db.prisma.$executeRawUnsafe(q))]);
+    const seed = async (slug: string, n: number) => {
+      const org = (await db.prisma.organization.create({ data: { slug, name: slug } })).id;
+      for (let i = 0; i < n; i++) await audit.append({ orgId: org, actor: 'k1', action: 'x.anchor', resourceType: 'x', resourceId: String(i) });
+      return org;
+    };
+
+    // Rewrites the chain as an attacker without the key would: change one event, then recompute
+    // every hash and link from there on, so the hash chain alone verifies.
+    async function rewrite(org: string, victimIndex: number, actor: string): Promise<void> {
+      const events = await audit.list(org, {}, { limit: 1000 });
+      let prevHash = victimIndex === 0 ? GENESIS_HASH : events[victimIndex - 1]!.hash;
+      const statements: string[] = [];
+      for (const event of events.slice(victimIndex)) {
+        const fields = { ...event, actor: event.seq === events[victimIndex]!.seq ? actor : event.actor, prevHash };
+        const hash = hashEvent(fields);
+        statements.push(`UPDATE "AuditEvent" SET actor = '${fields.actor}', "prevHash" = '${prevHash}', hash = 'tmp-${event.seq}' WHERE seq = ${event.seq}`);
+        statements.push(`UPDATE "AuditEvent" SET hash = '${hash}' WHERE seq = ${event.seq}`);
+        prevHash = hash;
+      }
+      await superuser(...statements);
+    }
+
+    it('anchors every append and appendMany: the head verifies under the key, not under another', async () => {
+      const org = await seed('anchored', 3);
+      await db.prisma.$transaction((tx) => audit.appendMany([{ orgId: org, actor: 'k1', action: 'x.batch', resourceType: 'x' }, { orgId: org, actor: 'k2', action: 'x.batch', resourceType: 'x' }], tx));
+      const head = (await audit.list(org, {}, { limit: 100 })).at(-1)!;
+      expect(await db.prisma.auditAnchor.findUniqueOrThrow({ where: { orgId: org } })).toMatchObject({ seq: head.seq, hash: head.hash });
+      expect(await audit.verify(org)).toEqual({ intact: true, checked: 5, firstBroken: null });
+      const otherKey = await new AuditLog(db.prisma, { anchorKey: randomBytes(32) }).verify(org);
+      expect(otherKey.firstBroken).toMatchObject({ reason: 'anchor_mismatch' });
+      await expect(new AuditLog(db.prisma).append({ orgId: org, actor: 'k', action: 'x', resourceType: 'x' })).rejects.toThrow(/anchorKey/);
+    });
+
+    it('fails a chain rewritten with recomputed hashes, even though every link and hash checks out', async () => {
+      const org = await seed('rewritten', 5);
+      expect(await audit.verify(org)).toMatchObject({ intact: true });
+      await rewrite(org, 2, 'mallory');
+      const events = await audit.list(org, {}, { limit: 100 });
+      expect(events[2]!.actor).toBe('mallory');
+      const result = await audit.verify(org);
+      expect(result).toMatchObject({ intact: false, checked: 5, firstBroken: { seq: events.at(-1)!.seq, reason: 'anchor_mismatch' } });
+    });
+
+    it('fails a truncated chain, a removed anchor and an anchor moved by hand to a rewritten head', async () => {
+      const org = await seed('truncated', 4);
+      const events = await audit.list(org, {}, { limit: 100 });
+      await superuser(`DELETE FROM "AuditEvent" WHERE seq = ${events.at(-1)!.seq}`);
+      expect((await audit.verify(org)).firstBroken).toMatchObject({ reason: 'anchor_mismatch' });
+
+      const removed = await seed('unanchored', 2);
+      await superuser(`DELETE FROM "AuditAnchor" WHERE "orgId" = '${removed}'`);
+      expect((await audit.verify(removed)).firstBroken).toMatchObject({ reason: 'anchor_missing' });
+
+      const moved = await seed('moved', 3);
+      await rewrite(moved, 0, 'mallory');
+      const head = (await audit.list(moved, {}, { limit: 100 })).at(-1)!;
+      await superuser(`UPDATE "AuditAnchor" SET seq = ${head.seq}, hash = '${head.hash}' WHERE "orgId" = '${moved}'`);
+      expect((await audit.verify(moved)).firstBroken).toMatchObject({ reason: 'anchor_mismatch', message: expect.stringContaining('MAC') });
+    });
   });
 });

@@ -1,4 +1,5 @@
 import { tenantCondition, type AuditEvent, type Prisma, type PrismaClient, type TenantScope } from '@medgrade/db';
+import { anchorMatches, writeAnchor } from './audit.anchor.ts';
 import { GENESIS_HASH, hashEvent, type HashedEventFields } from './audit.hash.ts';
 
 type Db = PrismaClient | Prisma.TransactionClient;
@@ -28,7 +29,13 @@ export interface AuditFilter {
 export interface Verification {
   intact: boolean;
   checked: number;
-  firstBroken: { seq: bigint; reason: 'hash_mismatch' | 'chain_break'; message: string } | null;
+  firstBroken: { seq: bigint; reason: 'hash_mismatch' | 'chain_break' | 'anchor_mismatch' | 'anchor_missing'; message: string } | null;
+}
+
+export interface AuditLogOptions {
+  /** AUDIT_ANCHOR_KEY bytes: needed to append (each append re-anchors the head) and to verify. */
+  anchorKey?: Buffer;
+  now?: () => Date;
 }
 
 const VERIFY_BATCH = 1000;
@@ -37,15 +44,24 @@ const VERIFY_BATCH = 1000;
  * Append-only, hash-chained audit log, one chain per organization. Appends to a chain are
  * serialized by a transaction-scoped Postgres advisory lock on the organization, so concurrent
  * writers (any number of processes) never fork the chain: each reads the head and inserts while
- * holding the lock, and the lock is released only at commit.
+ * holding the lock, and the lock is released only at commit. Each append also moves the
+ * organization's keyed anchor (audit.anchor.ts) to the new head in the same transaction.
  */
 export class AuditLog {
   readonly #prisma: PrismaClient;
   readonly #now: () => Date;
+  readonly #anchorKey: Buffer | undefined;
 
-  constructor(prisma: PrismaClient, options: { now?: () => Date } = {}) {
+  constructor(prisma: PrismaClient, options: AuditLogOptions = {}) {
     this.#prisma = prisma;
     this.#now = options.now ?? (() => new Date());
+    this.#anchorKey = options.anchorKey;
+  }
+
+  // Reading needs no key; appending and verifying do (an unanchored append would break the chain's proof).
+  #key(): Buffer {
+    if (!this.#anchorKey) throw new Error('AuditLog needs options.anchorKey (config.secrets.auditAnchorKeyBytes) to append or verify');
+    return this.#anchorKey;
   }
 
   /** Append an event. Pass `tx` to commit it atomically with the change it records. */
@@ -55,9 +71,12 @@ export class AuditLog {
   }
 
   async #appendIn(tx: Prisma.TransactionClient, input: AuditInput): Promise<AuditEvent> {
+    const key = this.#key();
     await this.#lock(tx, input.orgId);
     const fields = this.#fields(input, await this.#head(tx, input.orgId));
-    return tx.auditEvent.create({ data: { ...fields, details: fields.details as Prisma.InputJsonObject, hash: hashEvent(fields) } });
+    const event = await tx.auditEvent.create({ data: { ...fields, details: fields.details as Prisma.InputJsonObject, hash: hashEvent(fields) } });
+    await writeAnchor(tx, key, input.orgId, event, fields.createdAt);
+    return event;
   }
 
   /**
@@ -67,6 +86,7 @@ export class AuditLog {
    */
   async appendMany(inputs: readonly AuditInput[], tx: Prisma.TransactionClient): Promise<void> {
     if (inputs.length === 0) return;
+    const key = this.#key();
     const orgs = [...new Set(inputs.map((i) => i.orgId))].sort();
     const heads = new Map<string, string>();
     // Sorted, so two batches spanning the same organizations take their locks in one order.
@@ -82,12 +102,18 @@ export class AuditLog {
     }).map((row, i) => ({ ...row, i }));
     // One INSERT, rows read from a jsonb parameter in their order (ORDER BY i), so the
     // sequence numbers follow the chain. Prisma's createMany would cost ~0.6 ms of CPU per row.
-    await tx.$executeRaw`
+    const inserted = await tx.$queryRaw<{ orgId: string; seq: bigint; hash: string }[]>`
       INSERT INTO "AuditEvent" ("orgId", "projectId", "actor", "action", "resourceType", "resourceId", "requestId", "details", "prevHash", "hash", "createdAt")
       SELECT x."orgId", x."projectId", x."actor", x."action", x."resourceType", x."resourceId", x."requestId", x."details", x."prevHash", x."hash", x."createdAt"
       FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS x("orgId" uuid, "projectId" uuid, "actor" text, "action" text, "resourceType" text,
            "resourceId" text, "requestId" text, "details" jsonb, "prevHash" text, "hash" text, "createdAt" timestamptz, "i" int)
-      ORDER BY x."i"`;
+      ORDER BY x."i"
+      RETURNING "orgId", "seq", "hash"`;
+    // Each organization's anchor moves to its last inserted event (the highest seq).
+    const last = new Map<string, { seq: bigint; hash: string }>();
+    for (const row of inserted) if ((last.get(row.orgId)?.seq ?? -1n) < row.seq) last.set(row.orgId, row);
+    const at = this.#now();
+    for (const org of orgs) await writeAnchor(tx, key, org, last.get(org)!, at);
   }
 
   async #lock(tx: Prisma.TransactionClient, orgId: string): Promise<void> {
@@ -148,10 +174,16 @@ export class AuditLog {
     }
   }
 
-  /** Re-compute the organization's chain; reports the first event whose hash or link is wrong. */
+  /**
+   * Re-compute the organization's chain; reports the first event whose hash or link is wrong, then
+   * checks the head against its keyed anchor (a chain rewritten with recomputed hashes, truncated or
+   * extended without the key fails there).
+   */
   async verify(orgId: string): Promise<Verification> {
+    const key = this.#key();
     let prevHash = GENESIS_HASH;
     let checked = 0;
+    let head: { seq: bigint; hash: string } | undefined;
     for await (const event of this.stream(orgId, {})) {
       checked++;
       if (event.prevHash !== prevHash) {
@@ -161,6 +193,19 @@ export class AuditLog {
         return { intact: false, checked, firstBroken: { seq: event.seq, reason: 'hash_mismatch', message: 'the event content does not match its hash: it was modified' } };
       }
       prevHash = event.hash;
+      head = event;
+    }
+    return this.#checkAnchor(key, orgId, head, checked);
+  }
+
+  async #checkAnchor(key: Buffer, orgId: string, head: { seq: bigint; hash: string } | undefined, checked: number): Promise<Verification> {
+    const anchor = await this.#prisma.auditAnchor.findUnique({ where: { orgId } });
+    if (!head && !anchor) return { intact: true, checked, firstBroken: null };
+    const broken = (reason: 'anchor_mismatch' | 'anchor_missing', message: string): Verification => ({ intact: false, checked, firstBroken: { seq: head?.seq ?? anchor?.seq ?? 0n, reason, message } });
+    if (!anchor) return broken('anchor_missing', 'the chain has no keyed anchor: it was removed, or the events were recorded before anchoring and nothing was appended since');
+    if (!anchorMatches(key, orgId, anchor, anchor.mac)) return broken('anchor_mismatch', 'the anchor\'s MAC does not verify under AUDIT_ANCHOR_KEY: it was altered or written without the key');
+    if (!head || head.seq !== anchor.seq || head.hash !== anchor.hash) {
+      return broken('anchor_mismatch', 'the chain head does not match its keyed anchor: events were rewritten with recomputed hashes, removed, or appended without the key');
     }
     return { intact: true, checked, firstBroken: null };
   }

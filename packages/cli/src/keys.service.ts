@@ -20,7 +20,7 @@ export async function createKeyWithTenancy(
   config: Config,
   input: { org: string; project?: string; scopes: Scope[] },
 ): Promise<CreatedKey> {
-  const audit = new AuditLog(prisma);
+  const audit = new AuditLog(prisma, { anchorKey: config.secrets.auditAnchorKeyBytes });
   const apiKeys = new ApiKeyService(prisma, { cacheTtlMs: 0 });
   const secretKey = config.secrets.projectSecretKeyBytes;
   return prisma.$transaction(async (tx) => {
@@ -44,8 +44,8 @@ export async function createKeyWithTenancy(
   });
 }
 
-export async function revokeKeyByPrefix(prisma: PrismaClient, prefix: string): Promise<{ id: string; orgId: string }> {
-  const audit = new AuditLog(prisma);
+export async function revokeKeyByPrefix(prisma: PrismaClient, prefix: string, auditAnchorKey: Buffer): Promise<{ id: string; orgId: string }> {
+  const audit = new AuditLog(prisma, { anchorKey: auditAnchorKey });
   const apiKeys = new ApiKeyService(prisma, { cacheTtlMs: 0 });
   return prisma.$transaction(async (tx) => {
     const row = await apiKeys.revoke({ prefix }, tx);

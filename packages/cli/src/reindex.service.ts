@@ -202,8 +202,8 @@ async function writeBatch(prisma: PrismaClient, audit: AuditLog, reads: Read[], 
 }
 
 /** Walks READY instances and refreshes their index rows from their objects (see the file comment). */
-export async function reindex(deps: { prisma: PrismaClient; store: ObjectStore }, options: ReindexOptions, report: ReindexReport = {}): Promise<ReindexSummary> {
-  const audit = new AuditLog(deps.prisma);
+export async function reindex(deps: { prisma: PrismaClient; store: ObjectStore; auditAnchorKey: Buffer }, options: ReindexOptions, report: ReindexReport = {}): Promise<ReindexSummary> {
+  const audit = new AuditLog(deps.prisma, { anchorKey: deps.auditAnchorKey });
   const total: ReindexSummary = { dryRun: options.dryRun, scanned: 0, instances: 0, series: 0, studies: 0, failed: 0, lastId: options.after ?? null };
   const seen: DryRunSeen | undefined = options.dryRun ? { series: new Set(), studies: new Set() } : undefined;
   for (;;) {

@@ -3,7 +3,7 @@ import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { z } from 'zod';
 import { ConfigSchema, INSECURE_DEV_KEY_LABEL, type Config, type ParsedConfig } from './config.schema.ts';
-import { projectSecretKeyBytes } from './secret-key.ts';
+import { auditAnchorKeyBytes, projectSecretKeyBytes } from './secret-key.ts';
 
 type Env = Record<string, string | undefined>;
 
@@ -112,6 +112,7 @@ const SETTINGS: Setting[] = [
   { env: 'DATASET_LABELS_MAX_BYTES', path: 'datasets.maxLabelBytes', fallback: String(64 * 1024 * 1024), hint: 'largest label import body (JSON Lines) in bytes, a positive integer' },
   { env: 'DATASET_LABELS_MAX_ROWS', path: 'datasets.maxLabelRows', fallback: '100000', hint: 'most rows in one label import, a positive integer' },
   { env: 'PROJECT_SECRET_KEY', path: 'secrets.projectSecretKey', hint: '32 random bytes as base64 or 64 hex characters (openssl rand -base64 32)' },
+  { env: 'AUDIT_ANCHOR_KEY', path: 'secrets.auditAnchorKey', hint: '32 random bytes as base64 or 64 hex characters (openssl rand -base64 32); unset: derived from PROJECT_SECRET_KEY' },
 ];
 
 const ENV_BY_PATH = new Map(SETTINGS.map((s) => [s.path, s]));
@@ -170,10 +171,13 @@ function describe(issue: z.core.$ZodIssue): string {
 
 function semanticProblems(config: ParsedConfig): string[] {
   const problems: string[] = [];
-  try {
-    projectSecretKeyBytes(config.secrets.projectSecretKey);
-  } catch {
-    problems.push(`PROJECT_SECRET_KEY: does not decode to 32 bytes; set it to ${ENV_BY_PATH.get('secrets.projectSecretKey')!.hint}`);
+  for (const [value, path] of [[config.secrets.projectSecretKey, 'secrets.projectSecretKey'], [config.secrets.auditAnchorKey, 'secrets.auditAnchorKey']] as const) {
+    try {
+      if (value !== undefined) projectSecretKeyBytes(value);
+    } catch {
+      const setting = ENV_BY_PATH.get(path)!;
+      problems.push(`${setting.env}: does not decode to 32 bytes; set it to ${setting.hint}`);
+    }
   }
   // Fail closed: the public development secrets need the explicit switch, and never in production.
   if (config.dev && config.env !== 'production') return problems;
@@ -197,7 +201,8 @@ export function loadConfig(env: Env = process.env): Config {
   const problems = semanticProblems(parsed.data);
   if (problems.length > 0) throw new ConfigError(problems);
   const { secrets } = parsed.data;
-  return { ...parsed.data, secrets: { ...secrets, projectSecretKeyBytes: projectSecretKeyBytes(secrets.projectSecretKey) } };
+  const projectKey = projectSecretKeyBytes(secrets.projectSecretKey);
+  return { ...parsed.data, secrets: { ...secrets, projectSecretKeyBytes: projectKey, auditAnchorKeyBytes: auditAnchorKeyBytes(secrets.auditAnchorKey, projectKey) } };
 }
 
 /** The environment a child process should inherit, plus overrides (only config reads process.env). */

@@ -212,6 +212,8 @@ export const ConfigSchema = z.object({
   secrets: z.object({
     /** 32-byte key (base64 or 64 hex chars) that encrypts each project's HMAC secret. */
     projectSecretKey: z.string().min(1),
+    /** 32-byte key (base64 or 64 hex chars) of the audit chain anchor's HMAC; absent: derived from projectSecretKey. */
+    auditAnchorKey: z.string().min(1).optional(),
   }),
 });
 
@@ -223,5 +225,7 @@ export type Config = Omit<ParsedConfig, 'secrets'> & {
   secrets: ParsedConfig['secrets'] & {
     /** PROJECT_SECRET_KEY decoded to its 32 bytes (encrypts each project's HMAC secret, seals webhook targets). */
     projectSecretKeyBytes: Buffer;
+    /** The audit chain anchor's HMAC key (AUDIT_ANCHOR_KEY, or derived from PROJECT_SECRET_KEY). */
+    auditAnchorKeyBytes: Buffer;
   };
 };

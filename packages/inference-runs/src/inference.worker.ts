@@ -40,6 +40,8 @@ export interface InferenceWorkerOptions {
   queue: QueueConnection;
   /** PROJECT_SECRET_KEY bytes: opens the sealed webhook targets. */
   secretKey: Buffer;
+  /** config.secrets.auditAnchorKeyBytes: every audit append re-anchors the chain head. */
+  auditAnchorKey: Buffer;
   allowPrivateNetworks: boolean;
   /** Refuse http: webhook URLs (default true; false only on a developer machine). */
   requireHttps?: boolean;
@@ -152,7 +154,7 @@ export function startInferenceWorker(options: InferenceWorkerOptions): Inference
   return startWorkerApp({
     catalog: JOB_CATALOG, queue: INFERENCE_QUEUE, connection: options.queue, concurrency: options.concurrency,
     setup: (jobs) => {
-      const deps: JobDeps = { prisma: options.prisma, client: options.client, auditLog: new AuditLog(options.prisma), log: options.log, leaseMs: options.runLeaseMs, options, jobs };
+      const deps: JobDeps = { prisma: options.prisma, client: options.client, auditLog: new AuditLog(options.prisma, { anchorKey: options.auditAnchorKey }), log: options.log, leaseMs: options.runLeaseMs, options, jobs };
       return { handlers: { InferenceRun: handleInferenceRun(deps), InferenceWebhookDeliver: handleInferenceWebhookDeliver(deps) } };
     },
     // Job name, code and message only: payloads, URLs and secrets never reach a log line.

@@ -48,7 +48,7 @@ beforeAll(async () => {
   ({ db, root, store, orgId, projectId } = fx);
   jobs = createProducer(JOB_CATALOG, fx.queue);
   worker = startDeidWorkerApp({
-    prisma: db.prisma, store, queue: fx.queue, projectSecretKey: fx.secretKey, concurrency: 2,
+    prisma: db.prisma, store, queue: fx.queue, projectSecretKey: fx.secretKey, auditAnchorKey: fx.auditAnchorKey, concurrency: 2,
     reconcile: { intervalMs: 200, graceMs: GRACE_MS, batchSize: 10 },
     onReconcile: (result) => passes.push(result),
     onError: (job, error) => errors.push(`${job}: ${error.message}`),

@@ -3,7 +3,7 @@
 // instance exactly once, and chain one audit event per instance. (The FOR UPDATE deadlock that
 // bench:ingest found with two worker processes did not reproduce in one process here; the bench
 // prints the workers' warnings with BENCH_LOGS=1.)
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { AuditLog } from '@medgrade/audit';
 import { createTestDatabase, type TestDatabase } from '@medgrade/db';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -25,7 +25,7 @@ afterAll(async () => {
 
 describe('batched READY commits', () => {
   it('two workers committing one study concurrently: no failed batch, exact counts, intact audit chain', async () => {
-    const auditLog = new AuditLog(db.prisma);
+    const auditLog = new AuditLog(db.prisma, { anchorKey: randomBytes(32) });
     const audit: AuditInTx = (tx, events) => auditLog.appendMany(events.map((e) => ({ ...e, actor: 'system:test', resourceType: 'instance' })), tx);
     const failures: unknown[] = [];
     const workers = [0, 1].map(() => createIngestRepository(db.prisma, audit, { onBatchFailed: (_n, error) => failures.push(error) }));

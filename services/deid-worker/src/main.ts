@@ -21,6 +21,7 @@ const app = startDeidWorkerApp({
   store,
   queue: { redisUrl: config.redis.url, prefix: config.redis.keyPrefix },
   projectSecretKey: config.secrets.projectSecretKeyBytes,
+  auditAnchorKey: config.secrets.auditAnchorKeyBytes,
   concurrency: config.deidWorker.concurrency,
   memoryBudgetBytes: config.deidWorker.memoryBudgetMb * 1024 * 1024,
   maxInflatedBytes: config.ingest.maxInflatedBytes,

@@ -67,7 +67,7 @@ beforeAll(async () => {
   const oneAttempt = { InstanceDeidentify: { ...JOB_CATALOG.InstanceDeidentify, retry: { attempts: 1, backoff: { type: 'fixed' as const, delayMs: 10 } } } };
   firstTry = createProducer(oneAttempt, fx.queue) as unknown as JobProducer<typeof JOB_CATALOG>;
   worker = startDeidWorkerApp({
-    prisma: db.prisma, store: faulty(store), queue: fx.queue, projectSecretKey: fx.secretKey, concurrency: 2,
+    prisma: db.prisma, store: faulty(store), queue: fx.queue, projectSecretKey: fx.secretKey, auditAnchorKey: fx.auditAnchorKey, concurrency: 2,
     reconcile: { intervalMs: 250, graceMs: 1_000, batchSize: 50 },
     retention: { retryLimit: 1, retryBackoffMs: 500, rawHours: 1 },
     onError: (job, error) => errors.push(`${job}: ${error.message}`),

@@ -23,6 +23,8 @@ export interface DeidWorkerAppOptions {
   queue: QueueConnection;
   /** 32-byte key that decrypts project secrets. */
   projectSecretKey: Buffer;
+  /** config.secrets.auditAnchorKeyBytes: every audit append re-anchors the chain head. */
+  auditAnchorKey: Buffer;
   concurrency: number;
   /** Bytes that concurrent jobs may hold at once (see memory.budget.ts); absent: no bound beyond concurrency. */
   memoryBudgetBytes?: number;
@@ -47,7 +49,7 @@ export interface DeidWorkerApp {
 
 /** Starts consuming the deidentify queue. */
 export function startDeidWorkerApp(options: DeidWorkerAppOptions): DeidWorkerApp {
-  const auditLog = new AuditLog(options.prisma);
+  const auditLog = new AuditLog(options.prisma, { anchorKey: options.auditAnchorKey });
   const audit: AuditInTx = async (tx, events) => {
     await auditLog.appendMany(events.map((event) => ({ ...event, actor: 'system:deid-worker', resourceType: 'instance' })), tx);
   };

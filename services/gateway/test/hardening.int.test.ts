@@ -1,8 +1,9 @@
 // Issue 14 item 7, the smaller holes, on the real gateway (Postgres, Redis): client text never
 // reaches a response header unescaped (QIDO's Warning), webhooks go to https only outside
-// development, and reading an inference's results is audited (who, which inference; no result
-// content in the event).
+// development, reading an inference's results is audited (who, which inference; no result
+// content in the event), and the audit chain's head is anchored under a key the database lacks.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hashEvent } from '@medgrade/audit';
 import { buildApp } from '../src/app.ts';
 import { createTestGateway, type TestGateway } from './gateway.harness.ts';
 
@@ -59,5 +60,19 @@ describe('hardening: header text, https webhooks and audited result reads', () =
     const missing = await gw.app.inject({ url: '/v1/inferences/00000000-0000-4000-8000-000000000000', headers: { authorization: runner.auth } });
     expect(missing.statusCode).toBe(404);
     expect(await gw.db.prisma.auditEvent.count({ where: { orgId: runner.orgId, action: 'inference.read' } })).toBe(1);
+  });
+
+  it('/v1/audit/verify fails a chain whose head was rewritten with a recomputed hash (the keyed anchor no longer matches)', async () => {
+    const admin = await gw.key('anchor-org', ['admin']);
+    for (const slug of ['one', 'two']) expect((await gw.app.inject({ method: 'POST', url: '/v1/projects', headers: { authorization: admin.auth }, payload: { slug, name: slug } })).statusCode).toBe(201);
+    const verify = async () => (await gw.app.inject({ url: '/v1/audit/verify', headers: { authorization: admin.auth } })).json();
+    expect(await verify()).toMatchObject({ intact: true, firstBroken: null });
+    const head = (await gw.db.prisma.auditEvent.findMany({ where: { orgId: admin.orgId }, orderBy: { seq: 'desc' }, take: 1 }))[0]!;
+    const forged = hashEvent({ ...head, actor: 'mallory' });
+    await gw.db.prisma.$transaction([
+      gw.db.prisma.$executeRawUnsafe('SET LOCAL session_replication_role = replica'),
+      gw.db.prisma.$executeRawUnsafe(`UPDATE "AuditEvent" SET actor = 'mallory', hash = '${forged}' WHERE seq = ${head.seq}`),
+    ]);
+    expect(await verify()).toMatchObject({ intact: false, firstBroken: { seq: String(head.seq), reason: 'anchor_mismatch' } });
   });
 });

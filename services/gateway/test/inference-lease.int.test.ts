@@ -124,7 +124,7 @@ describe('inference run leases, client timeout and durable webhooks', () => {
     });
     // The final write, then the crash: no InferenceWebhookDeliver job is ever enqueued.
     const outputs = source.outputs as unknown as Parameters<typeof finishInference>[2];
-    const done = await finishInference({ prisma: env.gw.db.prisma, auditLog: new AuditLog(env.gw.db.prisma) }, { row: running, actor: source.createdBy!, requestId: 'crash-window' }, outputs, 12);
+    const done = await finishInference({ prisma: env.gw.db.prisma, auditLog: new AuditLog(env.gw.db.prisma, { anchorKey: env.gw.config.secrets.auditAnchorKeyBytes }) }, { row: running, actor: source.createdBy!, requestId: 'crash-window' }, outputs, 12);
     expect(done).toMatchObject({ status: 'SUCCEEDED', webhookPending: true });
     expect(await jobExists(`inference-webhook-${done.id}`)).toBe(false);
 

@@ -79,6 +79,7 @@ export async function createInferenceEnv(env: Record<string, string> = {}): Prom
       const worker = startInferenceWorker({
         prisma: gw.db.prisma, store, client, queue, log: pino({ level: 'silent' }),
         secretKey: gw.config.secrets.projectSecretKeyBytes,
+        auditAnchorKey: gw.config.secrets.auditAnchorKeyBytes,
         allowPrivateNetworks: options.allowPrivateNetworks ?? gw.config.webhooks.allowPrivateNetworks,
         requireHttps: !gw.config.dev,
         concurrency: 2,

@@ -24,6 +24,7 @@ const worker = startInferenceWorker({
   client: new InferenceServiceClient(config.inference.url, config.inference.serviceToken, config.inference.clientTimeoutMs),
   queue: { redisUrl: config.redis.url, prefix: config.redis.keyPrefix },
   secretKey: config.secrets.projectSecretKeyBytes,
+  auditAnchorKey: config.secrets.auditAnchorKeyBytes,
   allowPrivateNetworks: config.webhooks.allowPrivateNetworks,
   requireHttps: !config.dev,
   concurrency: config.inferenceWorker.concurrency,

@@ -23,7 +23,7 @@ await assertReady(log, [postgresCheck(prisma, config.database.url), objectStoreC
 const runtime = trainerRuntime(config);
 const evaluator = new GateEvaluator({
   store,
-  registry: new CandidateVersions(prisma, store, new AuditLog(prisma)),
+  registry: new CandidateVersions(prisma, store, new AuditLog(prisma, { anchorKey: config.secrets.auditAnchorKeyBytes })),
   trainer: new TrainerProcess({ python: runtime.python, trainerDir: runtime.trainerDir }),
   workRoot: resolve(REPO_ROOT, config.training.workDir),
 });

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { REPO_ROOT } from '@medgrade/db';
 import { useTestDatabase } from '@medgrade/db/testing';
 import { AuditLog } from '@medgrade/audit';
+import { loadConfig } from '@medgrade/config';
 import { CandidateVersions } from '@medgrade/registry';
 import { FinetuneJobs, FinetuneRepository, GateEvaluator, TrainerProcess, type Orchestrator } from '@medgrade/training';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -29,7 +30,7 @@ describe('fine-tuning job lifecycle', () => {
     work = await mkdtemp(join(tmpdir(), 'orch-work-'));
     org = await seedOrg(prisma, store.store, 'lifecycle');
     const trainer = new TrainerProcess({ python: '/usr/bin/python3', trainerDir: join(REPO_ROOT, 'services/trainer') });
-    const evaluator = new GateEvaluator({ store: store.store, registry: new CandidateVersions(prisma, store.store, new AuditLog(prisma)), trainer, workRoot: work, resamples: 100 });
+    const evaluator = new GateEvaluator({ store: store.store, registry: new CandidateVersions(prisma, store.store, new AuditLog(prisma, { anchorKey: loadConfig().secrets.auditAnchorKeyBytes })), trainer, workRoot: work, resamples: 100 });
     orchestrator = await buildOrchestrator({ prisma, store: store.store, storage: { driver: 'fs', fsRoot: store.root }, training: trainingSettings(work), evaluator });
     jobs = new FinetuneJobs(new FinetuneRepository(prisma));
     orchestrator.start();

@@ -7,6 +7,7 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AuditLog } from '@medgrade/audit';
+import { loadConfig } from '@medgrade/config';
 import { REPO_ROOT } from '@medgrade/db';
 import { CandidateVersions } from '@medgrade/registry';
 import {
@@ -47,7 +48,7 @@ describe('fine-tuning on Slurm node pools', () => {
       'test pools',
     );
     const trainer = new TrainerProcess({ python: '/usr/bin/python3', trainerDir: join(REPO_ROOT, 'services/trainer') });
-    const evaluator = new GateEvaluator({ store: store.store, registry: new CandidateVersions(prisma, store.store, new AuditLog(prisma)), trainer, workRoot: work, resamples: 100 });
+    const evaluator = new GateEvaluator({ store: store.store, registry: new CandidateVersions(prisma, store.store, new AuditLog(prisma, { anchorKey: loadConfig().secrets.auditAnchorKeyBytes })), trainer, workRoot: work, resamples: 100 });
     const executors = poolExecutors({ slurmCli: () => createSlurmCli(), kubeApi: () => { throw new Error('no Kubernetes here'); } });
     orchestrator = await buildOrchestrator({ prisma, store: store.store, storage: { driver: 'fs', fsRoot: store.root }, training: trainingSettings(work), evaluator, nodePools, executors });
     orchestrator.start();

@@ -45,7 +45,7 @@ async function revoke(args: string[], { config, stdout, stderr }: CommandContext
   if (!prefix || positionals.length !== 1) throw new UsageError('give exactly one key prefix');
   const prisma = createPrismaClient(config.database.url, { maxConnections: 2 });
   try {
-    const revoked = await revokeKeyByPrefix(prisma, prefix);
+    const revoked = await revokeKeyByPrefix(prisma, prefix, config.secrets.auditAnchorKeyBytes);
     stdout.write(`${JSON.stringify({ revoked: revoked.id, orgId: revoked.orgId })}\n`);
     if (await broadcastRevocation(config, prefix)) return 0;
     stderr.write(`revoked in the database, but Redis at ${redactedUrl(config.redis.url)} did not take the broadcast: running gateways keep accepting the key until their cache expires (API_KEY_CACHE_TTL_MS, ${config.gateway.keyCacheTtlMs} ms)\n`);

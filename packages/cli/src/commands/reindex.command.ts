@@ -47,7 +47,7 @@ export async function parseReindexArgs(args: string[], prisma: PrismaClient): Pr
 }
 
 /** Runs the walk with the given adapters and writes its output; the exit code. */
-export async function runReindex(deps: { prisma: PrismaClient; store: ObjectStore }, args: string[], { stdout, stderr }: Omit<CommandContext, 'config'>): Promise<number> {
+export async function runReindex(deps: { prisma: PrismaClient; store: ObjectStore; auditAnchorKey: Buffer }, args: string[], { stdout, stderr }: Omit<CommandContext, 'config'>): Promise<number> {
   const options = await parseReindexArgs(args, deps.prisma);
   const summary = await reindex(deps, options, {
     onFailure: (f) => stdout.write(`${JSON.stringify(f)}\n`),
@@ -63,7 +63,7 @@ export const reindexCommand: Command = {
     const prisma = createPrismaClient(config.database.url, { maxConnections: 2 });
     const store = createObjectStore(config.storage);
     try {
-      return await runReindex({ prisma, store }, args, { stdout, stderr });
+      return await runReindex({ prisma, store, auditAnchorKey: config.secrets.auditAnchorKeyBytes }, args, { stdout, stderr });
     } finally {
       await prisma.$disconnect();
       store.close();

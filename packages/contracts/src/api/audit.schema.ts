@@ -35,7 +35,7 @@ export const AuditVerifySchema = z
     firstBroken: z
       .object({
         seq: z.string(),
-        reason: z.enum(['hash_mismatch', 'chain_break']),
+        reason: z.enum(['hash_mismatch', 'chain_break', 'anchor_mismatch', 'anchor_missing']).describe('hash_mismatch: an event was modified; chain_break: one was removed, inserted or reordered; anchor_mismatch / anchor_missing: the head does not match its HMAC anchor (AUDIT_ANCHOR_KEY), as after a rewrite with recomputed hashes, a truncation or an append without the key'),
         message: z.string(),
       })
       .nullable(),

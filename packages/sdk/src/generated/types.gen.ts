@@ -133,7 +133,10 @@ export type AuditVerification = {
     checked: number;
     firstBroken: {
         seq: string;
-        reason: 'hash_mismatch' | 'chain_break';
+        /**
+         * hash_mismatch: an event was modified; chain_break: one was removed, inserted or reordered; anchor_mismatch / anchor_missing: the head does not match its HMAC anchor (AUDIT_ANCHOR_KEY), as after a rewrite with recomputed hashes, a truncation or an append without the key
+         */
+        reason: 'hash_mismatch' | 'chain_break' | 'anchor_mismatch' | 'anchor_missing';
         message: string;
     } | null;
 };

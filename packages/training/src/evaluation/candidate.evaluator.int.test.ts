@@ -4,6 +4,7 @@
 // weights stand in for a job's trained weights, so the candidate equals the base: the default gate
 // must refuse it (its interval is not above the base), a job whose overrides allow equality gets a
 // validated version, and re-runs (after a crash, after success) register nothing twice.
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -18,6 +19,9 @@ import { candidateVersion, GateEvaluator } from './candidate.evaluator.ts';
 import { EvaluationError } from './evaluation.errors.ts';
 import type { EvaluationInput } from './evaluator.ts';
 import { TrainerProcess } from './trainer.process.ts';
+
+// The audit anchor key of this test's appends and verification.
+const ANCHOR_KEY = randomBytes(32);
 
 const ROOT = resolve(import.meta.dirname, '../../../..');
 const REFERENCE = join(ROOT, 'model-bundles/medgrade-cxr-tiny/1');
@@ -57,7 +61,7 @@ describe('GateEvaluator (real trainer, Postgres, object store)', () => {
     snapshot.testManifestKey = `datasets/${orgId}/ds/snapshots/${snapshot.id}/test.jsonl`;
     await store.put(snapshot.testManifestKey, Buffer.from(rows.join('\n') + '\n'));
     const trainer = new TrainerProcess({ python: '/usr/bin/python3', trainerDir: join(ROOT, 'services/trainer') });
-    evaluator = new GateEvaluator({ store, registry: new CandidateVersions(db.prisma, store, new AuditLog(db.prisma)), trainer, workRoot: dir, resamples: 200 });
+    evaluator = new GateEvaluator({ store, registry: new CandidateVersions(db.prisma, store, new AuditLog(db.prisma, { anchorKey: ANCHOR_KEY })), trainer, workRoot: dir, resamples: 200 });
   }, 120_000);
   afterAll(async () => {
     await db?.drop();
@@ -66,7 +70,7 @@ describe('GateEvaluator (real trainer, Postgres, object store)', () => {
 
   it('keeps a candidate no better than its base a draft, reusing the evaluations a crashed run kept, with every check stored', async () => {
     const jobId = crypto.randomUUID();
-    const real = new CandidateVersions(db.prisma, store, new AuditLog(db.prisma));
+    const real = new CandidateVersions(db.prisma, store, new AuditLog(db.prisma, { anchorKey: ANCHOR_KEY }));
     const crashing = new GateEvaluator({
       store, workRoot: dir, resamples: 200, trainer: new TrainerProcess({ python: '/usr/bin/python3', trainerDir: join(ROOT, 'services/trainer') }),
       registry: { baseVersion: (org, id) => real.baseVersion(org, id), findVersion: async () => null, registerCandidate: () => Promise.reject(new Error('crash')) },
@@ -113,7 +117,7 @@ describe('GateEvaluator (real trainer, Postgres, object store)', () => {
     const events = await db.prisma.auditEvent.findMany({ where: { orgId, resourceId: outcome.modelVersionId }, orderBy: { seq: 'asc' } });
     expect(events.map((e) => e.action)).toEqual(['model.version.register', 'model.version.validate']);
     expect(events[1]?.details).toMatchObject({ finetuneJobId: jobId, from: 'DRAFT', to: 'VALIDATED' });
-    expect(await new AuditLog(db.prisma).verify(orgId)).toMatchObject({ intact: true });
+    expect(await new AuditLog(db.prisma, { anchorKey: ANCHOR_KEY }).verify(orgId)).toMatchObject({ intact: true });
   }, 120_000);
 
   it('refuses invalid gate overrides and a missing test split before any work, with typed codes', async () => {

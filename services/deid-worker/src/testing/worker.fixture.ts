@@ -16,6 +16,8 @@ export interface WorkerFixture {
   store: FsObjectStore;
   queue: QueueConnection & { prefix: string };
   secretKey: Buffer;
+  /** The audit anchor key the worker appends with (config.secrets.auditAnchorKeyBytes). */
+  auditAnchorKey: Buffer;
   orgId: string;
   projectId: string;
   /** Removes the queue's Redis keys, the database and the folder. */
@@ -32,7 +34,7 @@ export async function createWorkerFixture(name: string): Promise<WorkerFixture> 
   const project = await db.prisma.project.create({ data: { orgId: org.id, slug: 'chest', name: 'chest', secretCiphertext: newProjectSecretCiphertext(secretKey) } });
   const queue = { redisUrl: config.redis.url, prefix: `mgtest-${name}-${randomBytes(4).toString('hex')}` };
   return {
-    db, root, store: new FsObjectStore(root), queue, secretKey, orgId: org.id, projectId: project.id,
+    db, root, store: new FsObjectStore(root), queue, secretKey, auditAnchorKey: config.secrets.auditAnchorKeyBytes, orgId: org.id, projectId: project.id,
     async close() {
       const redis = openRedis(queue.redisUrl);
       const keys = await redis.keys(`${queue.prefix}:*`);

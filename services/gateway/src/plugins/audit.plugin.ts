@@ -12,7 +12,7 @@ const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 export const auditPlugin = fp(
   async (app) => {
-    const auditLog = new AuditLog(app.deps.prisma);
+    const auditLog = new AuditLog(app.deps.prisma, { anchorKey: app.deps.config.secrets.auditAnchorKeyBytes });
     app.decorate('auditLog', auditLog);
     app.decorateRequest('audited', false);
     app.decorateRequest('audit', async function (this: FastifyRequest, input: RequestAuditInput, tx) {
