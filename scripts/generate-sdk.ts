@@ -8,7 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createClient } from '@hey-api/openapi-ts';
-import { buildOpenApiDocument } from '../services/gateway/src/openapi/openapi.document.ts';
+import { buildOpenApiDocument } from '../services/gateway/src/openapi.document.ts';
 
 export const SDK_DIR = path.join(import.meta.dirname, '..', 'packages', 'sdk');
 

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { documentProblems } from './openapi.audit.ts';
-import { buildOpenApiDocument } from './openapi.document.ts';
+import { buildOpenApiDocument } from '../openapi.document.ts';
 
 type Doc = Parameters<typeof documentProblems>[0];
 

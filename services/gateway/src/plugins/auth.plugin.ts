@@ -2,7 +2,7 @@ import fp from 'fastify-plugin';
 import { ApiKeyService, hasScopes, missingScopes, publishRevocation, revocationChannel } from '@medgrade/auth';
 import { ForbiddenError, RateLimitedError, UnauthenticatedError, type Scope } from '@medgrade/contracts';
 import type { FastifyRequest, RouteOptions } from 'fastify';
-import { RateLimiter } from '../rate-limiter.ts';
+import { RateLimiter } from './rate-limiter.ts';
 
 // Every route needs an API key unless its config says `public: true`; a non-public route must
 // declare `config.scopes` (all of them needed) and/or `config.anyScopes` (at least one needed);

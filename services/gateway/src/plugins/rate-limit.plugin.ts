@@ -1,6 +1,6 @@
 import fp from 'fastify-plugin';
 import { RateLimitedError } from '@medgrade/contracts';
-import { RateLimiter } from '../rate-limiter.ts';
+import { RateLimiter } from './rate-limiter.ts';
 
 // Rate limit per API key, Redis-backed and shared by every gateway process (see rate-limiter.ts
 // for how it avoids a Redis round trip per request). Sends X-RateLimit-* headers; 429 with

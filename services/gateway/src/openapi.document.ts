@@ -6,7 +6,7 @@ import type { PrismaClient } from '@medgrade/db';
 import type { InferenceServiceClient } from '@medgrade/inference-runs';
 import type { Redis } from 'ioredis';
 import { loadConfig } from '@medgrade/config';
-import { buildApp } from '../app.ts';
+import { buildApp } from './app.ts';
 
 /** The server URL the committed document and SDK carry; callers pass their own base URL. */
 export const DOCUMENT_SERVER_URL = 'http://127.0.0.1:8080';
