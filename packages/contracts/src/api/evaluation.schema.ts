@@ -33,7 +33,7 @@ export const GatePolicySchema = z
   .object({
     exactMatchMargin: z.number().min(0).max(1).describe('candidate lower 95% bound of exact match must be ≥ base point estimate − this'),
     macroF1Margin: z.number().min(0).max(1).describe('candidate lower 95% bound of macro-F1 must be ≥ base point estimate − this'),
-    maxFindingF1Drop: z.number().min(0).max(1).describe('no finding of the base may lose more F1 than this beyond bootstrap noise'),
+    maxFindingF1Drop: z.number().min(0).max(1).describe('no finding of the base may lose more F1 than this'),
     minSubgroupN: z.number().int().min(1).max(100000).describe('subgroups with fewer test studies are reported but not checked'),
     maxSubgroupGapWidening: z.number().min(0).max(1).describe('the exact-match gap between checked subgroups may widen by at most this over the base'),
   })

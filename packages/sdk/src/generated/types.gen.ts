@@ -351,7 +351,7 @@ export type ModelValidation = {
          */
         macroF1Margin: number;
         /**
-         * no finding of the base may lose more F1 than this beyond bootstrap noise
+         * no finding of the base may lose more F1 than this
          */
         maxFindingF1Drop: number;
         /**
@@ -5486,7 +5486,7 @@ export type FinetuneJobsCreateData = {
              */
             macroF1Margin?: number;
             /**
-             * no finding of the base may lose more F1 than this beyond bootstrap noise
+             * no finding of the base may lose more F1 than this
              */
             maxFindingF1Drop?: number;
             /**
