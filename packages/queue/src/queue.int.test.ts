@@ -108,6 +108,8 @@ describe('queue wiring', () => {
     }, conn, { concurrency: 1, observe: (e) => outcomes.push(e.outcome) });
     await producer.enqueue('ThingProcess', { thingId: 'r', mode: 'bad' });
     await until(() => outcomes.length === 1);
+    // A failed job and one never enqueued are not live.
+    expect(await producer.areLive('ThingProcess', [{ thingId: 'r' }, { thingId: 'never' }])).toEqual([false, false]);
     // A plain enqueue of a failed job's id is a no-op; requeue runs it again.
     await producer.enqueue('ThingProcess', { thingId: 'r' });
     expect(await producer.requeueMany('ThingProcess', [{ thingId: 'r' }])).toBe(1);
@@ -115,6 +117,7 @@ describe('queue wiring', () => {
     expect(outcomes).toEqual(['failed', 'completed']);
     await worker.close();
     await producer.enqueue('ThingProcess', { thingId: 'w' });
+    expect(await producer.areLive('ThingProcess', [{ thingId: 'w' }, { thingId: 'r' }])).toEqual([true, false]);
     expect(await producer.requeueMany('ThingProcess', [{ thingId: 'w' }, { thingId: 'w' }])).toBe(0);
     expect(calls).toEqual(['r', 'r']);
     await producer.close();

@@ -37,6 +37,8 @@ export interface JobProducer<C extends JobCatalog> {
    * same jobId is removed first, so recovery can run it again. Returns how many were enqueued.
    */
   requeueMany<N extends keyof C & string>(name: N, payloads: PayloadOf<C[N]>[]): Promise<number>;
+  /** For each payload, whether its job is live (waiting, delayed, active): a reconciler tells a dead run from a queued one. */
+  areLive<N extends keyof C & string>(name: N, payloads: PayloadOf<C[N]>[]): Promise<boolean[]>;
   depth(): Promise<QueueDepth[]>;
   close(): Promise<void>;
 }
@@ -65,6 +67,11 @@ function parseOrThrow(catalog: JobCatalog, name: string, payload: unknown): void
 }
 
 const LIVE_STATES = new Set(['waiting', 'delayed', 'active', 'prioritized', 'waiting-children']);
+
+async function isLive(queue: Queue, jobId: string): Promise<boolean> {
+  const job = await queue.getJob(jobId);
+  return job !== undefined && LIVE_STATES.has(await job.getState());
+}
 
 // A completed or failed job keeps its jobId for a while (removeOnComplete/removeOnFail), and add()
 // with that id is then a no-op: remove the finished job so the work runs again.
@@ -114,6 +121,9 @@ export function createProducer<C extends JobCatalog>(catalog: C, connection: Que
         if (await requeueOne(queueOf(name), name, catalog[name]!, payload)) added++;
       }
       return added;
+    },
+    async areLive(name, payloads) {
+      return Promise.all(payloads.map((payload) => isLive(queueOf(name), catalog[name]!.jobId(payload))));
     },
     async depth() {
       return Promise.all(

@@ -9,9 +9,10 @@ const GRACE_MS = 60_000;
 const old = new Date(NOW.getTime() - 2 * GRACE_MS);
 const fresh = new Date(NOW.getTime() - GRACE_MS / 2);
 
-function fakes(objects: ObjectInfo[], rows: Set<string>, stuck: string[] = []) {
+function fakes(objects: ObjectInfo[], rows: Set<string>, stuck: string[] = [], runs: { live?: Set<string>; atLimit?: Set<string> } = {}) {
   const deleted: string[] = [];
   const requeued: string[] = [];
+  const charged: string[] = [];
   const store = {
     async *list(prefix: string) {
       for (const o of objects) if (o.key.startsWith(prefix)) yield o;
@@ -28,12 +29,19 @@ function fakes(objects: ObjectInfo[], rows: Set<string>, stuck: string[] = []) {
     async existingInstanceIds(ids) {
       return new Set(ids.filter((id) => rows.has(id)));
     },
+    async chargeCrashes(ids) {
+      charged.push(...ids);
+      return new Set(ids.filter((id) => runs.atLimit?.has(id)));
+    },
   };
   const deps: ReconcilerDeps = {
     repo, store, now: () => NOW,
-    jobs: { async requeueMany(_name, payloads) { requeued.push(...payloads.map((p) => p.instanceId)); return payloads.length; } },
+    jobs: {
+      async requeueMany(_name, payloads) { requeued.push(...payloads.map((p) => p.instanceId)); return payloads.length; },
+      async areLive(_name, payloads) { return payloads.map((p) => runs.live?.has(p.instanceId) ?? false); },
+    },
   };
-  return { deps, deleted, requeued };
+  return { deps, deleted, requeued, charged };
 }
 
 const raw = (id: string, lastModified?: Date): ObjectInfo => ({ key: `quarantine/o/p/${id}.dcm`, size: 1, lastModified });
@@ -56,5 +64,13 @@ describe('reconcileIngest', () => {
     expect(await reconcileIngest(deps, { graceMs: GRACE_MS, batchSize: 3 })).toEqual({ requeued: 3, orphansDeleted: 3 });
     expect(requeued).toEqual(stuck.slice(0, 3));
     expect(deleted).toHaveLength(3);
+  });
+
+  it('with a retry limit, counts only runs whose job is gone, and re-enqueues none that reached it', async () => {
+    const [dead, queued, exhausted] = [randomUUID(), randomUUID(), randomUUID()];
+    const { deps, requeued, charged } = fakes([], new Set(), [dead, queued, exhausted], { live: new Set([queued]), atLimit: new Set([exhausted]) });
+    expect(await reconcileIngest(deps, { graceMs: GRACE_MS, batchSize: 10, retryLimit: 3 })).toEqual({ requeued: 1, orphansDeleted: 0 });
+    expect(charged).toEqual([dead, exhausted]);
+    expect(requeued).toEqual([dead]);
   });
 });

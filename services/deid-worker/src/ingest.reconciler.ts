@@ -10,6 +10,7 @@ import type { JOB_CATALOG } from '@medgrade/contracts';
 import { Prisma, type PrismaClient } from '@medgrade/db';
 import type { JobProducer } from '@medgrade/queue';
 import { deleteStaleObjects, KEY_ROOTS, quarantineInstanceId, type ObjectStore } from '@medgrade/storage';
+import { DEID_FAILED } from './retention.sweep.ts';
 
 /** The rows the reconciler reads. */
 export interface ReconcileRepository {
@@ -17,13 +18,19 @@ export interface ReconcileRepository {
   stuckInstanceIds(before: Date, limit: number): Promise<string[]>;
   /** The subset of ids that have an Instance row. */
   existingInstanceIds(ids: string[]): Promise<Set<string>>;
+  /**
+   * Counts each DEIDENTIFYING row among ids as one retry (a run that died: worker crash or a job
+   * stalled past BullMQ's limit); one already at retryLimit ends FAILED DEID_FAILED instead, and
+   * its id is returned (not to be re-enqueued; the retention sweep deletes its raw object).
+   */
+  chargeCrashes(ids: string[], retryLimit: number): Promise<Set<string>>;
 }
 
 /** Adapters of one pass. */
 export interface ReconcilerDeps {
   repo: ReconcileRepository;
   store: ObjectStore;
-  jobs: Pick<JobProducer<Pick<typeof JOB_CATALOG, 'InstanceDeidentify'>>, 'requeueMany'>;
+  jobs: Pick<JobProducer<Pick<typeof JOB_CATALOG, 'InstanceDeidentify'>>, 'requeueMany' | 'areLive'>;
   now?: () => Date;
 }
 
@@ -31,6 +38,8 @@ export interface ReconcilerDeps {
 export interface ReconcileOptions {
   graceMs: number;
   batchSize: number;
+  /** Runs that died (DEIDENTIFYING rows) counted as retries up to this many (config retention.retryLimit); absent: not counted. */
+  retryLimit?: number | undefined;
 }
 
 /** What one pass did (counts only: never keys or DICOM values). */
@@ -64,22 +73,47 @@ export function createReconcileRepository(prisma: PrismaClient): ReconcileReposi
       const rows = await prisma.instance.findMany({ where: { id: { in: ids } }, select: { id: true } });
       return new Set(rows.map((r) => r.id));
     },
+    // updatedAt moves too: the re-enqueued run gets a whole grace period before it counts as stuck.
+    async chargeCrashes(ids, retryLimit) {
+      if (ids.length === 0) return new Set();
+      const failed = await prisma.$queryRaw<{ id: string }[]>`
+        WITH failed AS (
+          UPDATE "Instance" SET "status" = 'FAILED', "errorCode" = ${DEID_FAILED}, "updatedAt" = now()
+          WHERE "id" = ANY(${ids}::uuid[]) AND "status" = 'DEIDENTIFYING' AND "retryCount" >= ${retryLimit}::int
+          RETURNING "id"),
+        counted AS (
+          UPDATE "Instance" SET "retryCount" = "retryCount" + 1, "updatedAt" = now()
+          WHERE "id" = ANY(${ids}::uuid[]) AND "status" = 'DEIDENTIFYING' AND "retryCount" < ${retryLimit}::int
+          RETURNING "id")
+        SELECT "id"::text AS "id" FROM failed`;
+      return new Set(failed.map((r) => r.id));
+    },
   };
 }
 
 /** One reconciliation pass. */
 export async function reconcileIngest(deps: ReconcilerDeps, options: ReconcileOptions): Promise<ReconcileResult> {
   const cutoff = new Date((deps.now?.() ?? new Date()).getTime() - options.graceMs);
-  const requeued = await requeueStuck(deps, cutoff, options.batchSize);
+  const requeued = await requeueStuck(deps, cutoff, options.batchSize, options.retryLimit);
   const orphansDeleted = await deleteOrphans(deps, cutoff, options.batchSize);
   return { requeued, orphansDeleted };
 }
 
-async function requeueStuck(deps: ReconcilerDeps, cutoff: Date, limit: number): Promise<number> {
-  const ids = await deps.repo.stuckInstanceIds(cutoff, limit);
-  if (ids.length === 0) return 0;
+// A poison instance that kills the worker each time would otherwise be re-enqueued forever,
+// keeping its raw object (PHI): each recovery of a DEIDENTIFYING row counts as a retry.
+async function requeueStuck(deps: ReconcilerDeps, cutoff: Date, limit: number, retryLimit: number | undefined): Promise<number> {
   const requestId = `reconcile-${randomUUID()}`;
-  return deps.jobs.requeueMany('InstanceDeidentify', ids.map((instanceId) => ({ requestId, instanceId })));
+  const payloads = (ids: string[]) => ids.map((instanceId) => ({ requestId, instanceId }));
+  let ids = await deps.repo.stuckInstanceIds(cutoff, limit);
+  if (ids.length > 0 && retryLimit !== undefined) {
+    // Only rows whose job is gone died; one still queued (a backoff, a backlog) is left alone.
+    const live = await deps.jobs.areLive('InstanceDeidentify', payloads(ids));
+    ids = ids.filter((_, i) => !live[i]);
+    const failed = await deps.repo.chargeCrashes(ids, retryLimit);
+    ids = ids.filter((id) => !failed.has(id));
+  }
+  if (ids.length === 0) return 0;
+  return deps.jobs.requeueMany('InstanceDeidentify', payloads(ids));
 }
 
 // An object older than the grace period cannot gain a row any more: intake inserts the row right after storing the object.

@@ -5,7 +5,9 @@
 // The only fault injected is in front of the real store: reads of chosen raw objects fail as an
 // unreachable object store would (not "not found", which is final).
 import { randomBytes, randomUUID } from 'node:crypto';
+import { readdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { JOB_CATALOG } from '@medgrade/contracts';
 import { Prisma, type TestDatabase } from '@medgrade/db';
 import { createProducer, type JobProducer } from '@medgrade/queue';
@@ -15,7 +17,9 @@ import { finalHoldersSql } from './retention.sweep.ts';
 import { createWorkerFixture, objectExists, waitUntil, type WorkerFixture } from './testing/worker.fixture.ts';
 import { startDeidWorkerApp, type DeidWorkerApp } from './worker.app.ts';
 
-const MR_FILE = '/usr/lib/python3/dist-packages/pydicom/data/test_files/dicomdirtests/98892003/MR1/4919';
+// Distinct instances (a project holds one live instance per SOP Instance UID): one file per test instance.
+const MR_DIR = '/usr/lib/python3/dist-packages/pydicom/data/test_files/dicomdirtests/98892003/MR700';
+const MR_FILES = readdirSync(MR_DIR).sort().map((name) => join(MR_DIR, name));
 const HOUR_MS = 3600_000;
 
 let fx: WorkerFixture;
@@ -52,7 +56,9 @@ const until = (what: string, check: () => Promise<boolean>, timeoutMs = 90_000) 
 async function received(): Promise<{ id: string; key: string }> {
   const id = randomUUID();
   const key = quarantineKey(orgId, projectId, id);
-  await store.put(key, await readFile(MR_FILE));
+  const file = MR_FILES.shift();
+  if (!file) throw new Error(`add files: ${MR_DIR} has too few for this test file`);
+  await store.put(key, await readFile(file));
   await db.prisma.instance.create({ data: { id, orgId, projectId, quarantineKey: key, inputSha256: randomBytes(32).toString('hex') } });
   return { id, key };
 }
@@ -114,6 +120,22 @@ describe('retention sweep', () => {
     expect(mine[0]!.projectId).toBe(projectId);
     expect(Object.keys(mine[0]!.details as object).sort()).toEqual(['count', 'instanceIds']);
   }, 150_000);
+
+  it('counts a run that died (a DEIDENTIFYING row no job holds) as a retry: re-run below the limit, FAILED without its raw object at it', async () => {
+    const crashed = async (retryCount: number) => {
+      const { id, key } = await received();
+      // What a worker killed mid-way (or a job stalled past BullMQ's limit) leaves: claimed, no live job.
+      await db.prisma.$executeRaw`UPDATE "Instance" SET "status" = 'DEIDENTIFYING', "retryCount" = ${retryCount}, "updatedAt" = now() - interval '1 hour' WHERE "id" = ${id}::uuid`;
+      return { id, key };
+    };
+    const once = await crashed(0);
+    const again = await crashed(1);
+    await until('the first to be READY', async () => (await row(once.id)).status === 'READY');
+    expect((await row(once.id)).retryCount).toBe(1);
+    await until('the second to lose its raw object', async () => (await row(again.id)).quarantineKey === null);
+    expect(await row(again.id)).toMatchObject({ status: 'FAILED', errorCode: 'DEID_FAILED', retryCount: 1 });
+    expect(await exists(again.key)).toBe(false);
+  });
 
   it('ends a review left undecided past the limit as REJECTED REVIEW_EXPIRED, deleting its raw object, and keeps a fresh one', async () => {
     const make = async (ageMs: number) => {

@@ -81,7 +81,7 @@ export function startDeidWorkerApp(options: DeidWorkerAppOptions): DeidWorkerApp
       lease: 'ingest-reconcile',
       intervalMs: reconcile.intervalMs,
       pass: async (jobs) => {
-        const reconciled = await reconcileIngest({ repo: createReconcileRepository(options.prisma), store: options.store, jobs }, reconcile);
+        const reconciled = await reconcileIngest({ repo: createReconcileRepository(options.prisma), store: options.store, jobs }, { ...reconcile, retryLimit: options.retention?.retryLimit });
         if (!options.retention) return reconciled;
         return { ...reconciled, ...(await sweepRetention({ repo: retentionRepo, store: options.store, jobs }, { ...reconcile, ...options.retention })) };
       },
