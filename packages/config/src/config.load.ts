@@ -91,6 +91,8 @@ const SETTINGS: Setting[] = [
   { env: 'TRAINING_NODE_RETRIES', path: 'training.nodeRetries', fallback: '3', hint: 'attempts lost to node failures before a fine-tune fails, 0 or more' },
   { env: 'TRAINING_RETRY_BACKOFF_MS', path: 'training.retryBackoffMs', fallback: '2000', hint: 'milliseconds before a preempted or failed fine-tune is admitted again (doubled per retry), 0 or more' },
   { env: 'TRAINING_NODE_POOLS_FILE', path: 'training.nodePoolsFile', hint: 'the path of a node pool file (JSON; README "GPU node pools")' },
+  { env: 'TRAINER_S3_ACCESS_KEY_ID', path: 'training.trainerS3AccessKeyId', hint: 'an access key id limited to what a trainer reads and writes (model bundles, dataset snapshots, finetune/), not quarantine/' },
+  { env: 'TRAINER_S3_SECRET_ACCESS_KEY', path: 'training.trainerS3SecretAccessKey', hint: 'the secret of TRAINER_S3_ACCESS_KEY_ID' },
   { env: 'TRAINING_RETRY_BACKOFF_MAX_MS', path: 'training.retryBackoffMaxMs', fallback: '60000', hint: 'the longest retry backoff in milliseconds, 0 or more' },
   { env: 'METRICS_TOKEN', path: 'metrics.token', hint: 'a random string of at least 32 characters that Prometheus sends as `Authorization: Bearer <token>` (openssl rand -base64 32)' },
   { env: 'METRICS_GAUGE_REFRESH_MS', path: 'metrics.gaugeRefreshMs', fallback: '15000', hint: 'milliseconds between refreshes of the gauges /metrics reads from Postgres and Redis, 0 or more (0: every scrape)' },

@@ -156,6 +156,13 @@ export const ConfigSchema = z.object({
     retryBackoffMaxMs: z.coerce.number().int().min(0),
     /** The operator's node pool file (JSON, NodePoolFileSchema): Slurm and Kubernetes pools registered at start. */
     nodePoolsFile: z.string().min(1).optional(),
+    /**
+     * S3 credentials for trainer processes this machine starts (validation, the local pool): a key
+     * limited to the prefixes a trainer needs. Unset: they get the platform's own S3 credentials,
+     * which also reach quarantine/ (raw uploads), and the orchestrator warns at start.
+     */
+    trainerS3AccessKeyId: z.string().min(1).optional(),
+    trainerS3SecretAccessKey: z.string().min(1).optional(),
   }),
   /** Prometheus /metrics of the gateway and the deid-worker. */
   metrics: z.object({

@@ -1,1 +1,1 @@
-export { buildOrchestrator, storeEnv, trainerRuntime, type OrchestratorAppDeps } from './orchestrator.app.ts';
+export { buildOrchestrator, storeCredentials, storeEnv, trainerRuntime, type OrchestratorAppDeps } from './orchestrator.app.ts';

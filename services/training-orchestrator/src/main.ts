@@ -9,7 +9,7 @@ import { CandidateVersions } from '@medgrade/registry';
 import { assertReady, closeOnSignal, loadConfigOrExit, objectStoreCheck, postgresCheck, serviceLogger } from '@medgrade/service';
 import { createObjectStore } from '@medgrade/storage';
 import { GateEvaluator, TrainerProcess, createKubeApi, createSlurmCli, parseNodePoolFile, poolExecutors } from '@medgrade/training';
-import { buildOrchestrator, trainerRuntime } from './orchestrator.app.ts';
+import { buildOrchestrator, storeCredentials, trainerRuntime } from './orchestrator.app.ts';
 
 const config = loadConfigOrExit();
 const log = serviceLogger('training-orchestrator', config);
@@ -40,6 +40,7 @@ const orchestrator = await buildOrchestrator({
   onError: (error, context) => log.warn({ ...context, code: (error as { code?: string }).code, msg: (error as Error).message }, 'orchestrator step failed'),
 });
 orchestrator.start();
+if (storeCredentials(config.storage, config.training).platformKey) log.warn('trainer processes get the platform S3 key, which also reads quarantine/: set TRAINER_S3_ACCESS_KEY_ID/TRAINER_S3_SECRET_ACCESS_KEY to a key limited to what a trainer needs');
 log.info({ cpuPoolCapacity: config.training.cpuPoolCapacity, pollMs: config.training.pollMs }, 'training-orchestrator started');
 
 // Running trainers keep running; the next orchestrator re-attaches to them.

@@ -41,14 +41,22 @@ export function storeEnv(storage: Config['storage']): Record<string, string> {
   };
 }
 
-/** The configured S3 credentials, for trainer processes on this machine only (boto3's standard variables). */
-export function storeCredentialsEnv(storage: Config['storage']): Record<string, string> {
-  if (storage.driver !== 's3' || !storage.s3.accessKeyId || !storage.s3.secretAccessKey) return {};
-  return { AWS_ACCESS_KEY_ID: storage.s3.accessKeyId, AWS_SECRET_ACCESS_KEY: storage.s3.secretAccessKey };
+/**
+ * S3 credentials for trainer processes on this machine only (boto3's standard variables): the
+ * trainer's own limited key when configured, else the platform's (`platformKey`: true, which the
+ * orchestrator warns about: that key also reads quarantine/).
+ */
+export function storeCredentials(storage: Config['storage'], training: Config['training']): { env: Record<string, string>; platformKey: boolean } {
+  if (storage.driver !== 's3') return { env: {}, platformKey: false };
+  if (training.trainerS3AccessKeyId && training.trainerS3SecretAccessKey) {
+    return { env: { AWS_ACCESS_KEY_ID: training.trainerS3AccessKeyId, AWS_SECRET_ACCESS_KEY: training.trainerS3SecretAccessKey }, platformKey: false };
+  }
+  if (!storage.s3.accessKeyId || !storage.s3.secretAccessKey) return { env: {}, platformKey: false }; // the node's own role
+  return { env: { AWS_ACCESS_KEY_ID: storage.s3.accessKeyId, AWS_SECRET_ACCESS_KEY: storage.s3.secretAccessKey }, platformKey: true };
 }
 
 export function trainerRuntime(deps: Pick<OrchestratorAppDeps, 'storage' | 'training'>): TrainerRuntime {
-  return { python: deps.training.python, trainerDir: join(REPO_ROOT, 'services', 'trainer'), storeEnv: storeEnv(deps.storage), localEnv: storeCredentialsEnv(deps.storage) };
+  return { python: deps.training.python, trainerDir: join(REPO_ROOT, 'services', 'trainer'), storeEnv: storeEnv(deps.storage), localEnv: storeCredentials(deps.storage, deps.training).env };
 }
 
 /** Builds the orchestrator (not started) and makes the `cpu` pool's capacity match configuration. */

@@ -12,7 +12,7 @@ import { finetuneKeys } from '@medgrade/storage/keys';
 import { startLocalS3, type LocalS3 } from '@medgrade/storage/testing';
 import { FinetuneJobs, FinetuneRepository, type Orchestrator } from '@medgrade/training';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildOrchestrator, trainerRuntime } from '../src/orchestrator.app.ts';
+import { buildOrchestrator, storeCredentials, trainerRuntime } from '../src/orchestrator.app.ts';
 import { RecordingEvaluator, TINY, seedOrg, trainingSettings, waitFor } from './harness.ts';
 
 describe('fine-tuning against an S3 store', () => {
@@ -46,6 +46,10 @@ describe('fine-tuning against an S3 store', () => {
     expect(runtime.localEnv).toEqual({ AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER' });
     expect(JSON.stringify(runtime.storeEnv)).not.toContain('S3RVER');
     expect(runtime.storeEnv).toMatchObject({ MEDGRADE_STORE: `s3:${s3.options.bucket}`, MEDGRADE_S3_SSE: 'AES256' });
+    // A trainer key of its own, when configured, replaces the platform's (which also reads quarantine/).
+    expect(storeCredentials(storage, trainingSettings(work))).toMatchObject({ platformKey: true });
+    const own = storeCredentials(storage, { ...trainingSettings(work), trainerS3AccessKeyId: 'TRAINER', trainerS3SecretAccessKey: 'trainer-secret' });
+    expect(own).toEqual({ env: { AWS_ACCESS_KEY_ID: 'TRAINER', AWS_SECRET_ACCESS_KEY: 'trainer-secret' }, platformKey: false });
   });
 
   it('validates, trains and stores the weights in the bucket', async () => {
