@@ -11,7 +11,7 @@ const onlyIn = (name, owner) => ({
 
 export default tseslint.config(
   {
-    ignores: ['**/node_modules/**', '**/generated/**', 'packages/portal/dist/**', 'packages/portal/dist.building-*/**', 'test-artifacts/**', 'data/**', 'services/trainer/**', 'model-bundles/**', 'bench/out/**', 'coverage/**'],
+    ignores: ['**/node_modules/**', '**/generated/**', 'packages/portal/dist/**', 'packages/portal/dist.building-*/**', 'packages/portal/dist.old-*/**', 'test-artifacts/**', 'data/**', 'services/trainer/**', 'model-bundles/**', 'bench/out/**', 'coverage/**'],
   },
   js.configs.recommended,
   ...tseslint.configs.recommended,

@@ -1,7 +1,7 @@
 // Builds the portal (Vite, into dist/) when its inputs changed since the last build: `pnpm start`,
 // the gateway's image and the browser tests call it, so a developer never serves a stale portal
 // and an unchanged tree costs one hash of the sources. The build goes to a fresh folder that
-// replaces dist/ with a rename, so a gateway serving dist/ never sees half a build.
+// replaces dist/ by renames, so a gateway serving dist/ never sees half a build.
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
@@ -61,8 +61,15 @@ export async function buildPortal(options: { force?: boolean; dist?: string; log
       build: { outDir: out, emptyOutDir: true, target: 'es2022', sourcemap: false, assetsInlineLimit: 0, reportCompressedSize: false },
     });
     await writeFile(join(out, STAMP), JSON.stringify({ inputs }));
-    await rm(dist, { recursive: true, force: true });
+    // Two renames, then the old tree goes: dist/ is missing only between two system calls, never
+    // for the time a recursive delete of the previous build takes.
+    const old = `${dist}.old-${process.pid}-${Date.now()}`;
+    const had = await rename(dist, old).then(() => true, (error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT') return false;
+      throw error;
+    });
     await rename(out, dist);
+    if (had) await rm(old, { recursive: true, force: true });
   } finally {
     if (nodeEnv === undefined) delete process.env.NODE_ENV;
     else process.env.NODE_ENV = nodeEnv;
