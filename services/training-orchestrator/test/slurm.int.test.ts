@@ -14,7 +14,7 @@ import {
   GateEvaluator, TrainerProcess, createSlurmCli, parseNodePoolFile, parseScontrolJob, poolExecutors, type Orchestrator,
 } from '@medgrade/training';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { holdSlurmCluster, trainerPid } from '../../../packages/training/src/slurm/slurm.harness.ts';
+import { holdSlurmCluster, operator, trainerPid } from '../../../packages/training/src/slurm/slurm.harness.ts';
 import { createTestGateway, type TestGateway } from '../../gateway/test/gateway.harness.ts';
 import { buildOrchestrator } from '../src/orchestrator.app.ts';
 import { LOOSE_GATE as LOOSE, TINY, seedOrg, tempStore, trainingSettings, waitFor, type Org } from './harness.ts';
@@ -68,14 +68,15 @@ describe('fine-tuning on Slurm node pools', () => {
       return ['succeeded', 'failed', 'cancelled'].includes(row.status) && row;
     }, 420_000);
 
+  const submit = async (payload: object) => {
+    const common = { baseModel: 'medgrade-cxr-tiny', datasetSnapshotId: org.snapshotId, method: 'lora', seed: 3, gate: LOOSE };
+    const res = await gw.app.inject({ method: 'POST', url: '/v1/finetune-jobs', headers: { authorization: auth }, payload: { ...common, ...payload } });
+    expect(res.statusCode, res.body).toBe(202);
+    return res.json<{ id: string }>();
+  };
+
   it('a high-partition job preempts a low one, which resumes from its checkpoint on Slurm and finishes; both validated', async () => {
     const { prisma } = gw.db;
-    const common = { baseModel: 'medgrade-cxr-tiny', datasetSnapshotId: org.snapshotId, method: 'lora', seed: 3, gate: LOOSE };
-    const submit = async (payload: object) => {
-      const res = await gw.app.inject({ method: 'POST', url: '/v1/finetune-jobs', headers: { authorization: auth }, payload: { ...common, ...payload } });
-      expect(res.statusCode, res.body).toBe(202);
-      return res.json<{ id: string }>();
-    };
     const low = await submit({ nodePool: 'slurm-low', gpus: 2, priority: 'standard', hyperparameters: { ...TINY, steps: 240 } });
     const shown = await gw.app.inject({ method: 'GET', url: `/v1/finetune-jobs/${low.id}`, headers: { authorization: auth } });
     expect(shown.json()).toMatchObject({ nodePool: 'slurm-low', gpus: 2 });
@@ -114,5 +115,27 @@ describe('fine-tuning on Slurm node pools', () => {
       const version = await prisma.modelVersion.findUniqueOrThrow({ where: { id: done.modelVersionId! } });
       expect(version.status).toBe('VALIDATED');
     }
+  }, 600_000);
+
+  it("an operator's scancel ends the job cancelled; a trainer killed on the node is a node failure, retried to success; the events name each cause", async () => {
+    const { prisma } = gw.db;
+    const slurmJobOf = (id: string) => waitFor(`the Slurm job of ${id}`, async () => (await prisma.finetuneAttempt.findFirst({ where: { jobId: id, n: 1, externalId: { not: null } } }))?.externalId ?? undefined, 240_000);
+    const causes = async (id: string) => (await prisma.finetuneEvent.findMany({ where: { jobId: id, type: 'attempt.ended' }, orderBy: { seq: 'asc' } })).map((e) => (e.data as { cause: string | null }).cause);
+
+    const scancelled = await submit({ nodePool: 'slurm-low', gpus: 1, priority: 'standard', hyperparameters: { ...TINY, steps: 2000 } });
+    const killed = await submit({ nodePool: 'slurm-low', gpus: 1, priority: 'standard', hyperparameters: { ...TINY, steps: 48 } });
+    const [scancelledJob, killedJob] = await Promise.all([slurmJobOf(scancelled.id), slurmJobOf(killed.id)]);
+    await waitFor('the first trainer on its node', async () => trainerPid(scancelledJob), 240_000);
+    operator('scancel', [scancelledJob]); // the cluster's operator, not the API
+    // The trainer is Slurm job step 0 (srun); kill it as the OOM killer or a crash would.
+    process.kill(await waitFor('the second trainer on its node', async () => trainerPid(killedJob), 240_000), 'SIGKILL');
+
+    const [cancelledDone, killedDone] = await Promise.all([finished(scancelled.id), finished(killed.id)]);
+    expect(cancelledDone.status).toBe('cancelled');
+    expect(await causes(scancelled.id)).toEqual(['cancelled']);
+    expect([killedDone.status, killedDone.attemptCount, killedDone.errorMessage]).toEqual(['succeeded', 2, null]);
+    expect(await causes(killed.id)).toEqual(['node', null]);
+    const states = await prisma.finetuneEvent.findMany({ where: { jobId: killed.id, type: 'state' }, orderBy: { seq: 'asc' } });
+    expect(states.map((e) => e.data)).toContainEqual(expect.objectContaining({ from: 'running', to: 'queued', reason: 'node failure' }));
   }, 600_000);
 });
