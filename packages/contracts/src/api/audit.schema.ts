@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { TimestampSchema } from './common.schema.ts';
+import { TextFilterSchema, TimestampSchema } from './common.schema.ts';
 
 export const AuditEventSchema = z
   .object({
@@ -18,14 +18,15 @@ export const AuditEventSchema = z
   .meta({ id: 'AuditEvent' });
 
 export const AuditQuerySchema = z.object({
-  action: z.string().min(1).optional(),
-  resourceType: z.string().min(1).optional(),
-  resourceId: z.string().min(1).optional(),
-  actor: z.string().min(1).optional(),
+  action: TextFilterSchema.optional(),
+  resourceType: TextFilterSchema.optional(),
+  resourceId: TextFilterSchema.optional(),
+  actor: TextFilterSchema.optional(),
   since: TimestampSchema.optional(),
   until: TimestampSchema.optional(),
   limit: z.coerce.number().int().min(1).max(500).default(100),
-  cursor: z.string().regex(/^\d+$/, 'use the nextCursor of the previous page').optional(),
+  // At most 18 digits: a sequence number fits Postgres' bigint, a longer value is a 400, not a database error.
+  cursor: z.string().regex(/^\d{1,18}$/, 'use the nextCursor of the previous page').optional(),
 });
 
 export const AuditVerifySchema = z

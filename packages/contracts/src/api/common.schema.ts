@@ -11,6 +11,14 @@ export const PageQuerySchema = z.object({
   cursor: z.string().min(1).optional(),
 });
 
+/** Cursor pagination over ids: the cursor is the last id of the previous page (any other value is a 400, not a database error). */
+export const IdPageQuerySchema = PageQuerySchema.extend({
+  cursor: z.uuid('use the nextCursor of the previous page').optional(),
+});
+
+/** A free-text filter matched in the database: Postgres refuses NUL in text, so it is a 400 here, not a 500 there. */
+export const TextFilterSchema = z.string().min(1).max(1024).refine((v) => !v.includes('\0'), 'must not contain a NUL character');
+
 /** A page of items. */
 export function pageOf<T extends z.ZodType>(item: T) {
   return z.object({ items: z.array(item), nextCursor: z.string().nullable() });

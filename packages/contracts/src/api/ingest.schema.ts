@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { TimestampSchema } from './common.schema.ts';
+import { TextFilterSchema, TimestampSchema } from './common.schema.ts';
 
 // Uploads, instance status, studies and DICOMweb query shapes. Every UID here is a
 // de-identified one; no value of an uploaded header ever appears, only those of the
@@ -108,10 +108,10 @@ export const StudyListQuerySchema = z.object({
   cursor: z.string().min(1).max(64).optional().describe('nextCursor of the previous page, unchanged (opaque); studies are listed newest StudyDate first, then by id, undated studies last'),
   projectId: z.uuid().optional(),
   modality: z.string().regex(/^[A-Z0-9]{1,16}$/).optional(),
-  bodyPart: z.string().min(1).max(64).optional(),
+  bodyPart: TextFilterSchema.max(64).optional(),
   studyInstanceUid: Uid.optional(),
-  patientId: z.string().min(1).max(64).optional().describe('Exact de-identified PatientID (a study\'s patientSurrogateId); QIDO-RS PatientID also takes wildcards'),
-  accessionNumber: z.string().min(1).max(16).optional().describe('Exact de-identified AccessionNumber (the surrogate the study carries); QIDO-RS AccessionNumber also takes wildcards'),
+  patientId: TextFilterSchema.max(64).optional().describe('Exact de-identified PatientID (a study\'s patientSurrogateId); QIDO-RS PatientID also takes wildcards'),
+  accessionNumber: TextFilterSchema.max(16).optional().describe('Exact de-identified AccessionNumber (the surrogate the study carries); QIDO-RS AccessionNumber also takes wildcards'),
   from: z.iso.date().optional().describe('Study date on or after (YYYY-MM-DD)'),
   to: z.iso.date().optional().describe('Study date on or before (YYYY-MM-DD)'),
 });

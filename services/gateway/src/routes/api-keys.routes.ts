@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { ApiKeySchema, CreateApiKeyBodySchema, CreatedApiKeySchema, IdParamsSchema, NotFoundError, PageQuerySchema, pageOf } from '@medgrade/contracts';
+import { ApiKeySchema, CreateApiKeyBodySchema, CreatedApiKeySchema, IdParamsSchema, NotFoundError, IdPageQuerySchema, pageOf } from '@medgrade/contracts';
 import { toApiKeyDto } from './dto.ts';
 
 export const apiKeyRoutes: FastifyPluginAsyncZod = async (app) => {
@@ -8,7 +8,7 @@ export const apiKeyRoutes: FastifyPluginAsyncZod = async (app) => {
 
   app.get('/v1/api-keys', {
     config: { scopes: ['admin'] },
-    schema: { tags, operationId: 'apiKeys.list', summary: 'List the organization\'s API keys (never their secrets)', querystring: PageQuerySchema, response: { 200: pageOf(ApiKeySchema) } },
+    schema: { tags, operationId: 'apiKeys.list', summary: 'List the organization\'s API keys (never their secrets)', querystring: IdPageQuerySchema, response: { 200: pageOf(ApiKeySchema) } },
   }, async (request) => {
     const { limit, cursor } = request.query;
     const rows = await apiKeys.list(request.auth.orgId, { limit, cursor, projectId: request.auth.projectId });

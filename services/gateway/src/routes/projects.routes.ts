@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 
-import { ConflictError, CreateProjectBodySchema, ForbiddenError, IdParamsSchema, NotFoundError, PageQuerySchema, ProjectSchema, UpdateProjectBodySchema, pageOf } from '@medgrade/contracts';
+import { ConflictError, CreateProjectBodySchema, ForbiddenError, IdParamsSchema, NotFoundError, IdPageQuerySchema, ProjectSchema, UpdateProjectBodySchema, pageOf } from '@medgrade/contracts';
 import { Prisma, newProjectSecretCiphertext } from '@medgrade/db';
 import { toProjectDto } from './dto.ts';
 
@@ -12,7 +12,7 @@ export const projectRoutes: FastifyPluginAsyncZod = async (app) => {
 
   app.get('/v1/projects', {
     config: { scopes: [] },
-    schema: { tags, operationId: 'projects.list', summary: 'List projects', querystring: PageQuerySchema, response: { 200: pageOf(ProjectSchema) } },
+    schema: { tags, operationId: 'projects.list', summary: 'List projects', querystring: IdPageQuerySchema, response: { 200: pageOf(ProjectSchema) } },
   }, async (request) => {
     const { limit, cursor } = request.query;
     const rows = await projects.list(request.auth, { limit, cursor });
