@@ -155,5 +155,65 @@ describe('AuditLog', () => {
       await superuser(`UPDATE "AuditAnchor" SET seq = ${head.seq}, hash = '${head.hash}' WHERE "orgId" = '${moved}'`);
       expect((await audit.verify(moved)).firstBroken).toMatchObject({ reason: 'anchor_mismatch', message: expect.stringContaining('MAC') });
     });
+
+    it('verifies intact while appends commit concurrently (no anchor_mismatch from an append between the reads)', { timeout: 120_000 }, async () => {
+      const org = await seed('busy', 1);
+      // More than one page of events, so a verify reads several pages while appends land.
+      for (let b = 0; b < 3; b++) await db.prisma.$transaction((tx) => audit.appendMany(Array.from({ length: 500 }, (_, i) => ({ orgId: org, actor: 'k1', action: 'x.seed', resourceType: 'x', resourceId: String(i) })), tx));
+      let stop = false;
+      let appended = 0;
+      const writers = Array.from({ length: 4 }, async () => {
+        while (!stop) {
+          await audit.append({ orgId: org, actor: 'k2', action: 'x.busy', resourceType: 'x' });
+          appended++;
+        }
+      });
+      const results = [];
+      try {
+        for (let i = 0; i < 8; i++) results.push(await audit.verify(org));
+      } finally {
+        stop = true;
+        await Promise.all(writers);
+      }
+      expect(appended).toBeGreaterThan(0);
+      for (const result of results) expect(result).toMatchObject({ intact: true, firstBroken: null });
+      expect(await audit.verify(org)).toMatchObject({ intact: true, checked: 1501 + appended });
+    });
+
+    it('accepts an anchor signed by AUDIT_ANCHOR_KEY_PREVIOUS during a rotation, and no other', async () => {
+      const org = await seed('rotated', 2);
+      const next = randomBytes(32);
+      expect((await new AuditLog(db.prisma, { anchorKey: next }).verify(org)).firstBroken).toMatchObject({ reason: 'anchor_mismatch' });
+      const rotating = new AuditLog(db.prisma, { anchorKey: next, previousAnchorKey: KEY });
+      expect(await rotating.verify(org)).toEqual({ intact: true, checked: 2, firstBroken: null });
+      // The next append re-anchors under the new key; the previous one is no longer needed.
+      await rotating.append({ orgId: org, actor: 'k1', action: 'x.after-rotation', resourceType: 'x' });
+      expect(await new AuditLog(db.prisma, { anchorKey: next }).verify(org)).toMatchObject({ intact: true, checked: 3 });
+      expect((await new AuditLog(db.prisma, { anchorKey: randomBytes(32), previousAnchorKey: randomBytes(32) }).verify(org)).firstBroken).toMatchObject({ reason: 'anchor_mismatch' });
+      // An organization that did not append since the rotation is re-anchored under the new key on request.
+      const idle = await seed('rotated-idle', 2);
+      expect(await rotating.anchorUnanchored({ orgId: idle, actor: 'cli', action: 'audit.anchor', resourceType: 'organization' })).toMatchObject({ anchored: true });
+      expect(await new AuditLog(db.prisma, { anchorKey: next }).verify(idle)).toMatchObject({ intact: true, checked: 3 });
+    });
+
+    it('anchors a chain recorded before anchoring only when it verifies, with an audited event', async () => {
+      const legacy = await seed('legacy', 3);
+      await superuser(`DELETE FROM "AuditAnchor" WHERE "orgId" = '${legacy}'`);
+      expect((await audit.verify(legacy)).firstBroken).toMatchObject({ reason: 'anchor_missing' });
+      const done = await audit.anchorUnanchored({ orgId: legacy, actor: 'cli', action: 'audit.anchor', resourceType: 'organization', resourceId: legacy });
+      expect(done).toMatchObject({ anchored: true, verification: { intact: true, checked: 4 } });
+      expect(await audit.verify(legacy)).toEqual({ intact: true, checked: 4, firstBroken: null });
+      expect((await audit.list(legacy, { action: 'audit.anchor' }, { limit: 5 }))).toHaveLength(1);
+      // Already anchored: nothing appended.
+      expect(await audit.anchorUnanchored({ orgId: legacy, actor: 'cli', action: 'audit.anchor', resourceType: 'organization' })).toMatchObject({ anchored: false, verification: { intact: true } });
+
+      const tampered = await seed('legacy-tampered', 3);
+      await superuser(`DELETE FROM "AuditAnchor" WHERE "orgId" = '${tampered}'`);
+      const victim = (await audit.list(tampered, {}, { limit: 10 }))[1]!;
+      await superuser(`UPDATE "AuditEvent" SET actor = 'mallory' WHERE seq = ${victim.seq}`);
+      const refused = await audit.anchorUnanchored({ orgId: tampered, actor: 'cli', action: 'audit.anchor', resourceType: 'organization' });
+      expect(refused).toMatchObject({ anchored: false, verification: { intact: false, firstBroken: { seq: victim.seq, reason: 'hash_mismatch' } } });
+      expect(await db.prisma.auditAnchor.findUnique({ where: { orgId: tampered } })).toBeNull();
+    });
   });
 });

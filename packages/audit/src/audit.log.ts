@@ -35,10 +35,14 @@ export interface Verification {
 export interface AuditLogOptions {
   /** AUDIT_ANCHOR_KEY bytes: needed to append (each append re-anchors the head) and to verify. */
   anchorKey?: Buffer;
+  /** AUDIT_ANCHOR_KEY_PREVIOUS bytes: verify also accepts an anchor this key signed (a rotation in progress). */
+  previousAnchorKey?: Buffer;
   now?: () => Date;
 }
 
 const VERIFY_BATCH = 1000;
+// verify reads a whole chain in one snapshot; a long chain may take a while, and it only reads.
+const VERIFY_TIMEOUT_MS = 10 * 60_000;
 
 /**
  * Append-only, hash-chained audit log, one chain per organization. Appends to a chain are
@@ -51,11 +55,13 @@ export class AuditLog {
   readonly #prisma: PrismaClient;
   readonly #now: () => Date;
   readonly #anchorKey: Buffer | undefined;
+  readonly #previousAnchorKey: Buffer | undefined;
 
   constructor(prisma: PrismaClient, options: AuditLogOptions = {}) {
     this.#prisma = prisma;
     this.#now = options.now ?? (() => new Date());
     this.#anchorKey = options.anchorKey;
+    this.#previousAnchorKey = options.previousAnchorKey;
   }
 
   // Reading needs no key; appending and verifying do (an unanchored append would break the chain's proof).
@@ -164,10 +170,10 @@ export class AuditLog {
   }
 
   /** Every matching event, streamed in batches (for JSON-lines export). */
-  async *stream(scope: string | TenantScope, filter: AuditFilter): AsyncGenerator<AuditEvent> {
+  async *stream(scope: string | TenantScope, filter: AuditFilter, db: Db = this.#prisma): AsyncGenerator<AuditEvent> {
     let afterSeq: bigint | undefined;
     for (;;) {
-      const batch = await this.list(scope, filter, { limit: VERIFY_BATCH, afterSeq });
+      const batch = await this.list(scope, filter, { limit: VERIFY_BATCH, afterSeq }, db);
       yield* batch;
       if (batch.length < VERIFY_BATCH) return;
       afterSeq = batch.at(-1)!.seq;
@@ -177,33 +183,70 @@ export class AuditLog {
   /**
    * Re-compute the organization's chain; reports the first event whose hash or link is wrong, then
    * checks the head against its keyed anchor (a chain rewritten with recomputed hashes, truncated or
-   * extended without the key fails there).
+   * extended without the key fails there). The events and the anchor are read in one REPEATABLE
+   * READ snapshot: read apart, an append committed between the pages and the anchor read would
+   * look like a head that does not match its anchor on any busy organization.
    */
   async verify(orgId: string): Promise<Verification> {
-    const key = this.#key();
+    const keys = this.#verifyKeys();
+    return this.#prisma.$transaction(async (tx) => {
+      const chain = await this.#verifyChain(tx, orgId);
+      if (chain.broken) return chain.broken;
+      return this.#checkAnchor(tx, keys, orgId, chain.head, chain.checked);
+    }, { isolationLevel: 'RepeatableRead', timeout: VERIFY_TIMEOUT_MS, maxWait: 30_000 });
+  }
+
+  /**
+   * Anchors a chain that has no anchor (events recorded before anchoring existed) or whose intact
+   * anchor was signed by the previous key: verifies the chain first, and only when every link and
+   * hash checks out appends `input` (such as an `audit.anchor` event), which anchors the new head
+   * under the key. A mismatching anchor is left alone: it is evidence, not something to overwrite.
+   */
+  async anchorUnanchored(input: AuditInput): Promise<{ anchored: boolean; verification: Verification; event?: AuditEvent }> {
+    const keys = this.#verifyKeys();
+    return this.#prisma.$transaction(async (tx) => {
+      // Under the chain's lock, so no append moves the head between the check and the anchor.
+      await this.#lock(tx, input.orgId);
+      const chain = await this.#verifyChain(tx, input.orgId);
+      if (chain.broken) return { anchored: false, verification: chain.broken };
+      const anchor = await tx.auditAnchor.findUnique({ where: { orgId: input.orgId } });
+      const verification = await this.#checkAnchor(tx, keys, input.orgId, chain.head, chain.checked);
+      // Re-anchor only what is unanchored, or anchored correctly under AUDIT_ANCHOR_KEY_PREVIOUS (a rotation).
+      const current = anchor !== null && anchorMatches(keys[0]!, input.orgId, anchor, anchor.mac);
+      if (!chain.head || (anchor && (!verification.intact || current))) return { anchored: false, verification };
+      const event = await this.#appendIn(tx, input);
+      return { anchored: true, verification: { intact: true, checked: chain.checked + 1, firstBroken: null }, event };
+    }, { timeout: VERIFY_TIMEOUT_MS, maxWait: 30_000 });
+  }
+
+  #verifyKeys(): Buffer[] {
+    return [this.#key(), ...(this.#previousAnchorKey ? [this.#previousAnchorKey] : [])];
+  }
+
+  async #verifyChain(db: Db, orgId: string): Promise<{ broken?: Verification; head?: { seq: bigint; hash: string }; checked: number }> {
     let prevHash = GENESIS_HASH;
     let checked = 0;
     let head: { seq: bigint; hash: string } | undefined;
-    for await (const event of this.stream(orgId, {})) {
+    for await (const event of this.stream(orgId, {}, db)) {
       checked++;
       if (event.prevHash !== prevHash) {
-        return { intact: false, checked, firstBroken: { seq: event.seq, reason: 'chain_break', message: 'prevHash does not match the previous event: an event was removed, inserted or reordered' } };
+        return { checked, broken: { intact: false, checked, firstBroken: { seq: event.seq, reason: 'chain_break', message: 'prevHash does not match the previous event: an event was removed, inserted or reordered' } } };
       }
       if (hashEvent(event) !== event.hash) {
-        return { intact: false, checked, firstBroken: { seq: event.seq, reason: 'hash_mismatch', message: 'the event content does not match its hash: it was modified' } };
+        return { checked, broken: { intact: false, checked, firstBroken: { seq: event.seq, reason: 'hash_mismatch', message: 'the event content does not match its hash: it was modified' } } };
       }
       prevHash = event.hash;
       head = event;
     }
-    return this.#checkAnchor(key, orgId, head, checked);
+    return { head, checked };
   }
 
-  async #checkAnchor(key: Buffer, orgId: string, head: { seq: bigint; hash: string } | undefined, checked: number): Promise<Verification> {
-    const anchor = await this.#prisma.auditAnchor.findUnique({ where: { orgId } });
+  async #checkAnchor(db: Db, keys: Buffer[], orgId: string, head: { seq: bigint; hash: string } | undefined, checked: number): Promise<Verification> {
+    const anchor = await db.auditAnchor.findUnique({ where: { orgId } });
     if (!head && !anchor) return { intact: true, checked, firstBroken: null };
     const broken = (reason: 'anchor_mismatch' | 'anchor_missing', message: string): Verification => ({ intact: false, checked, firstBroken: { seq: head?.seq ?? anchor?.seq ?? 0n, reason, message } });
-    if (!anchor) return broken('anchor_missing', 'the chain has no keyed anchor: it was removed, or the events were recorded before anchoring and nothing was appended since');
-    if (!anchorMatches(key, orgId, anchor, anchor.mac)) return broken('anchor_mismatch', 'the anchor\'s MAC does not verify under AUDIT_ANCHOR_KEY: it was altered or written without the key');
+    if (!anchor) return broken('anchor_missing', 'the chain has no keyed anchor: it was removed, or the events were recorded before anchoring (anchor them with `medgrade audit anchor`)');
+    if (!keys.some((key) => anchorMatches(key, orgId, anchor, anchor.mac))) return broken('anchor_mismatch', 'the anchor\'s MAC does not verify under AUDIT_ANCHOR_KEY (nor AUDIT_ANCHOR_KEY_PREVIOUS): it was altered or written without the key');
     if (!head || head.seq !== anchor.seq || head.hash !== anchor.hash) {
       return broken('anchor_mismatch', 'the chain head does not match its keyed anchor: events were rewritten with recomputed hashes, removed, or appended without the key');
     }

@@ -4,6 +4,7 @@ import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { AuditLog } from '@medgrade/audit';
 import { ApiKeyService } from '@medgrade/auth';
+import { loadConfig } from '@medgrade/config';
 import { REPO_ROOT } from '@medgrade/db';
 import { useTestDatabase } from '@medgrade/db/testing';
 
@@ -51,5 +52,27 @@ describe('medgrade CLI', () => {
     const failure = await cli('keys', 'create', '--org', 'acme', '--scopes', 'root').catch((e: { code: number; stderr: string }) => e);
     expect(failure).toMatchObject({ code: 2 });
     expect((failure as { stderr: string }).stderr).toContain('unknown scope(s) root');
+  });
+
+  it('audit anchor anchors a chain recorded before anchoring, verified first and audited; a broken chain is reported, not anchored', async () => {
+    const { orgId } = JSON.parse((await cli('keys', 'create', '--org', 'legacy', '--scopes', 'audit:read')).stdout);
+    const { orgId: tamperedId } = JSON.parse((await cli('keys', 'create', '--org', 'tampered', '--scopes', 'audit:read')).stdout);
+    const superuser = (sql: string) => db().prisma.$transaction([db().prisma.$executeRawUnsafe('SET LOCAL session_replication_role = replica'), db().prisma.$executeRawUnsafe(sql)]);
+    await superuser(`DELETE FROM "AuditAnchor" WHERE "orgId" IN ('${orgId}', '${tamperedId}')`);
+    await superuser(`UPDATE "AuditEvent" SET actor = 'mallory' WHERE "orgId" = '${tamperedId}'`);
+    const audit = new AuditLog(db().prisma, { anchorKey: loadConfig().secrets.auditAnchorKeyBytes });
+    expect((await audit.verify(orgId)).firstBroken).toMatchObject({ reason: 'anchor_missing' });
+
+    const { stdout } = await cli('audit', 'anchor', '--org', 'legacy');
+    expect(JSON.parse(stdout.trim())).toMatchObject({ org: 'legacy', anchored: true, intact: true });
+    expect(await audit.verify(orgId)).toMatchObject({ intact: true, firstBroken: null });
+    expect((await audit.list(orgId, { action: 'audit.anchor' }, { limit: 5 }))[0]).toMatchObject({ actor: 'cli' });
+
+    const failure = await cli('audit', 'anchor').catch((e: { code: number; stdout: string }) => e);
+    expect(failure).toMatchObject({ code: 1 });
+    const lines = (failure as { stdout: string }).stdout.trim().split('\n').map((l) => JSON.parse(l) as { org: string; anchored: boolean; intact: boolean });
+    expect(lines.find((l) => l.org === 'tampered')).toMatchObject({ anchored: false, intact: false, firstBroken: { reason: 'hash_mismatch' } });
+    expect(lines.find((l) => l.org === 'legacy')).toMatchObject({ anchored: false, intact: true });
+    expect(await db().prisma.auditAnchor.findUnique({ where: { orgId: tamperedId } })).toBeNull();
   });
 });

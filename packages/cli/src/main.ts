@@ -10,6 +10,7 @@ interface Entry {
 }
 
 export const COMMANDS: Record<string, Entry> = {
+  audit: { summary: 'anchor audit chains recorded before anchoring or under the previous key (verified first)', load: async () => (await import('./commands/audit.command.ts')).auditCommand },
   datasets: { summary: 'datasets, label import and snapshots through the gateway API', load: async () => (await import('./commands/datasets.command.ts')).datasetsCommand },
   deid: { summary: 'de-identify DICOM files and folders (PS3.15 profile + options) into --out', load: async () => (await import('./commands/deid.command.ts')).deidCommand },
   finetune: { summary: 'fine-tune a model on a dataset snapshot: create, watch, cancel, ls, show', load: async () => (await import('./commands/finetune.command.ts')).finetuneCommand },

@@ -115,6 +115,7 @@ const SETTINGS: Setting[] = [
   { env: 'DATASET_LABELS_MAX_ROWS', path: 'datasets.maxLabelRows', fallback: '100000', hint: 'most rows in one label import, a positive integer' },
   { env: 'PROJECT_SECRET_KEY', path: 'secrets.projectSecretKey', hint: '32 random bytes as base64 or 64 hex characters (openssl rand -base64 32)' },
   { env: 'AUDIT_ANCHOR_KEY', path: 'secrets.auditAnchorKey', hint: '32 random bytes as base64 or 64 hex characters (openssl rand -base64 32); unset: derived from PROJECT_SECRET_KEY' },
+  { env: 'AUDIT_ANCHOR_KEY_PREVIOUS', path: 'secrets.auditAnchorKeyPrevious', hint: 'the AUDIT_ANCHOR_KEY used before the rotation (32 bytes as base64 or 64 hex characters); unset once every organization has appended under the new key' },
 ];
 
 const ENV_BY_PATH = new Map(SETTINGS.map((s) => [s.path, s]));
@@ -173,7 +174,7 @@ function describe(issue: z.core.$ZodIssue): string {
 
 function semanticProblems(config: ParsedConfig): string[] {
   const problems: string[] = [];
-  for (const [value, path] of [[config.secrets.projectSecretKey, 'secrets.projectSecretKey'], [config.secrets.auditAnchorKey, 'secrets.auditAnchorKey']] as const) {
+  for (const [value, path] of [[config.secrets.projectSecretKey, 'secrets.projectSecretKey'], [config.secrets.auditAnchorKey, 'secrets.auditAnchorKey'], [config.secrets.auditAnchorKeyPrevious, 'secrets.auditAnchorKeyPrevious']] as const) {
     try {
       if (value !== undefined) projectSecretKeyBytes(value);
     } catch {
@@ -204,7 +205,8 @@ export function loadConfig(env: Env = process.env): Config {
   if (problems.length > 0) throw new ConfigError(problems);
   const { secrets } = parsed.data;
   const projectKey = projectSecretKeyBytes(secrets.projectSecretKey);
-  return { ...parsed.data, secrets: { ...secrets, projectSecretKeyBytes: projectKey, auditAnchorKeyBytes: auditAnchorKeyBytes(secrets.auditAnchorKey, projectKey) } };
+  const previous = secrets.auditAnchorKeyPrevious ? { auditAnchorKeyPreviousBytes: projectSecretKeyBytes(secrets.auditAnchorKeyPrevious) } : {};
+  return { ...parsed.data, secrets: { ...secrets, projectSecretKeyBytes: projectKey, auditAnchorKeyBytes: auditAnchorKeyBytes(secrets.auditAnchorKey, projectKey), ...previous } };
 }
 
 /** The environment a child process should inherit, plus overrides (only config reads process.env). */

@@ -221,6 +221,8 @@ export const ConfigSchema = z.object({
     projectSecretKey: z.string().min(1),
     /** 32-byte key (base64 or 64 hex chars) of the audit chain anchor's HMAC; absent: derived from projectSecretKey. */
     auditAnchorKey: z.string().min(1).optional(),
+    /** The anchor key before a rotation (same form): /v1/audit/verify also accepts anchors it signed. */
+    auditAnchorKeyPrevious: z.string().min(1).optional(),
   }),
 });
 
@@ -234,5 +236,7 @@ export type Config = Omit<ParsedConfig, 'secrets'> & {
     projectSecretKeyBytes: Buffer;
     /** The audit chain anchor's HMAC key (AUDIT_ANCHOR_KEY, or derived from PROJECT_SECRET_KEY). */
     auditAnchorKeyBytes: Buffer;
+    /** AUDIT_ANCHOR_KEY_PREVIOUS decoded, while a key rotation is under way. */
+    auditAnchorKeyPreviousBytes?: Buffer;
   };
 };

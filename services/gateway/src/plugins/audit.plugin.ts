@@ -12,7 +12,7 @@ const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 export const auditPlugin = fp(
   async (app) => {
-    const auditLog = new AuditLog(app.deps.prisma, { anchorKey: app.deps.config.secrets.auditAnchorKeyBytes });
+    const auditLog = new AuditLog(app.deps.prisma, { anchorKey: app.deps.config.secrets.auditAnchorKeyBytes, previousAnchorKey: app.deps.config.secrets.auditAnchorKeyPreviousBytes });
     app.decorate('auditLog', auditLog);
     app.decorateRequest('audited', false);
     app.decorateRequest('audit', async function (this: FastifyRequest, input: RequestAuditInput, tx) {
