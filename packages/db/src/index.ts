@@ -1,6 +1,6 @@
 export { createPrismaClient, type PrismaClientOptions } from './prisma.client.ts';
 export { ensureDatabase, parseDatabaseUrl, withDatabaseName } from './database.admin.ts';
-export { migrateDeploy, runPrisma, REPO_ROOT, MIGRATIONS_DIR, type PrismaRun } from './migrate.ts';
+export { migrateDeploy, migrationsUpToDate, runPrisma, REPO_ROOT, MIGRATIONS_DIR, type PrismaRun } from './migrate.ts';
 export * from './repositories/index.ts';
 export { INSTANCE_COLUMNS, STUDY_COLUMNS, SERIES_COLUMNS, instanceValues, studyValues, seriesValues, columnList, recordsetDefs, type IndexColumn, type IndexValue } from './index.columns.ts';
 export { tenantCondition, tenantSql, withinTenant, projectInScope, type TenantScope } from './tenant.scope.ts';

@@ -1,5 +1,8 @@
 import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
+import pg from 'pg';
 import { fileURLToPath } from 'node:url';
 import { childProcessEnv } from '@medgrade/config';
 import { chooseSchemaEngine, isEngineDownloadFailure, OFFLINE_ENGINE_BINARY, recordDownloadFailure } from '@medgrade/prisma-engine';
@@ -41,8 +44,42 @@ export async function runPrisma(args: string[], databaseUrl: string): Promise<Pr
   return spawnPrisma(args, { ...env, PRISMA_SCHEMA_ENGINE_BINARY: OFFLINE_ENGINE_BINARY });
 }
 
-/** Apply every committed migration (`prisma migrate deploy`); throws with Prisma's output on failure. */
+/** The committed migrations with Prisma's checksum (SHA-256 of migration.sql), in order. */
+async function committedMigrations(): Promise<{ name: string; checksum: string }[]> {
+  const entries = await readdir(MIGRATIONS_DIR, { withFileTypes: true });
+  const names = entries.filter((e) => e.isDirectory()).map((e) => e.name).sort();
+  return Promise.all(names.map(async (name) => ({ name, checksum: createHash('sha256').update(await readFile(path.join(MIGRATIONS_DIR, name, 'migration.sql'))).digest('hex') })));
+}
+
+/**
+ * True when the database has applied exactly the committed migrations, each finished, none rolled
+ * back, each with the committed checksum: `migrate deploy` would have nothing to do. Anything
+ * else (no migrations table, a pending, failed, edited or unknown migration) is false, and the
+ * caller runs Prisma, which applies or reports it.
+ */
+export async function migrationsUpToDate(databaseUrl: string): Promise<boolean> {
+  const committed = await committedMigrations();
+  const client = new pg.Client({ connectionString: databaseUrl });
+  try {
+    await client.connect();
+    const { rows } = await client.query<{ migration_name: string; checksum: string; done: boolean }>(
+      'SELECT migration_name, checksum, finished_at IS NOT NULL AND rolled_back_at IS NULL AS done FROM _prisma_migrations',
+    );
+    const applied = new Map(rows.filter((r) => r.done).map((r) => [r.migration_name, r.checksum]));
+    return rows.length === committed.length && committed.every((m) => applied.get(m.name) === m.checksum);
+  } catch {
+    return false; // no migrations table yet, or not reachable: Prisma says which
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+/**
+ * Apply every committed migration (`prisma migrate deploy`); throws with Prisma's output on failure.
+ * A database already up to date is recognised without starting Prisma's schema engine (seconds).
+ */
 export async function migrateDeploy(databaseUrl: string): Promise<void> {
+  if (await migrationsUpToDate(databaseUrl)) return;
   const run = await runPrisma(['migrate', 'deploy'], databaseUrl);
   if (run.code !== 0) throw new Error(`prisma migrate deploy failed (exit ${run.code}):\n${run.output}`);
 }
