@@ -27,9 +27,11 @@ class MemoryRepo implements IngestRepository {
     const r = this.rows.get(id);
     return r ? { ...r } : null;
   }
+  /** FAILED rows whose SOP another live instance took since (the claim leaves them). */
+  unclaimable = new Set<string>();
   async claim(id: string) {
     const r = this.rows.get(id);
-    if (!r || r.status === 'READY' || r.status === 'REJECTED') return null;
+    if (!r || r.status === 'READY' || r.status === 'REJECTED' || this.unclaimable.has(id)) return null;
     r.status = 'DEIDENTIFYING';
     return { ...r };
   }
@@ -54,6 +56,10 @@ class MemoryRepo implements IngestRepository {
   }
   async markFailed(id: string, code: string) {
     Object.assign(this.rows.get(id)!, { status: 'FAILED', errorCode: code });
+  }
+  async endRetry(id: string) {
+    const r = this.rows.get(id)!;
+    if (r.status === 'FAILED' && r.errorCode === 'DEID_RETRYING') r.errorCode = 'DEID_FAILED';
   }
   async clearQuarantine(id: string) {
     this.rows.get(id)!.quarantineKey = null;
@@ -137,6 +143,14 @@ describe('handleInstanceDeidentify', () => {
     outcome = { kind: 'rejected', code: 'BURNED_IN_REVIEW', keepRaw: true };
     await expect(handleInstanceDeidentify(deps)({ requestId: 'r1', instanceId: 'i1' }, ctx())).rejects.toBeInstanceOf(UnrecoverableError);
     expect((await store.head('quarantine/o/p/i1.dcm')).size).toBe(9);
+  });
+
+  it('ends a queued retry it cannot claim (its SOP was taken since): FAILED DEID_FAILED again, so the sweep can count it out', async () => {
+    Object.assign(repo.rows.get('i1')!, { status: 'FAILED', errorCode: 'DEID_RETRYING' });
+    repo.unclaimable.add('i1');
+    deps.engine = { run: async () => { throw new Error('engine must not run'); } };
+    await handleInstanceDeidentify(deps)({ requestId: 'r1', instanceId: 'i1' }, ctx());
+    expect(repo.rows.get('i1')).toMatchObject({ status: 'FAILED', errorCode: 'DEID_FAILED', quarantineKey: 'quarantine/o/p/i1.dcm' });
   });
 
   it('marks FAILED only on the last attempt of a transient fault', async () => {

@@ -58,6 +58,8 @@ export function handleInstanceDeidentify(deps: DeidWorkerDeps) {
       const row = await deps.repo.find(payload.instanceId);
       // The row is created before the job; a missing row means the project was deleted.
       if (row?.status === 'READY') await finishDeletion(deps, row);
+      // A queued retry that cannot run (another live instance took its SOP since) has ended.
+      if (row?.status === 'FAILED') await deps.repo.endRetry(row.id);
       return;
     }
     let release: (() => void) | undefined;

@@ -69,6 +69,8 @@ export interface IngestRepository {
   markReady(instance: WorkInstance, result: ReadyResult, requestId?: string): Promise<void>;
   markRejected(instance: WorkInstance, code: string, requestId?: string): Promise<void>;
   markFailed(instanceId: string, code: string): Promise<void>;
+  /** A FAILED row's queued retry (DEID_RETRYING) ended without a claim: FAILED DEID_FAILED again (no-op otherwise). */
+  endRetry(instanceId: string): Promise<void>;
   /** Forgets the quarantine key once its object is gone. */
   clearQuarantine(instanceId: string): Promise<void>;
 }

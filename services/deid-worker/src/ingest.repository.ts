@@ -14,6 +14,7 @@ import { DynamicBatcher } from '@medgrade/batching';
 import { DuplicateSopInstanceError, type IngestRepository, type WorkInstance } from './ingest.ports.ts';
 import { instanceRows, json, seriesRows, studyKey, studyRows, type KeyedId, type ReadyItem } from './ingest.rows.ts';
 import { holdSop, isLiveSopConflict } from './instance.sop.ts';
+import { DEID_FAILED, DEID_RETRYING } from './retention.sweep.ts';
 import { settle, sharedBatch, unwrap, type Outcome } from './shared.batch.ts';
 
 type Tx = Prisma.TransactionClient;
@@ -215,6 +216,9 @@ export function createIngestRepository(prisma: PrismaClient, audit: AuditInTx, o
     },
     async markFailed(instanceId, code) {
       await prisma.instance.updateMany({ where: { id: instanceId, status: { not: 'READY' } }, data: { status: 'FAILED', errorCode: code } });
+    },
+    async endRetry(instanceId) {
+      await prisma.instance.updateMany({ where: { id: instanceId, status: 'FAILED', errorCode: DEID_RETRYING }, data: { errorCode: DEID_FAILED } });
     },
     clearQuarantine,
   };

@@ -18,8 +18,9 @@ import { createWorkerFixture, objectExists, waitUntil, type WorkerFixture } from
 import { startDeidWorkerApp, type DeidWorkerApp } from './worker.app.ts';
 
 // Distinct instances (a project holds one live instance per SOP Instance UID): one file per test instance.
-const MR_DIR = '/usr/lib/python3/dist-packages/pydicom/data/test_files/dicomdirtests/98892003/MR700';
-const MR_FILES = readdirSync(MR_DIR).sort().map((name) => join(MR_DIR, name));
+const MR_ROOT = '/usr/lib/python3/dist-packages/pydicom/data/test_files/dicomdirtests/98892003';
+const MR_DIRS = ['MR700', 'MR2', 'MR1'].map((dir) => join(MR_ROOT, dir));
+const MR_FILES = MR_DIRS.flatMap((dir) => readdirSync(dir).sort().map((name) => join(dir, name)));
 const HOUR_MS = 3600_000;
 
 let fx: WorkerFixture;
@@ -32,6 +33,10 @@ let orgId: string;
 let projectId: string;
 /** Raw keys whose reads fail like an unreachable store. */
 const unreachable = new Set<string>();
+/** Raw keys whose reads wait until `unblock` is called: jobs that keep the worker busy (a backlog). */
+const slow = new Set<string>();
+let unblock: () => void = () => undefined;
+const blocked = new Promise<void>((resolve) => { unblock = resolve; });
 
 /** The real store, except that reading an unreachable key throws a transient fault. */
 function faulty(real: ObjectStore): ObjectStore {
@@ -39,6 +44,7 @@ function faulty(real: ObjectStore): ObjectStore {
     put: (key, body, options) => real.put(key, body, options),
     get: async (key) => {
       if (unreachable.has(key)) throw new Error('connect ECONNREFUSED (injected)');
+      if (slow.has(key)) await blocked;
       return real.get(key);
     },
     head: (key) => real.head(key),
@@ -57,7 +63,7 @@ async function received(): Promise<{ id: string; key: string }> {
   const id = randomUUID();
   const key = quarantineKey(orgId, projectId, id);
   const file = MR_FILES.shift();
-  if (!file) throw new Error(`add files: ${MR_DIR} has too few for this test file`);
+  if (!file) throw new Error(`add files: ${MR_ROOT} has too few for this test file`);
   await store.put(key, await readFile(file));
   await db.prisma.instance.create({ data: { id, orgId, projectId, quarantineKey: key, inputSha256: randomBytes(32).toString('hex') } });
   return { id, key };
@@ -102,6 +108,40 @@ describe('retention sweep', () => {
     expect(done.errorCode).toBeNull();
     expect(await exists(done.objectKey!)).toBe(true);
     await until('the raw object to go', async () => !(await exists(key)) && (await row(id)).quarantineKey === null);
+  });
+
+  it('keeps the raw object of the last retry while its job waits longer than the grace period, and that retry ends READY', async () => {
+    const { id, key } = await received();
+    unreachable.add(key);
+    await firstTry.enqueue('InstanceDeidentify', { requestId: 'test', instanceId: id });
+    await until('the first run to fail', async () => (await row(id)).status === 'FAILED');
+    // A backlog: both of the worker's slots (concurrency 2) hold jobs that wait on the store.
+    const busy = [await received(), await received()];
+    for (const b of busy) slow.add(b.key);
+    for (const b of busy) await firstTry.enqueue('InstanceDeidentify', { requestId: 'test', instanceId: b.id });
+    await until('the worker to be busy', async () => (await db.prisma.instance.count({ where: { id: { in: busy.map((b) => b.id) }, status: 'DEIDENTIFYING' } })) === 2);
+    unreachable.delete(key);
+    // The sweep queues the last retry (retryLimit 1) behind the backlog ...
+    await until('the retry to be queued', async () => (await row(id)).retryCount === 1);
+    expect(await row(id)).toMatchObject({ status: 'FAILED', errorCode: 'DEID_RETRYING' });
+    // ... where it waits for several passes, well past the grace period (1 s): it is not final yet.
+    await new Promise((r) => setTimeout(r, 4_000));
+    expect(await row(id)).toMatchObject({ status: 'FAILED', errorCode: 'DEID_RETRYING', quarantineKey: key });
+    expect(await exists(key)).toBe(true);
+    unblock();
+    await until('the retry to end READY', async () => (await row(id)).status === 'READY');
+    expect((await row(id)).errorCode).toBeNull();
+    await until('its raw object to go', async () => !(await exists(key)) && (await row(id)).quarantineKey === null);
+    for (const b of busy) await until('the backlog to end READY', async () => (await row(b.id)).status === 'READY');
+  });
+
+  it('queues again a retry whose job was lost, instead of keeping its raw object forever', async () => {
+    const { id, key } = await received();
+    // What a queued retry whose job Redis lost leaves: FAILED DEID_RETRYING, counted, no job.
+    await db.prisma.$executeRaw`UPDATE "Instance" SET "status" = 'FAILED', "errorCode" = 'DEID_RETRYING', "retryCount" = 1, "updatedAt" = now() - interval '1 hour' WHERE "id" = ${id}::uuid`;
+    await until('the lost retry to end READY', async () => (await row(id)).status === 'READY');
+    expect((await row(id)).retryCount).toBe(1);
+    await until('its raw object to go', async () => !(await exists(key)) && (await row(id)).quarantineKey === null);
   });
 
   it('keeps a persistent failure FAILED with its reason after the configured retries, and deletes its raw object (audited)', async () => {
@@ -181,7 +221,7 @@ describe('retention sweep', () => {
       FROM generate_series(1, 20000) AS g`;
     await db.prisma.$executeRaw`ANALYZE "Instance"`;
     // The very statement the repository runs (finalHolders), explained.
-    const rows = await db.prisma.$queryRaw<{ 'QUERY PLAN': unknown }[]>(Prisma.sql`EXPLAIN (FORMAT JSON) ${finalHoldersSql(new Date(), 500, 3)}`);
+    const rows = await db.prisma.$queryRaw<{ 'QUERY PLAN': unknown }[]>(Prisma.sql`EXPLAIN (FORMAT JSON) ${finalHoldersSql({ graceMs: 1_000 }, 500, 3)}`);
     const plan = JSON.stringify(rows[0]!['QUERY PLAN']);
     expect(plan).toContain('"Index Name":"Instance_quarantined_createdAt_idx"');
     expect(plan).not.toContain('Seq Scan');

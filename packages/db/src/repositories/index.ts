@@ -15,7 +15,7 @@ export { InstanceRepository, type InstanceLocation, type InstanceObject } from '
 export { OrganizationRepository } from './organization.repository.ts';
 export { ProjectRepository, type DeidProfileRow, type InTransaction, type ProjectCreate } from './project.repository.ts';
 export { QidoRepository, type QidoFilter, type QidoPage } from './qido.repository.ts';
-export { isLiveSopConflict, LIVE_SOP_INDEX, REVIEW_PENDING_CODE, REVIEW_REJECTED_CODE, ReviewRepository, type DecidedInstance, type ReviewDecision, type ReviewItem } from './review.repository.ts';
+export { isLiveSopConflict, LIVE_SOP_INDEX, REVIEW_EXPIRED_CODE, REVIEW_PENDING_CODE, REVIEW_REJECTED_CODE, ReviewRepository, type DecidedInstance, type ReviewDecision, type ReviewItem } from './review.repository.ts';
 export { StudyRepository, type StudyErasure, type StudyRef, type StudyRows } from './study.repository.ts';
 export { UploadRepository, type UploadEntry, type UploadItemInput, type UploadStatus } from './upload.repository.ts';
 

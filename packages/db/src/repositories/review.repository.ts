@@ -12,6 +12,8 @@ import type { InTransaction } from './project.repository.ts';
 export const REVIEW_PENDING_CODE = 'BURNED_IN_REVIEW';
 /** errorCode of an instance whose review ended in a rejection. */
 export const REVIEW_REJECTED_CODE = 'REVIEW_REJECTED';
+/** errorCode of an instance whose review nobody decided in time (the retention sweep deleted its raw upload). */
+export const REVIEW_EXPIRED_CODE = 'REVIEW_EXPIRED';
 /** The partial unique index that holds one live instance per de-identified SOP Instance UID in a project. */
 export const LIVE_SOP_INDEX = 'Instance_live_sop_key';
 
