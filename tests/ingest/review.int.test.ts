@@ -6,11 +6,13 @@
 // Another organization's or project's key can neither list nor decide them.
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AuditLog } from '../../packages/audit/src/index.ts';
 import { reviewCommand } from '../../packages/cli/src/commands/review.command.ts';
 import { childProcessEnv, loadConfig } from '../../packages/config/src/index.ts';
 import { BURNED_IN_REVIEWED_METHOD } from '../../packages/deid/src/index.ts';
 import { parseDicom, writeDicom } from '../../packages/dicom/src/index.ts';
 import { getBuffer } from '../../packages/storage/src/index.ts';
+import { createRetentionRepository, sweepRetention } from '../../services/deid-worker/src/retention.sweep.ts';
 import { createIngestEnv, filesUnder, MULTI_SERIES_DIR, objectKeys, uploadForm, type IngestEnv } from './ingest.harness.ts';
 
 const BURNED_IN_ANNOTATION = 0x00280301;
@@ -159,5 +161,29 @@ describe('burned-in review', () => {
     expect(rejected.lines).toEqual([{ id: held[2], decision: 'rejected', status: 'REJECTED', errorCode: 'REVIEW_REJECTED' }]);
     expect((await run(['ls'])).lines).toEqual([]);
     expect(await objectKeys(env, `quarantine/${env.writer.orgId}/${env.projectId}/`)).toEqual([]);
+  });
+
+  it('expired undecided: the same file uploaded again is held for review again, not answered as a copy of the dead row', async () => {
+    const upload = async (file: Buffer) => {
+      const { body, contentType } = uploadForm([file]);
+      const res = await env.gw.app.inject({ method: 'POST', url: `/v1/uploads?projectId=${env.projectId}`, headers: { authorization: env.writer.auth, 'content-type': contentType }, payload: body });
+      expect(res.statusCode).toBe(202);
+      return (res.json() as { instances: { id: string; duplicate?: string }[] }).instances[0]!;
+    };
+    const file = burnedIn(4)[3]!;
+    const first = await upload(file);
+    await waitFor('the upload to be held', async () => (await row(first.id)).errorCode === 'BURNED_IN_REVIEW');
+    // Undecided past RAW_RETENTION_HOURS: one real pass of the deid-worker's retention sweep ends it.
+    await env.gw.db.prisma.$executeRaw`UPDATE "Instance" SET "createdAt" = now() - interval '73 hours' WHERE "id" = ${first.id}::uuid`;
+    const repo = createRetentionRepository(env.gw.db.prisma, new AuditLog(env.gw.db.prisma, { anchorKey: env.gw.config.secrets.auditAnchorKeyBytes }));
+    const swept = await sweepRetention({ repo, store: env.store, jobs: env.jobs }, { ...env.gw.config.retention, graceMs: 900_000, batchSize: 50 });
+    expect(swept).toMatchObject({ reviewsExpired: 1, rawDeleted: 1 });
+    expect(await row(first.id)).toMatchObject({ status: 'REJECTED', errorCode: 'REVIEW_EXPIRED', quarantineKey: null });
+    const again = await upload(file);
+    expect(again.id).not.toBe(first.id);
+    expect(again.duplicate).toBeUndefined();
+    await waitFor('the new upload to be held for review', async () => (await row(again.id)).errorCode === 'BURNED_IN_REVIEW');
+    expect(await row(again.id)).toMatchObject({ status: 'REJECTED', quarantineKey: expect.any(String) as string });
+    expect((await as(reviewer.auth, 'GET', '/v1/review')).json().items.map((i: Item) => i.id)).toEqual([again.id]);
   });
 });

@@ -4,6 +4,7 @@
 // partial unique index Instance_live_sop_key enforces it, the INSERT yields to it with ON CONFLICT,
 // and the statuses are SQL literals so the planner can always match the index predicate.
 import { Prisma, type PrismaClient } from '../generated/prisma/client.ts';
+import { REVIEW_EXPIRED_CODE } from './review.repository.ts';
 
 /** An instance the project already holds (UIDs are the de-identified ones, null until known). */
 export interface KnownInstance {
@@ -45,16 +46,18 @@ export class IntakeRepository {
   }
 
   /**
-   * One query for the batch: rows with the same bytes (any status but FAILED, as before) and live
-   * rows with the same de-identified SOP Instance UID. Served by (projectId, inputSha256) and the
-   * partial unique index.
+   * One query for the batch: rows with the same bytes and live rows with the same de-identified
+   * SOP Instance UID. Served by (projectId, inputSha256) and the partial unique index. Rows whose
+   * raw upload went without a stored result (FAILED, a review that expired undecided) are no
+   * copy of the file: uploading it again makes a new instance.
    */
   async known(projectId: string, hashes: string[], sops: string[]): Promise<KnownInstance[]> {
     if (hashes.length === 0 && sops.length === 0) return [];
     return this.#prisma.$queryRaw<KnownInstance[]>`
       SELECT ${KNOWN_COLUMNS} FROM "Instance"
       WHERE "projectId" = ${projectId}::uuid
-        AND (("inputSha256" = ANY(${hashes}::text[]) AND "status" <> 'FAILED')
+        AND (("inputSha256" = ANY(${hashes}::text[]) AND "status" <> 'FAILED'
+              AND NOT ("status" = 'REJECTED' AND "errorCode" = ${REVIEW_EXPIRED_CODE}))
           OR ("sopInstanceUid" = ANY(${sops}::text[]) AND "status" IN ('RECEIVED', 'DEIDENTIFYING', 'READY')))`;
   }
 
