@@ -98,15 +98,24 @@ export class ApiKeyService {
    * (lastUsedAt) only once the secret matched, at most once per lastUsedIntervalMs.
    */
   async verify(token: string, options: VerifyOptions = {}): Promise<AuthContext | null> {
+    return (await this.check(token, options)).auth;
+  }
+
+  /**
+   * verify, also telling whether a key with the token's prefix exists (a refused token whose prefix
+   * exists is a guess at that key's secret; one whose prefix does not is garbage). `prefixExists`
+   * is false when a `knownOnly` check did not look.
+   */
+  async check(token: string, options: VerifyOptions = {}): Promise<{ auth: AuthContext | null; prefixExists: boolean }> {
     const prefix = apiKeyPrefix(token);
-    if (!prefix || this.#unknown.has(prefix)) return null;
+    if (!prefix || this.#unknown.has(prefix)) return { auth: null, prefixExists: false };
     const row = await this.#lookup(prefix, (options.knownOnly ?? false) && !this.#known.has(prefix));
-    if (!row || !apiKeyMatches(token, row.hash)) return null;
+    if (!row) return { auth: null, prefixExists: false };
+    if (!apiKeyMatches(token, row.hash)) return { auth: null, prefixExists: true };
     this.#known.add(prefix);
-    if (row.revokedAt) return null;
-    if (row.expiresAt && row.expiresAt.getTime() <= this.#now()) return null;
+    if (row.revokedAt || (row.expiresAt && row.expiresAt.getTime() <= this.#now())) return { auth: null, prefixExists: true };
     await this.#touch(row);
-    return { keyId: row.id, orgId: row.orgId, projectId: row.projectId, scopes: row.scopes as Scope[] };
+    return { auth: { keyId: row.id, orgId: row.orgId, projectId: row.projectId, scopes: row.scopes as Scope[] }, prefixExists: true };
   }
 
   async #lookup(prefix: string, cachedOnly: boolean): Promise<ApiKey | null> {

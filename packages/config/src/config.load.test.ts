@@ -126,3 +126,19 @@ describe('loadConfig', () => {
     expect(() => dev({ INFERENCE_RUN_LEASE_MS: '10' })).toThrow(/INFERENCE_RUN_LEASE_MS: .*1000 or more/);
   });
 });
+
+describe('GATEWAY_TRUST_PROXY', () => {
+  it('is false by default and takes true, a hop count or a list of proxy addresses for Fastify\'s trustProxy', () => {
+    expect(dev({}).gateway.trustProxy).toBe(false);
+    expect(dev({ GATEWAY_TRUST_PROXY: 'true' }).gateway.trustProxy).toBe(true);
+    expect(dev({ GATEWAY_TRUST_PROXY: '1' }).gateway.trustProxy).toBe(1);
+    expect(dev({ GATEWAY_TRUST_PROXY: '10.0.0.0/8, 127.0.0.1,::1' }).gateway.trustProxy).toEqual(['10.0.0.0/8', '127.0.0.1', '::1']);
+    expect(() => dev({ GATEWAY_TRUST_PROXY: 'yes please' })).toThrow(/GATEWAY_TRUST_PROXY: .*hop count/);
+  });
+
+  it('reads AUDIT_ANCHOR_KEY_PREVIOUS for a key rotation, refusing one that is not 32 bytes', () => {
+    expect(dev({}).secrets.auditAnchorKeyPreviousBytes).toBeUndefined();
+    expect(dev({ AUDIT_ANCHOR_KEY_PREVIOUS: KEY }).secrets.auditAnchorKeyPreviousBytes).toEqual(Buffer.alloc(32, 7));
+    expect(() => dev({ AUDIT_ANCHOR_KEY_PREVIOUS: 'short' })).toThrow(/AUDIT_ANCHOR_KEY_PREVIOUS: does not decode to 32 bytes/);
+  });
+});

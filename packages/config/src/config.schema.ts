@@ -9,6 +9,18 @@ export const INSECURE_DEV_KEY_LABEL = 'medgrade-insecure-development-key';
 const port = z.coerce.number().int().min(1).max(65535);
 const positiveInt = z.coerce.number().int().positive();
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
+// An address, a CIDR range, or proxy-addr's named ranges (loopback, linklocal, uniquelocal).
+const proxyAddress = /^(?:[0-9a-fA-F:.]+(?:\/\d{1,3})?|loopback|linklocal|uniquelocal)$/;
+/** GATEWAY_TRUST_PROXY: false (default), true, a hop count, or a comma list of proxy addresses (Fastify's trustProxy). */
+const trustProxy = z.string().trim().transform((value, ctx): boolean | number | string[] => {
+  if (value === '' || value === 'false') return false;
+  if (value === 'true') return true;
+  if (/^\d{1,2}$/.test(value)) return Number(value);
+  const list = value.split(',').map((a) => a.trim()).filter(Boolean);
+  if (list.length > 0 && list.every((a) => proxyAddress.test(a))) return list;
+  ctx.addIssue({ code: 'custom', message: 'not true, false, a hop count or a comma list of addresses / CIDR ranges' });
+  return z.NEVER;
+});
 
 export const EXECUTION_PROVIDERS = ['cpu', 'cuda'] as const;
 export type ExecutionProvider = (typeof EXECUTION_PROVIDERS)[number];
@@ -53,8 +65,10 @@ export const ConfigSchema = z.object({
     keyNegativeCacheTtlMs: z.coerce.number().int().min(0),
     /** A key's lastUsedAt is written at most this often (per gateway process). */
     keyLastUsedIntervalMs: z.coerce.number().int().min(0),
-    /** Failed authentications one client address may make per window; beyond, 429 (keys this process has cached still work). */
+    /** Failed authentications per window, per key prefix (a wrong secret) or per client address (garbage); beyond, 429 (see the gateway's auth plugin). */
     authFailures: z.object({ max: positiveInt, windowMs: positiveInt }),
+    /** Which proxies' X-Forwarded-For to believe for the client address (Fastify's trustProxy); false: the TCP peer. */
+    trustProxy,
     /** Largest Open Inference Protocol v2 request body (JSON or binary tensors) the gateway forwards. */
     oipMaxRequestBytes: positiveInt,
     /** The built developer portal (packages/portal, `pnpm start` builds it) served at /portal (a 404 naming the build command while it is not built). */

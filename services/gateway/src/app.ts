@@ -52,6 +52,11 @@ const depsPlugin = fp(async (app, deps: GatewayDeps) => {
   app.decorate('registry', new ModelRegistry(deps.prisma, deps.store));
 }, { name: 'deps' });
 
+/** GATEWAY_TRUST_PROXY as Fastify takes it: a hop count becomes "trust the nearest n hops" (its types take no number). */
+function trustProxyOption(value: boolean | number | string[]): boolean | string[] | ((address: string, hop: number) => boolean) {
+  return typeof value === 'number' ? (_address, hop) => hop < value : value;
+}
+
 /** Build the gateway with its adapters passed in; tests call this and `inject` into it. */
 export async function buildApp(deps: GatewayDeps): Promise<FastifyInstance> {
   const app = Fastify({
@@ -64,6 +69,8 @@ export async function buildApp(deps: GatewayDeps): Promise<FastifyInstance> {
     // One line per request, written when it completes (see below), instead of two.
     logController: new LogController({ requestIdLogLabel: 'requestId', disableRequestLogging: true }),
     bodyLimit: 10 * 1024 * 1024,
+    // request.ip (failed-login throttling, logs) is the client behind the configured proxies, not the proxy.
+    trustProxy: trustProxyOption(deps.config.gateway.trustProxy),
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(responseSerializerCompiler);

@@ -1,7 +1,7 @@
 import fp from 'fastify-plugin';
-import { ApiKeyService, hasScopes, missingScopes, publishRevocation, revocationChannel } from '@medgrade/auth';
+import { ApiKeyService, apiKeyPrefix, hasScopes, missingScopes, publishRevocation, revocationChannel } from '@medgrade/auth';
 import { ForbiddenError, RateLimitedError, UnauthenticatedError, type Scope } from '@medgrade/contracts';
-import type { FastifyRequest, RouteOptions } from 'fastify';
+import type { FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
 import { RateLimiter } from './rate-limiter.ts';
 
 // Every route needs an API key unless its config says `public: true`; a non-public route must
@@ -74,10 +74,13 @@ export const authPlugin = fp(
       await publishRevocation(redis, config.redis.keyPrefix, prefix);
     });
 
-    // Failed authentications (a token presented and refused) per client address, shared through
-    // Redis like the per-key limit. An address past its budget gets 429 and its unknown tokens no
-    // database read; keys that verified in this process before still work from it, so one guessing
-    // client behind a shared address does not lock out the others.
+    // Failed authentications (a token presented and refused), shared through Redis like the per-key
+    // limit, in two kinds of bucket. A wrong secret for a prefix that exists counts against that
+    // prefix (the secret-guessing target, from any address): past its budget the prefix answers 429
+    // unless it verified on this process before. Garbage (no prefix, or one that names no key)
+    // counts against the client address (GATEWAY_TRUST_PROXY decides what that is behind a proxy):
+    // past its budget that address's garbage answers 429, but a token whose prefix exists is still
+    // verified, so one client's garbage never locks out another client's key behind the same proxy.
     const failures = new RateLimiter(redis, {
       prefix: `${config.redis.keyPrefix}:authfail`,
       max: config.gateway.authFailures.max,
@@ -85,19 +88,25 @@ export const authPlugin = fp(
       onError: (error) => app.log.error({ err: error }, 'auth failure count flush to Redis failed'),
     });
     app.addHook('onClose', () => failures.close());
-    const throttled = (retryAfter: number) => new RateLimitedError(retryAfter, 'Too many failed authentications from this address');
+    const refuse = (reply: FastifyReply, bucket: string, message: string): never => {
+      const state = failures.peek(bucket);
+      const counted = state.allowed ? failures.hit(bucket) : state;
+      if (counted.allowed) throw new UnauthenticatedError();
+      reply.header('retry-after', counted.resetSeconds);
+      throw new RateLimitedError(counted.resetSeconds, message);
+    };
 
     app.addHook('onRequest', async (request, reply) => {
       if (request.is404 || request.routeOptions.config.public) return;
       const token = bearerToken(request);
       if (!token) throw new UnauthenticatedError();
-      const blocked = failures.peek(request.ip);
-      const auth = await apiKeys.verify(token, { knownOnly: !blocked.allowed });
+      const prefix = apiKeyPrefix(token);
+      const keyBucket = prefix ? `key:${prefix}` : undefined;
+      const keyBlocked = keyBucket !== undefined && !failures.peek(keyBucket).allowed;
+      const { auth, prefixExists } = await apiKeys.check(token, { knownOnly: keyBlocked });
       if (!auth) {
-        const counted = blocked.allowed ? failures.hit(request.ip) : blocked;
-        if (counted.allowed) throw new UnauthenticatedError();
-        reply.header('retry-after', counted.resetSeconds);
-        throw throttled(counted.resetSeconds);
+        if (keyBucket && (keyBlocked || prefixExists)) return refuse(reply, keyBucket, 'Too many failed authentications for this key');
+        return refuse(reply, `ip:${request.ip}`, 'Too many failed authentications from this address');
       }
       checkScopes(auth.scopes, request.routeOptions.config.scopes ?? [], request.routeOptions.config.anyScopes);
       request.auth = auth;
