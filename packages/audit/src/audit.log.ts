@@ -76,6 +76,22 @@ export class AuditLog {
     return this.#prisma.$transaction((t) => this.#appendIn(t, input));
   }
 
+  /**
+   * Append unless the chain already holds an event of the same actor, action and resource (a read
+   * polled many times is recorded once). Checked under the chain's lock, so concurrent callers
+   * append it once; returns null when it was already recorded.
+   */
+  async appendOnce(input: AuditInput): Promise<AuditEvent | null> {
+    return this.#prisma.$transaction(async (tx) => {
+      await this.#lock(tx, input.orgId);
+      const seen = await tx.auditEvent.findFirst({
+        where: { orgId: input.orgId, resourceType: input.resourceType, resourceId: input.resourceId ?? null, action: input.action, actor: input.actor },
+        select: { seq: true },
+      });
+      return seen ? null : this.#appendIn(tx, input);
+    });
+  }
+
   async #appendIn(tx: Prisma.TransactionClient, input: AuditInput): Promise<AuditEvent> {
     const key = this.#key();
     await this.#lock(tx, input.orgId);

@@ -40,6 +40,8 @@ declare module 'fastify' {
     auth: AuthContext;
     /** Append an audit event for this request (pass `tx` to make it atomic with the change). */
     audit(input: RequestAuditInput, tx?: Prisma.TransactionClient): Promise<void>;
+    /** Append it unless this key already has an event of the same action on the same resource (repeated reads). */
+    auditOnce(input: RequestAuditInput): Promise<void>;
     audited: boolean;
   }
 }

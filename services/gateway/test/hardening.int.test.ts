@@ -62,6 +62,32 @@ describe('hardening: header text, https webhooks and audited result reads', () =
     expect(await gw.db.prisma.auditEvent.count({ where: { orgId: runner.orgId, action: 'inference.read' } })).toBe(1);
   });
 
+  it('audits a polled inference once per key, when it reaches a final state, not on every poll', async () => {
+    const runner = await gw.key('poll-org', ['inference:run']);
+    const other = await gw.key('poll-org', ['inference:run']);
+    const model = await gw.db.prisma.model.create({ data: { orgId: runner.orgId, name: 'polled' } });
+    const version = await gw.db.prisma.modelVersion.create({ data: { orgId: runner.orgId, modelId: model.id, version: '1', manifest: {}, objectPrefix: `models/${runner.orgId}/${model.name}/1` } });
+    const inference = await gw.db.prisma.inference.create({ data: { orgId: runner.orgId, modelVersionId: version.id, status: 'RUNNING', request: { models: [], input: { kind: 'study', instanceIds: [] } } } });
+    const poll = async (key: { auth: string }) => {
+      const res = await gw.app.inject({ url: `/v1/inferences/${inference.id}`, headers: { authorization: key.auth } });
+      expect(res.statusCode).toBe(200);
+      return res.json().status as string;
+    };
+    const reads = () => gw.db.prisma.auditEvent.findMany({ where: { orgId: runner.orgId, action: 'inference.read', resourceId: inference.id }, orderBy: { seq: 'asc' } });
+    for (let i = 0; i < 5; i++) expect(await poll(runner)).toBe('running');
+    expect(await reads()).toEqual([]);
+    await gw.db.prisma.inference.update({ where: { id: inference.id }, data: { status: 'SUCCEEDED', outputs: [] } });
+    // Concurrent polls of the finished inference by one key record one read.
+    expect(await Promise.all(Array.from({ length: 4 }, () => poll(runner)))).toEqual(Array(4).fill('succeeded'));
+    for (let i = 0; i < 3; i++) await poll(runner);
+    expect((await reads()).map((e) => e.actor)).toEqual([runner.keyId]);
+    // Another key reading the results is another reader: recorded once too.
+    await poll(other);
+    await poll(other);
+    expect((await reads()).map((e) => e.actor)).toEqual([runner.keyId, other.keyId]);
+    expect((await gw.app.inject({ url: '/v1/audit/verify', headers: { authorization: (await gw.key('poll-org', ['audit:read'])).auth } })).json()).toMatchObject({ intact: true });
+  });
+
   it('/v1/audit/verify fails a chain whose head was rewritten with a recomputed hash (the keyed anchor no longer matches)', async () => {
     const admin = await gw.key('anchor-org', ['admin']);
     for (const slug of ['one', 'two']) expect((await gw.app.inject({ method: 'POST', url: '/v1/projects', headers: { authorization: admin.auth }, payload: { slug, name: slug } })).statusCode).toBe(201);

@@ -15,8 +15,13 @@ export const auditPlugin = fp(
     const auditLog = new AuditLog(app.deps.prisma, { anchorKey: app.deps.config.secrets.auditAnchorKeyBytes, previousAnchorKey: app.deps.config.secrets.auditAnchorKeyPreviousBytes });
     app.decorate('auditLog', auditLog);
     app.decorateRequest('audited', false);
+    const asCaller = (request: FastifyRequest, input: RequestAuditInput) => ({ ...input, orgId: request.auth.orgId, projectId: request.auth.projectId ?? input.projectId ?? null, actor: request.auth.keyId, requestId: request.id });
     app.decorateRequest('audit', async function (this: FastifyRequest, input: RequestAuditInput, tx) {
-      await auditLog.append({ ...input, orgId: this.auth.orgId, projectId: this.auth.projectId ?? input.projectId ?? null, actor: this.auth.keyId, requestId: this.id }, tx);
+      await auditLog.append(asCaller(this, input), tx);
+      this.audited = true;
+    });
+    app.decorateRequest('auditOnce', async function (this: FastifyRequest, input: RequestAuditInput) {
+      await auditLog.appendOnce(asCaller(this, input));
       this.audited = true;
     });
 

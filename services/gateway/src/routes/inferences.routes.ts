@@ -4,7 +4,7 @@
 // in services/inference-worker).
 import { CreateInferenceBodySchema, IdParamsSchema, InferenceQuerySchema, InferenceSchema, InferenceSubmittedSchema, NotFoundError, ErrorResponseSchema } from '@medgrade/contracts';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { toInferenceDto } from '@medgrade/inference-runs';
+import { isFinal, toInferenceDto } from '@medgrade/inference-runs';
 import { submitInference, type SubmitContext } from '../inference/inference.submit.ts';
 
 const tags = ['inferences'];
@@ -38,8 +38,10 @@ export const inferenceRoutes: FastifyPluginAsyncZod = async (app) => {
   }, async (request) => {
     const row = await app.repos.inferences.get(request.auth, request.params.id);
     if (!row) throw new NotFoundError('Inference');
-    // Results are derived from patient data: who read which inference is audited (ids only, no outputs).
-    await request.audit({ action: 'inference.read', resourceType: 'inference', resourceId: row.id, projectId: row.projectId, details: { status: row.status } });
+    // Results are derived from patient data: who read which inference's results is audited (ids only,
+    // no outputs), once per key and inference. SDK/CLI polling reads every 0.5-5 s: a read before the
+    // final state carries no results, and later reads by the same key add nothing to the trail.
+    if (isFinal(row)) await request.auditOnce({ action: 'inference.read', resourceType: 'inference', resourceId: row.id, projectId: row.projectId, details: { status: row.status } });
     return toInferenceDto(row);
   });
 };
