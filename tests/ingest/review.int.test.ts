@@ -2,7 +2,8 @@
 // Redis/BullMQ, s3rver, the engine): files whose header says burned-in text is present, uploaded to
 // a project whose policy holds them for review, are listed by GET /v1/review; an approved one ends
 // READY with a stored de-identified output that records the review, a rejected one has no raw
-// object left; each decision is audited with the reviewer's key and reason, and is taken once.
+// object left; the reviewer sees the held image first (a PNG preview, never cached); each decision
+// is audited with the reviewer's key and a reason code (never free text), and is taken once.
 // Another organization's or project's key can neither list nor decide them.
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -79,7 +80,7 @@ describe('burned-in review', () => {
     expect((await as(reviewer.auth, 'GET', '/v1/review?cursor=nonsense')).statusCode).toBe(400);
     // Listing and deciding are the reviewer's: an uploader's key is refused.
     expect((await as(env.writer.auth, 'GET', '/v1/review')).statusCode).toBe(403);
-    expect((await as(env.writer.auth, 'POST', `/v1/review/${held[0]}/approve`, { reason: 'no text seen' })).statusCode).toBe(403);
+    expect((await as(env.writer.auth, 'POST', `/v1/review/${held[0]}/approve`, { reasonCode: 'NO_TEXT_VISIBLE' })).statusCode).toBe(403);
   });
 
   it('never shows nor lets another organization or project decide them', async () => {
@@ -91,25 +92,42 @@ describe('burned-in review', () => {
       expect(list.json().items).toEqual([]);
       expect((await as(attacker.auth, 'GET', `/v1/review?projectId=${env.projectId}`)).statusCode).toBe(404);
       for (const decision of ['approve', 'reject']) {
-        const res = await as(attacker.auth, 'POST', `/v1/review/${held[0]}/${decision}`, { reason: 'not mine to decide' });
+        const res = await as(attacker.auth, 'POST', `/v1/review/${held[0]}/${decision}`, { reasonCode: 'OTHER' });
         expect({ decision, status: res.statusCode }).toEqual({ decision, status: 404 });
       }
     }
-    expect((await as(reviewer.auth, 'POST', '/v1/review/00000000-0000-4000-8000-000000000000/approve', { reason: 'no such instance' })).statusCode).toBe(404);
+    expect((await as(reviewer.auth, 'POST', '/v1/review/00000000-0000-4000-8000-000000000000/approve', { reasonCode: 'NO_TEXT_VISIBLE' })).statusCode).toBe(404);
     expect(await row(held[0]!)).toMatchObject({ status: 'REJECTED', errorCode: 'BURNED_IN_REVIEW', burnedInApprovedBy: null });
   });
 
-  it('refuses a reason that looks like an identifier or a date, and keeps the review open', async () => {
-    for (const reason of ['patient 12345678 ok', 'scanned 03/04/21', 'ok\nsecond line']) {
-      const res = await as(reviewer.auth, 'POST', `/v1/review/${held[0]}/approve`, { reason });
-      expect({ reason, status: res.statusCode, code: res.json().error.code }).toEqual({ reason, status: 400, code: 'VALIDATION_FAILED' });
+  it('takes a reason code, never free text (it would reach the audit trail), and keeps the review open', async () => {
+    for (const payload of [{ reason: 'patient 12345678 ok' }, { reasonCode: 'LOOKS_FINE' }, { reasonCode: 'NO_TEXT_VISIBLE', note: 'Jane Doe in the corner' }, {}]) {
+      const res = await as(reviewer.auth, 'POST', `/v1/review/${held[0]}/approve`, payload);
+      expect({ payload, status: res.statusCode, code: res.json().error.code }).toEqual({ payload, status: 400, code: 'VALIDATION_FAILED' });
     }
     expect((await row(held[0]!)).errorCode).toBe('BURNED_IN_REVIEW');
   });
 
+  it('shows the reviewer the held raw image as a PNG, never cached, audited; 404 outside the scope', async () => {
+    const res = await as(reviewer.auth, 'GET', `/v1/review/${held[0]}/preview`);
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toBe('image/png');
+    expect(res.headers['cache-control']).toBe('no-store');
+    expect(res.rawPayload.subarray(0, 8)).toEqual(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]));
+    // The PNG's IHDR: the raw image's own size.
+    const raw = parseDicom(burnedIn(1)[0]!).dataset;
+    expect({ width: res.rawPayload.readUInt32BE(16), height: res.rawPayload.readUInt32BE(20) }).toEqual({ width: raw.getNumber(0x00280011), height: raw.getNumber(0x00280010) });
+    const event = await env.gw.db.prisma.auditEvent.findFirstOrThrow({ where: { resourceId: held[0], action: 'review.previewed' } });
+    expect({ actor: event.actor, projectId: event.projectId }).toEqual({ actor: reviewer.keyId, projectId: env.projectId });
+    expect((await as(env.writer.auth, 'GET', `/v1/review/${held[0]}/preview`)).statusCode).toBe(403);
+    const otherOrg = await env.gw.key('other-org-preview', ['admin']);
+    expect((await as(otherOrg.auth, 'GET', `/v1/review/${held[0]}/preview`)).statusCode).toBe(404);
+    expect((await as(reviewer.auth, 'GET', '/v1/review/00000000-0000-4000-8000-000000000000/preview')).statusCode).toBe(404);
+  });
+
   it('approved: de-identified and kept with its pixel data, the review recorded in the output and the audit, decided once', async () => {
     const id = held[0]!;
-    const res = await as(reviewer.auth, 'POST', `/v1/review/${id}/approve`, { reason: 'only a ruler is burned in, no text' });
+    const res = await as(reviewer.auth, 'POST', `/v1/review/${id}/approve`, { reasonCode: 'TEXT_NOT_IDENTIFYING' });
     expect(res.statusCode).toBe(202);
     expect(res.json()).toEqual({ id, decision: 'approved', status: 'RECEIVED', errorCode: null });
     await waitFor('the approved instance to be READY', async () => (await row(id)).status === 'READY' && (await row(id)).quarantineKey === null);
@@ -121,11 +139,11 @@ describe('burned-in review', () => {
     expect(await objectKeys(env, `quarantine/${env.writer.orgId}/${env.projectId}/${id}`)).toEqual([]);
     const events = await env.gw.db.prisma.auditEvent.findMany({ where: { resourceId: id }, orderBy: { seq: 'asc' } });
     const approved = events.find((e) => e.action === 'review.approved')!;
-    expect({ actor: approved.actor, details: approved.details, projectId: approved.projectId }).toEqual({ actor: reviewer.keyId, details: { reason: 'only a ruler is burned in, no text' }, projectId: env.projectId });
+    expect({ actor: approved.actor, details: approved.details, projectId: approved.projectId }).toEqual({ actor: reviewer.keyId, details: { reasonCode: 'TEXT_NOT_IDENTIFYING' }, projectId: env.projectId });
     expect(events.find((e) => e.action === 'instance.deidentified')!.details).toMatchObject({ burnedInFlag: true, burnedInApprovedBy: reviewer.keyId });
     // Decided: neither decision is taken again, and it is no longer listed.
     for (const decision of ['approve', 'reject']) {
-      const again = await as(reviewer.auth, 'POST', `/v1/review/${id}/${decision}`, { reason: 'second thoughts' });
+      const again = await as(reviewer.auth, 'POST', `/v1/review/${id}/${decision}`, { reasonCode: 'OTHER' });
       expect({ decision, status: again.statusCode }).toEqual({ decision, status: 409 });
     }
     expect((await as(reviewer.auth, 'GET', '/v1/review')).json().items.map((i: Item) => i.id)).not.toContain(id);
@@ -133,16 +151,17 @@ describe('burned-in review', () => {
 
   it('rejected: REJECTED REVIEW_REJECTED, raw upload deleted, audited, decided once', async () => {
     const id = held[1]!;
-    const res = await as(reviewer.auth, 'POST', `/v1/review/${id}/reject`, { reason: 'text in the image corner' });
+    const res = await as(reviewer.auth, 'POST', `/v1/review/${id}/reject`, { reasonCode: 'TEXT_IDENTIFYING' });
     expect(res.statusCode).toBe(200);
     expect(res.json()).toEqual({ id, decision: 'rejected', status: 'REJECTED', errorCode: 'REVIEW_REJECTED' });
     expect(await row(id)).toMatchObject({ status: 'REJECTED', errorCode: 'REVIEW_REJECTED', quarantineKey: null, objectKey: null });
     expect(await objectKeys(env, `quarantine/${env.writer.orgId}/${env.projectId}/${id}`)).toEqual([]);
     const event = await env.gw.db.prisma.auditEvent.findFirstOrThrow({ where: { resourceId: id, action: 'review.rejected' } });
-    expect({ actor: event.actor, details: event.details }).toEqual({ actor: reviewer.keyId, details: { reason: 'text in the image corner' } });
+    expect({ actor: event.actor, details: event.details }).toEqual({ actor: reviewer.keyId, details: { reasonCode: 'TEXT_IDENTIFYING' } });
     for (const decision of ['reject', 'approve']) {
-      expect((await as(reviewer.auth, 'POST', `/v1/review/${id}/${decision}`, { reason: 'second thoughts' })).statusCode).toBe(409);
+      expect((await as(reviewer.auth, 'POST', `/v1/review/${id}/${decision}`, { reasonCode: 'OTHER' })).statusCode).toBe(409);
     }
+    expect((await as(reviewer.auth, 'GET', `/v1/review/${id}/preview`)).statusCode).toBe(409);
     // The third is still held, raw upload and all.
     expect(await objectKeys(env, `quarantine/${env.writer.orgId}/${env.projectId}/${held[2]}`)).toHaveLength(1);
   });
@@ -157,7 +176,7 @@ describe('burned-in review', () => {
     };
     const ls = await run(['ls']);
     expect({ code: ls.code, ids: ls.lines.map((l) => l.id) }).toEqual({ code: 0, ids: [held[2]] });
-    const rejected = await run(['reject', held[2]!, '--reason', 'text in the pixels']);
+    const rejected = await run(['reject', held[2]!, '--reason-code', 'TEXT_IDENTIFYING']);
     expect(rejected.lines).toEqual([{ id: held[2], decision: 'rejected', status: 'REJECTED', errorCode: 'REVIEW_REJECTED' }]);
     expect((await run(['ls'])).lines).toEqual([]);
     expect(await objectKeys(env, `quarantine/${env.writer.orgId}/${env.projectId}/`)).toEqual([]);

@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { TimestampSchema } from './common.schema.ts';
 
-// Burned-in review (GET /v1/review, POST /v1/review/{instanceId}/approve|reject). A reviewer's
-// reason is free text stored in the audit trail: it must describe the decision, not the patient.
+// Burned-in review (GET /v1/review, GET /v1/review/{instanceId}/preview, POST
+// /v1/review/{instanceId}/approve|reject). A reviewer's reason is a code stored in the audit trail.
 
 /** GET /v1/review: a page of instances awaiting review, oldest upload first. */
 export const ReviewListQuerySchema = z.object({
@@ -22,23 +22,16 @@ export const ReviewItemSchema = z.object({
   expiresAt: TimestampSchema.describe('Undecided by then, the instance ends REJECTED REVIEW_EXPIRED and its raw upload is deleted (RAW_RETENTION_HOURS)'),
 });
 
-/** Digit runs (record numbers, dates) and control characters: what a reason must not carry. */
-const IDENTIFIER_LIKE = /\d{4,}|\d{1,2}[./-]\d{1,2}[./-]\d{2}/;
-// eslint-disable-next-line no-control-regex -- refusing control characters is the point
-const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
-
-/** A reviewer's reason: 3-500 characters, no control characters, nothing that looks like an identifier or a date. */
-export const ReviewReasonSchema = z
-  .string()
-  .trim()
-  .min(3)
-  .max(500)
-  .refine((s) => !CONTROL.test(s), 'the reason must be one line of text without control characters')
-  .refine((s) => !IDENTIFIER_LIKE.test(s), 'the reason must not carry identifiers or dates (no runs of 4 or more digits, no dates): describe the decision, not the patient')
-  .describe('Why (recorded in the audit trail, never logged): describe the decision, never the patient (no names, record numbers or dates)');
+/**
+ * Why a reviewer decided as they did: a code, never free text (a note could carry what the reviewer
+ * read in the pixels, and decisions are kept in the audit trail).
+ */
+export const ReviewReasonCodeSchema = z
+  .enum(['NO_TEXT_VISIBLE', 'TEXT_NOT_IDENTIFYING', 'TEXT_IDENTIFYING', 'IMAGE_UNUSABLE', 'OTHER'])
+  .describe('NO_TEXT_VISIBLE: no burned-in text; TEXT_NOT_IDENTIFYING: text that identifies nobody (a ruler, a laterality marker); TEXT_IDENTIFYING: text that could identify the patient; IMAGE_UNUSABLE: not usable whatever the text; OTHER. Recorded in the audit trail');
 
 /** Body of approve and reject. */
-export const ReviewDecisionBodySchema = z.object({ reason: ReviewReasonSchema }).strict();
+export const ReviewDecisionBodySchema = z.object({ reasonCode: ReviewReasonCodeSchema }).strict();
 
 /** What a decision did. */
 export const ReviewDecisionSchema = z.object({
@@ -49,3 +42,4 @@ export const ReviewDecisionSchema = z.object({
 });
 
 export type ReviewListQuery = z.infer<typeof ReviewListQuerySchema>;
+export type ReviewReasonCode = z.infer<typeof ReviewReasonCodeSchema>;

@@ -67,6 +67,17 @@ export class ReviewRepository {
   }
 
   /**
+   * The raw object of a pending review, for the reviewer to look at: "not-found" outside the scope,
+   * "decided" once it was decided or expired (its raw upload then goes).
+   */
+  async held(scope: TenantScope, id: string): Promise<ReviewDecision<{ projectId: string; quarantineKey: string }>> {
+    const row = await this.#prisma.instance.findFirst({ where: withinTenant(scope, { id }), select: { projectId: true, status: true, errorCode: true, quarantineKey: true } });
+    if (!row) return { ok: false, reason: 'not-found' };
+    if (row.status !== PENDING.status || row.errorCode !== PENDING.errorCode || !row.quarantineKey) return { ok: false, reason: 'decided' };
+    return { ok: true, row: { projectId: row.projectId, quarantineKey: row.quarantineKey } };
+  }
+
+  /**
    * Approves a pending review: the instance goes back to RECEIVED with the reviewer's key id, so
    * the deid-worker de-identifies it keeping the pixel data (re-enqueue it after this returns).
    * "sop-taken": another live instance of the project holds its SOP Instance UID (uploaded since).

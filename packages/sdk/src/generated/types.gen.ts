@@ -3809,12 +3809,74 @@ export type ReviewsListResponses = {
 
 export type ReviewsListResponse = ReviewsListResponses[keyof ReviewsListResponses];
 
+export type ReviewsPreviewData = {
+    body?: never;
+    path: {
+        /**
+         * Instance id (GET /v1/review)
+         */
+        instanceId: string;
+    };
+    query?: never;
+    url: '/v1/review/{instanceId}/preview';
+};
+
+export type ReviewsPreviewErrors = {
+    /**
+     * Invalid request: `error.details.problems` names every bad parameter or field
+     */
+    400: ErrorResponse;
+    /**
+     * Missing, invalid, expired or revoked API key
+     */
+    401: ErrorResponse;
+    /**
+     * The API key lacks a scope this operation needs (`error.details.missingScopes` / `anyOfScopes`) or may not reach the resource
+     */
+    403: ErrorResponse;
+    /**
+     * Not found, or not visible to this API key
+     */
+    404: ErrorResponse;
+    /**
+     * None of the media types in Accept can be served
+     */
+    406: ErrorResponse;
+    /**
+     * Conflicts with the current state of the resource
+     */
+    409: ErrorResponse;
+    /**
+     * Well-formed but unusable input (the message says what to fix)
+     */
+    422: ErrorResponse;
+    /**
+     * Rate limit of this API key exceeded: retry after the Retry-After header (seconds)
+     */
+    429: ErrorResponse;
+    /**
+     * Internal error: the request id identifies it in the server logs
+     */
+    500: ErrorResponse;
+};
+
+export type ReviewsPreviewError = ReviewsPreviewErrors[keyof ReviewsPreviewErrors];
+
+export type ReviewsPreviewResponses = {
+    /**
+     * The raw image, rendered (image/png)
+     */
+    200: Blob | File;
+};
+
+export type ReviewsPreviewResponse = ReviewsPreviewResponses[keyof ReviewsPreviewResponses];
+
 export type ReviewsApproveData = {
     body: {
         /**
-         * Why (recorded in the audit trail, never logged): describe the decision, never the patient (no names, record numbers or dates)
+         * NO_TEXT_VISIBLE: no burned-in text; TEXT_NOT_IDENTIFYING: text that identifies nobody (a ruler, a laterality marker); TEXT_IDENTIFYING: text that could identify the patient; IMAGE_UNUSABLE: not usable whatever the text; OTHER. Recorded in the audit trail
          */
-        reason: string;
+        reasonCode: 'NO_TEXT_VISIBLE' | 'TEXT_NOT_IDENTIFYING' | 'TEXT_IDENTIFYING' | 'IMAGE_UNUSABLE' | 'OTHER';
     };
     path: {
         /**
@@ -3869,7 +3931,7 @@ export type ReviewsApproveError = ReviewsApproveErrors[keyof ReviewsApproveError
 
 export type ReviewsApproveResponses = {
     /**
-     * Accepted: Approve a held instance: de-identify and keep it with its pixel data (reason audited)
+     * Accepted: Approve a held instance: de-identify and keep it with its pixel data (reason code audited)
      */
     202: {
         id: string;
@@ -3887,9 +3949,9 @@ export type ReviewsApproveResponse = ReviewsApproveResponses[keyof ReviewsApprov
 export type ReviewsRejectData = {
     body: {
         /**
-         * Why (recorded in the audit trail, never logged): describe the decision, never the patient (no names, record numbers or dates)
+         * NO_TEXT_VISIBLE: no burned-in text; TEXT_NOT_IDENTIFYING: text that identifies nobody (a ruler, a laterality marker); TEXT_IDENTIFYING: text that could identify the patient; IMAGE_UNUSABLE: not usable whatever the text; OTHER. Recorded in the audit trail
          */
-        reason: string;
+        reasonCode: 'NO_TEXT_VISIBLE' | 'TEXT_NOT_IDENTIFYING' | 'TEXT_IDENTIFYING' | 'IMAGE_UNUSABLE' | 'OTHER';
     };
     path: {
         /**
@@ -3944,7 +4006,7 @@ export type ReviewsRejectError = ReviewsRejectErrors[keyof ReviewsRejectErrors];
 
 export type ReviewsRejectResponses = {
     /**
-     * OK: Reject a held instance: its raw upload is deleted (reason audited)
+     * OK: Reject a held instance: its raw upload is deleted (reason code audited)
      */
     200: {
         id: string;

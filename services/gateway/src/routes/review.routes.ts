@@ -1,18 +1,21 @@
 // Burned-in review: instances the de-identification worker held because burned-in text is likely
 // (project policy QUARANTINE: REJECTED BURNED_IN_REVIEW, raw upload kept). A reviewer lists them
-// (GET /v1/review) and decides each once:
+// (GET /v1/review), looks at each (GET /v1/review/{id}/preview: the raw image rendered as WADO
+// /rendered renders, never cached) and decides each once:
 // - approve → the row goes back to RECEIVED with the reviewer's key id and its job is queued again;
 //   the worker de-identifies it keeping the pixel data as accepted (DeidentificationMethod says so);
 // - reject → REJECTED REVIEW_REJECTED, then the raw upload is deleted.
-// Both need `review:write` (or admin) and are audited with the reviewer's key and reason. The reason
-// is free text: ReviewReasonSchema refuses what looks like an identifier, it goes into the audit
-// event only and is never logged. Undecided for RAW_RETENTION_HOURS, a review expires (deid-worker).
+// All need `review:write` (or admin) and are audited with the reviewer's key; a decision's reason is
+// a code (ReviewReasonCodeSchema), never free text, so nothing read off the pixels reaches the audit.
+// Undecided for RAW_RETENTION_HOURS, a review expires (deid-worker).
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import {
-  BadRequestError, ConflictError, ErrorResponseSchema, NotFoundError, ReviewDecisionBodySchema, ReviewDecisionSchema, ReviewItemSchema, ReviewListQuerySchema,
+  BadRequestError, binaryResponse, ConflictError, ErrorResponseSchema, NotFoundError, ReviewDecisionBodySchema, ReviewDecisionSchema, ReviewItemSchema, ReviewListQuerySchema,
   pageOf, type AppError,
 } from '@medgrade/contracts';
+import { getBuffer, ObjectNotFoundError } from '@medgrade/storage';
+import { renderFirstFramePng } from '../dicomweb/rendered.image.ts';
 import type { ReviewDecision, ReviewItem } from '@medgrade/db';
 
 const tags = ['review'];
@@ -32,9 +35,10 @@ function decodeCursor(cursor: string): { createdAt: Date; id: string } {
 
 const rejected = (id: string) => ({ id, decision: 'rejected' as const, status: 'REJECTED' as const, errorCode: 'REVIEW_REJECTED' as const });
 
-function refusal(reason: Exclude<ReviewDecision<unknown>, { ok: true }>['reason']): AppError {
+function refusal(reason: Exclude<ReviewDecision<unknown>, { ok: true }>['reason'] | 'gone'): AppError {
   if (reason === 'not-found') return new NotFoundError('Instance');
   if (reason === 'decided') return new ConflictError('This instance is not awaiting review: it was decided already, or its review expired');
+  if (reason === 'gone') return new ConflictError('This instance\'s raw upload is gone (its review was decided or expired meanwhile): nothing to preview');
   return new ConflictError('Another instance with this SOP Instance UID was stored since this one was held: reject this one');
 }
 
@@ -61,10 +65,34 @@ export const reviewRoutes: FastifyPluginAsyncZod = async (app) => {
     return { items: rows.map(toDto), nextCursor: rows.length === limit && last ? `${last.createdAt.toISOString()}_${last.id}` : null };
   });
 
+  app.get('/v1/review/:instanceId/preview', {
+    config: { scopes: ['review:write'] },
+    schema: {
+      tags, operationId: 'reviews.preview', summary: 'The held raw image, rendered as PNG for the reviewer (never cached)',
+      description: 'Frame 1 of the raw upload rendered as WADO-RS `/rendered` renders by default (rescale, the header\'s window or the value range, 8 bits), with the same pixel and decompression limits. '
+        + 'Served with `Cache-Control: no-store`: the image may show identifying text. 409 when the instance is not awaiting review (decided already, or expired) or its raw upload is gone; 422 when its pixel data cannot be rendered.',
+      params: InstanceParamsSchema, produces: ['image/png'],
+      response: { 200: binaryResponse('The raw image, rendered (image/png)', ['image/png']), ...errors, 422: ErrorResponseSchema },
+    },
+  }, async (request, reply) => {
+    const { instanceId } = request.params;
+    const held = await reviews.held(request.auth, instanceId);
+    if (!held.ok) throw refusal(held.reason);
+    const { store } = app.deps;
+    if (!store) throw refusal('gone');
+    const raw = await getBuffer(store, held.row.quarantineKey).catch((error: unknown) => {
+      throw error instanceof ObjectNotFoundError ? refusal('gone') : error;
+    });
+    const { maxFramePixels, maxInflatedBytes } = config.ingest;
+    const png = renderFirstFramePng(raw, { maxFramePixels, maxInflatedBytes });
+    await request.audit({ action: 'review.previewed', projectId: held.row.projectId, resourceType: 'instance', resourceId: instanceId });
+    return reply.header('cache-control', 'no-store').type('image/png').send(png);
+  });
+
   app.post('/v1/review/:instanceId/approve', {
     config: { scopes: ['review:write'] },
     schema: {
-      tags, operationId: 'reviews.approve', summary: 'Approve a held instance: de-identify and keep it with its pixel data (reason audited)',
+      tags, operationId: 'reviews.approve', summary: 'Approve a held instance: de-identify and keep it with its pixel data (reason code audited)',
       description: 'The instance is queued for de-identification again; the worker keeps the pixel data as the reviewer accepted it, flags the instance and records the review in its DeidentificationMethod. '
         + '409 when it is not awaiting review (decided already, or expired) or when another instance of its SOP Instance UID was stored since.',
       params: InstanceParamsSchema, body: ReviewDecisionBodySchema, response: { 202: ReviewDecisionSchema, ...errors },
@@ -72,7 +100,7 @@ export const reviewRoutes: FastifyPluginAsyncZod = async (app) => {
   }, async (request, reply) => {
     const { instanceId } = request.params;
     const decided = await reviews.approve(request.auth, instanceId, request.auth.keyId, (tx, row) =>
-      request.audit({ action: 'review.approved', projectId: row.projectId, resourceType: 'instance', resourceId: row.id, details: { reason: request.body.reason } }, tx));
+      request.audit({ action: 'review.approved', projectId: row.projectId, resourceType: 'instance', resourceId: row.id, details: { reasonCode: request.body.reasonCode } }, tx));
     if (!decided.ok) throw refusal(decided.reason);
     // The decision is committed: a failed enqueue (or a gateway without a queue) leaves a RECEIVED
     // row, which the ingest reconciler queues once it is older than its grace period.
@@ -84,14 +112,14 @@ export const reviewRoutes: FastifyPluginAsyncZod = async (app) => {
   app.post('/v1/review/:instanceId/reject', {
     config: { scopes: ['review:write'] },
     schema: {
-      tags, operationId: 'reviews.reject', summary: 'Reject a held instance: its raw upload is deleted (reason audited)',
+      tags, operationId: 'reviews.reject', summary: 'Reject a held instance: its raw upload is deleted (reason code audited)',
       description: 'The instance ends REJECTED with errorCode REVIEW_REJECTED and its raw upload is deleted. 409 when it is not awaiting review (decided already, or expired).',
       params: InstanceParamsSchema, body: ReviewDecisionBodySchema, response: { 200: ReviewDecisionSchema, ...errors },
     },
   }, async (request) => {
     const { instanceId } = request.params;
     const decided = await reviews.reject(request.auth, instanceId, (tx, row) =>
-      request.audit({ action: 'review.rejected', projectId: row.projectId, resourceType: 'instance', resourceId: row.id, details: { reason: request.body.reason } }, tx));
+      request.audit({ action: 'review.rejected', projectId: row.projectId, resourceType: 'instance', resourceId: row.id, details: { reasonCode: request.body.reasonCode } }, tx));
     if (!decided.ok) throw refusal(decided.reason);
     // The decision is committed: a failed deletion (or a gateway without a store) is finished by
     // the deid-worker's retention sweep, which deletes the raw objects of REJECTED rows.

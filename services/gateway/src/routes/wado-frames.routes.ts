@@ -10,15 +10,16 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { z } from 'zod';
 import {
-  BadRequestError, binaryResponse, ErrorResponseSchema, FRAME_MEDIA_TYPES, RENDERED_MEDIA_TYPES, UnprocessableError, WadoFramesParamsSchema,
+  BadRequestError, binaryResponse, ErrorResponseSchema, FRAME_MEDIA_TYPES, RENDERED_MEDIA_TYPES, WadoFramesParamsSchema,
   NotFoundError, WadoBulkdataParamsSchema, WadoInstanceParamsSchema, WadoRenderedQuerySchema } from '@medgrade/contracts';
-import { encodeNativeFrame, openPixelFrames, PixelDecodeError, SUPPORTED_PIXEL_TRANSFER_SYNTAXES, uncompressedDescription, type PixelFrames } from '@medgrade/dicom/pixels';
+import { encodeNativeFrame, SUPPORTED_PIXEL_TRANSFER_SYNTAXES, uncompressedDescription, type PixelFrames } from '@medgrade/dicom/pixels';
 import { encodeJpeg, encodePng, renderFrame } from '@medgrade/dicom/render';
 import { parseDicomAsync } from '@medgrade/dicom';
 import { getBuffer } from '@medgrade/storage';
 import { fragmentBytes } from '../dicomweb/dicom-json.ts';
 import { chooseFrameEncoding, frameRanges, isLittleEndianNative, type FrameEncoding } from '../dicomweb/frames.encoding.ts';
 import { writeMultipart } from '../dicomweb/multipart.ts';
+import { pixelFramesOf, unprocessable } from '../dicomweb/rendered.image.ts';
 import { frameIndices, parseViewport, parseWindow, renderedMedia } from '../dicomweb/rendered.params.ts';
 import { locate, storeOf, type Located } from '../dicomweb/wado.locate.ts';
 import { wadoUrl } from '../ingest/ingest.context.ts';
@@ -29,22 +30,12 @@ const PIXEL_DATA = 0x7fe00010;
 const OCTET_PART = 'application/octet-stream';
 type InstanceParams = z.infer<typeof WadoInstanceParamsSchema>;
 
-/** Pixel faults become 422 with the decoder's code; messages name encodings, never values. */
-function unprocessable<T>(fn: () => T): T {
-  try {
-    return fn();
-  } catch (e) {
-    if (e instanceof PixelDecodeError) throw new UnprocessableError(`The instance's pixel data cannot be served: ${e.message}`, { reason: e.code });
-    throw e;
-  }
-}
-
 /** The located instance and its pixel frames (object read once, frames located on demand). */
 async function openInstance(app: FastifyInstance, request: FastifyRequest, p: InstanceParams): Promise<{ found: Located; frames: PixelFrames }> {
   const [found] = await locate(app, request, p);
   const bytes = await getBuffer(storeOf(app), found!.objectKey);
   const { maxFramePixels, maxInflatedBytes } = app.deps.config.ingest;
-  return { found: found!, frames: unprocessable(() => openPixelFrames(bytes, { maxFramePixels, maxInflatedBytes })) };
+  return { found: found!, frames: pixelFramesOf(bytes, { maxFramePixels, maxInflatedBytes }) };
 }
 
 /** Bytes of frame `index` in the chosen encoding; uncompressed ones laid out as /metadata states. */
