@@ -3600,6 +3600,10 @@ export type StudiesListErrors = {
      */
     403: ErrorResponse;
     /**
+     * Not found, or not visible to this API key
+     */
+    404: ErrorResponse;
+    /**
      * Rate limit of this API key exceeded: retry after the Retry-After header (seconds)
      */
     429: ErrorResponse;
@@ -3765,6 +3769,10 @@ export type ReviewsListErrors = {
      * The API key lacks a scope this operation needs (`error.details.missingScopes` / `anyOfScopes`) or may not reach the resource
      */
     403: ErrorResponse;
+    /**
+     * Not found, or not visible to this API key
+     */
+    404: ErrorResponse;
     /**
      * Rate limit of this API key exceeded: retry after the Retry-After header (seconds)
      */

@@ -34,6 +34,14 @@ describe('the OpenAPI document (offline, from every registered route)', () => {
     ]);
   });
 
+  it('declares 404 on every operation that filters by a projectId query parameter (a project outside the key\'s scope)', () => {
+    const filtered = Object.entries(document.paths).flatMap(([path, item]) => Object.entries(item)
+      .filter(([, op]) => ((op as { parameters?: { name: string; in: string }[] }).parameters ?? []).some((p) => p.in === 'query' && p.name === 'projectId'))
+      .map(([method, op]) => ({ operation: `${method.toUpperCase()} ${path}`, has404: '404' in (op.responses ?? {}) })));
+    expect(filtered.map((f) => f.operation)).toEqual(expect.arrayContaining(['GET /v1/review', 'GET /v1/studies']));
+    expect(filtered.filter((f) => !f.has404)).toEqual([]);
+  });
+
   it('declares streamed uploads, binary retrievals, QIDO match keys and public routes', () => {
     const upload = document.paths['/v1/uploads']!.post!;
     expect(Object.keys(upload.requestBody!.content!)).toEqual(['multipart/form-data']);

@@ -2,8 +2,9 @@
 // exact, without each route spelling out what follows from its traits:
 // - `errorStatuses` (an onRoute hook, so runtime serialization sees them too) adds the error
 //   statuses a route can answer, all with the one ErrorResponse: 400 when it takes input, 401/403/429
-//   when it needs a key, 404 when it has path parameters, 413/415 when it takes a body, 406 when it
-//   serves bytes, 500 always. A route declares any other (409, 422, 503, ...) in its `response`.
+//   when it needs a key, 404 when it has path parameters or a `projectId` query filter (a project
+//   outside the key's scope is answered 404), 413/415 when it takes a body, 406 when it serves
+//   bytes, 500 always. A route declares any other (409, 422, 503, ...) in its `response`.
 // - `openapiTransform` (fastify-swagger's per-route transform: the document only) renders error
 //   responses as application/json with one description per status, gives success responses a
 //   description, turns a streamed `requestBody` into the request body, and marks public routes
@@ -24,6 +25,13 @@ function servesBytes(entry: unknown): boolean {
   return Boolean(content) && !Object.keys(content!).some((type) => type.includes('json'));
 }
 
+/** True when the querystring schema (zod object, or JSON schema) has this parameter. */
+function queryHas(querystring: unknown, name: string): boolean {
+  if (querystring instanceof z.ZodObject) return name in querystring.shape;
+  const properties = (querystring as { properties?: Record<string, unknown> } | null | undefined)?.properties;
+  return Boolean(properties && name in properties);
+}
+
 /** The error statuses a route answers by its traits (see the file comment). */
 export function traitStatuses(route: Pick<RouteOptions, 'schema' | 'config'>): number[] {
   const schema = route.schema ?? {};
@@ -32,7 +40,7 @@ export function traitStatuses(route: Pick<RouteOptions, 'schema' | 'config'>): n
   const statuses = [500];
   if (schema.params || schema.querystring || schema.headers || hasBody) statuses.push(400);
   if (!route.config?.public) statuses.push(401, 403, 429);
-  if (schema.params) statuses.push(404);
+  if (schema.params || queryHas(schema.querystring, 'projectId')) statuses.push(404);
   if (hasBody) statuses.push(413, 415);
   if (Object.entries(response).some(([status, entry]) => Number(status) < 300 && servesBytes(entry))) statuses.push(406);
   return statuses.sort();
