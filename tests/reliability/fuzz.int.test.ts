@@ -30,6 +30,7 @@ describe('HTTP fuzz', () => {
       '/v1/projects?cursor=ccccccccccccccccccccccccc', '/v1/projects?cursor=undefined', '/v1/api-keys?cursor=1..2', '/v1/api-keys?cursor=true',
       '/v1/audit/events?resourceId=%00', '/v1/audit/events?action=a%00b', '/v1/audit/events/export?actor=%00', `/v1/audit/events?cursor=${'9'.repeat(40)}`,
       '/v1/studies?bodyPart=%00', '/v1/studies?patientId=a%00', '/v1/datasets?cursor=%00',
+      '/dicomweb/instances?StudyInstanceUID=%5C', '/dicomweb/instances?SOPClassUID=%5C', '/dicomweb/studies?StudyInstanceUID=%2C',
     ];
     const admin = await env.gw.key('acme', ['admin']);
     for (const url of bad) {

@@ -100,6 +100,9 @@ describe('QIDO query parsing', () => {
       { StudyDate: '20201340' },
       { StudyInstanceUID: `1.2.${secret}` },
       { StudyInstanceUID: '1.2.*' },
+      // Separators only: no UID (was an empty SQL condition, a 500 found by bench:reliability).
+      { StudyInstanceUID: '\\' },
+      { StudyInstanceUID: ',\\,' },
       { PatientID: `${secret}\u0000` },
       { PatientID: secret.repeat(10) },
       { PatientID: Array.from({ length: 101 }, (_, i) => `v${i}`).join('\\') },

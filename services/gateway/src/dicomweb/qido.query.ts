@@ -107,6 +107,8 @@ function condition(key: QidoKey, raw: string, fuzzy: boolean): Condition | undef
   if (key.kind === 'int') return numbers(key, raw);
   if (key.kind === 'uid') {
     const uids = values(key, raw, /[,\\]/);
+    // Only separators ("\\", ","): no UID at all, which would be an empty SQL condition, not a match.
+    if (uids.length === 0) throw invalid(key, 'give at least one UID (digits and dots), listed with "," or "\\"');
     if (uids.some((u) => !UID.test(u))) throw invalid(key, 'UIDs are digits and dots, listed with "," or "\\"; wildcards are not allowed on UIDs');
     return { kind: 'match', terms: uids.map((exact) => ({ exact })) };
   }
