@@ -11,6 +11,7 @@ import { deflateBomb } from '@medgrade/dicom/testing';
 import { handleInstanceDeidentify, INFLATED_TOO_LARGE, type DeidWorkerDeps } from './deid.worker.ts';
 import { DuplicateSopInstanceError, type DeidOutcome, type IngestRepository, type ReadyResult, type WorkInstance } from './ingest.ports.ts';
 import { JOB_BYTES_PER_RAW_BYTE, MemoryBudget } from './memory.budget.ts';
+import { createWorkerMetrics } from './worker.metrics.ts';
 
 const ctx = (attempt = 1, lastAttempt = false): JobContext => ({ jobId: 'instance-i1', attempt, lastAttempt });
 const summary = { studyInstanceUid: '2.25.1', seriesInstanceUid: '2.25.2', sopInstanceUid: '2.25.3' };
@@ -151,6 +152,21 @@ describe('handleInstanceDeidentify', () => {
     deps.engine = { run: async () => { throw new Error('engine must not run'); } };
     await handleInstanceDeidentify(deps)({ requestId: 'r1', instanceId: 'i1' }, ctx());
     expect(repo.rows.get('i1')).toMatchObject({ status: 'FAILED', errorCode: 'DEID_FAILED', quarantineKey: 'quarantine/o/p/i1.dcm' });
+  });
+
+  it('counts an approved burned-in instance once in medgrade_instances_final_total (READY), its hold apart', async () => {
+    const metrics = createWorkerMetrics(async () => []);
+    const counted = { ...deps, onFinal: metrics.onFinal, onReviewHeld: metrics.onReviewHeld };
+    outcome = { kind: 'rejected', code: 'BURNED_IN_REVIEW', keepRaw: true };
+    await expect(handleInstanceDeidentify(counted)({ requestId: 'r1', instanceId: 'i1' }, ctx())).rejects.toBeInstanceOf(UnrecoverableError);
+    // The reviewer approves: the row is RECEIVED again with the reviewer's key, and runs again.
+    Object.assign(repo.rows.get('i1')!, { status: 'RECEIVED', errorCode: undefined, burnedInApprovedBy: 'reviewer-key' });
+    outcome = { kind: 'ok', output: Buffer.from('deid bytes'), summary, burnedInFlag: true };
+    await handleInstanceDeidentify(counted)({ requestId: 'r2', instanceId: 'i1' }, ctx());
+    expect(repo.rows.get('i1')!.status).toBe('READY');
+    const finals = (await metrics.registry.getSingleMetric('medgrade_instances_final_total')!.get()).values.map((v) => [v.labels.status, v.value]);
+    expect(finals).toEqual([['READY', 1]]);
+    expect((await metrics.registry.getSingleMetric('medgrade_instances_review_held_total')!.get()).values.map((v) => v.value)).toEqual([1]);
   });
 
   it('marks FAILED only on the last attempt of a transient fault', async () => {

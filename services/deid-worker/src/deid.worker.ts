@@ -28,8 +28,10 @@ export interface DeidWorkerDeps {
   deleteRaw?(key: string): Promise<void>;
   /** Counts bytes read from quarantine and written to deid/ (metrics). */
   onBytes?(direction: 'in' | 'out', bytes: number): void;
-  /** Final status of an instance, once (metrics). */
+  /** Final status of an instance, once (metrics); a hold for burned-in review is not final (onReviewHeld). */
   onFinal?(status: 'READY' | 'REJECTED' | 'FAILED'): void;
+  /** An instance held for burned-in review (metrics): its final status comes after the decision. */
+  onReviewHeld?(): void;
   /** Bounds the bytes concurrent jobs hold; absent: concurrency alone bounds them. */
   memory?: MemoryBudget;
   /** Largest inflated data set of a deflated instance; default: @medgrade/dicom's. */
@@ -116,7 +118,9 @@ async function readRaw(deps: DeidWorkerDeps, instance: WorkInstance): Promise<Bu
 async function reject(deps: DeidWorkerDeps, instance: WorkInstance, code: string, keepRaw: boolean, requestId?: string): Promise<never> {
   await deps.repo.markRejected(instance, code, requestId);
   if (!keepRaw) await finishDeletion(deps, instance);
-  deps.onFinal?.('REJECTED');
+  // A hold is not final: an approved instance ends READY later and would be counted twice.
+  if (keepRaw) deps.onReviewHeld?.();
+  else deps.onFinal?.('REJECTED');
   throw new UnrecoverableError(code);
 }
 

@@ -73,6 +73,7 @@ export function startDeidWorkerApp(options: DeidWorkerAppOptions): DeidWorkerApp
         project: cachedProjectDeidSettings(options.prisma, options.projectSecretKey),
         onBytes: metrics.onBytes,
         onFinal: metrics.onFinal,
+        onReviewHeld: metrics.onReviewHeld,
         memory,
       });
       return { handlers: { InstanceDeidentify: handler }, observe: metrics.observe };

@@ -11,6 +11,7 @@ export interface WorkerMetrics {
   observe: JobObserver;
   onBytes(direction: 'in' | 'out', bytes: number): void;
   onFinal(status: 'READY' | 'REJECTED' | 'FAILED'): void;
+  onReviewHeld(): void;
 }
 
 /** Creates the registry; `depth` and `memoryReserved` are read at scrape time. */
@@ -24,7 +25,8 @@ export function createWorkerMetrics(depth: () => Promise<QueueDepth[]>, memoryRe
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
     registers: [registry],
   });
-  const finals = new Counter({ name: 'medgrade_instances_final_total', help: 'Instances by final status', labelNames: ['status'], registers: [registry] });
+  const finals = new Counter({ name: 'medgrade_instances_final_total', help: 'Instances by final status (a burned-in review hold is not final: see medgrade_instances_review_held_total)', labelNames: ['status'], registers: [registry] });
+  const held = new Counter({ name: 'medgrade_instances_review_held_total', help: 'Instances held for burned-in review (their final status is counted once decided)', registers: [registry] });
   const bytes = new Counter({ name: 'medgrade_deid_bytes_total', help: 'Bytes read from quarantine (in) and written to deid/ (out)', labelNames: ['direction'], registers: [registry] });
   new Gauge({
     name: 'medgrade_queue_jobs',
@@ -52,6 +54,7 @@ export function createWorkerMetrics(depth: () => Promise<QueueDepth[]>, memoryRe
     observe: (e) => durations.observe({ job: e.name, outcome: e.outcome }, e.seconds),
     onBytes: (direction, n) => bytes.inc({ direction }, n),
     onFinal: (status) => finals.inc({ status }),
+    onReviewHeld: () => held.inc(),
   };
 }
 
