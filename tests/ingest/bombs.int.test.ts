@@ -112,6 +112,16 @@ describe('decompression bombs', () => {
     expect(res.json().error).toMatchObject({ code: 'PAYLOAD_TOO_LARGE', details: { limit: 'ARCHIVE_TOO_LARGE', max: LIMITS.archive } });
   });
 
+  it('refuses a truncated or corrupt zip with a 400 naming the fix, not a 500 (found by bench:reliability)', async () => {
+    const whole = makeZip([{ name: 'a/ct.dcm', data: readFileSync(join(PYDICOM_DIR, 'CT_small.dcm')), deflate: true }]);
+    for (const zip of [whole.subarray(0, Math.floor(whole.length / 2)), Buffer.from('PK\u0003\u0004 not really a zip'), Buffer.concat([whole.subarray(0, 40), Buffer.alloc(200, 0xff), whole.subarray(240)])]) {
+      const res = await upload(zipForm(zip));
+      expect(res.statusCode, res.body).toBe(400);
+      expect(res.json().error).toMatchObject({ code: 'BAD_REQUEST', message: expect.stringContaining('not a valid zip archive') });
+    }
+    expect(readdirSync(spool)).toEqual([]);
+  });
+
   it('spools archives under the configured folder, leaves nothing there, and swept what a killed process left', async () => {
     const ok = await upload(zipForm(makeZip([{ name: 'a/ct.dcm', data: readFileSync(join(PYDICOM_DIR, 'CT_small.dcm')), deflate: true }])));
     expect(ok.statusCode).toBe(202);

@@ -106,16 +106,28 @@ async function* entryFiles(zip: yauzl.ZipFile, limits: ZipLimits): AsyncGenerato
   }
 }
 
-/** Spools `source` under limits.spoolDir and yields its files, within `limits`. */
+/** The archive itself could not be read (truncated, not a zip, a corrupt entry): the uploader's to fix. */
+export class ZipFormatError extends Error {
+  constructor(cause: unknown) {
+    super('the .zip archive could not be read', { cause });
+    this.name = 'ZipFormatError';
+  }
+}
+
+/** Spools `source` under limits.spoolDir and yields its files, within `limits`; a malformed archive throws ZipFormatError. */
 export async function* zipFiles(source: Readable, limits: ZipLimits): AsyncGenerator<ZipFile> {
   await mkdir(limits.spoolDir, { recursive: true, mode: 0o700 });
   const dir = await mkdtemp(join(limits.spoolDir, SPOOL_PREFIX));
   try {
     const path = join(dir, 'upload.zip');
     await pipeline(source, createWriteStream(path, { mode: 0o600 }));
-    const zip = await openZip(path);
+    const zip = await openZip(path).catch((error: unknown) => {
+      throw new ZipFormatError(error);
+    });
     try {
       yield* entryFiles(zip, limits);
+    } catch (error) {
+      throw error instanceof InputLimitError ? error : new ZipFormatError(error);
     } finally {
       zip.close();
     }

@@ -11,7 +11,7 @@ import {
 } from '@medgrade/contracts';
 import { uploadProject, wadoUrl } from '../ingest/ingest.context.ts';
 import { openUploadSession, type UploadSession } from '../ingest/upload.session.ts';
-import { sweepSpool, zipFiles, type ZipLimits } from '../ingest/zip.entries.ts';
+import { sweepSpool, ZipFormatError, zipFiles, type ZipLimits } from '../ingest/zip.entries.ts';
 
 async function readBounded(stream: Readable, max: number): Promise<Buffer | null> {
   const chunks: Buffer[] = [];
@@ -54,7 +54,7 @@ async function acceptZip(session: UploadSession, file: Readable, ingest: Config[
       const { limit, max, ...rest } = error.details as { limit: 'ARCHIVE_TOO_LARGE'; max: number };
       throw new InputLimitError(limit, max, 'the .zip archive', { ...rest, uploadId: session.uploadId });
     }
-    if ((error as Error).message?.includes('end of central directory') || (error as Error).message?.includes('invalid')) {
+    if (error instanceof ZipFormatError) {
       throw new BadRequestError('A .zip part is not a valid zip archive: re-create it with a standard zip tool', { uploadId: session.uploadId });
     }
     throw error;
