@@ -84,6 +84,15 @@ describe('model registry and inference API', () => {
     expect((await inject('GET', '/v1/models/tiny/versions', reader)).json().items).toEqual([]);
   });
 
+  it('refuses a multipart body without a boundary or cut short with a 400, not a 500 (found by bench:reliability)', async () => {
+    for (const [type, body] of [['multipart/form-data', Buffer.from('{"a":')], ['multipart/form-data', Buffer.alloc(0)], ['multipart/form-data; boundary=x', Buffer.from('--x\r\nContent-Disposition: form-data; name="file"; filename="manifest.json"\r\n\r\n{"a":')]] as const) {
+      const res = await inject('POST', '/v1/models/tiny/versions', writer.auth, body, { 'content-type': type });
+      expect(res.statusCode, res.body).toBe(400);
+      expect(res.json().error.message).toContain('multipart/form-data body is malformed or ends early');
+    }
+    expect((await inject('GET', '/v1/models/tiny/versions', reader)).json().items).toEqual([]);
+  });
+
   it('stores a multipart version as a draft, refuses to overwrite it, and takes a .tar.gz', async () => {
     const up = await bundleMultipart(BUNDLE);
     expect((await inject('POST', '/v1/models/tiny/versions', reader, up.payload, up.headers)).statusCode).toBe(403);

@@ -2,6 +2,7 @@
 // filename is the bundle path) or one .tar.gz body.
 import { BadRequestError, InputLimitError, UnsupportedMediaTypeError } from '@medgrade/contracts';
 import type { FastifyRequest } from 'fastify';
+import { isMultipartFault, malformedMultipart } from '../ingest/multipart.fault.ts';
 import { readTar } from './tar.reader.ts';
 
 export const GZIP_TYPES = ['application/gzip', 'application/x-gzip', 'application/x-tar+gzip'];
@@ -26,7 +27,11 @@ async function fromMultipart(request: FastifyRequest, maxBytes: number): Promise
 export async function readBundleUpload(request: FastifyRequest, maxBytes: number): Promise<Map<string, Uint8Array>> {
   const type = (request.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
   let files: Map<string, Uint8Array>;
-  if (type === 'multipart/form-data') files = await fromMultipart(request, maxBytes);
+  if (type === 'multipart/form-data') {
+    files = await fromMultipart(request, maxBytes).catch((error: unknown) => {
+      throw isMultipartFault(error) ? malformedMultipart() : error;
+    });
+  }
   else if (GZIP_TYPES.includes(type)) files = readTar(request.body as Buffer);
   else throw new UnsupportedMediaTypeError('Upload the bundle as multipart/form-data (one part per file) or as one application/gzip .tar.gz');
   if (files.size === 0) throw new BadRequestError('the upload contains no files');

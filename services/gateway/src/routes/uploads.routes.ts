@@ -6,12 +6,13 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { Readable } from 'node:stream';
 import type { Config } from '@medgrade/config';
 import {
-  AppError, BadRequestError, ErrorResponseSchema, IdParamsSchema, InputLimitError, limitMessage, NotFoundError, PayloadTooLargeError, UnsupportedMediaTypeError,
+  BadRequestError, ErrorResponseSchema, IdParamsSchema, InputLimitError, limitMessage, NotFoundError, PayloadTooLargeError, UnsupportedMediaTypeError,
   UploadAcceptedSchema, UploadFormBody, UploadStatusSchema, UploadTargetQuerySchema,
 } from '@medgrade/contracts';
 import { uploadProject, wadoUrl } from '../ingest/ingest.context.ts';
 import { openUploadSession, type UploadSession } from '../ingest/upload.session.ts';
 import { sweepSpool, ZipFormatError, zipFiles, type ZipLimits } from '../ingest/zip.entries.ts';
+import { isMultipartFault, malformedMultipart } from '../ingest/multipart.fault.ts';
 
 async function readBounded(stream: Readable, max: number): Promise<Buffer | null> {
   const chunks: Buffer[] = [];
@@ -22,11 +23,6 @@ async function readBounded(stream: Readable, max: number): Promise<Buffer | null
     if (size <= max) chunks.push(chunk as Buffer);
   }
   return size > max ? null : Buffer.concat(chunks);
-}
-
-/** busboy's errors for a body that is not a well-formed form (plain Errors, no code of their own). */
-function isMultipartFault(error: unknown): boolean {
-  return error instanceof Error && !(error instanceof AppError) && /Unexpected end of (multipart|form)|Malformed part header|Boundary not found/i.test(error.message);
 }
 
 function isZip(fileName: string, mimetype: string): boolean {
@@ -105,7 +101,7 @@ export const uploadRoutes: FastifyPluginAsyncZod = async (app) => {
       }
     } catch (error) {
       // A form that breaks off or is malformed is the client's fault; files before it stay accepted.
-      streamError = isMultipartFault(error) ? new BadRequestError('The multipart/form-data body is malformed or ends early: send the complete form', { uploadId: session.uploadId }) : error;
+      streamError = isMultipartFault(error) ? malformedMultipart({ uploadId: session.uploadId }) : error;
     }
     // Files already submitted finish (and stay accepted) whatever happened to the rest of the form.
     await session.finish();
