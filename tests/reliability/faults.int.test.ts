@@ -8,18 +8,20 @@
 // reason), nothing is FAILED or stuck, no raw object is left, the audit chain is intact, and every
 // accepted inference SUCCEEDED once (faults.scenario.ts lists the checks). The full-size run (500
 // uploads per fault) is `pnpm bench:faults` (bench/reliability/README.md).
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FAULTS, runFaultScenario } from './faults.scenario.ts';
 import { startPlatform, type Platform } from './platform.ts';
 
 const UPLOADS = Number(process.env.FAULTS_N ?? 120);
 
 describe('faults mid-ingest', () => {
+  // A fresh platform per fault: s3rver (the test double of S3) can be left unable to list its bucket
+  // by a client killed mid-PUT, which real S3 (atomic PUTs) never is (bench/reliability README).
   let platform: Platform;
-  beforeAll(async () => {
+  beforeEach(async () => {
     platform = await startPlatform({ model: true });
   }, 300_000);
-  afterAll(async () => {
+  afterEach(async () => {
     await platform?.close();
   }, 120_000);
 

@@ -65,13 +65,13 @@ export interface ScenarioOptions {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Retries a probe through the fault (the test's own client meets it too). */
-async function retrying<T>(fn: () => Promise<T>, attempts = 30): Promise<T> {
+/** Retries a probe through the fault (the test's own client meets it too); the last error names what failed. */
+async function retrying<T>(fn: () => Promise<T>, attempts = 30, what = 'probe'): Promise<T> {
   for (let i = 0; ; i++) {
     try {
       return await fn();
     } catch (error) {
-      if (i >= attempts) throw error;
+      if (i >= attempts) throw new Error(`${what}: ${(error as Error).message} (${attempts} attempts)`, { cause: error });
       await sleep(500);
     }
   }
@@ -147,12 +147,13 @@ async function recoveryProbe(p: Platform, projectId: string, file: Buffer, strea
 async function settle(p: Platform, projectId: string, inferenceIds: string[], timeoutMs: number): Promise<boolean> {
   const start = Date.now();
   while (Date.now() - start < timeoutMs) {
-    const ok = await retrying(async () => {
+    // A probe that fails (Postgres down, s3rver's listing race) means "not yet".
+    const ok = await (async () => {
       const inflight = await p.prisma.instance.count({ where: { projectId, status: { in: ['RECEIVED', 'DEIDENTIFYING'] } } });
       const running = await p.prisma.inference.count({ where: { id: { in: inferenceIds }, status: { in: ['QUEUED', 'RUNNING'] } } });
       const raw = await quarantineKeys(p);
       return inflight === 0 && running === 0 && raw.length === 0;
-    });
+    })().catch(() => false);
     if (ok) return true;
     await sleep(1_000);
   }
@@ -236,13 +237,17 @@ async function check(p: Platform, projectId: string, inferenceIds: string[], str
 
   // Objects: one de-identified object per READY row of the organization, no raw object anywhere.
   const orgReady = await retrying(() => p.prisma.instance.findMany({ where: { orgId: p.orgId, status: 'READY' }, select: { objectKey: true } }));
-  const deid: string[] = [];
-  for await (const obj of p.store.list(KEY_ROOTS.deid)) deid.push(obj.key);
+  // s3rver answers a listing 500 now and then when an object goes away under it: list again.
+  const deid = await retrying(async () => {
+    const keys: string[] = [];
+    for await (const obj of p.store.list(KEY_ROOTS.deid)) keys.push(obj.key);
+    return keys;
+  }, 120, 'listing deid/');
   const expected = new Set(orgReady.map((r) => r.objectKey));
   const extra = deid.filter((k) => !expected.has(k)).length;
   const missing = [...expected].filter((k) => !deid.includes(k!)).length;
   if (extra || missing) problems.push(`de-identified objects: ${extra} without a READY row, ${missing} READY rows without their object`);
-  const raw = await quarantineKeys(p);
+  const raw = await retrying(() => quarantineKeys(p), 120, 'listing quarantine/');
   if (raw.length > 0) problems.push(`${raw.length} raw objects left in quarantine`);
 
   // Audit: one event per instance, the chain intact.

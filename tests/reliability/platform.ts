@@ -139,11 +139,12 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
     return { status: res.status, json: text ? JSON.parse(text) : undefined };
   }
 
+  const store = new S3ObjectStore(s3o);
   for (const name of SERVICE_NAMES) await start(name);
   if (options.model) await releaseReferenceModel(gatewayUrl, auth, api);
 
   return {
-    pg, redis, s3, prisma, store: new S3ObjectStore(s3o), gatewayUrl, auth, orgId: org.id, env,
+    pg, redis, s3, prisma, store, gatewayUrl, auth, orgId: org.id, env,
     async project(slug) {
       const p = await prisma.project.create({ data: { orgId: org.id, slug, name: slug, secretCiphertext: newProjectSecretCiphertext(config.secrets.projectSecretKeyBytes) } });
       return p.id;
@@ -164,6 +165,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
       await Promise.all(SERVICE_NAMES.map((n) => kill(n, 'SIGTERM')));
       for (const log of logs.values()) log.end();
       await prisma.$disconnect().catch(() => {});
+      store.close();
       await redis.close();
       await s3.close();
       pg.close();
