@@ -1,7 +1,9 @@
 // The one HTTP error handler of the gateway and the inference service (STYLE.md 5): AppErrors and
 // the packages' typed errors render through contracts' table (renderError); schema validation
 // errors become 400 VALIDATION_FAILED listing every problem; Fastify's own 4xx get a generic
-// message (their text can quote the body); anything else is a 500 that says nothing internal.
+// message (their text can quote the body); a backing service that cannot be reached (Postgres,
+// Redis, the object store) is a 503 with Retry-After, which clients (and our SDK) retry; anything
+// else is a 500 that says nothing internal.
 import { ERROR_STATUS, renderError, type ErrorCode, type ErrorResponse, type RenderedError } from '@medgrade/contracts';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
@@ -31,6 +33,27 @@ function validationProblems(error: FastifyError) {
   }));
 }
 
+/** Seconds a client is told to wait when a backing service is down. */
+export const OUTAGE_RETRY_AFTER_S = 5;
+
+// Prisma: cannot reach / timed out / connection closed / pool timeout. Node sockets. Object stores
+// answering 500/503 or throttling. ioredis with its connection gone.
+const PRISMA_OUTAGE = new Set(['P1001', 'P1002', 'P1017', 'P2024']);
+const SOCKET_OUTAGE = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
+const NAMED_OUTAGE = new Set(['PrismaClientInitializationError', 'ServiceUnavailable', 'SlowDown', 'InternalError', 'MaxRetriesPerRequestError', 'TimeoutError']);
+
+/** True when the error (or one of its causes) says a database, queue or object store is unreachable, not that the request is wrong. */
+export function isDependencyOutage(error: unknown): boolean {
+  for (let e = error, depth = 0; e instanceof Error && depth < 6; e = e.cause, depth++) {
+    const { code, $metadata } = e as { code?: unknown; $metadata?: { httpStatusCode?: number } };
+    if (NAMED_OUTAGE.has(e.name)) return true;
+    if (typeof code === 'string' && (PRISMA_OUTAGE.has(code) || SOCKET_OUTAGE.has(code))) return true;
+    if ($metadata?.httpStatusCode !== undefined && $metadata.httpStatusCode >= 500) return true;
+    if (e.message === 'Connection is closed.') return true; // ioredis, its connection lost
+  }
+  return false;
+}
+
 /** Any error as the client sees it (code, message, details). */
 export function renderHttpError(error: FastifyError): RenderedError {
   const rendered = renderError(error);
@@ -40,6 +63,9 @@ export function renderHttpError(error: FastifyError): RenderedError {
     return { code: 'VALIDATION_FAILED', message: `Invalid request: ${problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`, details: { problems } };
   }
   const status = error.statusCode ?? 500;
+  if (status >= 500 && isDependencyOutage(error)) {
+    return { code: 'SERVICE_UNAVAILABLE', message: `A backing service (database, queue or object store) is unavailable: retry after ${OUTAGE_RETRY_AFTER_S} s`, details: { retryAfterSeconds: OUTAGE_RETRY_AFTER_S } };
+  }
   if (status >= 400 && status < 500) {
     const code = CODE_FOR_STATUS[status] ?? 'BAD_REQUEST';
     return { code, message: GENERIC_MESSAGE[code] ?? 'Request refused', ...(error.code ? { details: { reason: error.code } } : {}) };
@@ -53,6 +79,7 @@ export const errorsPlugin = fp(
     app.setErrorHandler((error: FastifyError, request, reply) => {
       const rendered = renderHttpError(error);
       if (ERROR_STATUS[rendered.code] >= 500) request.log.error({ err: error }, 'request failed');
+      if (rendered.code === 'SERVICE_UNAVAILABLE' && rendered.details !== undefined) reply.header('retry-after', OUTAGE_RETRY_AFTER_S);
       return send(reply, request, rendered);
     });
     app.setNotFoundHandler((request, reply) =>
