@@ -233,7 +233,10 @@ async function check(p: Platform, projectId: string, inferenceIds: string[], str
   const ready = rows.filter((r) => r.status === 'READY');
   if (new Set(ready.map((r) => r.sopInstanceUid)).size !== ready.length) problems.push('two READY rows share a SOP Instance UID');
   if (new Set([...stream.accepted.values()].map((a) => byId.get(a.id)?.sopInstanceUid)).size !== stream.accepted.size) problems.push('two uploads answered with the same instance');
-  if ((final.READY ?? 0) !== uploads) problems.push(`${final.READY ?? 0} READY for ${uploads} distinct uploads`);
+  if ((final.READY ?? 0) !== uploads) {
+    const others = rows.filter((r) => r.status !== 'READY').map((r) => `${r.status} ${r.errorCode ?? ''}`.trim());
+    problems.push(`${final.READY ?? 0} READY for ${uploads} distinct uploads (the others: ${others.join(', ')})`);
+  }
 
   // Objects: one de-identified object per READY row of the organization, no raw object anywhere.
   const orgReady = await retrying(() => p.prisma.instance.findMany({ where: { orgId: p.orgId, status: 'READY' }, select: { objectKey: true } }));

@@ -64,4 +64,20 @@ describe('batched READY commits', () => {
     expect(new Set(events.map((e) => e.resourceId)).size).toBe(n);
     expect(await auditLog.verify(orgId)).toMatchObject({ intact: true, checked: n });
   });
+
+  it('a rejection from a second run of the same job leaves a READY instance READY, unaudited', async () => {
+    const auditLog = new AuditLog(db.prisma, { anchorKey: randomBytes(32) });
+    const audit: AuditInTx = (tx, events) => auditLog.appendMany(events.map((e) => ({ ...e, actor: 'system:test', resourceType: 'instance' })), tx);
+    const repo = createIngestRepository(db.prisma, audit);
+    const inst: WorkInstance = { id: randomUUID(), orgId, projectId, status: 'DEIDENTIFYING', quarantineKey: null };
+    await db.prisma.instance.create({ data: { id: inst.id, orgId, projectId, status: 'READY', inputSha256: inst.id } });
+    await repo.markRejected(inst, 'DUPLICATE_SOP_INSTANCE');
+    expect(await db.prisma.instance.findUniqueOrThrow({ where: { id: inst.id }, select: { status: true, errorCode: true } })).toEqual({ status: 'READY', errorCode: null });
+    expect(await auditLog.list(orgId, { action: 'instance.rejected' }, { limit: 10 })).toEqual([]);
+
+    const held: WorkInstance = { ...inst, id: randomUUID() };
+    await db.prisma.instance.create({ data: { id: held.id, orgId, projectId, status: 'DEIDENTIFYING', inputSha256: held.id } });
+    await repo.markRejected(held, 'NOT_PART10');
+    expect(await db.prisma.instance.findUniqueOrThrow({ where: { id: held.id }, select: { status: true, errorCode: true } })).toEqual({ status: 'REJECTED', errorCode: 'NOT_PART10' });
+  });
 });

@@ -210,8 +210,11 @@ export function createIngestRepository(prisma: PrismaClient, audit: AuditInTx, o
     markReady: (inst, result, requestId) => unwrap(ready.submit({ inst, result, requestId })),
     async markRejected(inst, code, requestId) {
       await prisma.$transaction(async (tx) => {
-        await tx.instance.update({ where: { id: inst.id }, data: { status: 'REJECTED', errorCode: code } });
-        await audit(tx, [{ orgId: inst.orgId, action: 'instance.rejected', resourceId: inst.id, requestId, details: { code } }]);
+        // Only the run that holds the row decides: a second run of the same job (a queue that lost
+        // its jobs and had them re-enqueued while the first still ran) must not turn READY into
+        // REJECTED DUPLICATE_SOP_INSTANCE because the first run holds the SOP Instance UID.
+        const { count } = await tx.instance.updateMany({ where: { id: inst.id, status: 'DEIDENTIFYING' }, data: { status: 'REJECTED', errorCode: code } });
+        if (count === 1) await audit(tx, [{ orgId: inst.orgId, action: 'instance.rejected', resourceId: inst.id, requestId, details: { code } }]);
       });
     },
     async markFailed(instanceId, code) {
