@@ -123,12 +123,16 @@ describe('fine-tuning on Slurm node pools', () => {
     const causes = async (id: string) => (await prisma.finetuneEvent.findMany({ where: { jobId: id, type: 'attempt.ended' }, orderBy: { seq: 'asc' } })).map((e) => (e.data as { cause: string | null }).cause);
 
     const scancelled = await submit({ nodePool: 'slurm-low', gpus: 1, priority: 'standard', hyperparameters: { ...TINY, steps: 2000 } });
-    const killed = await submit({ nodePool: 'slurm-low', gpus: 1, priority: 'standard', hyperparameters: { ...TINY, steps: 48 } });
+    const killed = await submit({ nodePool: 'slurm-low', gpus: 1, priority: 'standard', hyperparameters: { ...TINY, steps: 96 } });
     const [scancelledJob, killedJob] = await Promise.all([slurmJobOf(scancelled.id), slurmJobOf(killed.id)]);
-    await waitFor('the first trainer on its node', async () => trainerPid(scancelledJob), 240_000);
-    operator('scancel', [scancelledJob]); // the cluster's operator, not the API
-    // The trainer is Slurm job step 0 (srun); kill it as the OOM killer or a crash would.
-    process.kill(await waitFor('the second trainer on its node', async () => trainerPid(killedJob), 240_000), 'SIGKILL');
+    // Both trainers are watched at once and each fault strikes as soon as its trainer is seen: the
+    // 96-step job can finish in the time a loaded machine takes to start the other trainer.
+    await Promise.all([
+      // The cluster's operator, not the API.
+      waitFor('the first trainer on its node', async () => trainerPid(scancelledJob), 240_000).then(() => operator('scancel', [scancelledJob])),
+      // The trainer is Slurm job step 0 (srun); kill it as the OOM killer or a crash would.
+      waitFor('the second trainer on its node', async () => trainerPid(killedJob), 240_000).then((pid) => process.kill(pid, 'SIGKILL')),
+    ]);
 
     const [cancelledDone, killedDone] = await Promise.all([finished(scancelled.id), finished(killed.id)]);
     expect(cancelledDone.status).toBe('cancelled');
