@@ -3,8 +3,7 @@
 // within the first few, not after A's whole burst. Asserted on completion order, never wall time.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateStudy, studyToDicom } from '../../packages/synthetic/src/index.ts';
-import { startDeidWorkerApp } from '../../services/deid-worker/src/worker.app.ts';
-import { createIngestEnv, uploadForm, type IngestEnv } from './ingest.harness.ts';
+import { createIngestEnv, startIngestWorker, uploadForm, type IngestEnv } from './ingest.harness.ts';
 
 const BURST = 30;
 
@@ -29,14 +28,7 @@ describe('de-identification fairness across organizations', () => {
     expect(resB.statusCode).toBe(202);
     const bId = resB.json().instances[0].id as string;
     // One slot, started once everything is queued: the order is the queue's alone.
-    const worker = startDeidWorkerApp({
-      prisma: env.gw.db.prisma,
-      store: env.store,
-      queue: { redisUrl: env.gw.config.redis.url, prefix: env.prefix },
-      projectSecretKey: env.gw.config.secrets.projectSecretKeyBytes,
-      auditAnchorKey: env.gw.config.secrets.auditAnchorKeyBytes,
-      concurrency: 1,
-    });
+    const worker = startIngestWorker(env, 1);
     try {
       const b = await waitReady(env, bId);
       // Organization A's instances finished no later than B's: ties counted against fairness.

@@ -53,17 +53,7 @@ export async function createIngestEnv(options: { worker: boolean; env?: Record<s
   const gw0 = { REDIS_KEY_PREFIX: prefix, GATEWAY_PUBLIC_URL: PUBLIC_URL, RATE_LIMIT_MAX: '100000', ...options.env };
   const jobs = createProducer(JOB_CATALOG, { redisUrl: 'redis://127.0.0.1:6379', prefix });
   const gw = await createTestGateway(gw0, { store: options.gatewayStore?.(store) ?? store, jobs });
-  const worker = options.worker
-    ? startDeidWorkerApp({
-        prisma: gw.db.prisma,
-        store,
-        queue: { redisUrl: gw.config.redis.url, prefix },
-        projectSecretKey: gw.config.secrets.projectSecretKeyBytes,
-        auditAnchorKey: gw.config.secrets.auditAnchorKeyBytes,
-        concurrency: 2,
-        maxInflatedBytes: gw.config.ingest.maxInflatedBytes,
-      })
-    : undefined;
+  const worker = options.worker ? startIngestWorker({ gw, store, prefix }, 2) : undefined;
   const writer = await gw.key('acme', ['studies:write', 'studies:read']);
   const projectId = await gw.project(writer.orgId, 'chest');
   return {
@@ -79,6 +69,19 @@ export async function createIngestEnv(options: { worker: boolean; env?: Record<s
 }
 
 /** A multipart/related body of Part 10 files. */
+/** A de-identification worker of the environment's gateway, store and queue, with `concurrency` slots. */
+export function startIngestWorker(env: Pick<IngestEnv, 'gw' | 'store' | 'prefix'>, concurrency: number): DeidWorkerApp {
+  return startDeidWorkerApp({
+    prisma: env.gw.db.prisma,
+    store: env.store,
+    queue: { redisUrl: env.gw.config.redis.url, prefix: env.prefix },
+    projectSecretKey: env.gw.config.secrets.projectSecretKeyBytes,
+    auditAnchorKey: env.gw.config.secrets.auditAnchorKeyBytes,
+    concurrency,
+    maxInflatedBytes: env.gw.config.ingest.maxInflatedBytes,
+  });
+}
+
 export function stowBody(files: Buffer[], boundary = `b${randomBytes(8).toString('hex')}`): { body: Buffer; contentType: string } {
   const chunks: Buffer[] = [];
   for (const f of files) chunks.push(Buffer.from(`--${boundary}\r\nContent-Type: application/dicom\r\n\r\n`), f, Buffer.from('\r\n'));

@@ -108,6 +108,8 @@ const SETTINGS: Setting[] = [
   { env: 'INGEST_SPOOL_MAX_AGE_MS', path: 'ingest.spoolMaxAgeMs', fallback: '3600000', hint: 'age in milliseconds after which a left-over spooled upload is deleted, a positive integer' },
   { env: 'INGEST_KEY_BYTES_IN_FLIGHT', path: 'ingest.keyBytesInFlight', fallback: String(1024 * 1024 * 1024), hint: 'upload bytes one API key may have in flight at once, a positive integer' },
   { env: 'INGEST_PROCESS_BYTES_IN_FLIGHT', path: 'ingest.processBytesInFlight', fallback: String(4 * 1024 * 1024 * 1024), hint: 'upload bytes one gateway process may have in flight at once, a positive integer' },
+  { env: 'INGEST_MAX_BACKLOG', path: 'ingest.maxBacklog', fallback: '50000', hint: 'instances waiting for de-identification, all organizations together, beyond which uploads are refused with 503, a positive integer' },
+  { env: 'INGEST_MAX_ORG_BACKLOG', path: 'ingest.maxOrgBacklog', fallback: '10000', hint: 'instances of one organization waiting for de-identification beyond which its uploads are refused with 429, a positive integer' },
   { env: 'MODEL_MAX_BUNDLE_BYTES', path: 'models.maxBundleBytes', fallback: String(2 * 1024 * 1024 * 1024), hint: 'largest model bundle in bytes (compressed and inflated)' },
   { env: 'MEDGRADE_URL', path: 'client.url', hint: 'the gateway URL for the medgrade CLI, e.g. https://api.example.org (default: what `medgrade login` stored, else GATEWAY_PUBLIC_URL)' },
   { env: 'MEDGRADE_API_KEY', path: 'client.apiKey', hint: 'an API key (mgk_…) for the medgrade CLI' },

@@ -214,6 +214,13 @@ export const ConfigSchema = z.object({
     keyBytesInFlight: positiveInt,
     /** Bytes of uploads one gateway process may have in flight at once, all keys together. */
     processBytesInFlight: positiveInt,
+    /**
+     * Instances waiting for or in de-identification, all organizations together, beyond which uploads
+     * are refused (503 + Retry-After) until the workers catch up: the backlog is raw PHI in quarantine.
+     */
+    maxBacklog: positiveInt,
+    /** The same for one organization (429 + Retry-After), so one tenant's burst cannot fill the platform's. */
+    maxOrgBacklog: positiveInt,
   }),
   models: z.object({
     /** Largest model bundle, compressed and inflated (checked while inflating a .tar.gz). */

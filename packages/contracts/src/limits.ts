@@ -15,6 +15,8 @@ export const INPUT_LIMITS = {
   BUNDLE_TOO_LARGE: { error: 'PAYLOAD_TOO_LARGE', setting: 'MODEL_MAX_BUNDLE_BYTES', unit: 'bytes per model bundle (compressed and inflated)' },
   KEY_BYTES_IN_FLIGHT: { error: 'RATE_LIMITED', setting: 'INGEST_KEY_BYTES_IN_FLIGHT', unit: 'upload bytes in flight per API key: retry after the Retry-After seconds' },
   PROCESS_BYTES_IN_FLIGHT: { error: 'RATE_LIMITED', setting: 'INGEST_PROCESS_BYTES_IN_FLIGHT', unit: 'upload bytes in flight on this server: retry after the Retry-After seconds' },
+  ORG_INGEST_BACKLOG: { error: 'RATE_LIMITED', setting: 'INGEST_MAX_ORG_BACKLOG', unit: 'instances of this organization waiting for de-identification: retry after the Retry-After seconds' },
+  INGEST_BACKLOG: { error: 'SERVICE_UNAVAILABLE', setting: 'INGEST_MAX_BACKLOG', unit: 'instances waiting for de-identification on this platform: retry after the Retry-After seconds' },
 } as const satisfies Record<string, { error: ErrorCode; setting: string | null; unit: string }>;
 
 export type InputLimitCode = keyof typeof INPUT_LIMITS;
@@ -27,7 +29,7 @@ export function limitMessage(code: InputLimitCode, max: number): string {
   return `exceeds the limit of ${max} ${INPUT_LIMITS[code].unit}`;
 }
 
-/** A request refused for passing an input limit: 413 or 422 with details { limit, max, ... }. */
+/** A request refused for passing an input limit: 413, 422, 429 or 503 with details { limit, max, ... }. */
 export class InputLimitError extends AppError {
   constructor(code: InputLimitCode, max: number, what: string, details: Record<string, unknown> = {}) {
     super(INPUT_LIMITS[code].error, `${what} ${limitMessage(code, max)}`, { limit: code, max, ...details });

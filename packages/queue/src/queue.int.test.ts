@@ -123,6 +123,23 @@ describe('queue wiring', () => {
     await producer.close();
   });
 
+  it('backlog counts the jobs not yet ended, in all and per fairness key, and drops what a worker finished', async () => {
+    const conn = connection();
+    const producer = createProducer(catalog, conn);
+    expect(await producer.backlog('ThingProcess')).toEqual({ total: 0, byFairKey: new Map() });
+    await producer.enqueueMany('ThingProcess', [{ thingId: 'o1' }, { thingId: 'o2' }, { thingId: 'o3' }], { fairKey: 'org-a' });
+    await producer.enqueue('ThingProcess', { thingId: 'p1' }, { fairKey: 'org-b' });
+    await producer.enqueue('ThingProcess', { thingId: 'x1' });
+    expect(await producer.backlog('ThingProcess')).toEqual({ total: 5, byFairKey: new Map([['org-a', 3], ['org-b', 1]]) });
+    let done = 0;
+    const worker = startWorker(catalog, 'things', { ThingProcess: async () => void done++ }, conn, { concurrency: 1 });
+    await until(() => done === 5);
+    await new Promise((r) => setTimeout(r, 100));
+    await worker.close();
+    expect(await producer.backlog('ThingProcess')).toEqual({ total: 0, byFairKey: new Map() });
+    await producer.close();
+  });
+
   it('a lease is held by one caller until it expires', async () => {
     const conn = connection();
     const a = createLeases(conn);

@@ -19,6 +19,13 @@ export interface QueueDepth {
   failed: number;
 }
 
+/** Jobs of one queue not yet ended (waiting, delayed or running), in all and per fairness key. */
+export interface Backlog {
+  total: number;
+  /** Per fairness key (organization): its jobs queued or running, from the fairness counts (fair.ts). */
+  byFairKey: Map<string, number>;
+}
+
 /** How jobs are enqueued. */
 export interface EnqueueOptions {
   /**
@@ -40,6 +47,8 @@ export interface JobProducer<C extends JobCatalog> {
   /** For each payload, whether its job is live (waiting, delayed, active): a reconciler tells a dead run from a queued one. */
   areLive<N extends keyof C & string>(name: N, payloads: PayloadOf<C[N]>[]): Promise<boolean[]>;
   depth(): Promise<QueueDepth[]>;
+  /** The backlog of the queue that runs job `name`: two Redis reads, for admission control. */
+  backlog<N extends keyof C & string>(name: N): Promise<Backlog>;
   close(): Promise<void>;
 }
 
@@ -132,6 +141,15 @@ export function createProducer<C extends JobCatalog>(catalog: C, connection: Que
           return { queue, waiting: (c.waiting ?? 0) + (c.prioritized ?? 0), active: c.active ?? 0, delayed: c.delayed ?? 0, failed: c.failed ?? 0 };
         }),
       );
+    },
+    async backlog(name) {
+      const queue = queueOf(name);
+      const [c, fair] = await Promise.all([
+        queue.getJobCounts('waiting', 'prioritized', 'delayed', 'active'),
+        redis.hgetall(fairHashKey(prefix, catalog[name]!.queue)),
+      ]);
+      const total = (c.waiting ?? 0) + (c.prioritized ?? 0) + (c.delayed ?? 0) + (c.active ?? 0);
+      return { total, byFairKey: new Map(Object.entries(fair).map(([key, n]) => [key, Number(n)])) };
     },
     async close() {
       await Promise.all([...queues.values()].map((q) => q.close()));

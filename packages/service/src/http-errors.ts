@@ -4,7 +4,7 @@
 // message (their text can quote the body); a backing service that cannot be reached (Postgres,
 // Redis, the object store) is a 503 with Retry-After, which clients (and our SDK) retry; anything
 // else is a 500 that says nothing internal.
-import { ERROR_STATUS, renderError, type ErrorCode, type ErrorResponse, type RenderedError } from '@medgrade/contracts';
+import { ERROR_STATUS, InputLimitError, renderError, type ErrorCode, type ErrorResponse, type RenderedError } from '@medgrade/contracts';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
@@ -73,13 +73,22 @@ export function renderHttpError(error: FastifyError): RenderedError {
   return { code: 'INTERNAL', message: 'Internal error: the request id identifies it in our logs' };
 }
 
+/** Seconds a 503 asks the client to wait: its own details' `retryAfterSeconds`, else the outage default. */
+function retryAfterOf(rendered: RenderedError): number | undefined {
+  if (rendered.details === undefined) return undefined;
+  const own = (rendered.details as { retryAfterSeconds?: unknown } | null)?.retryAfterSeconds;
+  return typeof own === 'number' ? own : OUTAGE_RETRY_AFTER_S;
+}
+
 /** Fastify plugin `errors`: the error handler and the 404 of unknown routes. */
 export const errorsPlugin = fp(
   async (app) => {
     app.setErrorHandler((error: FastifyError, request, reply) => {
       const rendered = renderHttpError(error);
-      if (ERROR_STATUS[rendered.code] >= 500) request.log.error({ err: error }, 'request failed');
-      if (rendered.code === 'SERVICE_UNAVAILABLE' && rendered.details !== undefined) reply.header('retry-after', OUTAGE_RETRY_AFTER_S);
+      const retryAfter = rendered.code === 'SERVICE_UNAVAILABLE' ? retryAfterOf(rendered) : undefined;
+      // A 503 that says when to come back (a full backlog) is the platform working as designed.
+      if (ERROR_STATUS[rendered.code] >= 500) request.log[retryAfter !== undefined && error instanceof InputLimitError ? 'warn' : 'error']({ err: error }, 'request failed');
+      if (retryAfter !== undefined) reply.header('retry-after', retryAfter);
       return send(reply, request, rendered);
     });
     app.setNotFoundHandler((request, reply) =>

@@ -558,7 +558,7 @@ export class Dicomweb extends HeyApiClient {
     /**
      * STOW-RS: store DICOM instances (multipart/related; type="application/dicom")
      *
-     * Body: multipart/related; type="application/dicom"; boundary=<boundary>, one Part 10 file per part. Limits: 536870912 bytes per instance, 8589934592 per request; multipart boundaries up to 200 characters. 200 all stored, 202 some failed (FailedSOPSequence with reasons) or were already stored with other bytes (same SOP Instance UID: referenced as the stored instance with WarningReason 0xB00E), 409 none stored.
+     * Body: multipart/related; type="application/dicom"; boundary=<boundary>, one Part 10 file per part. Limits: 536870912 bytes per instance, 8589934592 per request; multipart boundaries up to 200 characters. 200 all stored, 202 some failed (FailedSOPSequence with reasons) or were already stored with other bytes (same SOP Instance UID: referenced as the stored instance with WarningReason 0xB00E), 409 none stored. Admission, before the body is read: 429 with Retry-After when the organization has 10000 instances waiting for de-identification (INGEST_MAX_ORG_BACKLOG) or its API key too many upload bytes in flight, 503 with Retry-After when the platform has 50000 waiting (INGEST_MAX_BACKLOG).
      *
      * Scopes needed: all of: studies:write (`admin` covers every scope).
      */
@@ -591,7 +591,7 @@ export class Dicomweb extends HeyApiClient {
     /**
      * STOW-RS: store DICOM instances of one study
      *
-     * Body: multipart/related; type="application/dicom"; boundary=<boundary>, one Part 10 file per part. Limits: 536870912 bytes per instance, 8589934592 per request; multipart boundaries up to 200 characters. 200 all stored, 202 some failed (FailedSOPSequence with reasons) or were already stored with other bytes (same SOP Instance UID: referenced as the stored instance with WarningReason 0xB00E), 409 none stored. Study Instance UID of each part (as sent) must be the path's: a part of another study fails with FailureReason 0xA901 (STUDY_UID_MISMATCH).
+     * Body: multipart/related; type="application/dicom"; boundary=<boundary>, one Part 10 file per part. Limits: 536870912 bytes per instance, 8589934592 per request; multipart boundaries up to 200 characters. 200 all stored, 202 some failed (FailedSOPSequence with reasons) or were already stored with other bytes (same SOP Instance UID: referenced as the stored instance with WarningReason 0xB00E), 409 none stored. Admission, before the body is read: 429 with Retry-After when the organization has 10000 instances waiting for de-identification (INGEST_MAX_ORG_BACKLOG) or its API key too many upload bytes in flight, 503 with Retry-After when the platform has 50000 waiting (INGEST_MAX_BACKLOG). Study Instance UID of each part (as sent) must be the path's: a part of another study fails with FailureReason 0xA901 (STUDY_UID_MISMATCH).
      *
      * Scopes needed: all of: studies:write (`admin` covers every scope).
      */
@@ -813,7 +813,7 @@ export class Uploads extends HeyApiClient {
     /**
      * Upload DICOM files (.dcm) or .zip archives of folders (multipart/form-data)
      *
-     * Each form file is one Part 10 instance or a .zip of them. Limits: 536870912 bytes per instance, 8589934592 per request. De-identification runs asynchronously: poll GET /v1/uploads/{id}.
+     * Each form file is one Part 10 instance or a .zip of them. Limits: 536870912 bytes per instance, 8589934592 per request. De-identification runs asynchronously: poll GET /v1/uploads/{id}. Admission, before the body is read: 429 with Retry-After when the organization has 10000 instances waiting for de-identification (INGEST_MAX_ORG_BACKLOG) or its API key too many upload bytes in flight, 503 with Retry-After when the platform has 50000 waiting (INGEST_MAX_BACKLOG).
      *
      * Scopes needed: all of: studies:write (`admin` covers every scope).
      */

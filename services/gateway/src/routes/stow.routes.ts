@@ -104,13 +104,14 @@ export const stowRoutes: FastifyPluginAsyncZod = async (app) => {
     tags: ['dicomweb'],
     operationId,
     summary,
-    description: `Body: ${STOW_TYPE}, one Part 10 file per part. Limits: ${ingest.maxInstanceBytes} bytes per instance, ${ingest.maxRequestBytes} per request; multipart boundaries up to ${MAX_BOUNDARY_LENGTH} characters. 200 all stored, 202 some failed (FailedSOPSequence with reasons) or were already stored with other bytes (same SOP Instance UID: referenced as the stored instance with WarningReason 0xB00E), 409 none stored.${extra}`,
+    description: `Body: ${STOW_TYPE}, one Part 10 file per part. Limits: ${ingest.maxInstanceBytes} bytes per instance, ${ingest.maxRequestBytes} per request; multipart boundaries up to ${MAX_BOUNDARY_LENGTH} characters. 200 all stored, 202 some failed (FailedSOPSequence with reasons) or were already stored with other bytes (same SOP Instance UID: referenced as the stored instance with WarningReason 0xB00E), 409 none stored. Admission, before the body is read: 429 with Retry-After when the organization has ${ingest.maxOrgBacklog} instances waiting for de-identification (INGEST_MAX_ORG_BACKLOG) or its API key too many upload bytes in flight, 503 with Retry-After when the platform has ${ingest.maxBacklog} waiting (INGEST_MAX_BACKLOG).${extra}`,
     requestBody: StowBody,
     querystring: UploadTargetQuerySchema,
     response: {
       200: jsonResponse('Every instance stored (or already stored with the same bytes)', DicomJsonDatasetSchema, DICOM_JSON),
       202: jsonResponse('Some instances failed (FailedSOPSequence with reasons) or were already stored with other bytes (WarningReason 0xB00E)', DicomJsonDatasetSchema, DICOM_JSON),
-      // The project named by ?projectId is not visible to the key; the store is not configured.
+      // The project named by ?projectId is not visible to the key; the store is not configured, or
+      // the platform's de-identification backlog is full (Retry-After).
       404: ErrorResponseSchema, 503: ErrorResponseSchema,
       409: jsonResponse('No instance stored: FailedSOPSequence says why for each', DicomJsonDatasetSchema, DICOM_JSON),
     },

@@ -76,11 +76,12 @@ export const uploadRoutes: FastifyPluginAsyncZod = async (app) => {
       tags,
       operationId: 'uploads.create',
       summary: 'Upload DICOM files (.dcm) or .zip archives of folders (multipart/form-data)',
-      description: `Each form file is one Part 10 instance or a .zip of them. Limits: ${ingest.maxInstanceBytes} bytes per instance, ${ingest.maxRequestBytes} per request. De-identification runs asynchronously: poll GET /v1/uploads/{id}.`,
+      description: `Each form file is one Part 10 instance or a .zip of them. Limits: ${ingest.maxInstanceBytes} bytes per instance, ${ingest.maxRequestBytes} per request. De-identification runs asynchronously: poll GET /v1/uploads/{id}. Admission, before the body is read: 429 with Retry-After when the organization has ${ingest.maxOrgBacklog} instances waiting for de-identification (INGEST_MAX_ORG_BACKLOG) or its API key too many upload bytes in flight, 503 with Retry-After when the platform has ${ingest.maxBacklog} waiting (INGEST_MAX_BACKLOG).`,
       requestBody: UploadFormBody,
       querystring: UploadTargetQuerySchema,
       // 404: ?projectId not visible to the key; 422: an input over a configured limit (zip
-      // entries, expansion); 503: the object store or queue is not configured.
+      // entries, expansion); 503: the object store or queue is not configured, or the platform's
+      // de-identification backlog is full (Retry-After).
       response: { 202: UploadAcceptedSchema, 404: ErrorResponseSchema, 422: ErrorResponseSchema, 503: ErrorResponseSchema },
     },
   }, async (request, reply) => {
