@@ -3,9 +3,8 @@
 // registered and released through the registry, and POST /v1/inferences returns each study's
 // ground-truth findings sentence; the same through OIP v2 with a raw tensor; and one request with
 // two models returns both. Runs once model-bundles/medgrade-cxr-tiny/1 exists (`pnpm model:reference`).
-import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InferenceServiceClient, startInferenceWorker } from '../../packages/inference-runs/src/index.ts';
 import { dicomToModelInput, folderReader, readVerifiedBundle } from '../../packages/model-runtime/src/index.ts';
@@ -28,7 +27,7 @@ async function freePort(): Promise<number> {
   return typeof address === 'object' && address ? address.port : 0;
 }
 
-describe.skipIf(!existsSync(join(REFERENCE, 'manifest.json')))('inference end to end with the reference model', () => {
+describe('inference end to end with the reference model', () => {
   let env: IngestEnv;
   let inference: Awaited<ReturnType<typeof buildInferenceApp>>;
   let inferenceUrl: string;

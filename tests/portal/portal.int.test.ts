@@ -7,7 +7,6 @@
 // thumbnail, run an inference and read the text, open a model's evaluation; then sign out.
 // Screenshots of each step go to test-artifacts/portal/ (git-ignored).
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -16,7 +15,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { writeSyntheticStudies } from '../../packages/synthetic/src/index.ts';
 import { buildPortal } from '../../packages/portal/scripts/build.ts';
 import type { IngestEnv } from '../ingest/ingest.harness.ts';
-import { REFERENCE_MODEL, startPlatform, type Platform } from '../platform.harness.ts';
+import { startPlatform, type Platform } from '../platform.harness.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 const REPO_ROOT = resolve(import.meta.dirname, '../..');
@@ -26,7 +25,7 @@ const STUDIES = 4;
 const WAIT = { timeout: 60_000, interval: 250 };
 
 // Chromium is a `test` package of scripts/system-packages.txt (the test set-up installs it): its absence fails here, loudly.
-describe.skipIf(!existsSync(join(REFERENCE_MODEL, 'manifest.json')))('developer portal in Chromium', () => {
+describe('developer portal in Chromium', () => {
   let platform: Platform;
   let env: IngestEnv;
   let browser: Browser;

@@ -4,7 +4,6 @@
 // SDK promises (no cast, no `any`): upload, poll to READY, list, retrieve bytes, infer, and a
 // 4xx caught as a typed MedgradeError. The second runs `medgrade login`, `upload` (200 synthetic
 // files from `medgrade synth`, plus the labels.jsonl it writes, which is rejected), `studies ls`.
-import { existsSync } from 'node:fs';
 import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,11 +16,11 @@ import { studiesCommand } from '../../packages/cli/src/commands/studies.command.
 import { uploadCommand } from '../../packages/cli/src/commands/upload.command.ts';
 import type { CommandContext } from '../../packages/cli/src/command.ts';
 import type { IngestEnv } from '../ingest/ingest.harness.ts';
-import { REFERENCE_MODEL, startPlatform, type Platform } from '../platform.harness.ts';
+import { startPlatform, type Platform } from '../platform.harness.ts';
 
 const TOKEN = 'sdk-int-inference-token';
 
-describe.skipIf(!existsSync(join(REFERENCE_MODEL, 'manifest.json')))('SDK and CLI against a running gateway', () => {
+describe('SDK and CLI against a running gateway', () => {
   let platform: Platform;
   let env: IngestEnv;
   let baseUrl: string;
