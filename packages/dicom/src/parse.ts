@@ -6,6 +6,7 @@ import { DicomDataset } from './dataset.ts';
 import { DicomError } from './dicom.error.ts';
 import { TransferSyntax } from './dicom.types.ts';
 import { lookup } from './dictionary.ts';
+import { parseFast } from './parse.fast.ts';
 import type { DicomFile, ParseOptions } from './file.ts';
 import { elementOf, isPrivateCreator, isPrivateTag } from './tags.ts';
 import type { TreeBuild } from './tree.ts';
@@ -22,6 +23,15 @@ export const DEFAULT_MAX_INFLATED_BYTES = 256 * 1024 * 1024;
  */
 export function parseDicom(buf: Uint8Array, opts: ParseOptions = {}): DicomFile {
   try {
+    return parseFast(asBuffer(buf), opts.maxDepth ?? DEFAULT_MAX_DEPTH) ?? parseUnchecked(readHeader(buf), opts);
+  } catch (err) {
+    throw toDicomError(err);
+  }
+}
+
+/** parseDicom through dicom-parser only: the reference that parse.fast.ts is tested against. */
+export function parseReference(buf: Uint8Array, opts: ParseOptions = {}): DicomFile {
+  try {
     return parseUnchecked(readHeader(buf), opts);
   } catch (err) {
     throw toDicomError(err);
@@ -35,6 +45,8 @@ export function parseDicom(buf: Uint8Array, opts: ParseOptions = {}): DicomFile 
  */
 export async function parseDicomAsync(buf: Uint8Array, opts: ParseOptions = {}): Promise<DicomFile> {
   try {
+    const fast = parseFast(asBuffer(buf), opts.maxDepth ?? DEFAULT_MAX_DEPTH);
+    if (fast !== undefined) return fast;
     const head = readHeader(buf);
     if (!isDeflated(head)) return parseUnchecked(head, opts);
     const inflated = await inflateBounded(head.buf.subarray(headerEnd(head.header)), opts.maxInflatedBytes ?? DEFAULT_MAX_INFLATED_BYTES);
@@ -69,9 +81,13 @@ interface Header {
   ts: string;
 }
 
+/** A Buffer view of the input (no copy): dicom-parser copies with Buffer methods when inflating. */
+function asBuffer(input: Uint8Array): Buffer {
+  return Buffer.isBuffer(input) ? input : Buffer.from(input.buffer, input.byteOffset, input.length);
+}
+
 function readHeader(input: Uint8Array): Header {
-  // dicom-parser copies with Buffer methods when inflating; give it a Buffer view (no copy).
-  let buf = Buffer.isBuffer(input) ? input : Buffer.from(input.buffer, input.byteOffset, input.length);
+  let buf = asBuffer(input);
   if (isBareMeta(buf)) buf = Buffer.concat([Buffer.alloc(128), Buffer.from('DICM', 'latin1'), buf]);
   const part10 = buf.length >= 132 && buf[128] === 0x44 && buf[129] === 0x49 && buf[130] === 0x43 && buf[131] === 0x4d;
   const header = part10 ? dicomParser.readPart10Header(buf) : undefined;
