@@ -39,6 +39,8 @@ export interface InferenceReconcilerDeps {
 /** Limits of one pass. */
 export interface InferenceReconcileOptions {
   graceMs: number;
+  /** Grace of stuck rows and pending webhooks when it differs from the staged objects' (0 once Redis lost every queued job). */
+  rowGraceMs?: number | undefined;
   batchSize: number;
 }
 
@@ -97,9 +99,10 @@ export function createInferenceReconcileRepository(prisma: PrismaClient): Infere
 export async function reconcileInferences(deps: InferenceReconcilerDeps, options: InferenceReconcileOptions): Promise<InferenceReconcileResult> {
   const now = deps.now?.() ?? new Date();
   const cutoff = new Date(now.getTime() - options.graceMs);
+  const rowCutoff = new Date(now.getTime() - (options.rowGraceMs ?? options.graceMs));
   const requestId = `reconcile-${randomUUID()}`;
-  const requeued = await requeueStuck(deps, { cutoff, now, requestId }, options.batchSize);
-  const webhooks = await enqueuePendingWebhooks(deps, { cutoff, requestId }, options.batchSize);
+  const requeued = await requeueStuck(deps, { cutoff: rowCutoff, now, requestId }, options.batchSize);
+  const webhooks = await enqueuePendingWebhooks(deps, { cutoff: rowCutoff, requestId }, options.batchSize);
   const stagedDeleted = await deleteOrphans(deps, cutoff, options.batchSize);
   return { requeued, webhooks, stagedDeleted };
 }

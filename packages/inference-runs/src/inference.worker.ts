@@ -162,7 +162,10 @@ export function startInferenceWorker(options: InferenceWorkerOptions): Inference
     loop: settings && {
       lease: 'inference-reconcile',
       intervalMs: settings.intervalMs,
-      pass: (jobs) => reconcileInferences({ repo: createInferenceReconcileRepository(options.prisma), store: options.store, jobs }, settings),
+      pass: async (jobs, { queueDataLost }) => {
+        if (queueDataLost) options.log.warn('the queue holds no record of earlier work (first start, or Redis restarted empty or was flushed): unfinished inferences and pending webhooks are enqueued again now');
+        return reconcileInferences({ repo: createInferenceReconcileRepository(options.prisma), store: options.store, jobs }, { ...settings, ...(queueDataLost ? { rowGraceMs: 0 } : {}) });
+      },
       onPass: (result) => {
         options.onReconcile?.(result);
         if (result.requeued > 0 || result.webhooks > 0 || result.stagedDeleted > 0) options.log.info(result, 'inferences reconciled');

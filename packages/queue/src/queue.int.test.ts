@@ -140,6 +140,21 @@ describe('queue wiring', () => {
     await producer.close();
   });
 
+  it('detectDataLoss says true on a fresh Redis and again once its data is gone, false while it is kept', async () => {
+    const conn = connection();
+    const producer = createProducer(catalog, conn);
+    expect(await producer.detectDataLoss()).toBe(true);
+    expect(await producer.detectDataLoss()).toBe(false);
+    await producer.enqueue('ThingProcess', { thingId: 'lost' });
+    const redis = openRedis(REDIS_URL);
+    // What a restart without persistence does to this prefix.
+    await redis.del(...(await redis.keys(`${conn.prefix}:*`)));
+    await redis.quit();
+    expect(await producer.detectDataLoss()).toBe(true);
+    expect(await producer.detectDataLoss()).toBe(false);
+    await producer.close();
+  });
+
   it('a lease is held by one caller until it expires', async () => {
     const conn = connection();
     const a = createLeases(conn);

@@ -47,6 +47,13 @@ export interface JobProducer<C extends JobCatalog> {
   /** For each payload, whether its job is live (waiting, delayed, active): a reconciler tells a dead run from a queued one. */
   areLive<N extends keyof C & string>(name: N, payloads: PayloadOf<C[N]>[]): Promise<boolean[]>;
   depth(): Promise<QueueDepth[]>;
+  /**
+   * Whether Redis lost this prefix's queue data (restarted without persistence, flushed) since the
+   * last call by any process: sets a marker key and says whether it was missing. Every job queued
+   * before is then gone, so a reconciler can re-enqueue in-flight work at once instead of after its
+   * grace period. The first call against a fresh Redis says true too.
+   */
+  detectDataLoss(): Promise<boolean>;
   /** The backlog of the queue that runs job `name`: two Redis reads, for admission control. */
   backlog<N extends keyof C & string>(name: N): Promise<Backlog>;
   close(): Promise<void>;
@@ -141,6 +148,9 @@ export function createProducer<C extends JobCatalog>(catalog: C, connection: Que
           return { queue, waiting: (c.waiting ?? 0) + (c.prioritized ?? 0), active: c.active ?? 0, delayed: c.delayed ?? 0, failed: c.failed ?? 0 };
         }),
       );
+    },
+    async detectDataLoss() {
+      return (await redis.set(`${prefix}:queue-data`, new Date().toISOString(), 'NX')) === 'OK';
     },
     async backlog(name) {
       const queue = queueOf(name);

@@ -14,7 +14,8 @@ export interface WorkerAppLoop<C extends JobCatalog, R> {
   /** Redis lease name shared by every replica. */
   lease: string;
   intervalMs: number;
-  pass(jobs: JobProducer<C>): Promise<R>;
+  /** `queueDataLost`: Redis lost every queued job since the last pass (JobProducer.detectDataLoss). */
+  pass(jobs: JobProducer<C>, context: { queueDataLost: boolean }): Promise<R>;
   onPass?(result: R): void;
   onError?(error: Error): void;
 }
@@ -57,5 +58,5 @@ export function startWorkerApp<C extends JobCatalog, Q extends string, R = unkno
 function startLoop<C extends JobCatalog, Q extends string, R>(options: WorkerAppOptions<C, Q, R>, jobs: JobProducer<C>): LeasedLoop | undefined {
   const loop = options.loop;
   if (!loop || loop.intervalMs <= 0) return undefined;
-  return startLeasedLoop(() => loop.pass(jobs), createLeases(options.connection), { lease: loop.lease, intervalMs: loop.intervalMs, onPass: loop.onPass, onError: loop.onError });
+  return startLeasedLoop(async () => loop.pass(jobs, { queueDataLost: await jobs.detectDataLoss() }), createLeases(options.connection), { lease: loop.lease, intervalMs: loop.intervalMs, onPass: loop.onPass, onError: loop.onError });
 }

@@ -5,7 +5,7 @@ import { readFile, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
 import { JOB_CATALOG } from '@medgrade/contracts';
 import { Prisma, type TestDatabase } from '@medgrade/db';
-import { createProducer, type JobProducer } from '@medgrade/queue';
+import { createProducer, openRedis, type JobProducer } from '@medgrade/queue';
 import type { FsObjectStore } from '@medgrade/storage';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createReconcileRepository, reconcileIngest, stuckInstancesSql, type ReconcileResult } from './ingest.reconciler.ts';
@@ -88,6 +88,34 @@ describe('ingest reconciler', () => {
     // Done work is not redone: another pass finds nothing to re-enqueue.
     const again = await reconcileIngest({ repo: createReconcileRepository(db.prisma), store, jobs }, { graceMs: GRACE_MS, batchSize: 10 });
     expect(again.requeued).toBe(0);
+  });
+
+  it('once Redis has lost its queued jobs, re-enqueues a fresh in-flight row at once, not after the grace period; a fresh orphan object stays', async () => {
+    // A pass has run, so Redis holds the marker of kept data.
+    await until(async () => passes.length > 0);
+    const instanceId = randomUUID();
+    // Another file than the first test's, whose SOP Instance UID is stored already.
+    const key = await putRaw(instanceId, await readFile('/usr/lib/python3/dist-packages/pydicom/data/test_files/MR_small.dcm'), 0);
+    const orphan = await putRaw(randomUUID(), randomBytes(64), 0);
+    // Accepted a moment ago, its job since lost with the rest of Redis's data.
+    await db.prisma.instance.create({ data: { id: instanceId, orgId, projectId, quarantineKey: key, inputSha256: 'c'.repeat(64) } });
+    const status = async () => (await db.prisma.instance.findUniqueOrThrow({ where: { id: instanceId } })).status;
+    // Redis kept its data: passes (every 200 ms) leave the row to its grace period.
+    const before = passes.length;
+    await until(async () => passes.length >= before + 3);
+    expect(await status()).toBe('RECEIVED');
+
+    // Redis comes back empty: the marker the passes keep is gone with everything else.
+    const redis = openRedis(fx.queue.redisUrl);
+    try {
+      expect(await redis.del(`${fx.queue.prefix}:queue-data`)).toBe(1);
+    } finally {
+      await redis.quit();
+    }
+    await until(async () => (await status()) === 'READY', 30_000).catch(async (error: unknown) => {
+      throw new Error(`status ${await status()}; passes ${JSON.stringify(passes.slice(before))}; worker errors: ${errors.join('; ')}`, { cause: error });
+    });
+    expect(await exists(orphan)).toBe(true);
   });
 
   it('deletes an old orphan raw object, keeps a fresh one and one that has a row', async () => {

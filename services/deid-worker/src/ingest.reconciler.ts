@@ -37,6 +37,12 @@ export interface ReconcilerDeps {
 /** Limits of one pass. */
 export interface ReconcileOptions {
   graceMs: number;
+  /**
+   * Grace of stuck rows when it differs from the objects' (0 once Redis lost every queued job: a row
+   * whose enqueue is still on its way is harmless to requeue, jobs are deduplicated by id; an
+   * object without a row is not, its row may be on its way).
+   */
+  rowGraceMs?: number | undefined;
   batchSize: number;
   /** Runs that died (DEIDENTIFYING rows) counted as retries up to this many (config retention.retryLimit); absent: not counted. */
   retryLimit?: number | undefined;
@@ -93,8 +99,9 @@ export function createReconcileRepository(prisma: PrismaClient): ReconcileReposi
 
 /** One reconciliation pass. */
 export async function reconcileIngest(deps: ReconcilerDeps, options: ReconcileOptions): Promise<ReconcileResult> {
-  const cutoff = new Date((deps.now?.() ?? new Date()).getTime() - options.graceMs);
-  const requeued = await requeueStuck(deps, cutoff, options.batchSize, options.retryLimit);
+  const now = (deps.now?.() ?? new Date()).getTime();
+  const cutoff = new Date(now - options.graceMs);
+  const requeued = await requeueStuck(deps, new Date(now - (options.rowGraceMs ?? options.graceMs)), options.batchSize, options.retryLimit);
   const orphansDeleted = await deleteOrphans(deps, cutoff, options.batchSize);
   return { requeued, orphansDeleted };
 }

@@ -30,6 +30,7 @@ const app = startDeidWorkerApp({
   reconcile: config.deidWorker.reconcile,
   gaugeRefreshMs: config.metrics.gaugeRefreshMs,
   retention: config.retention,
+  onQueueDataLost: () => log.warn('the queue holds no record of earlier work (first start, or Redis restarted empty or was flushed): in-flight instances are enqueued again now'),
   onReconcile: (result) => {
     if (Object.values(result).some((n) => n > 0)) log.info(result, 'ingest reconciled');
   },

@@ -79,12 +79,12 @@ export interface RetentionDeps {
 const ACTOR = 'system:deid-worker';
 
 /** One retention pass; graceMs keeps it off rows the worker itself may still be finishing. */
-export async function sweepRetention(deps: RetentionDeps, options: RetentionOptions & { graceMs: number; batchSize: number }): Promise<RetentionResult> {
+export async function sweepRetention(deps: RetentionDeps, options: RetentionOptions & { graceMs: number; batchSize: number; retryGraceMs?: number | undefined }): Promise<RetentionResult> {
   const requestId = `retention-${randomUUID()}`;
   const payloads = (ids: string[]) => ids.map((instanceId) => ({ requestId, instanceId }));
   const retryIds = await deps.repo.takeRetries(options.batchSize, options);
   const retried = retryIds.length === 0 ? 0 : await deps.jobs.requeueMany('InstanceDeidentify', payloads(retryIds));
-  await requeueLostRetries(deps, options.graceMs, options.batchSize, payloads);
+  await requeueLostRetries(deps, options.retryGraceMs ?? options.graceMs, options.batchSize, payloads);
   const expired = await deps.repo.expireReviews(options.rawHours, options.batchSize);
   const remove = (keys: string[]) => deps.store.deleteMany(keys);
   const expiredDeleted = expired.length === 0 ? 0 : await deps.repo.releaseFinal({ ids: expired }, options.batchSize, options.retryLimit, requestId, remove);

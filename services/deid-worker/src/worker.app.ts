@@ -35,6 +35,8 @@ export interface DeidWorkerAppOptions {
   reconcile?: { intervalMs: number; graceMs: number; batchSize: number };
   /** Retention of raw uploads (retention.sweep.ts), run in the reconciler's passes; absent: not swept. */
   retention?: RetentionOptions;
+  /** A reconciler pass found that Redis lost every queued job (restarted empty, flushed); in-flight work is enqueued again at once. */
+  onQueueDataLost?: () => void;
   /** After each reconciler pass this replica ran (counts only; the retention counts when it sweeps). */
   onReconcile?: (result: ReconcileResult & Partial<RetentionResult>) => void;
   /** Queue depth on /metrics is read at most this often (config metrics.gaugeRefreshMs); absent: every scrape. */
@@ -81,10 +83,13 @@ export function startDeidWorkerApp(options: DeidWorkerAppOptions): DeidWorkerApp
     loop: reconcile && {
       lease: 'ingest-reconcile',
       intervalMs: reconcile.intervalMs,
-      pass: async (jobs) => {
-        const reconciled = await reconcileIngest({ repo: createReconcileRepository(options.prisma), store: options.store, jobs }, { ...reconcile, retryLimit: options.retention?.retryLimit });
+      pass: async (jobs, { queueDataLost }) => {
+        // Redis lost every queued job: in-flight rows and queued retries are enqueued again now, not after the grace period.
+        const rowGraceMs = queueDataLost ? 0 : undefined;
+        if (queueDataLost) options.onQueueDataLost?.();
+        const reconciled = await reconcileIngest({ repo: createReconcileRepository(options.prisma), store: options.store, jobs }, { ...reconcile, rowGraceMs, retryLimit: options.retention?.retryLimit });
         if (!options.retention) return reconciled;
-        return { ...reconciled, ...(await sweepRetention({ repo: retentionRepo, store: options.store, jobs }, { ...reconcile, ...options.retention })) };
+        return { ...reconciled, ...(await sweepRetention({ repo: retentionRepo, store: options.store, jobs }, { ...reconcile, ...options.retention, retryGraceMs: rowGraceMs })) };
       },
       onPass: options.onReconcile,
       onError: (error) => options.onError?.('IngestReconcile', error),

@@ -21,7 +21,7 @@ describe('inference reconciler', () => {
 
   // The state a crash between the row insert and the enqueue leaves: the row (and its staged
   // upload) exactly as submit wrote them, no InferenceRun job. Copied from a real submission.
-  async function rowWithoutJob(status: 'QUEUED' | 'RUNNING', leaseExpiresAt: Date | null = null): Promise<string> {
+  async function rowWithoutJob(status: 'QUEUED' | 'RUNNING', leaseExpiresAt: Date | null = null, createdAt = new Date(Date.now() - HOUR)): Promise<string> {
     const res = await submit(env, { models: ['tiny'], input: dicomInput(env, 7) });
     expect(res.statusCode).toBe(202);
     const source = await row(env, res.json().id as string);
@@ -31,7 +31,7 @@ describe('inference reconciler', () => {
     await env.gw.db.prisma.inference.create({
       data: {
         id, orgId: source.orgId, projectId: source.projectId, modelVersionId: source.modelVersionId, createdBy: source.createdBy,
-        request: source.request as Prisma.InputJsonValue, status, leaseExpiresAt, createdAt: new Date(Date.now() - HOUR),
+        request: source.request as Prisma.InputJsonValue, status, leaseExpiresAt, createdAt,
       },
     });
     expect(await env.gw.redis.exists(`${env.gw.config.redis.keyPrefix}:inference:inference-${id}`)).toBe(0);
@@ -56,6 +56,25 @@ describe('inference reconciler', () => {
       const seen = passes.length;
       await until(() => passes.length >= seen + 2, 'two more passes');
       expect(passes.slice(seen).every((p) => p.requeued === 0)).toBe(true);
+    } finally {
+      await worker.close();
+    }
+  });
+
+  it('once Redis has lost its queued jobs, re-enqueues a fresh QUEUED inference at once instead of after the grace period', async () => {
+    const passes: InferenceReconcileResult[] = [];
+    const worker = env.startWorker({ reconcile: { intervalMs: 200, graceMs: HOUR, batchSize: 10 }, onReconcile: (r) => passes.push(r) });
+    try {
+      // A pass has run, so Redis holds the marker of kept data; then a submit whose job is lost.
+      await until(() => passes.length > 0, 'a first pass');
+      const fresh = await rowWithoutJob('QUEUED', null, new Date());
+      const seen = passes.length;
+      await until(() => passes.length >= seen + 3, 'three passes');
+      expect((await row(env, fresh)).status).toBe('QUEUED');
+      // Redis comes back empty: the marker goes with everything else.
+      expect(await env.gw.redis.del(`${env.gw.config.redis.keyPrefix}:queue-data`)).toBe(1);
+      await until(async () => (await row(env, fresh)).status === 'SUCCEEDED', 'the lost inference to run');
+      expect(await completions(env, fresh)).toHaveLength(1);
     } finally {
       await worker.close();
     }
