@@ -6,6 +6,8 @@ import { DicomError } from './dicom.error.ts';
  */
 export interface Charset {
   readonly terms: readonly string[];
+  /** Every value decodes byte for byte as Latin-1 (no (0008,0005), ISO_IR 6, ISO_IR 100, unknown terms). */
+  readonly latin1: boolean;
   /** Decodes value bytes; `pn` makes `^` and `=` reset code extensions as PS3.5 6.1.2.5.3 says for names. */
   decode(bytes: Uint8Array, pn: boolean): string;
   /** Encodes text, or throws CHARSET_UNSUPPORTED; pure ASCII is valid in every character set. */
@@ -159,12 +161,13 @@ export function charsetFor(terms: readonly string[]): Charset {
   const is2022 = terms.length > 1 || first.startsWith('ISO 2022');
   if (!is2022) {
     const label = first === '' || first === 'ISO_IR 6' ? 'ascii' : (SINGLE_BYTE[first] ?? 'latin1');
-    return { terms, decode: (bytes) => decodeWith(label, bytes), encode: (text) => encodeText(text, label, terms) };
+    const latin1 = label === 'ascii' || label === 'latin1';
+    return { terms, latin1, decode: (bytes) => decodeWith(label, bytes), encode: (text) => encodeText(text, label, terms) };
   }
   const g1Label = G1_BY_TERM[first] ?? SINGLE_BYTE[first.replace('ISO 2022 IR', 'ISO_IR')] ?? 'latin1';
   const g1: Kind = { label: g1Label };
   const encodeLabel = G1_BY_TERM[first];
-  return { terms, decode: (bytes, pn) => decode2022(bytes, g1, pn), encode: (text) => encodeText(text, encodeLabel, terms) };
+  return { terms, latin1: false, decode: (bytes, pn) => decode2022(bytes, g1, pn), encode: (text) => encodeText(text, encodeLabel, terms) };
 }
 
 /** Default repertoire (ISO_IR 6) for data sets without (0008,0005). */

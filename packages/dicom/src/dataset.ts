@@ -4,7 +4,7 @@ import { DicomError } from './dicom.error.ts';
 import type { DicomElement, DicomValue, ElementPath, ElementSpec, Vr } from './dicom.types.ts';
 import { vrOf } from './dictionary.ts';
 import { formatTag, Tags } from './tags.ts';
-import { decodeNumbers, decodeText, encodeValue, isTextVr } from './values.ts';
+import { decodeNumbers, decodeText, decodeTextAt, encodeValue, isTextVr } from './values.ts';
 
 /** How the bytes behind a data set are encoded; shared by every data set of one file. */
 export interface DicomContext {
@@ -92,10 +92,14 @@ export class DicomDataset {
   /** `getString` for an element already in hand (what a walk yields). */
   elementString(e: DicomElement): string {
     if (e.vr === 'SQ' || e.items !== undefined) return '';
-    const bytes = this.valueBytes(e);
     // A standard text element sent as UN is still text in the data set's character set.
     const vr = e.vr === 'UN' ? vrOf(e.tag) : e.vr;
-    if (isTextVr(vr)) return decodeText(bytes, vr, this.charset());
+    if (isTextVr(vr)) {
+      if (e.value !== undefined) return decodeTextAt(e.value, 0, e.value.length, vr, this.charset());
+      if (e.valueOffset < 0 || e.fragments !== undefined) return '';
+      return decodeTextAt(this.context.source, e.valueOffset, e.valueOffset + e.length, vr, this.charset());
+    }
+    const bytes = this.valueBytes(e);
     if (e.vr === 'OB' || e.vr === 'UN' || e.vr === 'OW' || e.vr === 'OF' || e.vr === 'OD' || e.vr === 'OL' || e.vr === 'OV') {
       return decodeText(bytes, 'UN', DEFAULT_CHARSET);
     }

@@ -34,11 +34,21 @@ export const isTextVr = (vr: Vr): boolean => TEXT_VRS.has(vr);
 
 /** Text value with trailing padding (spaces, NULs) removed. */
 export function decodeText(bytes: Uint8Array, vr: Vr, charset: Charset): string {
-  let end = bytes.length;
-  while (end > 0 && (bytes[end - 1] === 0x20 || bytes[end - 1] === 0x00)) end--;
-  const trimmed = bytes.subarray(0, end);
-  if (!CHARSET_VRS.has(vr)) return Buffer.from(trimmed.buffer, trimmed.byteOffset, trimmed.length).toString('latin1');
-  return charset.decode(trimmed, vr === 'PN');
+  return decodeTextAt(bytes, 0, bytes.length, vr, charset);
+}
+
+/**
+ * `decodeText` of bytes[start, end) without a view per value: most values are Latin-1 (default
+ * repertoire VRs, or a single-byte Latin-1 character set) and are sliced straight from the source.
+ */
+export function decodeTextAt(bytes: Uint8Array, start: number, end: number, vr: Vr, charset: Charset): string {
+  let stop = end;
+  while (stop > start && (bytes[stop - 1] === 0x20 || bytes[stop - 1] === 0x00)) stop--;
+  if (!CHARSET_VRS.has(vr) || charset.latin1) {
+    if (Buffer.isBuffer(bytes)) return bytes.toString('latin1', start, stop);
+    return Buffer.from(bytes.buffer, bytes.byteOffset + start, stop - start).toString('latin1');
+  }
+  return charset.decode(bytes.subarray(start, stop), vr === 'PN');
 }
 
 /** Every value of a binary numeric VR (AT as uint32 tags); a trailing partial value is ignored. */
