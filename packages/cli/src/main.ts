@@ -31,6 +31,16 @@ function help(): string {
   return `usage: medgrade <command> [options]\n\ncommands:\n${lines.join('\n')}\n`;
 }
 
+/**
+ * Errors whose message is meant for the user (config, domain and API errors). Their modules load
+ * only here: the SDK and the contracts cost about half a second of start-up that `medgrade deid`
+ * and other local commands never need.
+ */
+async function isReported(error: unknown): Promise<boolean> {
+  const [{ ConfigError }, { AppError }, { MedgradeError }] = await Promise.all([import('@medgrade/config'), import('@medgrade/contracts'), import('@medgrade/sdk')]);
+  return error instanceof ConfigError || error instanceof AppError || error instanceof MedgradeError;
+}
+
 async function main(argv: string[]): Promise<number> {
   const [name, ...args] = argv;
   if (!name || name === 'help' || name === '--help') {
@@ -42,9 +52,7 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(`unknown command ${name}\n${help()}`);
     return 2;
   }
-  const [command, { ConfigError, loadConfig }, { AppError }, { MedgradeError }] = await Promise.all([
-    entry.load(), import('@medgrade/config'), import('@medgrade/contracts'), import('@medgrade/sdk'),
-  ]);
+  const [command, { loadConfig }] = await Promise.all([entry.load(), import('@medgrade/config')]);
   try {
     return await command.run(args, { config: loadConfig(), stdout: process.stdout, stderr: process.stderr, ...(process.stderr.isTTY ? { progress: process.stderr } : {}) });
   } catch (error) {
@@ -52,7 +60,7 @@ async function main(argv: string[]): Promise<number> {
       process.stderr.write(`medgrade ${name}: ${(error as Error).message}\nusage:\n${command.usage}\n`);
       return 2;
     }
-    if (error instanceof ConfigError || error instanceof AppError || error instanceof MedgradeError) {
+    if (await isReported(error)) {
       process.stderr.write(`medgrade ${name}: ${(error as Error).message}\n`);
       return 1;
     }

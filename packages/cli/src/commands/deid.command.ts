@@ -5,7 +5,8 @@ import { parseArgs } from 'node:util';
 import { Worker } from 'node:worker_threads';
 
 import type { BurnedInPolicy, DeidOptions } from '@medgrade/deid';
-import { resolveOptions } from '@medgrade/deid';
+// Only the options: the engine itself loads in the worker threads, not here.
+import { resolveOptions } from '@medgrade/deid/options';
 import { UsageError, type Command } from '../command.ts';
 import type { DeidJob, DeidJobResult, DeidThreadData } from './deid.thread.ts';
 
