@@ -48,12 +48,15 @@ class Chunks:
             self.flush()
 
     def flush(self) -> None:
+        """Numbers advance only once a chunk is stored: a failed put keeps its lines for the next
+        flush, so the orchestrator (which follows chunks 1, 2, … and waits at a gap) loses none."""
         self.last = time.time()
         if not self.lines:
             return
+        lines = list(self.lines)
+        self.store.put(f"{self.prefix}{self.n + 1:08d}.{self.ext}", "".join(line + "\n" for line in lines).encode())
         self.n += 1
-        body, self.lines = "".join(line + "\n" for line in self.lines).encode(), []
-        self.store.put(f"{self.prefix}{self.n:08d}.{self.ext}", body)
+        del self.lines[:len(lines)]
 
 
 def read_manifest(store, key: str) -> list[dict]:

@@ -6,12 +6,29 @@ reader never sees half an object). `MEDGRADE_STORE=s3:<bucket>` uses boto3 (opti
 region and path style from `MEDGRADE_S3_ENDPOINT`, `MEDGRADE_S3_REGION`, `MEDGRADE_S3_PATH_STYLE`,
 server-side encryption from `MEDGRADE_S3_SSE` and `MEDGRADE_S3_KMS_KEY_ID`, credentials from the
 usual AWS variables or the node's own role). Keys are built by the orchestrator and passed in.
+
+S3 writes and deletes wait out a store that cannot take them (503/500/throttling, refused or cut
+connections): retried with backoff for up to `MEDGRADE_STORE_RETRY_SECONDS` (default 300) before
+the error reaches the attempt. The training loop blocks meanwhile, which costs less than what a
+failed attempt loses (every step since its last checkpoint, and a restart), and a checkpoint or
+event chunk is never skipped. An outage longer than the budget still ends the attempt (exit 1, a
+node failure the orchestrator retries from the last uploaded checkpoint). Re-putting an object
+under the same key is harmless: keys are deterministic and objects immutable once written.
 """
 from __future__ import annotations
 
 import os
+import random
 import secrets
+import time
 from pathlib import Path
+from typing import Callable, TypeVar
+
+T = TypeVar("T")
+
+# HTTP statuses and S3 error codes that say "not now" rather than "never".
+TRANSIENT_STATUS = {500, 502, 503, 504}
+TRANSIENT_CODES = {"ServiceUnavailable", "SlowDown", "InternalError", "RequestTimeout", "Throttling", "ThrottlingException", "RequestTimeTooSkewed"}
 
 
 class ObjectNotFound(Exception):
@@ -52,6 +69,32 @@ class FsStore:
         return sorted(f"{prefix.rstrip('/')}/{p.relative_to(base).as_posix()}" for p in base.rglob("*") if p.is_file())
 
 
+def is_transient(exc: BaseException) -> bool:
+    """A store error worth waiting out: a 5xx or throttling answer, or a refused, cut or timed-out connection."""
+    from botocore.exceptions import ClientError, ConnectionError as BotoConnectionError, HTTPClientError
+
+    if isinstance(exc, ClientError):
+        error = exc.response.get("Error", {})
+        status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+        return status in TRANSIENT_STATUS or error.get("Code") in TRANSIENT_CODES
+    return isinstance(exc, (BotoConnectionError, HTTPClientError))
+
+
+def with_retry(op: Callable[[], T], budget_s: float, transient: Callable[[BaseException], bool],
+               sleep: Callable[[float], None] = time.sleep, now: Callable[[], float] = time.monotonic) -> T:
+    """Runs `op`, retrying transient failures with jittered exponential backoff (0.5 s doubling to
+    8 s) until `budget_s` has passed; then, or on any other error, the error propagates."""
+    deadline, delay = now() + budget_s, 0.5
+    while True:
+        try:
+            return op()
+        except Exception as exc:
+            if not transient(exc) or now() + delay > deadline:
+                raise
+            sleep(delay * random.uniform(0.5, 1.0))
+            delay = min(delay * 2, 8.0)
+
+
 class S3Store:
     def __init__(self, bucket: str):
         try:
@@ -70,6 +113,10 @@ class S3Store:
         self.client = boto3.client("s3", endpoint_url=os.environ.get("MEDGRADE_S3_ENDPOINT") or None,
                                    region_name=os.environ.get("MEDGRADE_S3_REGION") or None,
                                    config=Config(s3={"addressing_style": style}))
+        self.retry_s = float(os.environ.get("MEDGRADE_STORE_RETRY_SECONDS") or 300)
+
+    def _write(self, op: Callable[[], object]) -> None:
+        with_retry(op, self.retry_s, is_transient)
 
     def get(self, key: str) -> bytes:
         try:
@@ -78,10 +125,10 @@ class S3Store:
             raise ObjectNotFound(key) from exc
 
     def put(self, key: str, data: bytes) -> None:
-        self.client.put_object(Bucket=self.bucket, Key=key, Body=data, **self.put_extra)
+        self._write(lambda: self.client.put_object(Bucket=self.bucket, Key=key, Body=data, **self.put_extra))
 
     def delete(self, key: str) -> None:
-        self.client.delete_object(Bucket=self.bucket, Key=key)
+        self._write(lambda: self.client.delete_object(Bucket=self.bucket, Key=key))
 
     def list(self, prefix: str) -> list[str]:
         keys: list[str] = []
