@@ -3,9 +3,10 @@
 // `node` on each main.ts, which strips the types; not the tsx wrapper, whose SIGKILL would leave
 // the real child alive), configured through the environment only, on private infrastructure
 // (platform.infra.ts) so that Postgres and Redis can be restarted without touching the shared
-// servers. One organization with an org-wide admin key and the reference model released.
+// servers. One organization with an org-wide admin key and the reference model released. On request
+// the training orchestrator too (its local pool's trainers reach the store through the same proxy).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, mkdtempSync, readFileSync, rmSync, type WriteStream } from 'node:fs';
+import { createWriteStream, mkdtempSync, readFileSync, readdirSync, rmSync, type WriteStream } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ApiKeyService } from '../../packages/auth/src/index.ts';
@@ -20,6 +21,8 @@ const ROOT = join(import.meta.dirname, '../..');
 
 export const SERVICE_NAMES = ['gateway', 'deid-worker', 'inference', 'inference-worker'] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];
+/** A service the platform can run: the four above, and the training orchestrator when asked for. */
+export type PlatformProcess = ServiceName | 'training-orchestrator';
 
 /** A running platform. */
 export interface Platform {
@@ -37,12 +40,14 @@ export interface Platform {
   env: Record<string, string>;
   /** A new project of the organization. */
   project(slug: string): Promise<string>;
-  start(name: ServiceName): Promise<void>;
+  start(name: PlatformProcess): Promise<void>;
   /** Sends the signal and waits for the process to be gone. */
-  kill(name: ServiceName, signal: NodeJS.Signals): Promise<void>;
-  pid(name: ServiceName): number | undefined;
+  kill(name: PlatformProcess, signal: NodeJS.Signals): Promise<void>;
+  pid(name: PlatformProcess): number | undefined;
   /** Resident set size of a running service, MiB (Linux /proc). */
-  rssMiB(name: ServiceName): number | undefined;
+  rssMiB(name: PlatformProcess): number | undefined;
+  /** Live trainer processes the orchestrator's local pool started (they outlive a killed orchestrator). */
+  trainerPids(): number[];
   /** HTTP against the gateway with the admin key. */
   api(method: string, path: string, body?: unknown): Promise<{ status: number; json: unknown }>;
   close(): Promise<void>;
@@ -53,12 +58,32 @@ export interface PlatformOptions {
   env?: Record<string, string>;
   /** Register and release the reference model (inference scenarios need it). */
   model?: boolean;
+  /** Also run the training orchestrator (fine-tuning scenarios; the ingest ones do not pay for it). */
+  training?: boolean;
 }
 
-function readyLine(name: ServiceName): RegExp | undefined {
-  if (name === 'deid-worker') return /"msg":"deid-worker started"/;
-  if (name === 'inference-worker') return /"msg":"inference-worker started"/;
-  return undefined;
+function readyLine(name: PlatformProcess): RegExp | undefined {
+  if (name === 'gateway' || name === 'inference') return undefined;
+  return new RegExp(`"msg":"${name} started"`);
+}
+
+/**
+ * Live processes whose environment holds `MEDGRADE_EXIT_FILE=<workDir>/…`: the local executor's
+ * trainers (it gives each attempt an exit file under its work folder), zombies excluded.
+ */
+function trainersUnder(workDir: string): number[] {
+  const marker = Buffer.from(`MEDGRADE_EXIT_FILE=${workDir}/`);
+  const found: number[] = [];
+  for (const dir of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      if (!readFileSync(`/proc/${dir}/environ`).includes(marker)) continue;
+      const stat = readFileSync(`/proc/${dir}/stat`, 'utf8');
+      if (!/^[ZX]/.test(stat.slice(stat.lastIndexOf(')') + 2))) found.push(Number(dir));
+    } catch {
+      // gone meanwhile, or not ours to read
+    }
+  }
+  return found;
 }
 
 async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
@@ -90,6 +115,11 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
     INFERENCE_RECONCILE_INTERVAL_MS: '1000', INFERENCE_RECONCILE_GRACE_MS: '10000',
     // An instance that failed transiently (e.g. the store refused its writes) runs again after 5 s, not 5 min.
     DEID_RETRY_BACKOFF_MS: '5000',
+    // Training: the local pool on this machine's CPU; a killed orchestrator's lease lapses in 3 s
+    // (not 30), a retried attempt waits 0.5 s; trainers use the platform's S3 key through the proxy.
+    TRAINING_WORK_DIR: join(logDir, 'training'), TRAINING_POLL_MS: '200', TRAINING_LEASE_MS: '3000', TRAINING_MIN_RUN_SECONDS: '0',
+    TRAINING_RETRY_BACKOFF_MS: '500', TRAINING_RETRY_BACKOFF_MAX_MS: '5000', TRAINING_PYTHON: '/usr/bin/python3',
+    TRAINER_S3_ACCESS_KEY_ID: s3o.credentials!.accessKeyId, TRAINER_S3_SECRET_ACCESS_KEY: s3o.credentials!.secretAccessKey,
     ...options.env,
     // The workers say they are ready only in their start-up log line (info).
     LOG_LEVEL: 'info',
@@ -101,10 +131,11 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
   const auth = `Bearer ${key}`;
   const gatewayUrl = `http://127.0.0.1:${gatewayPort}`;
 
-  const children = new Map<ServiceName, ChildProcess>();
-  const logs = new Map<ServiceName, WriteStream>(SERVICE_NAMES.map((n) => [n, createWriteStream(join(logDir, `${n}.log`), { flags: 'a' })]));
+  const services: PlatformProcess[] = [...SERVICE_NAMES, ...(options.training ? ['training-orchestrator' as const] : [])];
+  const children = new Map<PlatformProcess, ChildProcess>();
+  const logs = new Map<PlatformProcess, WriteStream>(services.map((n) => [n, createWriteStream(join(logDir, `${n}.log`), { flags: 'a' })]));
 
-  async function start(name: ServiceName): Promise<void> {
+  async function start(name: PlatformProcess): Promise<void> {
     const child = spawn(process.execPath, [join(ROOT, 'services', name, 'src/main.ts')], { cwd: ROOT, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     children.set(name, child);
     const log = logs.get(name)!;
@@ -125,7 +156,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
     await started;
   }
 
-  async function kill(name: ServiceName, signal: NodeJS.Signals): Promise<void> {
+  async function kill(name: PlatformProcess, signal: NodeJS.Signals): Promise<void> {
     const child = children.get(name);
     if (!child || child.exitCode !== null || child.signalCode !== null) return;
     const exited = new Promise((r) => child.once('exit', r));
@@ -140,7 +171,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
   }
 
   const store = new S3ObjectStore(s3o);
-  for (const name of SERVICE_NAMES) await start(name);
+  for (const name of services) await start(name);
   if (options.model) await releaseReferenceModel(gatewayUrl, auth, api);
 
   return {
@@ -161,8 +192,17 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
         return undefined;
       }
     },
+    trainerPids: () => trainersUnder(env.TRAINING_WORK_DIR!),
     async close() {
-      await Promise.all(SERVICE_NAMES.map((n) => kill(n, 'SIGTERM')));
+      await Promise.all(services.map((n) => kill(n, 'SIGTERM')));
+      // Trainers are detached to outlive their orchestrator; the platform going away ends them.
+      for (const pid of trainersUnder(env.TRAINING_WORK_DIR!)) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          // already gone
+        }
+      }
       for (const log of logs.values()) log.end();
       await prisma.$disconnect().catch(() => {});
       store.close();
