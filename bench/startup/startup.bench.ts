@@ -40,17 +40,28 @@ function helpTarget(): void {
   console.log(`medgrade --help: median ${ms.toFixed(0)} ms (bare node -e 0: ${median(bare).toFixed(0)} ms; load ${load()}) target < 300 ms: ${ms < 300 ? 'MET' : 'NOT MET'}`);
 }
 
-async function readyAfterMs(env: NodeJS.ProcessEnv): Promise<number> {
+/** The start-up line of each service after the gateway (`pnpm start` starts them once the gateway answers). */
+const STARTED = [/"msg":"deid-worker started"/, /"msg":"training-orchestrator started"/, /"msg":"inference-worker started"/, new RegExp(`"msg":"Server listening at http://127\\.0\\.0\\.1:${PORT + 1}"`)];
+
+/** Milliseconds from launch to the gateway's /health/ready answering 200, and to every service's start-up line. */
+async function readyAfterMs(env: NodeJS.ProcessEnv): Promise<{ ready: number; all: number }> {
   const start = performance.now();
-  const child = spawn(process.execPath, ['scripts/start.ts'], { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'pipe'], detached: true });
+  const child = spawn(process.execPath, ['scripts/start.ts'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-2000)));
+  const waiting = new Set(STARTED);
+  let all = 0;
+  child.stdout!.on('data', (d: Buffer) => {
+    for (const line of waiting) if (line.test(d.toString())) waiting.delete(line);
+    if (waiting.size === 0 && all === 0) all = performance.now() - start;
+  });
   try {
+    let ready = 0;
     for (;;) {
       if (child.exitCode !== null) throw new Error(`pnpm start exited ${child.exitCode}: ${stderr}`);
-      const ok = await fetch(`http://127.0.0.1:${PORT}/health/ready`).then((r) => r.ok, () => false);
-      if (ok) return performance.now() - start;
-      if (performance.now() - start > 300_000) throw new Error(`not ready after 300 s: ${stderr}`);
+      if (ready === 0 && (await fetch(`http://127.0.0.1:${PORT}/health/ready`).then((r) => r.ok, () => false))) ready = performance.now() - start;
+      if (ready > 0 && all > 0) return { ready, all };
+      if (performance.now() - start > 300_000) throw new Error(`not ready after 300 s (services not started: ${waiting.size}): ${stderr}`);
       await new Promise((r) => setTimeout(r, 50));
     }
   } finally {
@@ -68,10 +79,12 @@ async function startTarget(): Promise<void> {
   };
   try {
     const first = await readyAfterMs(env); // creates and migrates the database, builds the portal if needed
-    const later: number[] = [];
+    const later: { ready: number; all: number }[] = [];
     for (let i = 0; i < RUNS; i++) later.push(await readyAfterMs(env));
-    const s = median(later) / 1000;
-    console.log(`pnpm start ready: median ${s.toFixed(1)} s over ${RUNS} starts after the first (first ${(first / 1000).toFixed(1)} s; load ${load()}) target < 5 s: ${s < 5 ? 'MET' : 'NOT MET'}`);
+    const s = median(later.map((r) => r.ready)) / 1000;
+    const all = median(later.map((r) => r.all)) / 1000;
+    console.log(`pnpm start ready (gateway /health/ready): median ${s.toFixed(1)} s over ${RUNS} starts after the first (first ${(first.ready / 1000).toFixed(1)} s; load ${load()}) target < 5 s: ${s < 5 ? 'MET' : 'NOT MET'}`);
+    console.log(`  every service started (the last start-up line): median ${all.toFixed(1)} s (first ${(first.all / 1000).toFixed(1)} s)`);
   } finally {
     rmSync(objects, { recursive: true, force: true });
     spawnSync('psql', ['-h', '127.0.0.1', '-U', 'postgres', '-d', 'postgres', '-qc', 'DROP DATABASE IF EXISTS medgrade_bench_startup WITH (FORCE)']);
