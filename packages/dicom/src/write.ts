@@ -126,28 +126,36 @@ function header(t: number, vr: Vr, length: number, enc: Encoding): Uint8Array {
   if (!longForm && length > 0xffff) {
     throw new DicomError('BAD_VALUE', `${formatTag(t)} (${vr}) value of ${length} bytes exceeds its 16-bit length field`, t);
   }
+  // Bytes set one by one: a DataView per header cost more than the rest of the writer.
   const h = new Uint8Array(enc.explicitVr && longForm ? 12 : 8);
-  const v = new DataView(h.buffer);
-  v.setUint16(0, t >>> 16, enc.littleEndian);
-  v.setUint16(2, t & 0xffff, enc.littleEndian);
+  put16(h, 0, t >>> 16, enc.littleEndian);
+  put16(h, 2, t & 0xffff, enc.littleEndian);
   if (!enc.explicitVr) {
-    v.setUint32(4, length, enc.littleEndian);
+    put32(h, 4, length, enc.littleEndian);
     return h;
   }
   h[4] = vr.charCodeAt(0);
   h[5] = vr.charCodeAt(1);
-  if (longForm) v.setUint32(8, length, enc.littleEndian);
-  else v.setUint16(6, length, enc.littleEndian);
+  if (longForm) put32(h, 8, length, enc.littleEndian);
+  else put16(h, 6, length, enc.littleEndian);
   return h;
 }
 
 function itemHeader(t: number, length: number, enc: Encoding): Uint8Array {
   const h = new Uint8Array(8);
-  const v = new DataView(h.buffer);
-  v.setUint16(0, t >>> 16, enc.littleEndian);
-  v.setUint16(2, t & 0xffff, enc.littleEndian);
-  v.setUint32(4, length, enc.littleEndian);
+  put16(h, 0, t >>> 16, enc.littleEndian);
+  put16(h, 2, t & 0xffff, enc.littleEndian);
+  put32(h, 4, length, enc.littleEndian);
   return h;
+}
+
+function put16(h: Uint8Array, at: number, v: number, littleEndian: boolean): void {
+  h[at + (littleEndian ? 0 : 1)] = v & 0xff;
+  h[at + (littleEndian ? 1 : 0)] = (v >>> 8) & 0xff;
+}
+
+function put32(h: Uint8Array, at: number, v: number, littleEndian: boolean): void {
+  for (let i = 0; i < 4; i++) h[at + (littleEndian ? i : 3 - i)] = (v >>> (8 * i)) & 0xff;
 }
 
 const REBUILT_META = new Set<number>([
