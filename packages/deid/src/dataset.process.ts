@@ -87,7 +87,7 @@ function remove(ds: DicomDataset, e: DicomElement, run: Run): void {
 /** Records the PHI of a removed or replaced element, including everything inside a sequence. */
 function collectRemoved(ds: DicomDataset, e: DicomElement, run: Run): void {
   if (e.items !== undefined) {
-    for (const item of e.items) for (const w of item.walk()) collectOne(w.dataset, w.element, run);
+    for (const item of e.items) item.forEachElement((element, dataset) => collectOne(dataset, element, run));
     return;
   }
   collectOne(ds, e, run);

@@ -23,14 +23,15 @@ export function expectedTokens(processed: DicomDataset, generated: readonly stri
   const isExpected: ExpectedTokens = (token) => {
     if (set === undefined) {
       set = new Set(writtenTokens());
-      for (const { element, dataset } of processed.walk()) {
+      const expected = set;
+      processed.forEachElement((element, dataset) => {
         // Kept standard values, and creators of kept private blocks (vendor names, not PHI).
         const isPrivate = ((element.tag >>> 16) & 1) === 1;
         const isCreator = isPrivate && (element.tag & 0xffff) >= 0x10 && (element.tag & 0xffff) <= 0xff;
-        if (element.value !== undefined || pending.has(element) || (isPrivate && !isCreator)) continue;
-        if (element.vr === 'UI') for (const uid of dataset.elementString(element).split('\\')) set.add(uid.trim());
-        else if (TEXT_VRS.has(element.vr)) for (const t of tokens(dataset.elementString(element))) set.add(t);
-      }
+        if (element.value !== undefined || pending.has(element) || (isPrivate && !isCreator)) return;
+        if (element.vr === 'UI') for (const uid of dataset.elementString(element).split('\\')) expected.add(uid.trim());
+        else if (TEXT_VRS.has(element.vr)) for (const t of tokens(dataset.elementString(element))) expected.add(t);
+      });
     }
     return set.has(token);
   };

@@ -17,19 +17,21 @@ const CODED_VRS = new Set(['CS', 'AE', 'UR']);
 export function scrubKeptValues(ds: DicomDataset, run: Run): string[] {
   const patient = run.needles.patientTokens;
   if (patient.size === 0) return [];
-  const written = new Set(run.generated.flatMap((g) => tokens(g)));
-  const carries = (text: string) => tokens(text).some((t) => patient.has(t) && !written.has(t));
+  // Built on the first value that holds a patient token as a substring (most files have none).
+  let written: Set<string> | undefined;
+  const isWritten = (t: string) => (written ??= new Set(run.generated.flatMap((g) => tokens(g)))).has(t);
+  const carries = (text: string) => tokens(text).some((t) => patient.has(t) && !isWritten(t));
   const pending = new Set(run.toClean.map((c) => c.element));
   const cleaned: string[] = [];
-  for (const { element, dataset } of ds.walk()) {
+  ds.forEachElement((element, dataset) => {
     const isCreator = ((element.tag >>> 16) & 1) === 1 && (element.tag & 0xffff) >= 0x10 && (element.tag & 0xffff) <= 0xff;
-    if (element.value !== undefined || element.items !== undefined || pending.has(element) || isCreator) continue;
-    if (!FREE_TEXT_VRS.has(element.vr) && !CODED_VRS.has(element.vr)) continue;
+    if (element.value !== undefined || element.items !== undefined || pending.has(element) || isCreator) return;
+    if (!FREE_TEXT_VRS.has(element.vr) && !CODED_VRS.has(element.vr)) return;
     const text = dataset.elementString(element);
-    if (!containsAny(text.toUpperCase(), patient) || !carries(text)) continue;
+    if (!containsAny(text.toUpperCase(), patient) || !carries(text)) return;
     cleaned.push(formatTag(element.tag));
     if (FREE_TEXT_VRS.has(element.vr)) run.toClean.push({ dataset, element });
     else writeValue(dataset, element, text.split('\\').filter((v) => !carries(v)).join('\\'), run);
-  }
+  });
   return [...new Set(cleaned)];
 }

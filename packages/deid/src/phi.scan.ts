@@ -66,10 +66,13 @@ function matchUids(value: string, n: PhiNeedles, isExpected: (t: string) => bool
  * K: kept as it was) that does not follow its attribute's grammar; undefined when clean.
  */
 export function scanForPhi(root: DicomDataset, needles: PhiNeedles, isExpected: ExpectedTokens, kept: ReadonlySet<number> = new Set()): PhiHit | undefined {
-  for (const { element, dataset, path } of root.walk()) {
+  let hit: PhiHit | undefined;
+  root.forEachElement((element, dataset) => {
     const malformed = kept.has(element.tag) && element.items === undefined && hasGrammar(element.tag, element.vr) && !isWellFormed(element.tag, element.vr, dataset.elementString(element));
     const kind = malformed ? 'malformed' : matchElement(element, dataset, needles, isExpected);
-    if (kind !== undefined) return { path, kind };
-  }
-  return undefined;
+    if (kind === undefined) return false;
+    hit = { path: dataset.pathOf(element), kind };
+    return true;
+  });
+  return hit;
 }

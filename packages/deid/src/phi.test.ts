@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { createDicom } from '@medgrade/dicom';
 import { collectNeedle, dateForms, emptyNeedles } from './phi.needles.ts';
 import { cleanText } from './text.clean.ts';
+import { verifyOutput } from './verify.gate.ts';
 
 function needles() {
   const n = emptyNeedles();
@@ -31,5 +33,21 @@ describe('PHI needles', () => {
     const out = cleanText(text, needles(), (t) => t === 'KOPF');
     expect(out).toContain('T1 3D Kopf');
     expect(out).not.toMatch(/Müller|Anna|1980|5678|7788|2024/);
+  });
+});
+
+describe('verification gate', () => {
+  it('names where a needle sits inside a sequence item, never the value', () => {
+    const item = (text: string) => [{ tag: 0x00080100, vr: 'SH' as const, value: 'CODE1' }, { tag: 0x00080104, vr: 'LO' as const, value: text }];
+    const output = createDicom({
+      sopClassUid: '1.2.840.10008.5.1.4.1.1.7',
+      sopInstanceUid: '2.25.7',
+      elements: [{ tag: 0x00081032, vr: 'SQ', value: [item('Head'), item('Scan ref AB-7788')] }],
+    });
+    const isExpected = Object.assign((t: string) => t === 'HEAD', {});
+    expect(() => verifyOutput(output, needles(), isExpected)).toThrow(/PHI \(phrase\) from the input found in the output at \(0008,1032\)\[1\]\.\(0008,0104\)$/);
+    expect(() => verifyOutput(output, needles(), isExpected)).not.toThrow(/7788/);
+    const clean = createDicom({ sopClassUid: '1.2.840.10008.5.1.4.1.1.7', sopInstanceUid: '2.25.7', elements: [{ tag: 0x00081032, vr: 'SQ', value: [item('Head')] }] });
+    expect(verifyOutput(clean, needles(), isExpected).dataset.items(0x00081032)).toHaveLength(1);
   });
 });

@@ -231,6 +231,30 @@ export class DicomDataset {
     }
   }
 
+  /**
+   * Calls `visit` for every element, depth first in file order, with the data set holding it;
+   * stops when `visit` returns true and then returns true. `walk` without an object per element.
+   */
+  forEachElement(visit: (element: DicomElement, dataset: DicomDataset) => boolean | void): boolean {
+    for (const element of this.elements) {
+      if (visit(element, this) === true) return true;
+      if (element.items === undefined) continue;
+      for (const item of element.items) if (item.forEachElement(visit)) return true;
+    }
+    return false;
+  }
+
+  /** Where an element of this data set sits, from the root (what `walk` yields as `path`). */
+  pathOf(element: DicomElement): ElementPath {
+    return { sequence: this.itemPath(), tag: element.tag };
+  }
+
+  private itemPath(): { tag: number; item: number }[] {
+    if (this.parent === undefined) return [];
+    const { dataset, element } = this.parent;
+    return [...dataset.itemPath(), { tag: element.tag, item: element.items?.indexOf(this) ?? -1 }];
+  }
+
   /** Marks this data set and every enclosing item and sequence as changed. */
   markDirty(): void {
     if (this.dirty) return;

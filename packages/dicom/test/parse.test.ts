@@ -99,4 +99,19 @@ describe('parseDicom on the real corpora', () => {
     expect(compared).toBeGreaterThan(3000);
     expect(mismatches).toEqual([]);
   });
+
+  it('visits with forEachElement what walk yields, and pathOf gives the same path', () => {
+    let nested = 0;
+    for (const file of parsed.values()) {
+      const walked = [...file.dataset.walk()].map(({ element, dataset, path }) => ({ element, dataset, path }));
+      const visited: typeof walked = [];
+      file.dataset.forEachElement((element, dataset) => void visited.push({ element, dataset, path: dataset.pathOf(element) }));
+      expect(visited).toEqual(walked);
+      nested += walked.filter((w) => w.path.sequence.length > 1).length;
+    }
+    expect(nested).toBeGreaterThan(100);
+    const stopped: number[] = [];
+    expect(parsed.get(pydicomFile('rtplan.dcm'))!.dataset.forEachElement((e) => (stopped.push(e.tag), stopped.length === 3))).toBe(true);
+    expect(stopped).toHaveLength(3);
+  });
 });
