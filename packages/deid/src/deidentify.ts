@@ -148,7 +148,8 @@ export function deidentify(input: Uint8Array, options: DeidOptions = DEFAULT_DEI
   cleanDeferred(run, isExpected);
   rebuildMeta(file);
   const output = dicomStep(() => writeDicom(file));
-  const keptAsIs = new Set([...run.actions].filter(([, action]) => action === 'C' || action === 'K').map(([tag]) => tag));
+  const keptAsIs = new Set<number>();
+  for (const [tag, action] of run.actions) if (action === 'C' || action === 'K') keptAsIs.add(tag);
   const verified = verifyOutput(output, run.needles, isExpected, parseOptions, keptAsIs);
   const report = buildReport(ds, {
     transferSyntaxUid: file.transferSyntaxUid,

@@ -66,6 +66,12 @@ export interface ReportParts {
   keptMalformed: string[];
 }
 
+function actionsByTag(actions: ReadonlyMap<number, Action>): Record<string, Action> {
+  const out: Record<string, Action> = {};
+  for (const [tag, action] of actions) out[formatTag(tag)] = action;
+  return out;
+}
+
 /** Builds the report from the de-identified data set. */
 export function buildReport(ds: DicomDataset, parts: ReportParts): DeidReport {
   const sex = text(ds, 0x00100040);
@@ -85,7 +91,7 @@ export function buildReport(ds: DicomDataset, parts: ReportParts): DeidReport {
     sex: keep && (sex === 'M' || sex === 'F' || sex === 'O') ? sex : undefined,
     ageBand: keep && parts.facts.ageYears !== undefined ? ageBand(parts.facts.ageYears) : undefined,
     burnedIn: parts.burnedIn,
-    actions: Object.fromEntries([...parts.actions].map(([tag, action]) => [formatTag(tag), action])),
+    actions: actionsByTag(parts.actions),
     privateRemoved: parts.privateRemoved,
     keptCleaned: parts.keptCleaned,
     keptMalformed: parts.keptMalformed,

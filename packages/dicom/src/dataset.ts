@@ -4,7 +4,7 @@ import { DicomError } from './dicom.error.ts';
 import type { DicomElement, DicomValue, ElementPath, ElementSpec, Vr } from './dicom.types.ts';
 import { vrOf } from './dictionary.ts';
 import { formatTag, Tags } from './tags.ts';
-import { decodeNumbers, decodeText, decodeTextAt, encodeValue, isTextVr } from './values.ts';
+import { decodeNumbers, decodeText, decodeTextAt, encodeValue, isTextVr, usesCharset } from './values.ts';
 
 /** How the bytes behind a data set are encoded; shared by every data set of one file. */
 export interface DicomContext {
@@ -48,7 +48,8 @@ export class DicomDataset {
   /** True when this data set or anything inside it changed since parsing. */
   dirty = false;
   private index: Map<number, DicomElement> | undefined;
-  private ownCharset: Charset | undefined;
+  /** This data set's own character set; null once looked for and absent (set/remove reset it). */
+  private ownCharset: Charset | null | undefined;
 
   constructor(context: DicomContext, elements: DicomElement[] = [], span: DatasetSpan = { ...UNPLACED }) {
     this.context = context;
@@ -95,9 +96,10 @@ export class DicomDataset {
     // A standard text element sent as UN is still text in the data set's character set.
     const vr = e.vr === 'UN' ? vrOf(e.tag) : e.vr;
     if (isTextVr(vr)) {
-      if (e.value !== undefined) return decodeTextAt(e.value, 0, e.value.length, vr, this.charset());
+      const charset = usesCharset(vr) ? this.charset() : DEFAULT_CHARSET;
+      if (e.value !== undefined) return decodeTextAt(e.value, 0, e.value.length, vr, charset);
       if (e.valueOffset < 0 || e.fragments !== undefined) return '';
-      return decodeTextAt(this.context.source, e.valueOffset, e.valueOffset + e.length, vr, this.charset());
+      return decodeTextAt(this.context.source, e.valueOffset, e.valueOffset + e.length, vr, charset);
     }
     const bytes = this.valueBytes(e);
     if (e.vr === 'OB' || e.vr === 'UN' || e.vr === 'OW' || e.vr === 'OF' || e.vr === 'OD' || e.vr === 'OL' || e.vr === 'OV') {
@@ -141,14 +143,16 @@ export class DicomDataset {
 
   /** Character set in effect: this data set's own (0008,0005) or the enclosing one's. */
   charset(): Charset {
-    if (this.ownCharset !== undefined) return this.ownCharset;
-    const own = this.get(Tags.SpecificCharacterSet);
-    if (own !== undefined) {
-      const raw = decodeText(this.valueBytes(own), 'CS', DEFAULT_CHARSET);
-      this.ownCharset = charsetFor(raw.split('\\').map((v) => v.trim()));
-      return this.ownCharset;
-    }
-    return this.parent?.dataset.charset() ?? DEFAULT_CHARSET;
+    if (this.ownCharset === undefined) this.ownCharset = this.readOwnCharset();
+    return this.ownCharset ?? this.parent?.dataset.charset() ?? DEFAULT_CHARSET;
+  }
+
+  private readOwnCharset(): Charset | null {
+    // A scan, not get(): the gate asks once of a freshly parsed data set, and needs no index for it.
+    const own = this.index?.get(Tags.SpecificCharacterSet) ?? this.elements.find((e) => e.tag === Tags.SpecificCharacterSet);
+    if (own === undefined) return null;
+    const raw = decodeText(this.valueBytes(own), 'CS', DEFAULT_CHARSET);
+    return charsetFor(raw.split('\\').map((v) => v.trim()));
   }
 
   /** Sets (or adds, in tag order) an element's value, encoded in the file's byte order and character set. */

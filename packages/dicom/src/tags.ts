@@ -3,10 +3,17 @@ export function tag(group: number, element: number): number {
   return ((group << 16) | element) >>> 0;
 }
 
+const FORMATTED = new Map<number, string>();
+const FORMATTED_MAX = 8192; // reports name the same few hundred tags; hostile input cannot grow it past this
+
 /** `(0010,0010)` form, for messages and reports (tags are not PHI). */
 export function formatTag(t: number): string {
+  const known = FORMATTED.get(t);
+  if (known !== undefined) return known;
   const hex = (t >>> 0).toString(16).toUpperCase().padStart(8, '0');
-  return `(${hex.slice(0, 4)},${hex.slice(4)})`;
+  const text = `(${hex.slice(0, 4)},${hex.slice(4)})`;
+  if (FORMATTED.size < FORMATTED_MAX) FORMATTED.set(t, text);
+  return text;
 }
 
 /** Parses `(0010,0010)`, `0010,0010` or `00100010`. */

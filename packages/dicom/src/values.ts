@@ -31,6 +31,8 @@ const NUMBER_VRS: Partial<Record<Vr, NumberKind>> = {
 };
 
 export const isTextVr = (vr: Vr): boolean => TEXT_VRS.has(vr);
+/** Whether values of this VR are decoded with the Specific Character Set. */
+export const usesCharset = (vr: Vr): boolean => CHARSET_VRS.has(vr);
 
 /** Text value with trailing padding (spaces, NULs) removed. */
 export function decodeText(bytes: Uint8Array, vr: Vr, charset: Charset): string {
