@@ -5,9 +5,10 @@
 // The tools run interleaved for several rounds and each keeps its best round, so that load from
 // other processes on a shared machine hits all of them alike. Run: pnpm bench:deid [--files N] [--rounds R]
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { readInput } from '../../packages/cli/src/commands/deid.input.ts';
 import { DEFAULT_DEID_OPTIONS, deidentify } from '../../packages/deid/src/index.ts';
 import { dcmodifyArgs, files, prepare, ROOT, SOURCE } from './corpus.ts';
 
@@ -37,17 +38,17 @@ const context = { secret: Buffer.alloc(32, 7), burnedInPolicy: 'flag' as const }
  */
 function warmUp(inputs: string[]): void {
   for (let pass = 0; pass < WARM_UP_PASSES; pass++) {
-    for (const path of inputs) deidentify(readFileSync(path), DEFAULT_DEID_OPTIONS, context);
+    for (const path of inputs) deidentify(readInput(path), DEFAULT_DEID_OPTIONS, context);
   }
 }
 
-/** Ours, one core: read, de-identify (profile + verification gate), write. */
+/** Ours, one core: read (as `medgrade deid` reads, into a reused buffer), de-identify (profile + verification gate), write. */
 function runOurs(inputs: string[], out: string, bytes: number): Result {
   rmSync(out, { recursive: true, force: true }); // every tool writes new files (overwriting costs more on ext4)
   mkdirSync(out, { recursive: true });
   return timed('medgrade deidentify (1 core)', inputs, bytes, () => {
     for (const path of inputs) {
-      const { output } = deidentify(readFileSync(path), DEFAULT_DEID_OPTIONS, context);
+      const { output } = deidentify(readInput(path), DEFAULT_DEID_OPTIONS, context);
       writeFileSync(join(out, path.slice(path.lastIndexOf('/') + 1)), output);
     }
   });

@@ -1,11 +1,12 @@
 // Worker thread of `medgrade deid`: de-identifies the batches of files the main thread sends, one
 // file at a time, and answers each batch with the outcomes (codes only: paths stay in the main
 // thread, values never leave).
-import { closeSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { BurnedInPolicy, DeidOptions } from '@medgrade/deid';
 import { DeidError, deidentify } from '@medgrade/deid';
+import { readInput } from './deid.input.ts';
 
 /** What the main thread passes at start. */
 export interface DeidThreadData {
@@ -32,29 +33,6 @@ const FAILURE_CODES = new Set(['VERIFICATION_FAILED', 'BAD_SECRET']);
 
 const { secretHex, options, policy } = workerData as DeidThreadData;
 const secret = Buffer.from(secretHex, 'hex');
-
-// Inputs up to this size are read into one reused buffer: a file is done (written, nothing kept)
-// before the next is read, and a fresh 130 KB buffer per file costs more than the read.
-const POOLED_MAX = 16 << 20;
-let pool = Buffer.allocUnsafe(1 << 20);
-
-function readInput(path: string): Buffer {
-  const fd = openSync(path, 'r');
-  try {
-    const size = fstatSync(fd).size;
-    if (size > POOLED_MAX) return readFileSync(fd);
-    if (size > pool.length) pool = Buffer.allocUnsafe(size);
-    let read = 0;
-    while (read < size) {
-      const n = readSync(fd, pool, read, size - read, read);
-      if (n === 0) break; // the file shrank since fstat
-      read += n;
-    }
-    return pool.subarray(0, read);
-  } finally {
-    closeSync(fd);
-  }
-}
 
 // Output folders this thread has made: one mkdir per folder, not per file.
 const made = new Set<string>();
