@@ -1,18 +1,17 @@
 // Private infrastructure for the fault suite and the load bench: a PostgreSQL cluster of its own
 // (initdb into a temp folder, run as the `postgres` user because initdb refuses root), a
 // redis-server of its own (no persistence) and the repo's s3rver behind an HTTP proxy that can
-// refuse writes. The shared Postgres and Redis on 5432/6379 serve other tests in parallel and are
-// never touched: only these private copies are restarted.
+// refuse writes (startRefusingS3, from @medgrade/storage/testing). The shared Postgres and Redis on
+// 5432/6379 serve other tests in parallel and are never touched: only these private copies are
+// restarted.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { chownSync, mkdtempSync, rmSync } from 'node:fs';
-import { request as httpRequest, createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startLocalS3 } from '../../packages/storage/src/testing/s3-server.ts';
-import type { S3StoreOptions } from '../../packages/storage/src/index.ts';
+import { startRefusingS3, type RefusingS3 } from '../../packages/storage/src/testing/s3-server.ts';
 import { freePort } from '../../services/gateway/test/inference.harness.ts';
 
-export { freePort };
+export { freePort, startRefusingS3, type RefusingS3 };
 
 const PG_BIN = (() => {
   const found = spawnSync('bash', ['-c', 'ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1'], { encoding: 'utf8' }).stdout.trim();
@@ -109,57 +108,5 @@ export async function startPrivateRedis(): Promise<PrivateRedis> {
       await start();
     },
     close: stop,
-  };
-}
-
-/** s3rver behind a proxy that refuses writes (PUT, POST, DELETE) with 503 while told to. */
-export interface RefusingS3 {
-  options: S3StoreOptions;
-  refuseWrites(on: boolean): void;
-  /** Writes refused so far. */
-  refused(): number;
-  close(): Promise<void>;
-}
-
-const REFUSAL = '<?xml version="1.0" encoding="UTF-8"?><Error><Code>ServiceUnavailable</Code><Message>writes refused by the fault test</Message></Error>';
-
-/**
- * An HTTP proxy rather than a read-only folder: the S3 driver is the one production runs, and a
- * 503 ServiceUnavailable is what S3 and MinIO answer when they cannot take writes, so the SDK's own
- * retries and our job retries meet the answer they meet in production. Reads pass through.
- */
-export async function startRefusingS3(): Promise<RefusingS3> {
-  const s3 = await startLocalS3();
-  const upstream = new URL(s3.options.endpoint!);
-  let refusing = false;
-  let refused = 0;
-  const server: Server = createServer((req, res) => {
-    if (refusing && req.method !== 'GET' && req.method !== 'HEAD') {
-      refused += 1;
-      req.resume();
-      res.writeHead(503, { 'content-type': 'application/xml', connection: 'close' }).end(REFUSAL);
-      return;
-    }
-    const out = httpRequest({ host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers }, (up) => {
-      res.writeHead(up.statusCode ?? 502, up.headers);
-      up.pipe(res);
-    });
-    out.on('error', () => res.destroy());
-    req.pipe(out);
-  });
-  server.keepAliveTimeout = 5_000;
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const port = (server.address() as { port: number }).port;
-  return {
-    options: { ...s3.options, endpoint: `http://127.0.0.1:${port}` },
-    refuseWrites: (on) => {
-      refusing = on;
-    },
-    refused: () => refused,
-    async close() {
-      server.closeAllConnections();
-      await new Promise((r) => server.close(r));
-      await s3.close();
-    },
   };
 }

@@ -95,6 +95,7 @@ const SETTINGS: Setting[] = [
   { env: 'TRAINER_S3_ACCESS_KEY_ID', path: 'training.trainerS3AccessKeyId', hint: 'an access key id limited to what a trainer reads and writes (model bundles, dataset snapshots, finetune/), not quarantine/' },
   { env: 'TRAINER_S3_SECRET_ACCESS_KEY', path: 'training.trainerS3SecretAccessKey', hint: 'the secret of TRAINER_S3_ACCESS_KEY_ID' },
   { env: 'TRAINING_RETRY_BACKOFF_MAX_MS', path: 'training.retryBackoffMaxMs', fallback: '60000', hint: 'the longest retry backoff in milliseconds, 0 or more' },
+  { env: 'TRAINING_OUTAGE_WAIT_SECONDS', path: 'training.outageWaitSeconds', fallback: '600', hint: 'seconds a fine-tune waits out an unreachable object store or database before it fails, 0 or more' },
   { env: 'METRICS_TOKEN', path: 'metrics.token', hint: 'a random string of at least 32 characters that Prometheus sends as `Authorization: Bearer <token>` (openssl rand -base64 32)' },
   { env: 'METRICS_GAUGE_REFRESH_MS', path: 'metrics.gaugeRefreshMs', fallback: '15000', hint: 'milliseconds between refreshes of the gauges /metrics reads from Postgres and Redis, 0 or more (0: every scrape)' },
   { env: 'WEBHOOK_ALLOW_PRIVATE_NETWORKS', path: 'webhooks.allowPrivateNetworks', fallback: 'false', hint: 'true or false (true lets webhooks reach loopback and private networks: on-premises or development only)' },

@@ -168,6 +168,11 @@ export const ConfigSchema = z.object({
     /** Backoff before a preempted or failed job is admitted again: base, doubled per retry up to max. */
     retryBackoffMs: z.coerce.number().int().min(0),
     retryBackoffMaxMs: z.coerce.number().int().min(0),
+    /**
+     * How long a job's validation, submission or evaluation waits out an unreachable object store
+     * or database (retried with the backoff above) before the job fails: an outage is not the job's fault.
+     */
+    outageWaitSeconds: z.coerce.number().int().min(0),
     /** The operator's node pool file (JSON, NodePoolFileSchema): Slurm and Kubernetes pools registered at start. */
     nodePoolsFile: z.string().min(1).optional(),
     /**

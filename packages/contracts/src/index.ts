@@ -1,5 +1,6 @@
 export * from './errors.ts';
 export * from './limits.ts';
+export * from './outage.ts';
 export * from './error.schema.ts';
 export * from './jobs.ts';
 export * from './scopes.ts';

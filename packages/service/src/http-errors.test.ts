@@ -1,7 +1,7 @@
-import { NotFoundError } from '@medgrade/contracts';
+import { NotFoundError, isDependencyOutage } from '@medgrade/contracts';
 import type { FastifyError } from 'fastify';
 import { describe, expect, it } from 'vitest';
-import { isDependencyOutage, renderHttpError } from './http-errors.ts';
+import { renderHttpError } from './http-errors.ts';
 
 // Shapes of what the platform's clients throw when their server is gone (names and codes as the
 // libraries set them: Prisma's P1001 "Can't reach database server", a refused socket, an S3 503).

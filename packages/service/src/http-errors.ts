@@ -4,7 +4,7 @@
 // message (their text can quote the body); a backing service that cannot be reached (Postgres,
 // Redis, the object store) is a 503 with Retry-After, which clients (and our SDK) retry; anything
 // else is a 500 that says nothing internal.
-import { ERROR_STATUS, InputLimitError, renderError, type ErrorCode, type ErrorResponse, type RenderedError } from '@medgrade/contracts';
+import { ERROR_STATUS, InputLimitError, isDependencyOutage, renderError, type ErrorCode, type ErrorResponse, type RenderedError } from '@medgrade/contracts';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
@@ -35,24 +35,6 @@ function validationProblems(error: FastifyError) {
 
 /** Seconds a client is told to wait when a backing service is down. */
 export const OUTAGE_RETRY_AFTER_S = 5;
-
-// Prisma: cannot reach / timed out / connection closed / pool timeout. Node sockets. Object stores
-// answering 500/503 or throttling. ioredis with its connection gone.
-const PRISMA_OUTAGE = new Set(['P1001', 'P1002', 'P1017', 'P2024']);
-const SOCKET_OUTAGE = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
-const NAMED_OUTAGE = new Set(['PrismaClientInitializationError', 'ServiceUnavailable', 'SlowDown', 'InternalError', 'MaxRetriesPerRequestError', 'TimeoutError']);
-
-/** True when the error (or one of its causes) says a database, queue or object store is unreachable, not that the request is wrong. */
-export function isDependencyOutage(error: unknown): boolean {
-  for (let e = error, depth = 0; e instanceof Error && depth < 6; e = e.cause, depth++) {
-    const { code, $metadata } = e as { code?: unknown; $metadata?: { httpStatusCode?: number } };
-    if (NAMED_OUTAGE.has(e.name)) return true;
-    if (typeof code === 'string' && (PRISMA_OUTAGE.has(code) || SOCKET_OUTAGE.has(code))) return true;
-    if ($metadata?.httpStatusCode !== undefined && $metadata.httpStatusCode >= 500) return true;
-    if (e.message === 'Connection is closed.') return true; // ioredis, its connection lost
-  }
-  return false;
-}
 
 /** Any error as the client sees it (code, message, details). */
 export function renderHttpError(error: FastifyError): RenderedError {

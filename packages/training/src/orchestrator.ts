@@ -3,6 +3,9 @@
 //  2. work each one: validate it (CPU, before any GPU time), follow its running attempt through
 //     the object store and the executor, or evaluate its trained weights;
 //  3. admit waiting jobs to node pools (admission.ts), start their attempts, signal preemptions.
+// An unreachable object store or database is waited out (outage.wait.ts): validation, submission
+// and evaluation are tried again after a backoff, not counted as failures, until the outage has
+// lasted `outageWaitSeconds`.
 // State lives only in Postgres and the object store: an orchestrator SIGKILLed at any point is
 // replaced by the next one to take the lapsed leases, which picks up where the rows say.
 import { join } from 'node:path';
@@ -15,12 +18,13 @@ import type { CandidateEvaluator } from './evaluation/evaluator.ts';
 import type { Executor } from './executor.ts';
 import { finetuneKeys } from './finetune.keys.ts';
 import { loadJobInput, type FinetuneRepository } from './finetune.repository.ts';
-import { endAttempt, type RetrySettings } from './attempt.outcome.ts';
-import type { InputValidator } from './validator.ts';
+import { endAttempt } from './attempt.outcome.ts';
+import { OutageWaits, type OutageSettings } from './outage.wait.ts';
+import type { InputValidator, ValidationResult } from './validator.ts';
 
 const EVALUATION_TRIES = 3;
 
-export interface OrchestratorSettings extends RetrySettings {
+export interface OrchestratorSettings extends OutageSettings {
   leaseMs: number;
   pollMs: number;
   minRunSeconds: number;
@@ -49,11 +53,13 @@ export class Orchestrator {
   readonly #inFlight = new Map<string, { promise: Promise<void>; abort: AbortController }>();
   /** Evaluation failures per job in this process; the job fails after EVALUATION_TRIES. */
   readonly #evaluationFailures = new Map<string, number>();
+  readonly #outages: OutageWaits;
   #stopped = false;
   #loop?: Promise<void>;
 
   constructor(deps: OrchestratorDeps) {
     this.#deps = deps;
+    this.#outages = new OutageWaits(deps.settings);
   }
 
   #now(): Date {
@@ -69,6 +75,7 @@ export class Orchestrator {
     const { repo, settings, owner } = this.#deps;
     const jobs = await repo.claim(owner, settings.leaseMs);
     for (const job of jobs) {
+      if (!this.#outages.due(job.id, this.#now().getTime())) continue;
       try {
         if (job.status === 'validating') this.#background(job, 'validate', (signal) => this.#validate(job, signal));
         else if (job.status === 'evaluating') this.#background(job, 'evaluate', (signal) => this.#evaluateOrFail(job, signal));
@@ -109,8 +116,15 @@ export class Orchestrator {
 
   async #validate(job: FinetuneJob, _signal: AbortSignal): Promise<void> {
     const { repo, validator } = this.#deps;
-    const { input } = await loadJobInput(repo.prisma, job.id);
-    const result = await validator.validate(input);
+    let result: ValidationResult;
+    try {
+      result = await validator.validate((await loadJobInput(repo.prisma, job.id)).input);
+      this.#outages.clear(job.id);
+    } catch (error) {
+      const verdict = this.#outages.record(job.id, error, this.#now().getTime());
+      if (verdict.kind !== 'exceeded') throw error; // tried again on a later pass
+      result = { ok: false, code: 'VALIDATION_ERROR', message: `validation could not run: ${verdict.message}`.slice(0, 500) };
+    }
     if (result.ok) await repo.transition(job.id, ['validating'], 'queued', { leaseOwner: null, leaseExpiresAt: null }, {}, [{ type: 'validated', data: result.summary }]);
     else await repo.transition(job.id, ['validating'], 'failed', { errorCode: result.code, errorMessage: result.message }, { errorCode: result.code });
   }
@@ -147,7 +161,11 @@ export class Orchestrator {
     try {
       const handle = await this.#deps.executorFor(pool).submit(buildAttemptSpec(runtime, input, n, pool.name, gpus, workDir));
       await repo.setAttempt(attemptId, { externalId: handle.externalId });
+      this.#outages.clear(job.id);
     } catch (error) {
+      // Submitting is idempotent per attempt (every executor finds an attempt it already started),
+      // so an outage leaves the attempt unsubmitted and the next pass's follower submits it again.
+      if (this.#outages.record(job.id, error, this.#now().getTime()).kind === 'wait') throw error;
       this.#fail(error, 'submit', job.id);
       const attempt = await repo.prisma.finetuneAttempt.findUniqueOrThrow({ where: { id: attemptId } });
       await endAttempt(repo, job, attempt, { state: 'stopped', cause: 'node', reason: 'the executor refused the attempt' }, this.#deps.settings, this.#now());
@@ -164,13 +182,22 @@ export class Orchestrator {
     await Promise.all(result.started.map((s) => this.#submit(s.job, s.pool, s.attemptId, s.n)));
   }
 
-  /** Retries a failing evaluation on later passes (a store or registry hiccup), then fails the job. */
+  /** Waits out an outage (not a try); retries any other failing evaluation on later passes, then fails the job. */
   async #evaluateOrFail(job: FinetuneJob, signal: AbortSignal): Promise<void> {
     try {
       await this.#evaluate(job, signal);
       this.#evaluationFailures.delete(job.id);
+      this.#outages.clear(job.id);
     } catch (error) {
       if (signal.aborted) return;
+      const verdict = this.#outages.record(job.id, error, this.#now().getTime());
+      if (verdict.kind === 'wait') throw error; // not a failed try: evaluated again after the backoff
+      if (verdict.kind === 'exceeded') {
+        this.#evaluationFailures.delete(job.id);
+        const message = `evaluation could not finish: ${verdict.message}`.slice(0, 500);
+        await this.#deps.repo.transition(job.id, ['evaluating'], 'failed', { errorCode: 'EVALUATION_FAILED', errorMessage: message }, { errorCode: 'EVALUATION_FAILED' });
+        return;
+      }
       const failures = (this.#evaluationFailures.get(job.id) ?? 0) + 1;
       this.#evaluationFailures.set(job.id, failures);
       // EvaluationError says whether a retry can help (GATE_INVALID cannot); other errors get a few tries.

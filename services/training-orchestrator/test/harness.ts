@@ -54,7 +54,7 @@ export class RecordingEvaluator implements CandidateEvaluator {
 export function trainingSettings(workDir: string, overrides: Partial<TrainingSettings> = {}): TrainingSettings {
   return {
     pollMs: 200, leaseMs: 3000, cpuPoolCapacity: 1, workDir, python: '/usr/bin/python3',
-    minRunSeconds: 0, nodeRetries: 2, retryBackoffMs: 200, retryBackoffMaxMs: 1000, ...overrides,
+    minRunSeconds: 0, nodeRetries: 2, retryBackoffMs: 200, retryBackoffMaxMs: 1000, outageWaitSeconds: 60, ...overrides,
   };
 }
 export type TrainingSettings = Config['training'];
