@@ -1,13 +1,14 @@
 // One contract, two backends: the filesystem store in a temp dir and the S3 store against a
 // real S3-protocol server (s3rver) on loopback.
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FsObjectStore } from './fs.store.ts';
-import { getBuffer, ObjectNotFoundError, UnsafeKeyError, type ObjectStore } from './object-store.ts';
+import { getBuffer, ObjectNotFoundError, readAll, UnsafeKeyError, type ObjectStore } from './object-store.ts';
+import { DirectS3, type DirectBucket } from './s3.direct.ts';
 import { S3ObjectStore } from './s3.store.ts';
 import { startLocalS3, type LocalS3 } from './testing/s3-server.ts';
 
@@ -158,5 +159,48 @@ describe('S3ObjectStore specifics', () => {
     await expect(store.check()).rejects.toThrow(/no-such-bucket.*create it/);
     store.close();
     await s3.close();
+  });
+});
+
+// s3rver checks the access key id but not V4 signatures: s3.direct.test.ts checks those against AWS's examples.
+describe('DirectS3 (the SDK-less PUT and GET) against an S3-protocol server', () => {
+  let s3: LocalS3;
+  let bucket: DirectBucket;
+  beforeAll(async () => {
+    s3 = await startLocalS3();
+    bucket = { url: new URL(`${s3.options.endpoint!}/${s3.options.bucket}`), region: s3.options.region };
+  });
+  afterAll(async () => s3.close());
+  const credentials = async () => s3.options.credentials!;
+
+  it('stores and reads back bodies under keys that need encoding, and reports a missing key', async () => {
+    const direct = new DirectS3(credentials);
+    const body = randomBytes(133_000);
+    const sha256 = createHash('sha256').update(body).digest('hex');
+    expect(await direct.put(bucket, 'enc/a=b/c_d-e.1.dcm', body, { 'content-type': 'application/dicom' }, sha256)).toBe(true);
+    expect(await direct.put(bucket, 'enc/unhashed', Buffer.from('computed here'), {})).toBe(true);
+    const got = await direct.get(bucket, 'enc/a=b/c_d-e.1.dcm');
+    if (!got || got === 'missing') throw new Error(`direct GET answered ${String(got)}`);
+    expect((await readAll(got)).equals(body)).toBe(true);
+    expect(await direct.get(bucket, 'enc/nothing-here')).toBe('missing');
+    const sdkStore = new S3ObjectStore(s3.options);
+    expect((await getBuffer(sdkStore, 'enc/unhashed')).toString()).toBe('computed here');
+    sdkStore.close();
+    direct.close();
+  });
+
+  it('reports a refused request (unknown key, unreachable server) instead of throwing, for the store to send it through the SDK', async () => {
+    const wrong = new DirectS3(async () => ({ accessKeyId: 'UNKNOWN', secretAccessKey: 'S3RVER' }));
+    expect(await wrong.put(bucket, 'refused/x', Buffer.from('x'), {})).toBe(false);
+    expect(await wrong.get(bucket, 'enc/unhashed')).toBeUndefined();
+    wrong.close();
+    const direct = new DirectS3(credentials);
+    const unreachable = { ...bucket, url: new URL('http://127.0.0.1:1/b') };
+    expect(await direct.put(unreachable, 'refused/x', Buffer.from('x'), {})).toBe(false);
+    expect(await direct.get(unreachable, 'refused/x')).toBeUndefined();
+    direct.close();
+    const sdkStore = new S3ObjectStore(s3.options);
+    await expect(sdkStore.head('refused/x')).rejects.toBeInstanceOf(ObjectNotFoundError);
+    sdkStore.close();
   });
 });

@@ -11,6 +11,8 @@ export interface ObjectInfo {
 export interface PutOptions {
   contentType?: string;
   contentLength?: number;
+  /** Hex SHA-256 of a Buffer body when the caller has it: S3 signs it instead of hashing the body again. */
+  sha256?: string;
 }
 
 /**

@@ -12,6 +12,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { Readable } from 'node:stream';
+import { DirectS3, type DirectBucket } from './s3.direct.ts';
 import {
   assertSafeKey,
   assertSafePrefix,
@@ -53,6 +54,9 @@ export class S3ObjectStore implements ObjectStore {
   private readonly client: S3Client;
   private readonly options: S3StoreOptions;
   private readonly partSize: number;
+  /** PUTs of in-memory bodies and GETs without the SDK's per-request work (s3.direct.ts). */
+  private readonly direct: DirectS3;
+  private directTarget?: Promise<DirectBucket | undefined>;
 
   constructor(options: S3StoreOptions) {
     this.options = options;
@@ -67,6 +71,27 @@ export class S3ObjectStore implements ObjectStore {
       requestChecksumCalculation: 'WHEN_REQUIRED',
       responseChecksumValidation: 'WHEN_REQUIRED',
     });
+    this.direct = new DirectS3(() => this.client.config.credentials());
+  }
+
+  /**
+   * The bucket's URL by the SDK's own endpoint rules, resolved once; undefined (every request then
+   * goes through the SDK) when they ask for more than plain SigV4 (S3 Express, multi-region access
+   * points) or the resolution fails.
+   */
+  private directBucket(): Promise<DirectBucket | undefined> {
+    this.directTarget ??= (async () => {
+      const { config } = this.client;
+      const region = await config.region();
+      const endpoint = config.endpointProvider({
+        Bucket: this.options.bucket, Region: region, Endpoint: this.options.endpoint, ForcePathStyle: this.options.forcePathStyle ?? false,
+        UseFIPS: false, UseDualStack: false, Accelerate: false, UseGlobalEndpoint: false, UseArnRegion: false, DisableMultiRegionAccessPoints: false,
+      });
+      const scheme = endpoint.properties?.authSchemes?.[0];
+      if (scheme?.name !== 'sigv4' || scheme.signingName !== 's3' || Object.keys(endpoint.headers ?? {}).length > 0) return undefined;
+      return { url: new URL(endpoint.url.href), region: typeof scheme.signingRegion === 'string' ? scheme.signingRegion : region };
+    })().catch(() => undefined);
+    return this.directTarget;
   }
 
   private encryption(): { ServerSideEncryption?: ServerSideEncryption; SSEKMSKeyId?: string } {
@@ -79,6 +104,7 @@ export class S3ObjectStore implements ObjectStore {
     assertSafeKey(key);
     const params = { Bucket: this.options.bucket, Key: key, ContentType: options.contentType, ...this.encryption() };
     if (Buffer.isBuffer(body) && body.length < this.partSize) {
+      if (await this.putDirect(key, body, options)) return { key, size: body.length };
       await this.client.send(new PutObjectCommand({ ...params, Body: body, ContentLength: body.length }));
       return { key, size: body.length };
     }
@@ -93,8 +119,25 @@ export class S3ObjectStore implements ObjectStore {
     return this.head(key);
   }
 
+  /** The direct PUT; false when it did not plainly succeed (the SDK then sends it, with its retries and errors). */
+  private async putDirect(key: string, body: Buffer, options: PutOptions): Promise<boolean> {
+    const bucket = await this.directBucket();
+    if (!bucket) return false;
+    const { serverSideEncryption, kmsKeyId } = this.options;
+    const headers: Record<string, string> = {
+      ...(options.contentType ? { 'content-type': options.contentType } : {}),
+      ...(serverSideEncryption ? { 'x-amz-server-side-encryption': serverSideEncryption } : {}),
+      ...(serverSideEncryption && kmsKeyId ? { 'x-amz-server-side-encryption-aws-kms-key-id': kmsKeyId } : {}),
+    };
+    return this.direct.put(bucket, key, body, headers, options.sha256);
+  }
+
   async get(key: string): Promise<Readable> {
     assertSafeKey(key);
+    const bucket = await this.directBucket();
+    const direct = bucket && (await this.direct.get(bucket, key));
+    if (direct === 'missing') throw new ObjectNotFoundError(key);
+    if (direct) return direct;
     try {
       const out = await this.client.send(new GetObjectCommand({ Bucket: this.options.bucket, Key: key }));
       if (!(out.Body instanceof Readable)) throw new Error('S3 returned a non-stream body');
@@ -159,5 +202,6 @@ export class S3ObjectStore implements ObjectStore {
   /** Releases the HTTP connection pool. */
   close(): void {
     this.client.destroy();
+    this.direct.close();
   }
 }

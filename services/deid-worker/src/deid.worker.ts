@@ -155,9 +155,10 @@ async function deidentifyOne(deps: DeidWorkerDeps, instance: WorkInstance, charg
     return reject(deps, instance, DUPLICATE_SOP_INSTANCE, false, requestId);
   }
   const objectKey = deidKey(instance.orgId, instance.projectId, summary.studyInstanceUid, summary.seriesInstanceUid, summary.sopInstanceUid);
-  await deps.store.put(objectKey, outcome.output, { contentType: 'application/dicom' });
-  deps.onBytes?.('out', outcome.output.length);
   const sha256 = createHash('sha256').update(outcome.output).digest('hex');
+  // The row's hash is the body's: S3 signs it instead of hashing the output again.
+  await deps.store.put(objectKey, outcome.output, { contentType: 'application/dicom', sha256 });
+  deps.onBytes?.('out', outcome.output.length);
   try {
     await deps.repo.markReady(instance, { summary, objectKey, byteSize: outcome.output.length, sha256, burnedInFlag: outcome.burnedInFlag, ...(approvedBy && outcome.burnedInFlag ? { burnedInApprovedBy: approvedBy } : {}) }, requestId);
   } catch (error) {
