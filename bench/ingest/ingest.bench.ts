@@ -9,7 +9,7 @@
 //   pnpm bench:ingest [--n 2000] [--workers 2] [--worker-concurrency 16] [--concurrency 4] [--batch 50] [--storage both|s3|fs]
 // --storage both (the default) runs the pipeline on the filesystem store, then on the S3 store.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -49,11 +49,14 @@ function service(entry: string, env: NodeJS.ProcessEnv): ChildProcess {
   return spawn(process.execPath, [...prof, '--import', 'tsx', entry], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', process.env.BENCH_LOGS ? 'inherit' : 'ignore', 'inherit'] });
 }
 
-/** User + system CPU seconds of a child so far (Linux /proc; 0 elsewhere). */
-function cpuSeconds(child: ChildProcess): number {
+/** User + system CPU seconds of a process so far (Linux /proc; 0 elsewhere), with its descendants' when `tree`. */
+function cpuSeconds(pid: number | undefined, tree = false): number {
   try {
-    const fields = readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100;
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    const own = (Number(fields[11]) + Number(fields[12])) / 100;
+    if (!tree) return own;
+    const children = readdirSync(`/proc/${pid}/task`).flatMap((t) => readFileSync(`/proc/${pid}/task/${t}/children`, 'utf8').split(' ').filter(Boolean).map(Number));
+    return own + children.reduce((sum, child) => sum + cpuSeconds(child, true), 0);
   } catch {
     return 0;
   }
@@ -126,8 +129,10 @@ async function runMedgrade(storage: 'fs' | 's3', files: Buffer[], db: TestDataba
   try {
     await waitHttp(`http://127.0.0.1:${port}/health/ready`);
     // The S3 server shares these two cores: its CPU is counted too, to show what the S3 path costs.
+    // s3rver runs in a grandchild (packages/storage testing/s3-server.ts), so its process tree is counted.
     const measured = [...children, s3.child];
-    const cpuAtStart = measured.map(cpuSeconds);
+    const cpuNow = () => measured.map((c) => cpuSeconds(c.pid, c === s3.child));
+    const cpuAtStart = cpuNow();
     const batches = Array.from({ length: Math.ceil(files.length / BATCH) }, (_, i) => files.slice(i * BATCH, (i + 1) * BATCH));
     const start = performance.now();
     await pool(batches, CONCURRENCY, async (batch) => {
@@ -143,7 +148,7 @@ async function runMedgrade(storage: 'fs' | 's3', files: Buffer[], db: TestDataba
     }
     const seconds = (performance.now() - start) / 1000;
     const ms = (seconds: number) => (seconds / files.length) * 1000;
-    const cpu = measured.map((c, i) => cpuSeconds(c) - cpuAtStart[i]!);
+    const cpu = cpuNow().map((seconds, i) => seconds - cpuAtStart[i]!);
     const workers = cpu.slice(1, -1).reduce((a, b) => a + b, 0);
     const s3Cpu = storage === 's3' ? `, S3 server (s3rver) ${ms(cpu.at(-1)!).toFixed(1)} ms` : '';
     process.stdout.write(`${storage}: CPU per instance while measured: gateway ${ms(cpu[0]!).toFixed(1)} ms, deid-worker(s) ${ms(workers).toFixed(1)} ms${s3Cpu}\n`);
