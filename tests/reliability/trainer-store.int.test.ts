@@ -3,11 +3,17 @@
 // failure and its event chunk numbering skipped the refused chunk). The real trainer code
 // (services/trainer store.py, attempt.py) in Debian's Python against s3rver behind the refusing
 // proxy; boto3's own retries are switched off (AWS_MAX_ATTEMPTS=1) so that only ours are under test
-// and a short refusal shows them.
+// and a short refusal shows them. Also SIGTERM (a preemption, whose grace period is short) while a
+// write waits for the store: the attempt ends at once as preempted instead of waiting on.
 import { spawn } from 'node:child_process';
-import { resolve } from 'node:path';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { getBuffer, S3ObjectStore } from '../../packages/storage/src/index.ts';
+import { generateStudy, labelRow, studyToDicom } from '../../packages/synthetic/src/index.ts';
+import { finetuneKeys, getBuffer, S3ObjectStore } from '../../packages/storage/src/index.ts';
+import { BASE_BUNDLE } from '../../packages/training/src/testing/finetune.fixtures.ts';
+import { TINY } from '../../services/training-orchestrator/test/harness.ts';
 import { startRefusingS3, type RefusingS3 } from './platform.infra.ts';
 
 const TRAINER = resolve(import.meta.dirname, '../../services/trainer');
@@ -17,6 +23,7 @@ interface Run {
   /** Resolves once the process has printed `text`. */
   printed(text: string): Promise<void>;
   send(line: string): void;
+  kill(signal: NodeJS.Signals): void;
 }
 
 function python(code: string, env: Record<string, string>): Run {
@@ -34,6 +41,7 @@ function python(code: string, env: Record<string, string>): Run {
       check();
     }),
     send: (line) => child.stdin.write(`${line}\n`),
+    kill: (signal) => child.kill(signal),
   };
 }
 
@@ -120,4 +128,51 @@ print(c.n)`;
     expect(keys).toEqual([`${prefix}00000001.jsonl`]);
     expect((await getBuffer(store, keys[0]!)).toString()).toBe('{"event":"step","step":1}\n{"event":"step","step":2}\n');
   }, 60_000);
+
+  it('ends an attempt waiting for the store at once on SIGTERM, as preempted (75), not after the outage', async () => {
+    // A real attempt (the trainer CLI, the reference model, 8 synthetic studies) that trains while the store takes writes.
+    const keys = finetuneKeys('o', 'sigterm');
+    const rows = [];
+    for (let i = 0; i < 8; i++) {
+      const study = generateStudy(7, i, 'findings');
+      const key = `deid/o/p/${i}.dcm`;
+      await store.put(key, Buffer.from(studyToDicom(study)));
+      rows.push(JSON.stringify(labelRow(study, key)));
+    }
+    await store.put('datasets/o/d/s/train.jsonl', Buffer.from(`${rows.join('\n')}\n`));
+    await store.put('models/o/base/pytorch_model.pt', await readFile(join(BASE_BUNDLE, 'pytorch_model.pt')));
+    const work = await mkdtemp(join(tmpdir(), 'trainer-sigterm-'));
+    const spec = {
+      attempt: 1, seed: 3, method: 'lora', workDir: work, hyperparameters: { ...TINY, steps: 10_000, checkpointEvery: 2 },
+      keys: { baseModel: 'models/o/base/pytorch_model.pt', train: 'datasets/o/d/s/train.jsonl', checkpoints: keys.checkpoints, events: keys.attempt(1).events, log: keys.attempt(1).log, model: keys.model },
+    };
+    const exitFile = join(work, 'exit.json');
+    const run = python(`import sys\nfrom medgrade_trainer.cli import main\nsys.exit(main(["attempt", "--spec", ${JSON.stringify(JSON.stringify(spec))}]))`, { ...env, MEDGRADE_EXIT_FILE: exitFile });
+    try {
+      await run.printed('"event":"checkpoint"');
+      s3.refuseWrites(true);
+      const before = s3.refused();
+      await until(() => s3.refused() > before, 30_000); // a write is refused: the trainer waits for the store
+      await new Promise((r) => setTimeout(r, 1_000));
+      const termAt = Date.now();
+      run.kill('SIGTERM');
+      // The store stays refusing for 20 s: before the fix the trainer waited it out, and exited only after.
+      const result = await Promise.race([run.done, new Promise<null>((r) => setTimeout(() => r(null), 20_000))]);
+      s3.refuseWrites(false);
+      const exitMs = Date.now() - termAt;
+      process.stderr.write(`trainer SIGTERM during a store wait: exit ${result?.code ?? 'none'} after ${exitMs} ms\n`);
+      expect(result?.code).toBe(75);
+      expect(result?.stderr).toContain('preempted while waiting for the object store');
+      expect(JSON.parse(await readFile(exitFile, 'utf8'))).toMatchObject({ code: 75 });
+      // What the next attempt resumes from is in the store: at least the first checkpoint.
+      const checkpoints: string[] = [];
+      for await (const o of store.list(keys.checkpoints)) checkpoints.push(o.key);
+      expect(checkpoints.length).toBeGreaterThan(0);
+    } finally {
+      s3.refuseWrites(false);
+      run.kill('SIGKILL');
+      await run.done;
+      await rm(work, { recursive: true, force: true });
+    }
+  }, 120_000);
 });

@@ -10,7 +10,8 @@ module; nothing here spells a prefix) and follows what this writes:
 
 It resumes from the newest *uploaded* checkpoint (local leftovers of a dead attempt are ignored), so
 a new attempt on another node continues exactly where the last upload left off. Exit codes:
-0 done, 75 SIGTERM (step finished, checkpoint uploaded), 65 bad input, 1 anything else.
+0 done, 75 SIGTERM (step finished, checkpoint uploaded; or, when the store refused a write, at once
+without waiting for it: store.py StoreWaitStopped), 65 bad input, 1 anything else.
 """
 from __future__ import annotations
 
@@ -25,7 +26,7 @@ from pathlib import Path
 
 from . import events
 from .events import emit, log
-from .store import ObjectNotFound, open_store
+from .store import ObjectNotFound, StoreWaitStopped, open_store
 from .validate import InputError, check_input
 
 EXIT_OK, EXIT_PREEMPTED, EXIT_BAD_INPUT, EXIT_FAILED = 0, 75, 65, 1
@@ -45,7 +46,10 @@ class Chunks:
     def add(self, line: str) -> None:
         self.lines.append(line)
         if time.time() - self.last >= self.every_s:
-            self.flush()
+            try:
+                self.flush()
+            except StoreWaitStopped:
+                pass  # SIGTERM: the lines wait for the last flush; the loop stops after this step
 
     def flush(self) -> None:
         """Numbers advance only once a chunk is stored: a failed put keeps its lines for the next
@@ -137,10 +141,10 @@ def train(spec: dict, store, work: Path) -> int:
 
 
 def run_attempt(spec: dict) -> int:
-    from .train import stop_on_sigterm
+    from .train import STOP, stop_on_sigterm
 
     stop_on_sigterm()
-    store = open_store(spec.get("store"))
+    store = open_store(spec.get("store"), stop=STOP)
     keys = spec["keys"]
     ev, lg = Chunks(store, keys["events"], "jsonl"), Chunks(store, keys["log"], "log")
 
@@ -156,6 +160,9 @@ def run_attempt(spec: dict) -> int:
     try:
         emit("attempt", attempt=spec["attempt"], pid=os.getpid())
         code = train(spec, store, work)
+    except StoreWaitStopped as exc:  # SIGTERM while the store refused a write: no grace to wait it out
+        log(f"preempted while waiting for the object store: {exc}")
+        code = EXIT_PREEMPTED
     except InputError as exc:
         emit("error", code=exc.code, message=str(exc), details=exc.details)
         code = EXIT_BAD_INPUT
@@ -163,8 +170,11 @@ def run_attempt(spec: dict) -> int:
         emit("error", code="TRAINER_FAILED", type=type(exc).__name__, message=str(exc))
         log(traceback.format_exc())
     finally:
-        ev.flush()
-        lg.flush()
+        for chunks in (ev, lg):
+            try:
+                chunks.flush()
+            except StoreWaitStopped:
+                pass  # SIGTERM and the store refuses: these last lines are lost (never a chunk number)
     return code
 
 

@@ -14,12 +14,18 @@ failed attempt loses (every step since its last checkpoint, and a restart), and 
 event chunk is never skipped. An outage longer than the budget still ends the attempt (exit 1, a
 node failure the orchestrator retries from the last uploaded checkpoint). Re-putting an object
 under the same key is harmless: keys are deterministic and objects immutable once written.
+
+A store opened with `stop` (the attempt's SIGTERM event) does not wait once it is set: a
+preemption's grace period (Slurm, Kubernetes) is shorter than the retry budget, so SIGTERM during a
+wait, or a write refused after it, raises `StoreWaitStopped` at once and the attempt exits as
+preempted (75): the orchestrator resumes the job from its last uploaded checkpoint.
 """
 from __future__ import annotations
 
 import os
 import random
 import secrets
+import threading
 import time
 from pathlib import Path
 from typing import Callable, TypeVar
@@ -33,6 +39,10 @@ TRANSIENT_CODES = {"ServiceUnavailable", "SlowDown", "InternalError", "RequestTi
 
 class ObjectNotFound(Exception):
     pass
+
+
+class StoreWaitStopped(Exception):
+    """SIGTERM ended the wait for a store that refused a write: the attempt stops as preempted."""
 
 
 class FsStore:
@@ -81,9 +91,11 @@ def is_transient(exc: BaseException) -> bool:
 
 
 def with_retry(op: Callable[[], T], budget_s: float, transient: Callable[[BaseException], bool],
-               sleep: Callable[[float], None] = time.sleep, now: Callable[[], float] = time.monotonic) -> T:
+               sleep: Callable[[float], None] = time.sleep, now: Callable[[], float] = time.monotonic,
+               stop: threading.Event | None = None) -> T:
     """Runs `op`, retrying transient failures with jittered exponential backoff (0.5 s doubling to
-    8 s) until `budget_s` has passed; then, or on any other error, the error propagates."""
+    8 s) until `budget_s` has passed; then, or on any other error, the error propagates. Once `stop`
+    is set (SIGTERM, also during a wait) it raises StoreWaitStopped instead of waiting on."""
     deadline, delay = now() + budget_s, 0.5
     while True:
         try:
@@ -91,12 +103,16 @@ def with_retry(op: Callable[[], T], budget_s: float, transient: Callable[[BaseEx
         except Exception as exc:
             if not transient(exc) or now() + delay > deadline:
                 raise
-            sleep(delay * random.uniform(0.5, 1.0))
+            pause = delay * random.uniform(0.5, 1.0)
+            if stop is None:
+                sleep(pause)
+            elif stop.is_set() or stop.wait(pause):
+                raise StoreWaitStopped(f"stopped while the store refused a write: {exc}") from exc
             delay = min(delay * 2, 8.0)
 
 
 class S3Store:
-    def __init__(self, bucket: str):
+    def __init__(self, bucket: str, stop: threading.Event | None = None):
         try:
             import boto3  # optional: only images that train against S3 carry it
             from botocore.config import Config
@@ -114,9 +130,10 @@ class S3Store:
                                    region_name=os.environ.get("MEDGRADE_S3_REGION") or None,
                                    config=Config(s3={"addressing_style": style}))
         self.retry_s = float(os.environ.get("MEDGRADE_STORE_RETRY_SECONDS") or 300)
+        self.stop = stop
 
     def _write(self, op: Callable[[], object]) -> None:
-        with_retry(op, self.retry_s, is_transient)
+        with_retry(op, self.retry_s, is_transient, stop=self.stop)
 
     def get(self, key: str) -> bytes:
         try:
@@ -137,11 +154,12 @@ class S3Store:
         return sorted(keys)
 
 
-def open_store(spec: str | None = None):
+def open_store(spec: str | None = None, stop: threading.Event | None = None):
+    """The store `spec` (or MEDGRADE_STORE) names; `stop` ends S3 write retries (see StoreWaitStopped)."""
     spec = spec or os.environ.get("MEDGRADE_STORE", "")
     kind, _, where = spec.partition(":")
     if kind == "fs" and where:
         return FsStore(where)
     if kind == "s3" and where:
-        return S3Store(where)
+        return S3Store(where, stop)
     raise RuntimeError(f"MEDGRADE_STORE must be fs:<root> or s3:<bucket>, not {spec!r}")
