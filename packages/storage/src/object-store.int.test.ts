@@ -163,7 +163,7 @@ describe('S3ObjectStore specifics', () => {
 });
 
 // s3rver checks the access key id but not V4 signatures: s3.direct.test.ts checks those against AWS's examples.
-describe('DirectS3 (the SDK-less PUT and GET) against an S3-protocol server', () => {
+describe('DirectS3 (the SDK-less PUT, GET and DeleteObjects) against an S3-protocol server', () => {
   let s3: LocalS3;
   let bucket: DirectBucket;
   beforeAll(async () => {
@@ -185,6 +185,11 @@ describe('DirectS3 (the SDK-less PUT and GET) against an S3-protocol server', ()
     expect(await direct.get(bucket, 'enc/nothing-here')).toBe('missing');
     const sdkStore = new S3ObjectStore(s3.options);
     expect((await getBuffer(sdkStore, 'enc/unhashed')).toString()).toBe('computed here');
+    await sdkStore.put('enc/kept', Buffer.from('kept'));
+    expect(await direct.deleteMany(bucket, ['enc/a=b/c_d-e.1.dcm', 'enc/unhashed', 'enc/never-existed'])).toBe(true);
+    await expect(sdkStore.head('enc/a=b/c_d-e.1.dcm')).rejects.toBeInstanceOf(ObjectNotFoundError);
+    await expect(sdkStore.head('enc/unhashed')).rejects.toBeInstanceOf(ObjectNotFoundError);
+    expect((await sdkStore.head('enc/kept')).size).toBe(4);
     sdkStore.close();
     direct.close();
   });
@@ -193,11 +198,13 @@ describe('DirectS3 (the SDK-less PUT and GET) against an S3-protocol server', ()
     const wrong = new DirectS3(async () => ({ accessKeyId: 'UNKNOWN', secretAccessKey: 'S3RVER' }));
     expect(await wrong.put(bucket, 'refused/x', Buffer.from('x'), {})).toBe(false);
     expect(await wrong.get(bucket, 'enc/unhashed')).toBeUndefined();
+    expect(await wrong.deleteMany(bucket, ['enc/kept'])).toBe(false);
     wrong.close();
     const direct = new DirectS3(credentials);
     const unreachable = { ...bucket, url: new URL('http://127.0.0.1:1/b') };
     expect(await direct.put(unreachable, 'refused/x', Buffer.from('x'), {})).toBe(false);
     expect(await direct.get(unreachable, 'refused/x')).toBeUndefined();
+    expect(await direct.deleteMany(unreachable, ['refused/x'])).toBe(false);
     direct.close();
     const sdkStore = new S3ObjectStore(s3.options);
     await expect(sdkStore.head('refused/x')).rejects.toBeInstanceOf(ObjectNotFoundError);

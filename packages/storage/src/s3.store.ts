@@ -54,7 +54,7 @@ export class S3ObjectStore implements ObjectStore {
   private readonly client: S3Client;
   private readonly options: S3StoreOptions;
   private readonly partSize: number;
-  /** PUTs of in-memory bodies and GETs without the SDK's per-request work (s3.direct.ts). */
+  /** PUTs of in-memory bodies, GETs and DeleteObjects without the SDK's per-request work (s3.direct.ts). */
   private readonly direct: DirectS3;
   private directTarget?: Promise<DirectBucket | undefined>;
 
@@ -166,8 +166,10 @@ export class S3ObjectStore implements ObjectStore {
 
   async deleteMany(keys: readonly string[]): Promise<void> {
     for (const key of keys) assertSafeKey(key);
+    const bucket = keys.length > 0 ? await this.directBucket() : undefined;
     for (let i = 0; i < keys.length; i += DELETE_BATCH) {
       const chunk = keys.slice(i, i + DELETE_BATCH);
+      if (bucket && (await this.direct.deleteMany(bucket, chunk))) continue;
       const result = await this.client.send(new DeleteObjectsCommand({ Bucket: this.options.bucket, Delete: { Objects: chunk.map((Key) => ({ Key })), Quiet: true } }));
       // Quiet mode lists only failures; a missing key is a success in S3's delete semantics.
       const failed = result.Errors ?? [];
