@@ -46,6 +46,6 @@ describe('any-of scopes (GET /v1/uploads/{id})', () => {
   it('documents the scopes of each operation in OpenAPI', async () => {
     const spec = (await gw.app.inject({ url: '/openapi.json' })).json();
     expect(spec.paths['/v1/uploads/{id}'].get.description).toContain('Scopes needed: one of: studies:read, studies:write');
-    expect(spec.paths['/v1/uploads'].post.description).toMatch(/poll GET \/v1\/uploads\/\{id\}\.\n\nScopes needed: all of: studies:write /);
+    expect(spec.paths['/v1/uploads'].post.description).toMatch(/\(INGEST_MAX_BACKLOG\)\.\n\nScopes needed: all of: studies:write /);
   });
 });
