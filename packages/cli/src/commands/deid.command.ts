@@ -25,9 +25,11 @@ interface Summary {
 export function plan(inputs: readonly string[], out: string): DeidJob[] {
   const jobs: DeidJob[] = [];
   const walk = (root: string, dir: string): void => {
-    for (const name of readdirSync(dir).sort()) {
-      const path = join(dir, name);
-      if (statSync(path).isDirectory()) walk(root, path);
+    // Entry types come with the listing: a stat per file only for links (followed, as before).
+    const entries = readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    for (const entry of entries) {
+      const path = join(dir, entry.name);
+      if (entry.isSymbolicLink() ? statSync(path).isDirectory() : entry.isDirectory()) walk(root, path);
       else jobs.push({ input: path, output: join(out, relative(root, path)) });
     }
   };
