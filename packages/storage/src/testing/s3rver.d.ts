@@ -13,3 +13,19 @@ declare module 's3rver' {
     close(): Promise<void>;
   }
 }
+
+// The store s3rver writes objects with; s3-server.child.ts replaces its putObject.
+declare module 's3rver/lib/stores/filesystem.js' {
+  import type { Readable } from 'node:stream';
+  interface StoredObject {
+    bucket: string;
+    key: string;
+    content: Buffer | Readable;
+    metadata: Record<string, string>;
+  }
+  export default class FilesystemStore {
+    getResourcePath(bucket: string, key?: string, resource?: string): string;
+    putMetadata(bucket: string, key: string, metadata: Record<string, string>, md5?: string): Promise<void>;
+    putObject(object: StoredObject): Promise<{ size: number; md5: string }>;
+  }
+}
