@@ -32,6 +32,7 @@ const BATCH = Number(args.batch);
 const STORAGES: ('fs' | 's3')[] = args.storage === 'fs' ? ['fs'] : args.storage === 's3' ? ['s3'] : ['fs', 's3'];
 const FS_TARGET = 3;
 const S3_CPU_TARGET = 1.3;
+const IDLE_SECONDS = 5;
 
 /** N distinct instances: slices 2..20 of the volume (133 KB each), new SOP/series UIDs per copy. */
 function makeInstances(n: number): Buffer[] {
@@ -132,6 +133,11 @@ async function runMedgrade(storage: 'fs' | 's3', files: Buffer[], db: TestDataba
     // s3rver runs in a grandchild (packages/storage testing/s3-server.ts), so its process tree is counted.
     const measured = [...children, s3.child];
     const cpuNow = () => measured.map((c) => cpuSeconds(c.pid, c === s3.child));
+    // What the idle services spend (queue polling, lock renewals, gauges): a slower run charges more of it to each instance.
+    const idleStart = cpuNow();
+    await new Promise((r) => setTimeout(r, IDLE_SECONDS * 1000));
+    const idle = cpuNow().map((seconds, i) => seconds - idleStart[i]!);
+    const idleMsPerSecond = ((idle[0]! + idle.slice(1, -1).reduce((a, b) => a + b, 0)) / IDLE_SECONDS) * 1000;
     const cpuAtStart = cpuNow();
     const batches = Array.from({ length: Math.ceil(files.length / BATCH) }, (_, i) => files.slice(i * BATCH, (i + 1) * BATCH));
     const start = performance.now();
@@ -151,7 +157,7 @@ async function runMedgrade(storage: 'fs' | 's3', files: Buffer[], db: TestDataba
     const cpu = cpuNow().map((seconds, i) => seconds - cpuAtStart[i]!);
     const workers = cpu.slice(1, -1).reduce((a, b) => a + b, 0);
     const s3Cpu = storage === 's3' ? `, S3 server (s3rver) ${ms(cpu.at(-1)!).toFixed(1)} ms` : '';
-    process.stdout.write(`${storage}: CPU per instance while measured: gateway ${ms(cpu[0]!).toFixed(1)} ms, deid-worker(s) ${ms(workers).toFixed(1)} ms${s3Cpu}\n`);
+    process.stdout.write(`${storage}: CPU per instance while measured: gateway ${ms(cpu[0]!).toFixed(1)} ms, deid-worker(s) ${ms(workers).toFixed(1)} ms${s3Cpu}; idle before: ${idleMsPerSecond.toFixed(0)} ms of CPU per second (gateway + workers)\n`);
     const ready = await db.prisma.instance.count({ where: { projectId, status: 'READY' } });
     if (ready !== files.length) throw new Error(`only ${ready} of ${files.length} instances READY`);
     return { seconds, uploadSeconds, ownCpuMs: ms(cpu[0]! + workers), s3CpuMs: storage === 's3' ? ms(cpu.at(-1)!) : 0 };
