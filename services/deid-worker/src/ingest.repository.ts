@@ -41,53 +41,63 @@ const SERIES = sqlOf(SERIES_COLUMNS);
 const INSTANCE_SET = Prisma.raw(INSTANCE_COLUMNS.map((c) => `"${c.name}" = x."${c.name}"`).join(', '));
 const INSTANCE_DEFS = Prisma.raw(recordsetDefs(INSTANCE_COLUMNS));
 
-// INSERT … ON CONFLICT DO NOTHING leaves existing studies untouched (no row lock), so concurrent
+/** A table keyed by (project, UID) whose rows the READY commit inserts if missing: its SQL pieces, constants. */
+interface KeyedTable {
+  name: 'Study' | 'Series';
+  table: Prisma.Sql;
+  uid: Prisma.Sql;
+  /** The jsonb rows' record definition. */
+  defs: Prisma.Sql;
+  columns: Prisma.Sql;
+  values: Prisma.Sql;
+}
+
+const STUDIES: KeyedTable = {
+  name: 'Study', table: Prisma.raw('"Study"'), uid: Prisma.raw('"studyInstanceUid"'),
+  defs: Prisma.sql`"orgId" uuid, "projectId" uuid, "uid" text, "patientAgeBand" text, "modalities" text[], ${STUDY.defs}`,
+  columns: Prisma.sql`"id", "orgId", "projectId", "studyInstanceUid", "patientAgeBand", "modalities", ${STUDY.columns}, "updatedAt"`,
+  values: Prisma.sql`gen_random_uuid(), x."orgId", x."projectId", x."uid", x."patientAgeBand", x."modalities", ${STUDY.values}, now()`,
+};
+
+const SERIES_TABLE: KeyedTable = {
+  name: 'Series', table: Prisma.raw('"Series"'), uid: Prisma.raw('"seriesInstanceUid"'),
+  defs: Prisma.sql`"orgId" uuid, "projectId" uuid, "uid" text, "studyId" uuid, ${SERIES.defs}`,
+  columns: Prisma.sql`"id", "orgId", "projectId", "studyId", "seriesInstanceUid", ${SERIES.columns}, "updatedAt"`,
+  values: Prisma.sql`gen_random_uuid(), x."orgId", x."projectId", x."studyId", x."uid", ${SERIES.values}, now()`,
+};
+
+// INSERT … ON CONFLICT DO NOTHING leaves existing rows untouched (no row lock), so concurrent
 // batches on one study do not queue here. The same statement reads the ids of the rows that
 // existed when it started (a data-modifying CTE's rows are invisible to the rest of its statement,
 // so no row comes twice); only a row that another transaction committed while it ran (skipped by
 // ON CONFLICT, after the statement's snapshot) needs a second read.
-async function upsertStudies(tx: Tx, items: ReadyItem[]): Promise<Map<string, KeyedId>> {
-  const rows = studyRows(items);
+async function upsertKeyed(tx: Tx, t: KeyedTable, rows: { projectId: string; uid: string }[]): Promise<Map<string, KeyedId>> {
   const found = await tx.$queryRaw<KeyedId[]>`
-    WITH x AS (SELECT * FROM jsonb_to_recordset(${json(rows)}::jsonb) AS x("orgId" uuid, "projectId" uuid, "uid" text, "patientAgeBand" text, "modalities" text[], ${STUDY.defs})),
+    WITH x AS (SELECT * FROM jsonb_to_recordset(${json(rows)}::jsonb) AS x(${t.defs})),
     ins AS (
-      INSERT INTO "Study" ("id", "orgId", "projectId", "studyInstanceUid", "patientAgeBand", "modalities", ${STUDY.columns}, "updatedAt")
-      SELECT gen_random_uuid(), x."orgId", x."projectId", x."uid", x."patientAgeBand", x."modalities", ${STUDY.values}, now() FROM x
-      ON CONFLICT ("projectId", "studyInstanceUid") DO NOTHING
-      RETURNING "id", "projectId", "studyInstanceUid")
-    SELECT "id"::text AS "id", "projectId"::text AS "projectId", "studyInstanceUid" AS "uid", true AS "created" FROM ins
+      INSERT INTO ${t.table} (${t.columns}) SELECT ${t.values} FROM x
+      ON CONFLICT ("projectId", ${t.uid}) DO NOTHING
+      RETURNING "id", "projectId", ${t.uid} AS "uid")
+    SELECT "id"::text AS "id", "projectId"::text AS "projectId", "uid", true AS "created" FROM ins
     UNION ALL
-    SELECT s."id"::text, s."projectId"::text, s."studyInstanceUid", false FROM "Study" s JOIN x ON s."projectId" = x."projectId" AND s."studyInstanceUid" = x."uid"`;
-  return withExisting(tx, 'Study', rows, found);
+    SELECT s."id"::text, s."projectId"::text, s.${t.uid}, false FROM ${t.table} s JOIN x ON s."projectId" = x."projectId" AND s.${t.uid} = x."uid"`;
+  return withExisting(tx, t, rows, found);
 }
 
-async function upsertSeries(tx: Tx, items: ReadyItem[], studies: Map<string, KeyedId>): Promise<Map<string, KeyedId>> {
-  const rows = seriesRows(items, studies);
-  const found = await tx.$queryRaw<KeyedId[]>`
-    WITH x AS (SELECT * FROM jsonb_to_recordset(${json(rows)}::jsonb) AS x("orgId" uuid, "projectId" uuid, "uid" text, "studyId" uuid, ${SERIES.defs})),
-    ins AS (
-      INSERT INTO "Series" ("id", "orgId", "projectId", "studyId", "seriesInstanceUid", ${SERIES.columns}, "updatedAt")
-      SELECT gen_random_uuid(), x."orgId", x."projectId", x."studyId", x."uid", ${SERIES.values}, now() FROM x
-      ON CONFLICT ("projectId", "seriesInstanceUid") DO NOTHING
-      RETURNING "id", "projectId", "seriesInstanceUid")
-    SELECT "id"::text AS "id", "projectId"::text AS "projectId", "seriesInstanceUid" AS "uid", true AS "created" FROM ins
-    UNION ALL
-    SELECT s."id"::text, s."projectId"::text, s."seriesInstanceUid", false FROM "Series" s JOIN x ON s."projectId" = x."projectId" AND s."seriesInstanceUid" = x."uid"`;
-  return withExisting(tx, 'Series', rows, found);
-}
+const upsertStudies = (tx: Tx, items: ReadyItem[]) => upsertKeyed(tx, STUDIES, studyRows(items));
+const upsertSeries = (tx: Tx, items: ReadyItem[], studies: Map<string, KeyedId>) => upsertKeyed(tx, SERIES_TABLE, seriesRows(items, studies));
 
 /** The rows found so far, plus those another transaction committed while the upsert ran (read again). */
-async function withExisting(tx: Tx, table: 'Study' | 'Series', rows: { projectId: string; uid: string }[], found: KeyedId[]): Promise<Map<string, KeyedId>> {
+async function withExisting(tx: Tx, t: KeyedTable, rows: { projectId: string; uid: string }[], found: KeyedId[]): Promise<Map<string, KeyedId>> {
   const byKey = new Map(found.map((r) => [studyKey(r.projectId, r.uid), r]));
   const missing = rows.filter((r) => !byKey.has(studyKey(r.projectId, r.uid))).map((r) => ({ projectId: r.projectId, uid: r.uid }));
   if (missing.length === 0) return byKey;
-  const uidColumn = Prisma.raw(table === 'Study' ? '"studyInstanceUid"' : '"seriesInstanceUid"');
   const existing = await tx.$queryRaw<KeyedId[]>`
-    SELECT s."id"::text AS "id", s."projectId"::text AS "projectId", s.${uidColumn} AS "uid", false AS "created"
-    FROM ${Prisma.raw(`"${table}"`)} s JOIN jsonb_to_recordset(${json(missing)}::jsonb) AS x("projectId" uuid, "uid" text)
-      ON s."projectId" = x."projectId" AND s.${uidColumn} = x."uid"`;
+    SELECT s."id"::text AS "id", s."projectId"::text AS "projectId", s.${t.uid} AS "uid", false AS "created"
+    FROM ${t.table} s JOIN jsonb_to_recordset(${json(missing)}::jsonb) AS x("projectId" uuid, "uid" text)
+      ON s."projectId" = x."projectId" AND s.${t.uid} = x."uid"`;
   for (const r of existing) byKey.set(studyKey(r.projectId, r.uid), r);
-  if (byKey.size < rows.length) throw new Error(`${table} rows vanished during the READY commit`);
+  if (byKey.size < rows.length) throw new Error(`${t.name} rows vanished during the READY commit`);
   return byKey;
 }
 
