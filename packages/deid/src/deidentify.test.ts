@@ -67,6 +67,17 @@ describe('deidentify', () => {
     expect(run(file()).output.equals(output)).toBe(true);
   });
 
+  it('writes into a caller\'s buffer when given one: the same bytes, verified there', () => {
+    const input = file();
+    const fresh = deidentify(input, DEFAULT_DEID_OPTIONS, { secret, burnedInPolicy: 'flag' });
+    const room = Buffer.alloc(input.length + 4096);
+    const reused = deidentify(input, DEFAULT_DEID_OPTIONS, { secret, burnedInPolicy: 'flag', outputInto: room });
+    expect(reused.output.buffer).toBe(room.buffer);
+    expect(reused.verified.source.buffer).toBe(room.buffer);
+    expect(reused.output.equals(fresh.output)).toBe(true);
+    expect(reused.report).toEqual(fresh.report);
+  });
+
   it('shifts dates per patient keeping intervals, or keeps them with full dates', () => {
     const { ds } = run(file());
     const day = (da: string) => Date.UTC(Number(da.slice(0, 4)), Number(da.slice(4, 6)) - 1, Number(da.slice(6)));

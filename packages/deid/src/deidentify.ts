@@ -147,7 +147,7 @@ export function deidentify(input: Uint8Array, options: DeidOptions = DEFAULT_DEI
   const isExpected = expectedTokens(ds, run.generated, new Set(run.toClean.map((c) => c.element)));
   cleanDeferred(run, isExpected);
   rebuildMeta(file);
-  const output = dicomStep(() => writeDicom(file));
+  const output = dicomStep(() => writeDicom(file, { into: context.outputInto }));
   const keptAsIs = new Set<number>();
   for (const [tag, action] of run.actions) if (action === 'C' || action === 'K') keptAsIs.add(tag);
   const verified = verifyOutput(output, run.needles, isExpected, parseOptions, keptAsIs);

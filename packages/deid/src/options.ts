@@ -55,6 +55,12 @@ export interface DeidContext {
   burnedInReviewed?: boolean;
   /** Largest inflated data set of a deflated input (and its output); larger throws TOO_LARGE. */
   maxInflatedBytes?: number;
+  /**
+   * A buffer to write the output into when it fits: DeidResult.output (and `verified`) are then
+   * views of it, valid until the caller reuses it. For loops that write each output before the
+   * next file (medgrade deid).
+   */
+  outputInto?: Uint8Array;
 }
 
 /** Fills unspecified options from the defaults (for callers that store partial settings). */

@@ -27,4 +27,9 @@ export interface ParseOptions {
 export interface WriteOptions {
   /** 128-byte preamble to write; default all zeros (the input's preamble may hide data, so it is not kept). */
   preamble?: Uint8Array;
+  /**
+   * `writeDicom` writes into this buffer when the file fits, and returns a view of it (valid until
+   * the caller reuses the buffer); otherwise it allocates. Saves a fresh buffer per file in a loop.
+   */
+  into?: Uint8Array;
 }

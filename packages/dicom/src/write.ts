@@ -36,7 +36,17 @@ interface Encoding {
  */
 export function writeDicom(file: DicomFile, opts: WriteOptions = {}): Buffer {
   const parts = writeDicomParts(file, opts);
-  return Buffer.concat(parts, parts.reduce((n, p) => n + p.length, 0));
+  let size = 0;
+  for (const p of parts) size += p.length;
+  const { into } = opts;
+  if (into === undefined || into.length < size) return Buffer.concat(parts, size);
+  const out = Buffer.from(into.buffer, into.byteOffset, size);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
 }
 
 /**

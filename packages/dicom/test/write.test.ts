@@ -127,6 +127,21 @@ print(json.dumps(res))
     expect(parts.filter((p) => p.buffer === file.source.buffer).length).toBeGreaterThanOrEqual(2);
   });
 
+  it('writes into a given buffer when the file fits, and allocates when it does not', () => {
+    const file = parseDicom(readFileSync(pydicomFile('CT_small.dcm')));
+    file.dataset.set(t('PatientName'), 'INTO');
+    const expected = writeDicom(file);
+    const room = Buffer.alloc(expected.length + 10, 0xee);
+    const written = writeDicom(file, { into: room });
+    expect(written.buffer).toBe(room.buffer);
+    expect(written.equals(expected)).toBe(true);
+    expect(room[expected.length]).toBe(0xee);
+    const small = Buffer.alloc(expected.length - 1);
+    const fresh = writeDicom(file, { into: small });
+    expect(fresh.buffer).not.toBe(small.buffer);
+    expect(fresh.equals(expected)).toBe(true);
+  });
+
   it('exposes and edits the implicit VR items of a sequence that arrived as UN', () => {
     const file = parseDicom(readFileSync(pydicomFile('UN_sequence.dcm')));
     const un = file.dataset.elements.find((e) => e.vr === 'UN' && e.items !== undefined)!;

@@ -6,7 +6,7 @@ import { dirname } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { BurnedInPolicy, DeidOptions } from '@medgrade/deid';
 import { DeidError, deidentify } from '@medgrade/deid';
-import { readInput } from './deid.input.ts';
+import { outputBuffer, readInput } from './deid.buffers.ts';
 
 /** What the main thread passes at start. */
 export interface DeidThreadData {
@@ -42,7 +42,7 @@ function handle(job: DeidJob): DeidJobResult {
   try {
     const input = readInput(job.input);
     bytes = input.length;
-    const { output } = deidentify(input, options, { secret, burnedInPolicy: policy });
+    const { output } = deidentify(input, options, { secret, burnedInPolicy: policy, outputInto: outputBuffer(input.length) });
     const folder = dirname(job.output);
     if (!made.has(folder)) {
       mkdirSync(folder, { recursive: true });
