@@ -24,4 +24,5 @@ function send(method: string, url: string, headers: Record<string, string>, body
 }
 
 export const post = (url: string, headers: Record<string, string>, body: Buffer): Promise<Response> => send('POST', url, headers, body);
-export const get = (url: string): Promise<Response> => send('GET', url, {});
+/** A GET; with `body`, its bytes travel and the server reads and drops them (a no-op carrying a request's payload). */
+export const get = (url: string, body?: Buffer): Promise<Response> => send('GET', url, {}, body);
