@@ -47,6 +47,18 @@ describe('ModelCache', () => {
     expect(c.loadedBytes).toBe(200);
   });
 
+  it('hands out a loaded version without waiting, and submits to it directly', async () => {
+    const log: string[] = [];
+    const c = cache(1000, log);
+    expect(c.loadedVersion(key('a'))).toBeUndefined();
+    const a = await c.acquire(key('a'));
+    await c.acquire(key('b'));
+    expect(c.loadedVersion(key('a'))).toBe(a);
+    expect(c.loaded().map((e) => e.key.name)).toEqual(['b', 'a']); // a is now most recently used
+    expect((await c.submitTo(a, { pixels: new Float32Array() })).text).toBe('a');
+    expect(log).toEqual(['load a', 'load b']);
+  });
+
   it('never evicts a version with requests in flight', async () => {
     const log: string[] = [];
     let release!: () => void;

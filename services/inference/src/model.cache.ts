@@ -71,15 +71,21 @@ export class ModelCache {
     this.#options = options;
   }
 
-  /** The loaded version, loading it first when needed; marks it most recently used. */
-  async acquire(key: ModelKey): Promise<LoadedVersion> {
-    const id = keyString(key);
+  /** The version if it is loaded now (marked most recently used); undefined when it must load first. */
+  loadedVersion(key: ModelKey, id = keyString(key)): LoadedVersion | undefined {
     const hit = this.#loaded.get(id);
     if (hit) {
       this.#loaded.delete(id);
       this.#loaded.set(id, hit);
-      return hit;
     }
+    return hit;
+  }
+
+  /** The loaded version, loading it first when needed; marks it most recently used. */
+  async acquire(key: ModelKey): Promise<LoadedVersion> {
+    const id = keyString(key);
+    const hit = this.loadedVersion(key, id);
+    if (hit) return hit;
     let loading = this.#loading.get(id);
     if (!loading) {
       loading = this.#load(key).finally(() => this.#loading.delete(id));
@@ -90,11 +96,15 @@ export class ModelCache {
 
   /** Run one request on a version through its batcher (retrying once if it was evicted meanwhile). */
   async submit(key: ModelKey, request: ModelRequest, signal?: AbortSignal): Promise<ModelResult> {
-    const entry = await this.acquire(key);
+    return this.submitTo(await this.acquire(key), request, signal);
+  }
+
+  /** `submit` on a version already acquired (no second lookup per row). */
+  async submitTo(entry: LoadedVersion, request: ModelRequest, signal?: AbortSignal): Promise<ModelResult> {
     try {
       return await entry.batcher.submit(request, signal);
     } catch (e) {
-      if (entry.batcher.closed && !signal?.aborted) return (await this.acquire(key)).batcher.submit(request, signal);
+      if (entry.batcher.closed && !signal?.aborted) return (await this.acquire(entry.key)).batcher.submit(request, signal);
       throw e;
     }
   }

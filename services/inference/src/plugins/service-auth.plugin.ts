@@ -7,18 +7,23 @@ import fp from 'fastify-plugin';
 
 const digest = (s: string): Buffer => createHash('sha256').update(s).digest();
 
-/** Constant-time check of `Authorization: Bearer <token>`. */
-export function bearerMatches(header: string | undefined, token: string): boolean {
-  if (!header?.startsWith('Bearer ')) return false;
-  return timingSafeEqual(digest(header.slice(7)), digest(token));
+/**
+ * A constant-time check of `Authorization: Bearer <token>`: both sides are compared as digests, so
+ * neither the token's length nor its bytes leak. The token's own digest is taken once, here.
+ */
+export function bearerMatcher(token: string): (header: string | undefined) => boolean {
+  const expected = digest(token);
+  return (header) => header?.startsWith('Bearer ') === true && timingSafeEqual(digest(header.slice(7)), expected);
 }
 
 export const serviceAuthPlugin = fp(
   async (app: FastifyInstance, opts: { token: string; publicPaths: readonly string[] }) => {
+    const bearerMatches = bearerMatcher(opts.token);
     // Callback style: an async hook costs a promise on every request.
     app.addHook('onRequest', (request, _reply, done) => {
-      const path = request.url.split('?')[0] ?? '';
-      if (opts.publicPaths.includes(path) || bearerMatches(request.headers.authorization, opts.token)) {
+      const query = request.url.indexOf('?');
+      const path = query < 0 ? request.url : request.url.slice(0, query);
+      if (opts.publicPaths.includes(path) || bearerMatches(request.headers.authorization)) {
         done();
         return;
       }

@@ -49,9 +49,11 @@ export const oipRoutes: FastifyPluginAsyncZod<ServingContext> = async (app, ctx)
       const key = await resolveKey(store, orgOf(request), request.params.name, request.params.version);
       const deadline = requestDeadline(reply, requestTimeoutMs);
       return observed(metrics, `${key.name}@${key.version}`, 'oip', async () => {
-        const { model } = await raceAbort(cache.acquire(key), deadline.signal);
+        // A loaded version is used at once; only a load is raced against the deadline.
+        const entry = cache.loadedVersion(key) ?? await raceAbort(cache.acquire(key), deadline.signal);
+        const { model } = entry;
         const requests = requestsFromOip(request.body, model.manifest);
-        const results = await Promise.all(requests.map((r) => cache.submit(key, r, deadline.signal)));
+        const results = await Promise.all(requests.map((r) => cache.submitTo(entry, r, deadline.signal)));
         const outputs = outputsFromResults(results, model.manifest, request.body.outputs);
         return { model_name: key.name, model_version: key.version, ...(request.body.id ? { id: request.body.id } : {}), outputs };
       }).finally(deadline.done);
