@@ -1,5 +1,6 @@
-// Starts services/inference (its real main.ts, as `pnpm start` would) as a child process on a
-// port, over a filesystem object store, and waits until it is live.
+// Starts services/inference (its real main.ts run by node, which strips the types, as `pnpm start`
+// and the service image do; not through tsx, whose transformed code runs slower) as a child process
+// on a port, over a filesystem object store, and waits until it is live.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join, resolve } from 'node:path';
 
@@ -11,7 +12,7 @@ export interface ChildServer {
 }
 
 export async function startInference(port: number, storeRoot: string, token: string, maxBatchSize: number, maxQueueDelayMs: number): Promise<ChildServer> {
-  const child: ChildProcess = spawn(join(ROOT, 'node_modules/.bin/tsx'), [join(ROOT, 'services/inference/src/main.ts')], {
+  const child: ChildProcess = spawn(process.execPath, [join(ROOT, 'services/inference/src/main.ts')], {
     cwd: ROOT,
     stdio: ['ignore', 'ignore', 'inherit'],
     env: {
