@@ -120,13 +120,16 @@ export class ModelCache {
       throw e;
     }
     metrics.loads.inc({ outcome: 'ok' });
-    const label = `${key.name}@${key.version}`;
+    // This version's series, looked up once rather than by label on every request.
+    const labels = { model: `${key.name}@${key.version}` };
+    const batchSize = metrics.batchSize.labels(labels);
+    const queueDepth = metrics.queueDepth.labels(labels);
     const batcher = new DynamicBatcher<ModelRequest, ModelResult>({
       maxBatchSize: this.#options.maxBatchSize,
       maxQueueDelayMs: this.#options.maxQueueDelayMs,
       run: (items, signal) => model.run(items, signal),
-      onBatch: (n) => metrics.batchSize.observe({ model: label }, n),
-      onQueueDepth: (d) => metrics.queueDepth.set({ model: label }, d),
+      onBatch: (n) => batchSize.observe(n),
+      onQueueDepth: (d) => queueDepth.set(d),
     });
     const entry: LoadedVersion = { key, model, batcher, loadedAt: Date.now(), loadMs: performance.now() - started };
     this.#loaded.set(keyString(key), entry);

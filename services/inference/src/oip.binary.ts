@@ -24,9 +24,10 @@ function decodeBytes(raw: Buffer): string[] {
 function decodeTensor(datatype: unknown, raw: Buffer): Float32Array | string[] {
   if (datatype === 'BYTES') return decodeBytes(raw);
   if (datatype !== 'FP32' || raw.length % 4 !== 0) throw new BadRequestError('binary tensor data is supported for FP32 and BYTES inputs');
-  const copy = new Float32Array(raw.length / 4);
-  Buffer.from(copy.buffer).set(raw);
-  return copy;
+  // The body is this request's own copy (Fastify never hands a parser the socket's buffer): view
+  // it in place when aligned, else copy once (slice does not zero-fill first, as new Float32Array would).
+  if (raw.byteOffset % 4 === 0) return new Float32Array(raw.buffer, raw.byteOffset, raw.length / 4);
+  return new Float32Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.length));
 }
 
 /** The JSON request with binary tensors in place of `data`. */
