@@ -41,7 +41,9 @@ function pixelRows(t: OipTensor, m: Manifest): Float32Array[] {
   const size = channels * height * width;
   const all = t.data instanceof Float32Array ? t.data : numbers(t.data);
   if (all.length !== b * size) throw new BadRequestError(`input pixel_values has ${all.length} values, shape says ${b * size}`);
-  return Array.from({ length: b }, (_, i) => all.subarray(i * size, (i + 1) * size));
+  const rows: Float32Array[] = [];
+  for (let i = 0; i < b; i++) rows.push(all.subarray(i * size, (i + 1) * size));
+  return rows;
 }
 
 /** One model request per row of `pixel_values`, with the row's prompt when given. */
