@@ -168,9 +168,10 @@ export class DicomDataset {
     e.value = bytes;
     e.length = bytes.length;
     e.undefinedLength = false;
-    delete e.items;
-    delete e.fragments;
-    delete e.basicOffsetTable;
+    // Guarded: `delete` of an absent property still costs a runtime call.
+    if (e.items !== undefined) delete e.items;
+    if (e.fragments !== undefined) delete e.fragments;
+    if (e.basicOffsetTable !== undefined) delete e.basicOffsetTable;
     this.touch(e);
     return e;
   }

@@ -78,12 +78,20 @@ export function encodeValue(value: DicomValue, vr: Vr, littleEndian: boolean, ch
 }
 
 function encodeTextValue(value: Exclude<DicomValue, Uint8Array>, vr: Vr, charset: Charset, t: number): Uint8Array {
-  const list: (string | number | bigint)[] = Array.isArray(value) ? value : [value];
-  const text = list.map((v) => (typeof v === 'string' ? v : formatNumber(v, vr, t))).join('\\');
-  if (CHARSET_VRS.has(vr)) return charset.encode(text);
+  const text = typeof value === 'string' ? value : (Array.isArray(value) ? value : [value]).map((v) => (typeof v === 'string' ? v : formatNumber(v, vr, t))).join('\\');
+  // ASCII is the same bytes in every character set (what charset.encode returns for it too).
   // eslint-disable-next-line no-control-regex
-  if (!/^[\x00-\x7f]*$/.test(text)) throw new DicomError('BAD_VALUE', `${formatTag(t)} (${vr}) allows only ASCII`, t);
-  return Buffer.from(text, 'latin1');
+  if (/^[\x00-\x7f]*$/.test(text)) return asciiPadded(text, vr);
+  if (CHARSET_VRS.has(vr)) return charset.encode(text);
+  throw new DicomError('BAD_VALUE', `${formatTag(t)} (${vr}) allows only ASCII`, t);
+}
+
+/** ASCII text already padded to even length (`pad` then has nothing to do): one allocation. */
+function asciiPadded(text: string, vr: Vr): Uint8Array {
+  const out = Buffer.allocUnsafe(text.length + (text.length % 2));
+  out.write(text, 0, 'latin1');
+  if (text.length % 2 === 1) out[text.length] = vr === 'UI' ? 0x00 : 0x20;
+  return out;
 }
 
 /** IS and DS as the standard wants them: integers, and decimals of at most 16 characters. */
